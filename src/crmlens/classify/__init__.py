@@ -1,0 +1,1 @@
+"""Title seniority and department classifiers (pure Python, applied to *distinct* values)."""

@@ -1,0 +1,73 @@
+"""Classify free-text contact titles into seniority levels.
+
+The classifier runs on distinct titles only; the engine joins the resulting small lookup table
+back to contacts, so cost grows with the number of distinct titles, not with contacts.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+from crmlens.config import TitleRules
+
+C_LEVEL = "c_level"
+VP = "vp"
+OTHER = "other"
+UNKNOWN = "unknown"  # blank / NULL title
+UNRECOGNISED = "unrecognised"  # text that matches no rule
+LEVELS = (C_LEVEL, VP, OTHER, UNRECOGNISED, UNKNOWN)
+DECISION_LEVELS = (C_LEVEL, VP)
+
+
+def _compile(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+class TitleClassifier:
+    def __init__(self, rules: TitleRules) -> None:
+        self.rules = rules
+
+    @cached_property
+    def _exclude(self) -> re.Pattern[str]:
+        return _compile(self.rules.exclude)
+
+    @cached_property
+    def _c(self) -> re.Pattern[str]:
+        return _compile(self.rules.c_level)
+
+    @cached_property
+    def _vp(self) -> re.Pattern[str]:
+        return _compile(self.rules.vp)
+
+    @cached_property
+    def _other(self) -> re.Pattern[str]:
+        return _compile(self.rules.known_other)
+
+    def level(self, title: str | None) -> str:
+        if title is None:
+            return UNKNOWN
+        t = " ".join(str(title).split())
+        if not t:
+            return UNKNOWN
+        if self._exclude.search(t):
+            return OTHER
+        # VP is checked before C-level so "Vice President" is one VP, never also "President".
+        if self._vp.search(t):
+            # "Co-Founder & CEO, VP..." style combos: a C-level acronym still wins.
+            return C_LEVEL if self._c.search(_strip_vp(t)) else VP
+        if self._c.search(t):
+            return C_LEVEL
+        if self._other.search(t):
+            return OTHER
+        return UNRECOGNISED
+
+    def classify_many(self, titles: list[str | None]) -> dict[str | None, str]:
+        return {t: self.level(t) for t in titles}
+
+
+_VP_PHRASE = re.compile(r"vice[\s-]+president|\b[saeg]?vp\b|v\.\s?p\.|副总裁|副总经理", re.IGNORECASE)
+
+
+def _strip_vp(title: str) -> str:
+    return _VP_PHRASE.sub(" ", title)

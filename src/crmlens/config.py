@@ -1,0 +1,232 @@
+"""Typed configuration: every threshold, weight, keyword dictionary and table/column mapping.
+
+Models forbid unknown keys.  ``load_config(path)`` reads YAML and turns any validation problem into
+a :class:`~crmlens.errors.ConfigError` naming the file, the key path and what is allowed.
+Defaults here are the documented defaults (README "Configuration"); analyses never hard-code them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from crmlens.errors import ConfigError
+from crmlens.schema.contracts import CONTRACTS
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_patterns(patterns: list[str]) -> list[str]:
+    for p in patterns:
+        try:
+            re.compile(p)
+        except re.error as exc:  # pragma: no cover - message path tested via load_config
+            raise ValueError(f"invalid regular expression {p!r}: {exc}") from exc
+    return patterns
+
+
+class SourceMapping(Strict):
+    """Rename a user's tables/columns to the canonical names of the data model."""
+
+    tables: dict[str, str] = Field(default_factory=dict, description="canonical table → table name in the source")
+    columns: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="canonical table → {canonical column → column name in the source}"
+    )
+
+    @model_validator(mode="after")
+    def _known_names(self) -> "SourceMapping":
+        for t in list(self.tables) + list(self.columns):
+            if t not in CONTRACTS:
+                raise ValueError(f"unknown canonical table {t!r}; allowed: {', '.join(CONTRACTS)}")
+        for t, cols in self.columns.items():
+            known = CONTRACTS[t].column_names
+            for c in cols:
+                if c not in known:
+                    raise ValueError(f"unknown column {c!r} of {t}; allowed: {', '.join(known)}")
+        return self
+
+
+class TitleRules(Strict):
+    """Seniority rules for contact titles (case-insensitive regular expressions).
+
+    Order: blank → ``unknown``; any ``exclude`` match → ``other`` (assistants to executives etc.);
+    any ``c_level`` match → ``c_level``; any ``vp`` match → ``vp``; any ``known_other`` match →
+    ``other``; else ``unrecognised`` (counted as not a decision maker and reported).
+    """
+
+    exclude: list[str] = [
+        r"\bassistant\b", r"\bassistants?\s+to\b", r"\bsecretary\b", r"\bchief\s+of\s+staff\b",
+        r"\boffice\s+of\s+the\b", r"\bintern\b", "助理", "秘书",
+    ]
+    c_level: list[str] = [
+        r"\bc[eftoi]o\b", r"\bc(mo|ro|so|do|po|hro|iso|ao|lo|xo)\b", r"\bchief\b[\w\s&,-]*\bofficer\b",
+        r"(?<!vice\s)(?<!vice-)\bpresident\b", r"\bchair(man|woman|person)?\b", r"\b(co-?)?founder\b",
+        r"\bowner\b", "首席.{0,6}官", "总裁", "董事长", "总经理", "创始人",
+    ]
+    vp: list[str] = [
+        r"\b[saeg]?vp\b", r"\bv\.\s?p\.", r"\bvice[\s-]+president\b", r"\bsr\.?\s+vice\b", "副总裁", "副总经理",
+    ]
+    known_other: list[str] = [
+        r"\bdirector\b", r"\bmanager\b", r"\bhead\b", r"\blead\b", r"\bengineer\b", r"\banalyst\b",
+        r"\bspecialist\b", r"\bcoordinator\b", r"\brepresentative\b", r"\bexecutive\b", r"\bconsultant\b",
+        r"\badministrator\b", r"\bassociate\b", r"\bofficer\b", r"\bsupervisor\b", r"\baccountant\b",
+        r"\bcontroller\b", r"\bdeveloper\b", r"\bbuyer\b", r"\bplanner\b", r"\bpartner\b", r"\binspector\b",
+        r"\bclerk\b", r"\brecruiter\b", r"\barchitect\b", r"\bscientist\b", r"\bchief\b",
+        "经理", "主管", "总监", "专员", "工程师", "顾问", "经理人", "主任", "会计",
+    ]
+
+    _v = field_validator("exclude", "c_level", "vp", "known_other")(_check_patterns)
+
+
+class DepartmentDictionary(Strict):
+    """Department keyword dictionary; first matching department wins, in the order given."""
+
+    key: dict[str, list[str]] = {
+        "Sales": [r"\bsales\b", r"\bbusiness\s+development\b", r"\bbiz\s*dev\b", r"\bbd\b", "销售", "商务拓展"],
+        "Finance": [r"\bfinanc(e|ial)\b", r"\baccounting\b", r"\bacct\b", r"\bfp&a\b", r"\btreasury\b", "财务", "会计"],
+        "Operations": [r"\boperations?\b", r"\bops\b", r"\bsupply\s+chain\b", r"\blogistics\b", r"\bprocurement\b", "运营", "供应链", "物流"],
+        "IT": [r"\bit\b", r"\binformation\s+technology\b", r"\btechnology\b", r"\bengineering\b", r"\bi\.t\.", "信息技术", "技术部", "IT部"],
+        "HR": [r"\bhr\b", r"\bhuman\s+resources?\b", r"\bpeople\b", r"\btalent\b", "人力资源", "人事"],
+    }
+    other: dict[str, list[str]] = {
+        "Marketing": [r"\bmarketing\b", "市场"],
+        "Legal": [r"\blegal\b", r"\bcompliance\b", "法务"],
+        "R&D": [r"\br\s*&\s*d\b", r"\bresearch\b", "研发"],
+        "Customer Success": [r"\bcustomer\s+(success|service|support)\b", "客户成功", "客服"],
+        "Executive": [r"\bexecutive\b", r"\bmanagement\b", "总裁办", "管理层"],
+    }
+
+    @field_validator("key", "other")
+    @classmethod
+    def _v(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for pats in v.values():
+            _check_patterns(pats)
+        return v
+
+
+class RiskWeights(Strict):
+    density: float = Field(0.4, ge=0)
+    decision: float = Field(0.4, ge=0)
+    coverage: float = Field(0.2, ge=0)
+
+
+class ContactCoverageConfig(Strict):
+    key_account_share: float = Field(0.20, gt=0, le=1, description="top share of accounts by revenue")
+    density_per_employees: int = Field(1000, gt=0, description="density = contacts / employees × this")
+    density_red_line: float = Field(5.0, ge=0)
+    decision_ratio_red_line: float = Field(0.15, ge=0, lt=1)
+    coverage_baseline: dict[str, int] = {"Enterprise": 5, "Mid-Market": 4}
+    coverage_baseline_default: int = Field(3, ge=0)
+    peer_percentile: float = Field(0.25, gt=0, lt=1)
+    peer_min_group_size: int = Field(10, ge=1)
+    industry_must_have: dict[str, list[str]] = {
+        "Financial Services": ["Finance", "IT"],
+        "Insurance": ["Finance", "IT"],
+        "Healthcare": ["Finance", "IT"],
+        "Government": ["Finance", "IT"],
+        "Retail": ["Operations", "HR"],
+        "Hospitality": ["Operations", "HR"],
+        "Manufacturing": ["Operations"],
+        "Energy": ["Operations"],
+        "Technology": ["IT"],
+    }
+    weights: RiskWeights = RiskWeights()
+    high_risk_score: float = Field(0.8, ge=0, description="flag score ≥ this → tier high")
+    medium_risk_score: float = Field(0.4, ge=0, description="flag score ≥ this → tier medium")
+    size_order: list[str] = ["Enterprise", "Mid-Market", "Small Business", "Unknown"]
+    queues: dict[str, str] = {"Enterprise": "account_executive", "Mid-Market": "inside_sales_marketing"}
+    default_owner_role: str = "customer_success"
+    department_roles: dict[str, list[str]] = {
+        "Sales": ["CSO", "VP Sales", "Sales Director"],
+        "Finance": ["CFO", "VP Finance", "Controller", "FP&A Lead"],
+        "Operations": ["COO", "VP Operations", "Supply Chain Director"],
+        "IT": ["CIO", "CTO", "IT Director"],
+        "HR": ["CHRO", "VP People", "HR Director"],
+    }
+    executive_roles: list[str] = ["CEO", "CFO", "COO", "CIO/CTO", "VP of the buying department"]
+    milestones_days: list[int] = [7, 30, 60, 90]
+    top_n: int = Field(20, ge=1)
+
+    @model_validator(mode="after")
+    def _tiers(self) -> "ContactCoverageConfig":
+        if self.medium_risk_score > self.high_risk_score:
+            raise ValueError("medium_risk_score must not exceed high_risk_score")
+        if len(self.milestones_days) != 4 or sorted(self.milestones_days) != self.milestones_days:
+            raise ValueError("milestones_days must be 4 increasing day offsets (data fixes, 30/60/90-style targets)")
+        return self
+
+
+class SynthConfig(Strict):
+    chinese_share: float = Field(0.10, ge=0, le=1, description="share of contacts with Chinese titles/departments")
+    contacts_per_account: float = Field(2.5, gt=0)
+    customers_per_account: float = Field(0.5, ge=0)
+    opportunities_per_account: float = Field(1.2, ge=0)
+
+
+class ReportConfig(Strict):
+    lang: Literal["en", "zh"] = "en"
+    include_pii: bool = False
+    top_n: int = Field(20, ge=1)
+
+
+class CrmlensConfig(Strict):
+    source: SourceMapping = SourceMapping()
+    titles: TitleRules = TitleRules()
+    departments: DepartmentDictionary = DepartmentDictionary()
+    contact_coverage: ContactCoverageConfig = ContactCoverageConfig()
+    synth: SynthConfig = SynthConfig()
+    report: ReportConfig = ReportConfig()
+
+    def fingerprint(self) -> str:
+        """Stable hash of the effective config (recorded in every result's provenance)."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def load_config(path: str | Path | None) -> CrmlensConfig:
+    if path is None:
+        return CrmlensConfig()
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("error.config_missing", file=str(p)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError("error.config_unreadable", file=str(p), reason=str(exc)) from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError("error.config_yaml", file=str(p), reason=str(exc).replace("\n", " ")) from None
+    if not isinstance(data, dict):
+        raise ConfigError("error.config_not_mapping", file=str(p))
+    try:
+        return CrmlensConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
+        allowed = _allowed_at(err["loc"])
+        raise ConfigError(
+            "error.config_invalid", file=str(p), key=loc, reason=err["msg"], allowed=allowed, count=exc.error_count()
+        ) from None
+
+
+def _allowed_at(loc: tuple) -> str:
+    """Names of keys allowed next to the failing key (for 'extra' errors) — best effort."""
+    model: type[BaseModel] | None = CrmlensConfig
+    for part in loc[:-1]:
+        if model is None:
+            break
+        field = model.model_fields.get(str(part))
+        ann = getattr(field, "annotation", None) if field else None
+        model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+    if model is None:
+        return "-"
+    return ", ".join(model.model_fields)

@@ -1,0 +1,3 @@
+"""Canonical table contracts and validation."""
+
+from crmlens.schema.contracts import CONTRACTS, ColumnSpec, TableSpec, contract  # noqa: F401

@@ -1,0 +1,147 @@
+"""Validation: check every table an analysis needs and collect *all* problems at once.
+
+Each problem is an :class:`Issue` with a reason code (an i18n key under ``dq.``), a severity
+(``blocking`` stops the analyses that need the table; ``warning`` is reported and reused by
+analyses and reports), and parameters.  The returned :class:`DataQualityProfile` also carries
+row counts and NULL rates per required column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+from crmlens.errors import SourceError
+from crmlens.schema.contracts import CONTRACTS, LOGICAL_TYPES, TableSpec, tables_for
+from crmlens.sources.base import Dataset, physical_family
+
+BLOCKING = "blocking"
+WARNING = "warning"
+NULL_WARN_RATE = 0.5  # report required columns more than half NULL
+
+
+@dataclass(frozen=True)
+class Issue:
+    code: str
+    severity: str
+    table: str
+    column: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class DataQualityProfile:
+    analyses: tuple[str, ...]
+    issues: list[Issue] = field(default_factory=list)
+    row_counts: dict[str, int] = field(default_factory=dict)
+    null_rates: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def blocking(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == BLOCKING]
+
+    def blocked_analyses(self) -> set[str]:
+        out: set[str] = set()
+        for i in self.blocking:
+            spec = CONTRACTS.get(i.table)
+            if spec is None:
+                continue
+            if i.column and i.column in spec.column_names:
+                out |= spec.column(i.column).required_by & set(self.analyses)
+            else:
+                out |= spec.required_by() & set(self.analyses)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "analyses": list(self.analyses),
+            "issues": [i.to_dict() for i in self.issues],
+            "row_counts": self.row_counts,
+            "null_rates": self.null_rates,
+        }
+
+
+def validate(data: Dataset, analyses: set[str] | frozenset[str]) -> DataQualityProfile:
+    profile = DataQualityProfile(tuple(sorted(analyses)))
+    for spec in tables_for(analyses):
+        _check_table(data, spec, set(analyses), profile)
+    return profile
+
+
+def _check_table(data: Dataset, spec: TableSpec, analyses: set[str], profile: DataQualityProfile) -> None:
+    add = profile.issues.append
+    needed_by = sorted(spec.required_by() & analyses)
+    if not data.has_table(spec.name):
+        add(Issue("dq.table_missing", BLOCKING, spec.name, params={"physical": data.physical_name(spec.name), "analyses": ", ".join(needed_by)}))
+        return
+    try:
+        t = data.table(spec.name)
+        n = int(t.count().execute())
+    except SourceError as exc:
+        add(Issue("dq.table_unreadable", BLOCKING, spec.name, params={"reason": exc.params.get("reason", "")}))
+        return
+    except Exception as exc:  # engine errors while scanning (encoding, corrupt pages)
+        add(Issue("dq.table_unreadable", BLOCKING, spec.name, params={"reason": str(exc).splitlines()[0][:300]}))
+        return
+    profile.row_counts[spec.name] = n
+    if n == 0:
+        add(Issue("dq.table_empty", BLOCKING, spec.name, params={"analyses": ", ".join(needed_by)}))
+        return
+
+    schema = t.schema()
+    present_ok: list[str] = []
+    for col in spec.required_columns(analyses):
+        if col.name not in schema:
+            add(Issue("dq.column_missing", BLOCKING, spec.name, col.name, {
+                "expected": col.type, "analyses": ", ".join(sorted(col.required_by & analyses))}))
+            continue
+        fam = physical_family(schema[col.name])
+        if fam not in LOGICAL_TYPES[col.type] and fam != "null":
+            add(Issue("dq.column_type", BLOCKING, spec.name, col.name, {"expected": col.type, "found": str(schema[col.name])}))
+            continue
+        present_ok.append(col.name)
+    for col in spec.columns:  # optional columns of the wrong type: the parts using them are skipped
+        if col.name in schema and col.name not in present_ok and not (col.required_by & analyses):
+            fam = physical_family(schema[col.name])
+            if fam not in LOGICAL_TYPES[col.type] and fam != "null":
+                add(Issue("dq.optional_column_type", WARNING, spec.name, col.name, {"expected": col.type, "found": str(schema[col.name])}))
+
+    if present_ok:
+        aggs = {c: t[c].isnull().sum() for c in present_ok}
+        counts = t.aggregate(**{f"n_{i}": e for i, e in enumerate(aggs.values())}).execute().iloc[0]
+        rates = {c: float(counts[f"n_{i}"]) / n for i, c in enumerate(aggs)}
+        profile.null_rates[spec.name] = rates
+        for c, r in rates.items():
+            if r == 1.0:
+                add(Issue("dq.column_all_null", BLOCKING, spec.name, c, {"rows": n}))
+            elif r > NULL_WARN_RATE:
+                add(Issue("dq.column_null_heavy", WARNING, spec.name, c, {"rate": r, "rows": n}))
+
+    if spec.key and spec.key in present_ok:
+        k = t[spec.key]
+        stats = t.aggregate(distinct=k.nunique(), nulls=k.isnull().sum()).execute().iloc[0]
+        dups = n - int(stats["nulls"]) - int(stats["distinct"])
+        if dups > 0:
+            add(Issue("dq.duplicate_keys", BLOCKING, spec.name, spec.key, {"count": dups}))
+        if int(stats["nulls"]) > 0:
+            add(Issue("dq.null_keys", BLOCKING, spec.name, spec.key, {"count": int(stats["nulls"])}))
+
+    for fk in spec.foreign_keys:
+        if not (fk.required_by & analyses) or fk.column not in present_ok or not data.has_table(fk.ref_table):
+            continue
+        try:
+            ref = data.table(fk.ref_table)
+        except SourceError:
+            continue
+        if fk.ref_column not in ref.columns:
+            continue
+        orphans = t.filter(t[fk.column].notnull()).anti_join(ref, t[fk.column] == ref[fk.ref_column]).count().execute()
+        if int(orphans) > 0:
+            add(Issue("dq.orphan_rows", WARNING, spec.name, fk.column, {"count": int(orphans), "ref_table": fk.ref_table, "share": int(orphans) / n}))
+
+
+__all__ = ["DataQualityProfile", "Issue", "validate", "BLOCKING", "WARNING"]

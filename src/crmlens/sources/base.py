@@ -1,0 +1,139 @@
+"""Dataset: canonical-named, read-only access to the tables of one source."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import ibis
+import ibis.expr.types as ir
+
+from crmlens.config import SourceMapping
+from crmlens.errors import SourceError
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+DUCKDB_MAGIC = b"DUCK"  # at byte offset 8 of a DuckDB database file
+
+
+def physical_family(dtype: Any) -> str:
+    """The physical type family of an Ibis dtype, as used by the contracts."""
+    if dtype.is_string():
+        return "string"
+    if dtype.is_boolean():
+        return "boolean"
+    if dtype.is_integer():
+        return "integer"
+    if dtype.is_floating():
+        return "floating"
+    if dtype.is_decimal():
+        return "decimal"
+    if dtype.is_timestamp():
+        return "timestamp"
+    if dtype.is_date():
+        return "date"
+    if dtype.is_null():
+        return "null"
+    return str(dtype)
+
+
+@dataclass
+class Dataset:
+    """Tables of one source, addressed by canonical name (mapping applied)."""
+
+    backend: Any
+    kind: str
+    location: str
+    mapping: SourceMapping = field(default_factory=SourceMapping)
+    loader: Callable[[str], ir.Table] | None = None  # for sources that load tables lazily (SQLite)
+    _cache: dict[str, ir.Table] = field(default_factory=dict, repr=False)
+
+    def physical_name(self, canonical: str) -> str:
+        return self.mapping.tables.get(canonical, canonical)
+
+    def available(self) -> set[str]:
+        if self.loader is not None:
+            return set(self._loader_names())
+        return set(self.backend.list_tables())
+
+    def _loader_names(self) -> list[str]:
+        return list(getattr(self.loader, "names", lambda: [])())
+
+    def has_table(self, canonical: str) -> bool:
+        return self.physical_name(canonical) in self.available()
+
+    def table(self, canonical: str) -> ir.Table:
+        """The table renamed to canonical column names.  Raises SourceError if absent/unreadable."""
+        if canonical in self._cache:
+            return self._cache[canonical]
+        name = self.physical_name(canonical)
+        if not self.has_table(canonical):
+            raise SourceError("error.table_missing", table=canonical, physical=name, source=self.location)
+        try:
+            raw = self.loader(name) if self.loader is not None else self.backend.table(name)
+        except SourceError:
+            raise
+        except Exception as exc:  # engines raise many types; report the table and the reason
+            raise SourceError("error.table_unreadable", table=canonical, reason=_first_line(exc)) from exc
+        renames = {
+            canon: actual
+            for canon, actual in self.mapping.columns.get(canonical, {}).items()
+            if actual in raw.columns and canon != actual
+        }
+        t = raw.rename(renames) if renames else raw
+        self._cache[canonical] = t
+        return t
+
+    def fingerprint(self, tables: list[str]) -> str:
+        """Cheap data fingerprint: table names, schemas and row counts."""
+        h = hashlib.sha256()
+        for name in sorted(tables):
+            if not self.has_table(name):
+                continue
+            t = self.table(name)
+            h.update(name.encode())
+            h.update(str(t.schema()).encode())
+            h.update(str(int(t.count().execute())).encode())
+        return h.hexdigest()[:16]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def open_source(location: str | Path, mapping: SourceMapping | None = None) -> Dataset:
+    mapping = mapping or SourceMapping()
+    loc = str(location)
+    if "://" in loc:
+        from crmlens.sources.url import open_url
+
+        return open_url(loc, mapping)
+    p = Path(loc)
+    if not p.exists():
+        raise SourceError("error.source_missing", source=loc)
+    if p.is_dir():
+        from crmlens.sources.folder import open_folder
+
+        return open_folder(p, mapping)
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise SourceError("error.source_unreadable", source=loc, reason=_first_line(exc)) from None
+    if head.startswith(SQLITE_MAGIC):
+        from crmlens.sources.sqlite import open_sqlite
+
+        return open_sqlite(p, mapping)
+    if head[8:12] == DUCKDB_MAGIC:
+        return open_duckdb(p, mapping)
+    raise SourceError("error.source_format", source=loc)
+
+
+def open_duckdb(path: Path, mapping: SourceMapping) -> Dataset:
+    try:
+        con = ibis.duckdb.connect(str(path), read_only=True)
+    except Exception as exc:
+        raise SourceError("error.source_unreadable", source=str(path), reason=_first_line(exc)) from None
+    return Dataset(con, "duckdb", str(path), mapping)
