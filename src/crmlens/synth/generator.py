@@ -34,7 +34,8 @@ TABLE_STREAMS = {"accounts": 1, "contacts": 2, "opportunities": 3, "customers": 
 Progress = Callable[[int], None]
 # expected value of the size multiplier below under V.SIZES, so the mean number of contacts per
 # account equals SynthConfig.contacts_per_account
-SIZE_MULT_MEAN = sum(w * {"Enterprise": 2.0, "Mid-Market": 1.0, "Small Business": 0.5}.get(s, 0.6) for s, w in V.SIZES)
+SIZE_MULT = {"Enterprise": 8.0, "Mid-Market": 1.5, "Small Business": 0.4, "Unknown": 0.6}
+SIZE_MULT_MEAN = sum(w * SIZE_MULT[s] for s, w in V.SIZES)
 
 
 def sf_ids(prefix: str, idx: np.ndarray) -> np.ndarray:
@@ -107,7 +108,7 @@ def accounts_chunk(seed: int, chunk: int, start: int, n: int, cfg: SynthConfig, 
     size = _pick(rng, [(s, w) for s, w in V.SIZES], n)
     industry = _pick(rng, V.INDUSTRIES, n)
     emp = np.where(
-        size == "Enterprise", rng.lognormal(8.3, 1.0, n).clip(1000, 300_000),
+        size == "Enterprise", rng.lognormal(7.0, 0.8, n).clip(1000, 200_000),
         np.where(size == "Mid-Market", rng.uniform(100, 1000, n),
                  np.where(size == "Small Business", rng.lognormal(2.8, 1.0, n).clip(1, 99), rng.lognormal(4.5, 2.0, n).clip(1, 50_000))),
     ).round().astype(np.int64)
@@ -126,7 +127,7 @@ def accounts_chunk(seed: int, chunk: int, start: int, n: int, cfg: SynthConfig, 
     seg[(size == "Enterprise") & (rng.random(n) < 0.4)] = "Large"
 
     # contacts per account: over-dispersed (negative binomial), loosely growing with size
-    mult = np.select([size == "Enterprise", size == "Mid-Market", size == "Small Business"], [2.0, 1.0, 0.5], 0.6)
+    mult = np.select([size == "Enterprise", size == "Mid-Market", size == "Small Business"], [SIZE_MULT["Enterprise"], SIZE_MULT["Mid-Market"], SIZE_MULT["Small Business"]], SIZE_MULT["Unknown"])
     mu = cfg.contacts_per_account * mult / SIZE_MULT_MEAN  # overall mean ≈ contacts_per_account
     disp = 0.7
     n_contacts = rng.negative_binomial(disp, disp / (disp + mu))

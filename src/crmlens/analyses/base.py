@@ -1,0 +1,122 @@
+"""The analysis contract and its result type.
+
+``AnalysisResult`` is plain data: named scalar metrics with units, tables (pandas frames), findings
+and recommendations as reason codes with parameters, and provenance.  Reports, exports and the
+monitor read it; none of them recomputes anything.  ``save``/``load`` round-trip it through a folder
+(``result.json`` + one Parquet file per table) so ``crmlens report --from DIR`` can re-render.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+from crmlens.config import CrmlensConfig
+from crmlens.schema.contracts import TableSpec
+from crmlens.sources.base import Dataset
+
+UNITS = ("count", "ratio", "usd", "per_1000", "score", "days", "text")
+
+
+@dataclass(frozen=True)
+class Metric:
+    value: float | int | str | None
+    unit: str = "count"
+
+    def __post_init__(self) -> None:
+        assert self.unit in UNITS, self.unit
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    severity: str = "info"  # info | warning | critical
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    target: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    analysis: str
+    metrics: dict[str, Metric]
+    tables: dict[str, pd.DataFrame]
+    findings: tuple[Finding, ...] = ()
+    recommendations: tuple[Recommendation, ...] = ()
+    method: dict[str, Any] = field(default_factory=dict)  # rules/thresholds used (printed in method notes)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def metric(self, name: str) -> Any:
+        return self.metrics[name].value
+
+    # ---- persistence -------------------------------------------------------------------------
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "analysis": self.analysis,
+            "metrics": {k: {"value": _clean(m.value), "unit": m.unit} for k, m in self.metrics.items()},
+            "findings": [{"code": f.code, "params": _clean(f.params), "severity": f.severity} for f in self.findings],
+            "recommendations": [{"code": r.code, "params": _clean(r.params), "target": _clean(r.target)} for r in self.recommendations],
+            "method": _clean(self.method),
+            "provenance": _clean(self.provenance),
+            "tables": sorted(self.tables),
+        }
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, df in self.tables.items():
+            _frame_for_parquet(df).to_parquet(folder / f"{name}.parquet", index=False)
+        (folder / "result.json").write_text(json.dumps(self.to_json_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> "AnalysisResult":
+        d = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+        return cls(
+            analysis=d["analysis"],
+            metrics={k: Metric(v["value"], v["unit"]) for k, v in d["metrics"].items()},
+            tables={n: pd.read_parquet(folder / f"{n}.parquet") for n in d["tables"]},
+            findings=tuple(Finding(f["code"], f["params"], f["severity"]) for f in d["findings"]),
+            recommendations=tuple(Recommendation(r["code"], r["params"], r["target"]) for r in d["recommendations"]),
+            method=d["method"],
+            provenance=d["provenance"],
+        )
+
+
+def _frame_for_parquet(df: pd.DataFrame) -> pd.DataFrame:
+    """List-valued columns are stored as '; '-joined text so every table is flat and portable."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object and out[c].map(lambda v: isinstance(v, (list, tuple))).any():
+            out[c] = out[c].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+    return out
+
+
+def _clean(v: Any) -> Any:
+    """JSON-safe copy: numpy scalars → Python, NaN → None."""
+    if isinstance(v, dict):
+        return {str(k): _clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_clean(x) for x in v]
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        v = v.item()
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    if isinstance(v, (pd.Timestamp,)):
+        return v.isoformat()
+    return v
+
+
+class Analysis(Protocol):
+    name: str
+    requires: tuple[TableSpec, ...]
+
+    def run(self, data: Dataset, config: CrmlensConfig, *, as_of: Any = None) -> AnalysisResult: ...

@@ -1,0 +1,1 @@
+"""Engine-side metric expressions (Ibis).  Nothing here pulls row-level data into Python."""

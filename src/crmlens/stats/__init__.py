@@ -1,0 +1,1 @@
+"""Pure numpy/scipy statistics (no engine, no rendering)."""
