@@ -154,6 +154,7 @@ class ContactCoverageConfig(Strict):
     executive_roles: list[str] = ["CEO", "CFO", "COO", "CIO/CTO", "VP of the buying department"]
     milestones_days: list[int] = [7, 30, 60, 90]
     top_n: int = Field(20, ge=1)
+    scatter_points: int = Field(2000, ge=10, description="max accounts drawn in the density × decision scatter")
 
     @model_validator(mode="after")
     def _tiers(self) -> "ContactCoverageConfig":

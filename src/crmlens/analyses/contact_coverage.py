@@ -104,6 +104,9 @@ class ContactCoverage:
             "department_coverage_by_industry": _dept_by_industry(df, key_depts),
             "industry_playbooks": _playbooks(df, groups, cfg, industries, key_depts),
             "action_plan": actions,
+            "risk_distribution": _risk_distribution(df),
+            "density_by_size": _density_by_size(df, cfg.size_order),
+            "scatter_sample": _scatter_sample(df, cfg.scatter_points),
             "title_levels": pd.DataFrame(sorted(((k, v) for k, v in tmap.items()), key=lambda kv: (kv[1], kv[0])), columns=["title", "level"]),
             "department_classes": pd.DataFrame(sorted(dmap.items()), columns=["department", "class"]),
         }
@@ -386,6 +389,32 @@ def _playbooks(df, groups, cfg: ContactCoverageConfig, industries: list[str], ke
             "most_missing_department": (max(key_depts, key=lambda d: int((~g[f"has_{d}"]).sum())) if len(g) else None),
         })
     return pd.DataFrame(rows)
+
+
+def _risk_distribution(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.groupby(["risk_score", "tier"]).size().rename("accounts").reset_index()
+    return out.sort_values("risk_score").reset_index(drop=True)
+
+
+def _density_by_size(df: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    rows = []
+    for size in [*order, *sorted(set(df["company_size_category"].dropna()) - set(order))]:
+        d = df.loc[df["company_size_category"] == size, "density"].dropna()
+        if d.empty:
+            continue
+        rows.append({"company_size_category": size, "accounts": len(d), "min": float(d.min()),
+                     "p25": percentile(d, 0.25), "median": percentile(d, 0.5), "p75": percentile(d, 0.75), "max": float(d.max())})
+    return pd.DataFrame(rows, columns=["company_size_category", "accounts", "min", "p25", "median", "p75", "max"])
+
+
+def _scatter_sample(df: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """Per-account points for the density × decision scatter: every account when few, else an
+    evenly spaced (deterministic) sample along the priority order, so charts stay small."""
+    cols = ["account_id", "account_name", "industry_normalized", "company_size_category", "density", "decision_ratio", "tier", "priority_rank"]
+    pts = df[df["density"].notna()]
+    if len(pts) > limit:
+        pts = pts.iloc[np.linspace(0, len(pts) - 1, limit).round().astype(int)]
+    return pts[cols].reset_index(drop=True)
 
 
 # ---- headline metrics, findings, recommendations -----------------------------------------------

@@ -1,0 +1,256 @@
+"""Command-line interface: parse → call one library function → render → exit code.
+
+Errors print one translated line on stderr and exit non-zero; ``--debug`` shows the traceback.
+Exit codes: 0 ok · 1 blocking data problems · 2 usage/config/source/output errors · 3 unexpected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from crmlens.config import CrmlensConfig, load_config
+from crmlens.errors import CrmlensError, ValidationFailed
+from crmlens.report.i18n import LANGS, t
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="crmlens — B2B customer analytics on CRM data.")
+config_app = typer.Typer(no_args_is_help=True, help="Show the effective configuration or its JSON Schema.")
+app.add_typer(config_app, name="config")
+
+out = Console()
+err = Console(stderr=True)
+STATE = {"debug": False, "lang": os.environ.get("CRMLENS_LANG", "en")}
+
+ConfigOpt = typer.Option(None, "--config", "-c", help="YAML config file (see `crmlens config show`).")
+LangOpt = typer.Option(None, "--lang", help="Language of messages and reports: en or zh.")
+
+
+def _lang(lang: str | None, cfg: CrmlensConfig | None = None) -> str:
+    value = lang or (cfg.report.lang if cfg else None) or STATE["lang"]
+    if value not in LANGS:
+        raise CrmlensError("error.lang_unknown", lang=value, allowed=", ".join(LANGS))
+    STATE["lang"] = value
+    return value
+
+
+@app.callback()
+def _main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.")) -> None:
+    STATE["debug"] = debug or STATE["debug"]
+
+
+@app.command()
+def generate(
+    accounts: int = typer.Option(10_000, "--accounts", "-n", help="Number of accounts."),
+    seed: int = typer.Option(42, "--seed", help="Random seed; same seed → identical tables."),
+    out_path: Path = typer.Option(Path("crmlens-demo.duckdb"), "--out", "-o", help="Output file (duckdb/sqlite) or folder (parquet/csv)."),
+    fmt: str = typer.Option("duckdb", "--format", "-f", help="duckdb | sqlite | parquet | csv"),
+    config: Optional[Path] = ConfigOpt,
+    lang: Optional[str] = LangOpt,
+) -> None:
+    """Generate a synthetic CRM dataset (all six canonical tables) with realistic messiness."""
+    from crmlens.synth import generate as gen
+
+    cfg = load_config(config)
+    lg = _lang(lang, cfg)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task(t("cli.generating", lg), total=accounts)
+        counts = gen(out_path, accounts, seed, fmt, cfg.synth, progress=lambda done: bar.update(task, completed=done))
+    out.print(t("cli.generated", lg, path=str(out_path), format=fmt, seed=seed))
+    for name, n in counts.items():
+        out.print(f"  {name}: {n:,}")
+
+
+@app.command()
+def doctor(
+    source: str = typer.Option(..., "--source", "-s", help="DuckDB/SQLite file, CSV/Parquet folder or Ibis URL."),
+    analysis: list[str] = typer.Option([], "--analysis", "-a", help="Check only what these analyses need (default: all)."),
+    config: Optional[Path] = ConfigOpt,
+    lang: Optional[str] = LangOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print the data-quality profile as JSON."),
+) -> None:
+    """Validate a source: every problem at once, with reason codes; non-zero exit on blocking ones."""
+    from crmlens.report.document import issue_text
+    from crmlens.runner import resolve
+    from crmlens.schema.validate import validate
+    from crmlens.sources import open_source
+
+    cfg = load_config(config)
+    lg = _lang(lang, cfg)
+    names = resolve(analysis)
+    profile = validate(open_source(source, cfg.source), set(names))
+    if as_json:
+        out.print_json(json.dumps(profile.to_dict(), default=str))
+    else:
+        table = Table(title=t("cli.doctor_title", lg, source=source))
+        for col in ("severity", "code", "table", "column", "message"):
+            table.add_column(t(f"cli.col.{col}", lg))
+        for i in profile.issues:
+            table.add_row(t(f"value.{i.severity}", lg), i.code, i.table, i.column or "", issue_text(i.to_dict(), lg))
+        if profile.issues:
+            out.print(table)
+        for name, n in profile.row_counts.items():
+            out.print(f"  {name}: {n:,}")
+    if profile.blocking:
+        err.print(t("cli.doctor_blocking", lg, count=len(profile.blocking), analyses=", ".join(sorted(profile.blocked_analyses()))))
+        raise typer.Exit(1)
+    out.print(t("cli.doctor_ok", lg, count=len(profile.issues)))
+
+
+@app.command("analyses")
+def list_analyses(lang: Optional[str] = LangOpt) -> None:
+    """List registered analyses."""
+    from crmlens.analyses import REGISTRY
+
+    lg = _lang(lang)
+    for name, a in REGISTRY.items():
+        out.print(f"{name}\t{t(f'analysis.{name}.title', lg)}\t[{', '.join(s.name for s in a.requires)}]")
+
+
+def _as_of(value: Optional[str]) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CrmlensError("error.as_of", value=value) from None
+
+
+@app.command()
+def run(
+    analyses: list[str] = typer.Argument(None, help="Analyses to run (default: all registered)."),
+    source: str = typer.Option(..., "--source", "-s", help="DuckDB/SQLite file, CSV/Parquet folder or Ibis URL."),
+    out_dir: Path = typer.Option(Path("crmlens-report"), "--out", "-o", help="Report folder (replaced atomically)."),
+    config: Optional[Path] = ConfigOpt,
+    lang: Optional[str] = LangOpt,
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date YYYY-MM-DD for due dates (default: today)."),
+    include_pii: bool = typer.Option(False, "--include-pii", help="Include personal data (emails, phones, names) in outputs."),
+    no_png: bool = typer.Option(False, "--no-png", help="Skip PNG chart rendering (HTML still has interactive charts)."),
+) -> None:
+    """Run analyses on a source and write the report folder."""
+    from crmlens.report.writer import write_report
+    from crmlens.runner import run as run_all
+
+    cfg = load_config(config)
+    lg = _lang(lang, cfg)
+    with err.status(t("cli.running", lg)):
+        outcome = run_all(source, analyses or [], cfg, _as_of(as_of))
+    for name, code in outcome.skipped.items():
+        err.print(t("cli.analysis_skipped", lg, analysis=name, reason=t(code, lg, count=len(outcome.profile.blocking))))
+    with err.status(t("cli.rendering", lg)):
+        path = write_report(outcome.results, out_dir, lang=lg, include_pii=include_pii or cfg.report.include_pii,
+                            top_n=cfg.report.top_n, profile=outcome.profile.to_dict(), png=not no_png)
+    out.print(t("cli.report_written", lg, path=str(path / "report.html")))
+
+
+@app.command()
+def report(
+    from_dir: Path = typer.Option(..., "--from", help="A report folder written by `crmlens run`."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to write (default: re-render in place)."),
+    lang: Optional[str] = LangOpt,
+    include_pii: bool = typer.Option(False, "--include-pii", help="Include personal data in outputs."),
+    no_png: bool = typer.Option(False, "--no-png", help="Skip PNG chart rendering."),
+    top_n: int = typer.Option(20, "--top", help="Rows in top-N tables."),
+) -> None:
+    """Re-render saved results (no recomputation), e.g. in another language."""
+    from crmlens.report.writer import load_results, write_report
+
+    lg = _lang(lang)
+    results, profile = load_results(from_dir)
+    path = write_report(results, out_dir or from_dir, lang=lg, include_pii=include_pii, top_n=top_n, profile=profile, png=not no_png)
+    out.print(t("cli.report_written", lg, path=str(path / "report.html")))
+
+
+@app.command()
+def demo(
+    accounts: int = typer.Option(20_000, "--accounts", "-n", help="Accounts in the synthetic demo dataset."),
+    seed: int = typer.Option(42, "--seed", help="Random seed."),
+    workdir: Path = typer.Option(Path("crmlens-demo"), "--dir", help="Folder for demo.duckdb and the report."),
+    lang: Optional[str] = LangOpt,
+    no_png: bool = typer.Option(False, "--no-png", help="Skip PNG chart rendering."),
+) -> None:
+    """Generate a demo dataset, run every registered analysis and write the report."""
+    from crmlens.report.writer import write_report
+    from crmlens.runner import run as run_all
+    from crmlens.synth import generate as gen
+
+    cfg = CrmlensConfig()
+    lg = _lang(lang, cfg)
+    workdir.mkdir(parents=True, exist_ok=True)
+    db = workdir / "demo.duckdb"
+    with err.status(t("cli.generating", lg)):
+        gen(db, accounts, seed, "duckdb", cfg.synth)
+    with err.status(t("cli.running", lg)):
+        outcome = run_all(str(db), [], cfg)
+    with err.status(t("cli.rendering", lg)):
+        path = write_report(outcome.results, workdir / f"report-{lg}", lang=lg, top_n=cfg.report.top_n,
+                            profile=outcome.profile.to_dict(), png=not no_png)
+    out.print(t("cli.demo_done", lg, db=str(db), path=str(path / "report.html"), analyses=", ".join(outcome.results)))
+
+
+@config_app.command("show")
+def config_show(config: Optional[Path] = ConfigOpt) -> None:
+    """Print the effective configuration (defaults merged with the file) as YAML."""
+    cfg = load_config(config)
+    out.print(yaml.safe_dump(cfg.model_dump(mode="json"), allow_unicode=True, sort_keys=False), markup=False, highlight=False)
+
+
+@config_app.command("schema")
+def config_schema() -> None:
+    """Print the configuration's JSON Schema."""
+    out.print(json.dumps(CrmlensConfig.model_json_schema(), ensure_ascii=False, indent=2), markup=False, highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    STATE["debug"] = "--debug" in argv
+    try:
+        app(args=argv, standalone_mode=False)
+        return 0
+    except typer.Exit as e:
+        return e.exit_code
+    except ValidationFailed as e:
+        if STATE["debug"]:
+            raise
+        from crmlens.report.document import issue_text
+
+        err.print(t("error.validation_failed", STATE["lang"], count=len(e.profile.blocking)), markup=False)
+        for i in e.profile.blocking:
+            err.print("  - " + f"[{i.code}] " + issue_text(i.to_dict(), STATE["lang"]), markup=False)
+        return 1
+    except CrmlensError as e:
+        if STATE["debug"]:
+            raise
+        err.print(t(e.code, STATE["lang"], **e.params), markup=False)
+        return 2
+    except Exception as e:  # click usage errors and anything unexpected
+        import click
+
+        if isinstance(e, click.exceptions.Abort):
+            return 130
+        if isinstance(e, click.ClickException):
+            err.print(t("error.usage", STATE["lang"], reason=e.format_message()), markup=False)
+            return 2
+        if STATE["debug"]:
+            raise
+        err.print(t("error.unexpected", STATE["lang"], kind=type(e).__name__, reason=str(e).splitlines()[0][:300] if str(e) else ""), markup=False)
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

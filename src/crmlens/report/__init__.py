@@ -1,0 +1,1 @@
+"""Rendering: reads AnalysisResults only (charts, catalogs, writers).  Never recomputes."""

@@ -1,0 +1,231 @@
+"""The report as a neutral document (sections of paragraphs, metric grids, tables, charts),
+built from AnalysisResults in one language.  HTML and Markdown writers only lay it out.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from crmlens.analyses.base import AnalysisResult
+from crmlens.report.charts import Chart, charts_for
+from crmlens.report.i18n import fmt_value, has, t, tr_value
+from crmlens.schema.contracts import CONTRACTS
+
+UNIT_SPEC = {"count": "int", "ratio": "pct", "usd": "usd", "per_1000": "num", "score": "num", "days": "int", "text": ""}
+PII_COLUMNS = frozenset(c.name for spec in CONTRACTS.values() for c in spec.columns if c.pii)
+
+
+@dataclass
+class Para:
+    text: str
+    severity: str = "info"
+
+
+@dataclass
+class MetricGrid:
+    items: list[tuple[str, str]]
+
+
+@dataclass
+class Bullets:
+    items: list[str]
+
+
+@dataclass
+class TableBlock:
+    id: str
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    sort_keys: list[list[Any]]
+    total_rows: int
+
+
+@dataclass
+class ChartBlock:
+    chart: Chart
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    blocks: list[Any] = field(default_factory=list)
+    level: int = 2
+
+
+@dataclass
+class Document:
+    lang: str
+    title: str
+    subtitle: str
+    sections: list[Section]
+
+
+# ---- table presentation: which columns, formatted how ------------------------------------------
+
+COLUMN_SPECS: dict[str, str] = {
+    "annual_revenue": "usd", "revenue_threshold": "usd", "density": "num", "decision_ratio": "pct",
+    "density_threshold": "num", "coverage_threshold": "num", "p_density": "num", "p_coverage": "num",
+    "risk_score": "num", "gap_score": "num", "priority_score": "num", "high_share": "pct",
+    "density_pass_rate": "pct", "decision_pass_rate": "pct", "coverage_pass_rate": "pct",
+    "median_density": "num", "mean_coverage": "num", "share_missing": "pct", "coverage_rate": "pct",
+    "density_target": "num", "number_of_employees": "int", "accounts": "int", "key_accounts": "int",
+    "tier": "t", "risk_class": "t", "company_size_category": "t", "industry_normalized": "t",
+    "department": "t", "owner_role": "t", "action": "t", "missing_departments": "list",
+    "departments_to_add": "list", "must_have_departments": "list", "entry_roles": "list",
+    "most_missing_department": "t", "fallback": "t",
+}
+
+TABLE_VIEWS: dict[str, dict[str, list[str]]] = {
+    "contact_coverage": {
+        "top_risk": ["priority_rank", "account_name", "industry_normalized", "company_size_category", "annual_revenue",
+                     "number_of_employees", "n_contacts", "density", "decision_ratio", "coverage", "missing_departments",
+                     "risk_score", "tier", "risk_class", "contacts_to_add", "executives_to_add", "departments_to_add", "owner_role"],
+        "by_industry": ["industry_normalized", "key_accounts", "high", "medium", "low", "high_share", "density_pass_rate",
+                        "decision_pass_rate", "coverage_pass_rate", "median_density", "mean_coverage", "contacts_to_add", "executives_to_add"],
+        "by_size": ["company_size_category", "key_accounts", "high", "medium", "low", "high_share", "density_pass_rate",
+                    "decision_pass_rate", "coverage_pass_rate", "median_density", "mean_coverage", "contacts_to_add", "executives_to_add"],
+        "industry_playbooks": ["industry_normalized", "key_accounts", "high_risk", "density_target", "must_have_departments", "entry_roles", "most_missing_department"],
+        "peer_groups": ["industry_normalized", "company_size_category", "accounts", "p_density", "p_coverage", "density_threshold", "coverage_threshold", "fallback"],
+        "department_gaps": ["department", "accounts_missing", "share_missing"],
+    },
+}
+
+HEADLINE_METRICS: dict[str, list[str]] = {
+    "contact_coverage": ["key_accounts", "revenue_threshold", "high_risk", "high_risk_share", "strong_risk",
+                         "density_pass_rate", "decision_pass_rate", "coverage_pass_rate", "median_density",
+                         "median_decision_ratio", "mean_coverage", "contacts_to_add", "executives_to_add", "departments_to_add"],
+}
+
+
+def format_cell(value: Any, col: str, lang: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "—"
+    spec = COLUMN_SPECS.get(col, "")
+    if spec == "list" and isinstance(value, str):
+        value = [v for v in value.split("; ") if v]
+    if isinstance(value, bool) or spec == "t":
+        return tr_value(str(value), lang)
+    return fmt_value(value, spec, lang) if spec else fmt_value(value, "", lang)
+
+
+def _sort_key(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (list, tuple)):
+        return len(value)
+    if hasattr(value, "item"):
+        return value.item()
+    return value if isinstance(value, (int, float, str)) else str(value)
+
+
+def table_block(r: AnalysisResult, name: str, lang: str, limit: int, include_pii: bool) -> TableBlock | None:
+    df = r.tables.get(name)
+    if df is None:
+        return None
+    cols = [c for c in TABLE_VIEWS.get(r.analysis, {}).get(name, list(df.columns)) if c in df.columns]
+    if not include_pii:
+        cols = [c for c in cols if c not in PII_COLUMNS]
+    view = df[cols].head(limit)
+    rows = [[format_cell(v, c, lang) for c, v in zip(cols, rec)] for rec in view.itertuples(index=False, name=None)]
+    keys = [[_sort_key(v) for v in rec] for rec in view.itertuples(index=False, name=None)]
+    return TableBlock(f"{r.analysis}-{name}", t(f"table.{r.analysis}.{name}", lang), [t(f"col.{c}", lang) for c in cols], rows, keys, len(df))
+
+
+def metric_grid(r: AnalysisResult, lang: str) -> MetricGrid:
+    items = []
+    for name in HEADLINE_METRICS.get(r.analysis, list(r.metrics)):
+        m = r.metrics[name]
+        items.append((t(f"metric.{r.analysis}.{name}", lang), fmt_value(m.value, UNIT_SPEC[m.unit], lang)))
+    return MetricGrid(items)
+
+
+def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
+    blocks: list[Any] = []
+    m = r.method
+    if r.analysis == "contact_coverage":
+        blocks.append(Bullets([
+            t("method.cc.key_accounts", lang, share=m["key_account_share"], tie_break=m["tie_break"]),
+            t("method.cc.density", lang, per=m["density_per_employees"], red_line=m["density_red_line"]),
+            t("method.cc.decision", lang, red_line=m["decision_ratio_red_line"]),
+            t("method.cc.coverage", lang, departments=list(m["key_departments"]),
+              baselines="; ".join(f"{tr_value(k, lang)} {v}" for k, v in m["coverage_baseline"].items())),
+            t("method.cc.peer", lang, pct=m["peer_percentile"], min_group=m["peer_min_group_size"], method=m["percentile_method"]),
+            t("method.cc.must_have", lang, rules="; ".join(f"{tr_value(k, lang)}: {fmt_value(v, 'list', lang)}" for k, v in m["industry_must_have"].items())),
+            t("method.cc.risk", lang, wd=m["weights"]["density"], wr=m["weights"]["decision"], wc=m["weights"]["coverage"], high=m["tiers"]["high"], medium=m["tiers"]["medium"]),
+            t("method.cc.exclusions", lang),
+        ]))
+        rules = m["title_rules"]
+        blocks.append(Para(t("method.cc.title_rules", lang)))
+        blocks.append(Bullets([f"{t('value.' + k, lang)}: " + " | ".join(f"`{p}`" for p in rules[k]) for k in ("exclude", "c_level", "vp", "known_other")]))
+        blocks.append(Para(t("method.cc.department_rules", lang)))
+        blocks.append(Bullets([f"{tr_value(k, lang)}: " + " | ".join(f"`{p}`" for p in v) for k, v in m["key_departments"].items()]))
+    return blocks
+
+
+def build_document(results: dict[str, AnalysisResult], lang: str, *, include_pii: bool = False, top_n: int = 20,
+                   profile: dict | None = None, generated: str = "") -> Document:
+    sections: list[Section] = []
+    summary = Section("summary", t("report.summary", lang))
+    for r in results.values():
+        for f in r.findings[:3]:
+            summary.blocks.append(Para(t(f.code, lang, **f.params), f.severity))
+        if r.recommendations:
+            rec = r.recommendations[0]
+            summary.blocks.append(Para(t("report.first_action", lang) + " " + t(rec.code, lang, **rec.params), "action"))
+    sections.append(summary)
+
+    for name, r in results.items():
+        sec = Section(name, t(f"analysis.{name}.title", lang))
+        sec.blocks.append(Para(t(f"analysis.{name}.description", lang)))
+        sec.blocks.append(metric_grid(r, lang))
+        sections.append(sec)
+
+        fsec = Section(f"{name}-findings", t("report.findings", lang), level=3)
+        fsec.blocks.append(Bullets([t(f.code, lang, **f.params) for f in r.findings if not f.code.startswith("dq.")]))
+        sections.append(fsec)
+
+        charts = charts_for(r, lang)
+        if charts:
+            csec = Section(f"{name}-charts", t("report.charts", lang), level=3)
+            csec.blocks.extend(ChartBlock(c) for c in charts)
+            sections.append(csec)
+
+        rsec = Section(f"{name}-recommendations", t("report.recommendations", lang), level=3)
+        rsec.blocks.append(Bullets([t(x.code, lang, **x.params) for x in r.recommendations]))
+        sections.append(rsec)
+
+        tsec = Section(f"{name}-tables", t("report.tables", lang), level=3)
+        for tname in TABLE_VIEWS.get(name, {}):
+            tb = table_block(r, tname, lang, top_n if tname == "top_risk" else 200, include_pii)
+            if tb is not None:
+                tsec.blocks.append(tb)
+        sections.append(tsec)
+
+        dsec = Section(f"{name}-data-quality", t("report.data_quality", lang), level=3)
+        dq = [t(f.code, lang, **f.params) for f in r.findings if f.code.startswith("dq.")]
+        dsec.blocks.append(Bullets(dq or [t("report.no_dq_findings", lang)]))
+        sections.append(dsec)
+
+        msec = Section(f"{name}-method", t("report.method", lang), level=3)
+        msec.blocks.extend(method_notes(r, lang))
+        sections.append(msec)
+
+    if profile and profile.get("issues"):
+        qsec = Section("validation", t("report.validation", lang))
+        qsec.blocks.append(Bullets([issue_text(i, lang) for i in profile["issues"]]))
+        sections.append(qsec)
+    return Document(lang, t("report.title", lang), t("report.generated", lang, when=generated), sections)
+
+
+def issue_text(issue: dict, lang: str) -> str:
+    params = dict(issue.get("params", {}))
+    params.setdefault("table", issue.get("table"))
+    params.setdefault("column", issue.get("column"))
+    code = issue["code"]
+    return t(code, lang, **params) if has(code, lang) else code

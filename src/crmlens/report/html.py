@@ -1,0 +1,38 @@
+"""Self-contained HTML: inline CSS, inline Vega/Vega-Lite/vega-embed bundle (from vl-convert,
+no network), chart specs as JSON, sortable and filterable tables, a table of contents."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from crmlens.report.document import ChartBlock, Document
+from crmlens.report.i18n import t
+
+
+@lru_cache(maxsize=1)
+def vega_bundle() -> str:
+    import vl_convert as vlc
+
+    return vlc.javascript_bundle()
+
+
+def _env() -> Environment:
+    return Environment(loader=PackageLoader("crmlens.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
+
+
+def render_html(doc: Document) -> str:
+    specs = {b.chart.id: b.chart.spec for s in doc.sections for b in s.blocks if isinstance(b, ChartBlock)}
+    specs_json = json.dumps(specs, ensure_ascii=False).replace("</", "<\\/")
+    bundle = vega_bundle().replace("</script", "<\\/script")
+    return _env().get_template("report.html.j2").render(
+        doc=doc,
+        toc_title=t("report.toc", doc.lang),
+        filter_label=t("report.filter", doc.lang),
+        shown_note=lambda n, total: t("report.rows_shown", doc.lang, shown=n, total=total),
+        specs_json=Markup(specs_json),
+        vega_bundle=Markup(bundle),
+    )

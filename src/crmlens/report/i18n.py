@@ -1,0 +1,85 @@
+"""Message catalogs (zh, en) and locale-aware number formatting.
+
+Catalogs are flat YAML files (``catalogs/<lang>.yaml``) keyed by reason/message code.  Templates
+use ``str.format`` fields with crmlens format specs:
+
+``{x:int}`` 1,234 · ``{x:pct}`` 12.3% · ``{x:usd}`` $1,234,567 (zh: 1,234,567 美元) ·
+``{x:num}`` 1,234.57 · ``{x:num1}`` one decimal · ``{x:list}`` joined list · ``{x:t}`` the value
+translated through the catalog key ``value.<x>`` when present.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+LANGS = ("en", "zh")
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    if lang not in LANGS:
+        raise ValueError(f"unsupported language {lang!r}; allowed: {', '.join(LANGS)}")
+    text = resources.files("crmlens.report").joinpath("catalogs", f"{lang}.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return {str(k): str(v) for k, v in data.items()}
+
+
+class _Formatter(string.Formatter):
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, spec: str) -> str:
+        return fmt_value(value, spec, self.lang)
+
+
+def fmt_value(value: Any, spec: str, lang: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if spec == "int":
+        return f"{int(round(float(value))):,}"
+    if spec == "pct":
+        return f"{float(value) * 100:.1f}%"
+    if spec == "usd":
+        v = float(value)
+        return f"{v:,.0f} 美元" if lang == "zh" else f"${v:,.0f}"
+    if spec == "num":
+        return f"{float(value):,.2f}"
+    if spec == "num1":
+        return f"{float(value):,.1f}"
+    if spec == "list":
+        items = list(value) if isinstance(value, (list, tuple)) else [value]
+        return ("、" if lang == "zh" else ", ").join(tr_value(str(i), lang) for i in items) or "—"
+    if spec == "t":
+        return tr_value(str(value), lang)
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return format(value, spec)
+
+
+def tr_value(value: str, lang: str) -> str:
+    """Translate a data value (department, tier, size class…) when the catalog knows it."""
+    return catalog(lang).get(f"value.{value}", value)
+
+
+def t(key: str, lang: str, **params: Any) -> str:
+    cat = catalog(lang)
+    if key not in cat:
+        raise KeyError(f"message {key!r} missing from the {lang} catalog")
+    return _Formatter(lang).vformat(cat[key], (), _Defaulting(params))
+
+
+def has(key: str, lang: str = "en") -> bool:
+    return key in catalog(lang)
+
+
+class _Defaulting(dict):
+    def __missing__(self, key: str) -> Any:
+        return None

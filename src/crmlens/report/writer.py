@@ -1,0 +1,102 @@
+"""Write the report folder atomically: build everything in a temporary sibling folder, then
+rename it into place.  Layout::
+
+    report.html  report.md  charts/*.png  summary.json  action_plan.xlsx
+    tables/<analysis>/<table>.csv|.parquet   results/<analysis>/ (re-renderable with `report --from`)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from crmlens import __version__
+from crmlens.analyses.base import AnalysisResult, _clean, _frame_for_parquet
+from crmlens.errors import OutputError
+from crmlens.report.charts import to_png
+from crmlens.report.document import PII_COLUMNS, ChartBlock, build_document
+from crmlens.report.excel import write_action_plan
+from crmlens.report.html import render_html
+from crmlens.report.markdown import render_markdown
+
+
+def summary(results: dict[str, AnalysisResult], profile: dict | None, lang: str, generated: str) -> dict:
+    return {
+        "crmlens_version": __version__,
+        "generated": generated,
+        "lang": lang,
+        "analyses": {
+            name: {k: v for k, v in r.to_json_dict().items() if k != "tables"} | {"tables": {n: len(df) for n, df in r.tables.items()}}
+            for name, r in results.items()
+        },
+        "data_quality": _clean(profile) if profile else None,
+    }
+
+
+def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "en", include_pii: bool = False,
+                 top_n: int = 20, profile: dict | None = None, png: bool = True) -> Path:
+    out = Path(out)
+    parent = out.parent if str(out.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; the report folder is a normal folder
+    except OSError as exc:
+        raise OutputError("error.output_dir", path=str(out), reason=str(exc)) from None
+    try:
+        generated = dt.datetime.now().isoformat(timespec="seconds")
+        doc = build_document(results, lang, include_pii=include_pii, top_n=top_n, profile=profile, generated=generated)
+        chart_files: dict[str, str] = {}
+        if png:
+            (tmp / "charts").mkdir()
+            for s in doc.sections:
+                for b in s.blocks:
+                    if isinstance(b, ChartBlock):
+                        rel = f"charts/{b.chart.id}.png"
+                        (tmp / rel).write_bytes(to_png(b.chart))
+                        chart_files[b.chart.id] = rel
+        (tmp / "report.html").write_text(render_html(doc), encoding="utf-8")
+        (tmp / "report.md").write_text(render_markdown(doc, chart_files), encoding="utf-8")
+        (tmp / "summary.json").write_text(json.dumps(summary(results, profile, lang, generated), ensure_ascii=False, indent=2), encoding="utf-8")
+        for name, r in results.items():
+            folder = tmp / "tables" / name
+            folder.mkdir(parents=True)
+            for tname, df in r.tables.items():
+                flat = _frame_for_parquet(df)
+                if not include_pii:
+                    flat = flat[[c for c in flat.columns if c not in PII_COLUMNS]]
+                flat.to_csv(folder / f"{tname}.csv", index=False)
+                flat.to_parquet(folder / f"{tname}.parquet", index=False)
+            r.save(tmp / "results" / name)
+        if profile is not None:
+            (tmp / "results" / "data_quality.json").write_text(json.dumps(_clean(profile), ensure_ascii=False, indent=2), encoding="utf-8")
+        write_action_plan(results, tmp / "action_plan.xlsx", lang, include_pii)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=parent))
+        os.replace(out, old / "x")
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
+    return out
+
+
+def load_results(folder: Path) -> tuple[dict[str, AnalysisResult], dict | None]:
+    base = Path(folder) / "results"
+    if not base.is_dir():
+        raise OutputError("error.results_missing", path=str(folder))
+    results = {p.name: AnalysisResult.load(p) for p in sorted(base.iterdir()) if (p / "result.json").exists()}
+    if not results:
+        raise OutputError("error.results_missing", path=str(folder))
+    dq = base / "data_quality.json"
+    profile = json.loads(dq.read_text(encoding="utf-8")) if dq.exists() else None
+    return results, profile

@@ -1,0 +1,47 @@
+"""Run analyses against a source: validate once, run every requested analysis that is not blocked.
+
+This is the library entry point the CLI, the demo and (later) the monitor call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from crmlens.analyses import REGISTRY, AnalysisResult
+from crmlens.config import CrmlensConfig
+from crmlens.errors import AnalysisError, ValidationFailed
+from crmlens.schema.validate import DataQualityProfile, validate
+from crmlens.sources import open_source
+
+
+@dataclass
+class RunOutcome:
+    profile: DataQualityProfile
+    results: dict[str, AnalysisResult] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # analysis → reason code
+
+
+def resolve(names: list[str] | tuple[str, ...]) -> list[str]:
+    if not names or list(names) == ["all"]:
+        return list(REGISTRY)
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise AnalysisError("error.analysis_unknown", name=", ".join(unknown), allowed=", ".join(REGISTRY))
+    return list(dict.fromkeys(names))
+
+
+def run(source: str, names: list[str], config: CrmlensConfig, as_of: dt.date | None = None) -> RunOutcome:
+    names = resolve(names)
+    data = open_source(source, config.source)
+    profile = validate(data, set(names))
+    blocked = profile.blocked_analyses()
+    if blocked >= set(names):
+        raise ValidationFailed(profile)
+    outcome = RunOutcome(profile)
+    for name in names:
+        if name in blocked:
+            outcome.skipped[name] = "error.validation_failed"
+            continue
+        outcome.results[name] = REGISTRY[name].run(data, config, as_of=as_of)
+    return outcome
