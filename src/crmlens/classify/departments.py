@@ -40,4 +40,6 @@ class DepartmentClassifier:
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:
+    if not patterns:
+        return re.compile(r"(?!)")  # an empty rule list matches nothing
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)

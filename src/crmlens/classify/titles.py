@@ -21,6 +21,8 @@ DECISION_LEVELS = (C_LEVEL, VP)
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:
+    if not patterns:
+        return re.compile(r"(?!)")  # an empty rule list matches nothing
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
