@@ -28,7 +28,7 @@ config_app = typer.Typer(no_args_is_help=True, help="Show the effective configur
 app.add_typer(config_app, name="config")
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages stay one line, whatever the terminal width
 STATE = {"debug": False, "lang": os.environ.get("CRMLENS_LANG", "en")}
 
 ConfigOpt = typer.Option(None, "--config", "-c", help="YAML config file (see `crmlens config show`).")
@@ -104,7 +104,7 @@ def doctor(
     if profile.blocking:
         err.print(t("cli.doctor_blocking", lg, count=len(profile.blocking), analyses=", ".join(sorted(profile.blocked_analyses()))))
         raise typer.Exit(1)
-    out.print(t("cli.doctor_ok", lg, count=len(profile.issues)))
+    (err if as_json else out).print(t("cli.doctor_ok", lg, count=len(profile.issues)))
 
 
 @app.command("analyses")
@@ -215,8 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     STATE["debug"] = "--debug" in argv
     try:
-        app(args=argv, standalone_mode=False)
-        return 0
+        rc = app(args=argv, standalone_mode=False)  # click returns Exit codes instead of raising here
+        return rc if isinstance(rc, int) else 0
     except typer.Exit as e:
         return e.exit_code
     except ValidationFailed as e:

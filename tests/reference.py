@@ -1,0 +1,138 @@
+"""An independent plain-pandas implementation of contact_coverage's headline numbers.
+
+Written from the specification (issue "contact_coverage", README), the way a seed analyst would:
+load the two tables into pandas, classify every contact row with ``str.contains`` over the
+configured patterns, group, threshold.  It shares no code with crmlens except reading the config
+values (the rules are inputs, not code under test).
+"""
+
+from __future__ import annotations
+
+import math
+
+import warnings
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from crmlens.config import CrmlensConfig
+
+warnings.filterwarnings("ignore", "This pattern is interpreted as a regular expression")
+
+
+def _matches(s: pd.Series, patterns: list[str]) -> pd.Series:
+    out = pd.Series(False, index=s.index)
+    for p in patterns:
+        out |= s.str.contains(p, case=False, regex=True, na=False)
+    return out
+
+
+def title_level(titles: pd.Series, cfg: CrmlensConfig) -> pd.Series:
+    r = cfg.titles
+    t = titles.fillna("").str.split().str.join(" ")
+    level = pd.Series("unrecognised", index=t.index)
+    vp_words = r"vice[\s-]+president|\b[saeg]?vp\b|v\.\s?p\.|副总裁|副总经理"
+    stripped = t.str.replace(vp_words, " ", case=False, regex=True)
+    is_vp = _matches(t, r.vp)
+    is_c = _matches(t, r.c_level)
+    c_after_vp = _matches(stripped, r.c_level)
+    other = _matches(t, r.known_other)
+    excl = _matches(t, r.exclude)
+    level[other] = "other"
+    level[is_c] = "c_level"
+    level[is_vp] = np.where(c_after_vp[is_vp], "c_level", "vp")
+    level[excl] = "other"
+    level[t == ""] = "unknown"
+    return level
+
+
+def dept_class(depts: pd.Series, cfg: CrmlensConfig) -> pd.Series:
+    d = depts.fillna("").str.split().str.join(" ")
+    out = pd.Series("unknown", index=d.index)
+    assigned = d == ""
+    for name, pats in cfg.departments.key.items():
+        hit = _matches(d, pats) & ~assigned
+        out[hit] = name
+        assigned |= hit
+    for name, pats in cfg.departments.other.items():
+        hit = _matches(d, pats) & ~assigned
+        out[hit] = "other:" + name
+        assigned |= hit
+    out[~assigned] = "unrecognised"
+    return out
+
+
+def headline(path, cfg: CrmlensConfig | None = None) -> dict:
+    cfg = cfg or CrmlensConfig()
+    cc = cfg.contact_coverage
+    con = duckdb.connect(str(path), read_only=True)
+    acc = con.execute("SELECT * FROM salesforce__customer_360_view").df()
+    cts = con.execute("SELECT account_id, title, department, is_deleted FROM salesforce__contact_enhanced").df()
+    con.close()
+
+    valid = acc[acc["annual_revenue"].notna()].sort_values(["annual_revenue", "account_id"], ascending=[False, True])
+    n_key = math.ceil(round(len(valid) * cc.key_account_share, 9))
+    key = valid.head(n_key).copy()
+    threshold = float(key["annual_revenue"].iloc[-1])
+
+    live = cts[~cts["is_deleted"].fillna(False).astype(bool)].copy()
+    live["level"] = title_level(live["title"], cfg)
+    live["dept"] = dept_class(live["department"], cfg)
+    per = live.groupby("account_id").agg(
+        n=("level", "size"), dm=("level", lambda s: int(s.isin(["c_level", "vp"]).sum())),
+    )
+    depts = list(cfg.departments.key)
+    cov = live[live["dept"].isin(depts)].groupby("account_id")["dept"].nunique().rename("coverage")
+    key = key.join(per, on="account_id").join(cov, on="account_id")
+    key[["n", "dm", "coverage"]] = key[["n", "dm", "coverage"]].fillna(0)
+
+    emp = key["number_of_employees"].astype("float64")
+    known = emp.notna() & (emp > 0)
+    key["density"] = np.where(known, key["n"] * cc.density_per_employees / emp.where(known, 1), np.nan)
+    key["ratio"] = np.where(key["n"] > 0, key["dm"] / key["n"].where(key["n"] > 0, 1), 0.0)
+    base = key["company_size_category"].map(lambda s: cc.coverage_baseline.get(s, cc.coverage_baseline_default))
+    low_d = known & (key["density"] < cc.density_red_line)
+    low_r = key["ratio"] < cc.decision_ratio_red_line
+    low_c = key["coverage"] < base
+    score = cc.weights.density * low_d + cc.weights.decision * low_r + cc.weights.coverage * low_c
+
+    # peer track
+    dens_thr = pd.Series(cc.density_red_line, index=key.index)
+    cov_thr = base.astype(float)
+    for _, g in key.groupby(["industry_normalized", "company_size_category"]):
+        if len(g) < cc.peer_min_group_size:
+            continue
+        d = g["density"].dropna()
+        if len(d):
+            dens_thr[g.index] = max(cc.density_red_line, float(np.quantile(d, cc.peer_percentile)))
+        cov_thr[g.index] = np.maximum(base[g.index], float(np.quantile(g["coverage"], cc.peer_percentile)))
+    must_missing = []
+    for idx, row in key.iterrows():
+        have = set(live.loc[(live["account_id"] == row["account_id"]) & live["dept"].isin(depts), "dept"]) if row["coverage"] else set()
+        must_missing.append(any(m not in have for m in cc.industry_must_have.get(row["industry_normalized"], [])))
+    low_d_peer = known & (key["density"] < dens_thr)
+    low_c_peer = (key["coverage"] < cov_thr) | pd.Series(must_missing, index=key.index)
+
+    need = np.ceil(cc.density_red_line * emp / cc.density_per_employees - 1e-9)
+    to_add = (need - key["n"]).clip(lower=0).where(known, 0)
+    r = cc.decision_ratio_red_line
+    execs = []
+    for n, dm in zip(key["n"], key["dm"]):
+        x = 0
+        while (n + x == 0) or (dm + x) / (n + x) < r:
+            x += 1
+        execs.append(x)
+
+    return {
+        "key_accounts": n_key,
+        "revenue_threshold": threshold,
+        "fail_density_red_line": int(low_d.sum()),
+        "fail_decision_red_line": int(low_r.sum()),
+        "fail_coverage_red_line": int(low_c.sum()),
+        "fail_density_peer": int(low_d_peer.sum()),
+        "fail_coverage_peer": int(low_c_peer.sum()),
+        "high_risk": int((score >= cc.high_risk_score - 1e-9).sum()),
+        "contacts_to_add": int(to_add.sum()),
+        "executives_to_add": int(sum(execs)),
+    }
