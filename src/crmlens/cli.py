@@ -90,7 +90,7 @@ def doctor(
     names = resolve(analysis)
     profile = validate(open_source(source, cfg.source), set(names))
     if as_json:
-        out.print_json(json.dumps(profile.to_dict(), default=str))
+        typer.echo(json.dumps(profile.to_dict(), default=str, ensure_ascii=False, indent=2))
     else:
         table = Table(title=t("cli.doctor_title", lg, source=source))
         for col in ("severity", "code", "table", "column", "message"):
@@ -202,13 +202,13 @@ def demo(
 def config_show(config: Optional[Path] = ConfigOpt) -> None:
     """Print the effective configuration (defaults merged with the file) as YAML."""
     cfg = load_config(config)
-    out.print(yaml.safe_dump(cfg.model_dump(mode="json"), allow_unicode=True, sort_keys=False), markup=False, highlight=False)
+    typer.echo(yaml.safe_dump(cfg.model_dump(mode="json"), allow_unicode=True, sort_keys=False))
 
 
 @config_app.command("schema")
 def config_schema() -> None:
     """Print the configuration's JSON Schema."""
-    out.print(json.dumps(CrmlensConfig.model_json_schema(), ensure_ascii=False, indent=2), markup=False, highlight=False)
+    typer.echo(json.dumps(CrmlensConfig.model_json_schema(), ensure_ascii=False, indent=2))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -69,7 +69,7 @@ def tr_value(value: str, lang: str) -> str:
     return catalog(lang).get(f"value.{value}", value)
 
 
-def t(key: str, lang: str, **params: Any) -> str:
+def t(key: str, lang: str, /, **params: Any) -> str:
     cat = catalog(lang)
     if key not in cat:
         raise KeyError(f"message {key!r} missing from the {lang} catalog")
