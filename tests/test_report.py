@@ -1,0 +1,171 @@
+"""Report folder: structure, numbers traceable to summary.json, both languages, Excel, PNG glyphs."""
+
+import io
+import json
+import re
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from crmlens.analyses import REGISTRY
+from crmlens.analyses.base import AnalysisResult
+from crmlens.cli import main
+from crmlens.config import CrmlensConfig
+from crmlens.report.document import HEADLINE_METRICS, UNIT_SPEC
+from crmlens.report.i18n import fmt_value, t
+from crmlens.report.writer import write_report
+from crmlens.sources import open_source
+
+
+@pytest.fixture(scope="module")
+def result(gen_db):
+    import datetime as dt
+
+    return REGISTRY["contact_coverage"].run(open_source(gen_db), CrmlensConfig(), as_of=dt.date(2026, 1, 5))
+
+
+@pytest.fixture(scope="module")
+def report_en(result, tmp_path_factory):
+    out = tmp_path_factory.mktemp("rep") / "report-en"
+    return write_report({"contact_coverage": result}, out, lang="en", png=True)
+
+
+def test_folder_layout(report_en):
+    for f in ["report.html", "report.md", "summary.json", "action_plan.xlsx", "results/contact_coverage/result.json",
+              "tables/contact_coverage/key_accounts.csv", "tables/contact_coverage/key_accounts.parquet",
+              "charts/cc_density_decision.png", "charts/cc_coverage_heatmap.png"]:
+        assert (report_en / f).exists(), f
+    assert not [p for p in report_en.parent.iterdir() if p.name.startswith(".")]  # no temp leftovers
+
+
+def test_summary_json_holds_every_metric(report_en, result):
+    s = json.loads((report_en / "summary.json").read_text())
+    m = s["analyses"]["contact_coverage"]["metrics"]
+    assert set(m) == set(result.metrics)
+    assert m["key_accounts"]["value"] == result.metric("key_accounts")
+    assert s["analyses"]["contact_coverage"]["provenance"]["config_hash"] == CrmlensConfig().fingerprint()
+
+
+def test_markdown_numbers_come_from_summary(report_en):
+    s = json.loads((report_en / "summary.json").read_text())["analyses"]["contact_coverage"]["metrics"]
+    md = (report_en / "report.md").read_text()
+    allowed = {fmt_value(v["value"], UNIT_SPEC[v["unit"]], "en") for v in s.values()}
+    for name in HEADLINE_METRICS["contact_coverage"]:
+        label = t(f"metric.contact_coverage.{name}", "en")
+        m = re.search(rf"^\| {re.escape(label)} \| (.+) \|$", md, re.M)
+        assert m, label
+        assert m.group(1) in allowed, (label, m.group(1))
+    # every number in the summary's sentences is a formatted metric or finding parameter
+    summary = md.split("## Executive summary", 1)[1].split("\n## ", 1)[0]
+    numbers = set(re.findall(r"\$?\d[\d,]*(?:\.\d+)?%?", summary))
+    params = set(allowed)
+    for f in json.loads((report_en / "summary.json").read_text())["analyses"]["contact_coverage"]["findings"] + \
+            json.loads((report_en / "summary.json").read_text())["analyses"]["contact_coverage"]["recommendations"]:
+        for v in f["params"].values():
+            if isinstance(v, (int, float)):
+                params |= {fmt_value(v, spec, "en") for spec in ("int", "pct", "usd", "num")}
+    params |= {"15"}  # the decision red line quoted in rec.add_executives is config (method), shown as 15%
+    stray = [n for n in numbers if n not in params and n.rstrip("%") not in params]
+    assert not stray, stray
+
+
+def test_html_is_self_contained(report_en):
+    html = (report_en / "report.html").read_text()
+    assert "<script src=" not in html and "<link " not in html
+    assert not re.search(r"""(src|href)=["']https?://""", html)
+    assert "vegaEmbed" in html
+    specs = json.loads(re.search(r'<script id="chart-specs" type="application/json">(.*?)</script>', html, re.S).group(1).replace("<\\/", "</"))
+    assert {"cc_risk_distribution", "cc_density_decision", "cc_density_by_size", "cc_coverage_heatmap",
+            "cc_high_risk_by_industry", "cc_department_gaps"} <= set(specs)
+    assert 'id="contact_coverage-top_risk"' in html and "sortable" in html
+    assert 'nav aria-label="toc"' in html
+
+
+def test_chinese_report_from_saved_results(report_en, tmp_path):
+    out = tmp_path / "zh"
+    assert main(["report", "--from", str(report_en), "--out", str(out), "--lang", "zh", "--no-png"]) == 0
+    md = (out / "report.md").read_text()
+    assert "## 摘要" in md and "重要客户联系人配置风险" in md and "方法说明" in md
+    en = json.loads((report_en / "summary.json").read_text())["analyses"]["contact_coverage"]["metrics"]
+    zh = json.loads((out / "summary.json").read_text())["analyses"]["contact_coverage"]["metrics"]
+    assert en == zh  # re-rendered, not recomputed
+
+
+def test_chart_spec_golden(result):
+    """Structure of the chart specs (marks, encodings, red lines) for a fixed dataset."""
+    from crmlens.report.charts import contact_coverage_charts
+
+    charts = {c.id: c.spec for c in contact_coverage_charts(result, "en")}
+    sc = charts["cc_density_decision"]
+    assert [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in sc["layer"]] == ["circle", "rule", "rule"]
+    assert sc["layer"][0]["encoding"]["x"]["scale"]["type"] == "symlog"
+    assert sc["layer"][0]["encoding"]["y"]["axis"]["format"] == ".0%"
+    datasets = sc["datasets"]
+    rule_values = [v for d in datasets.values() for v in d if "x" in v or "y" in v]
+    assert {"x": 5.0} in rule_values and {"y": 0.15} in rule_values
+    hm = charts["cc_coverage_heatmap"]
+    assert hm["mark"]["type"] == "rect" and hm["encoding"]["color"]["scale"]["domain"] == [0, 1]
+    for spec in charts.values():
+        assert spec["config"]["font"] == "Noto Sans CJK SC" and "$schema" not in spec
+    zh = {c.id: c.spec for c in contact_coverage_charts(result, "zh")}
+    assert zh["cc_department_gaps"]["title"] == "各部门缺失的重要客户占比"
+
+
+def test_excel_action_plan(report_en, result):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(report_en / "action_plan.xlsx")
+    assert wb.sheetnames == ["Contact coverage", "Rules"]
+    ws = wb["Contact coverage"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+    headers = [c.value for c in ws[1]]
+    assert {"Account", "Owner role", "Action", "Due date", "Status", "What to do"} <= set(headers)
+    assert ws.max_row - 1 == len(result.tables["action_plan"])
+    rules = {r[1]: r[2] for r in wb["Rules"].iter_rows(min_row=2, values_only=True)}
+    assert rules["density_red_line"] == 5 and "title_rules" in rules
+
+
+def test_no_pii_unless_asked(result, tmp_path):
+    import pandas as pd
+
+    r = AnalysisResult("contact_coverage", result.metrics, {**result.tables, "people": pd.DataFrame({"email": ["a@x.io"], "n": [1]})},
+                       result.findings, result.recommendations, result.method, result.provenance)
+    out = write_report({"contact_coverage": r}, tmp_path / "p", png=False)
+    assert "a@x.io" not in (out / "tables/contact_coverage/people.csv").read_text()
+    out2 = write_report({"contact_coverage": r}, tmp_path / "p2", png=False, include_pii=True)
+    assert "a@x.io" in (out2 / "tables/contact_coverage/people.csv").read_text()
+
+
+def test_png_has_real_cjk_glyphs():
+    """In a fresh process: no font → blank; with the bundled font, two different Chinese strings of
+    the same length render differently (tofu boxes would be identical) and leave ink."""
+    code = textwrap.dedent("""
+        import io, json, numpy as np, vl_convert as vlc
+        from PIL import Image
+        def ink(text):
+            spec = {"data": {"values": [{"t": text}]}, "mark": {"type": "text", "font": "Noto Sans CJK SC", "fontSize": 40},
+                    "encoding": {"text": {"field": "t"}}, "width": 400, "height": 80, "background": "white"}
+            return np.asarray(Image.open(io.BytesIO(vlc.vegalite_to_png(spec))).convert("L"))
+        before = int((ink("联系人密度风险") < 128).sum())
+        from crmlens.report.fonts import register_cjk_font
+        assert register_cjk_font()
+        a, b = ink("联系人密度风险"), ink("部门覆盖完整性")
+        print(json.dumps({"before": before, "a": int((a < 128).sum()), "b": int((b < 128).sum()), "same": bool((a == b).all())}))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert res["a"] > 1000 and res["b"] > 1000
+    assert not res["same"]
+    assert res["before"] < res["a"] / 10
+
+
+def test_demo_command(tmp_path, capsys):
+    assert main(["demo", "--accounts", "1500", "--dir", str(tmp_path / "demo"), "--no-png"]) == 0
+    assert (tmp_path / "demo" / "demo.duckdb").exists()
+    assert (tmp_path / "demo" / "report-en" / "report.html").exists()
+    assert "report.html" in capsys.readouterr().out
+    assert main(["analyses"]) == 0
+    assert "contact_coverage" in capsys.readouterr().out
