@@ -18,13 +18,14 @@ import pandas as pd
 
 from crmlens.config import CrmlensConfig
 
-warnings.filterwarnings("ignore", "This pattern is interpreted as a regular expression")
 
 
 def _matches(s: pd.Series, patterns: list[str]) -> pd.Series:
     out = pd.Series(False, index=s.index)
-    for p in patterns:
-        out |= s.str.contains(p, case=False, regex=True, na=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "pattern has match groups" — we only test membership
+        for p in patterns:
+            out |= s.str.contains(p, case=False, regex=True, na=False)
     return out
 
 
