@@ -149,7 +149,8 @@ def run(
         err.print(t("cli.analysis_skipped", lg, analysis=name, reason=t(code, lg, count=len(outcome.profile.blocking))))
     with err.status(t("cli.rendering", lg)):
         path = write_report(outcome.results, out_dir, lang=lg, include_pii=include_pii or cfg.report.include_pii,
-                            top_n=cfg.report.top_n, profile=outcome.profile.to_dict(), png=not no_png)
+                            top_n=cfg.report.top_n, profile=outcome.profile.to_dict(), png=not no_png,
+                            excel_max_rows=cfg.report.excel_max_rows)
     out.print(t("cli.report_written", lg, path=str(path / "report.html")))
 
 

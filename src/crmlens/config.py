@@ -176,6 +176,7 @@ class ReportConfig(Strict):
     lang: Literal["en", "zh"] = "en"
     include_pii: bool = False
     top_n: int = Field(20, ge=1)
+    excel_max_rows: int = Field(100_000, ge=1, le=1_048_575, description="rows per action-plan sheet (priority order); the full plan is in tables/")
 
 
 class CrmlensConfig(Strict):

@@ -95,7 +95,10 @@ def _frame_for_parquet(df: pd.DataFrame) -> pd.DataFrame:
     """List-valued columns are stored as '; '-joined text so every table is flat and portable."""
     out = df.copy()
     for c in out.columns:
-        if out[c].dtype == object and out[c].map(lambda v: isinstance(v, (list, tuple))).any():
+        if out[c].dtype != object:
+            continue
+        first = out[c].dropna().head(1)
+        if len(first) and isinstance(first.iloc[0], (list, tuple)):  # list columns hold lists in every row
             out[c] = out[c].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
     return out
 

@@ -10,60 +10,70 @@ import pandas as pd
 import xlsxwriter
 
 from crmlens.analyses.base import AnalysisResult
-from crmlens.report.document import PII_COLUMNS, format_cell
+from crmlens.report.document import PII_COLUMNS
 from crmlens.report.i18n import t, tr_value
 
 STATUS_VALUES = ("open", "in_progress", "done", "blocked")
 
 
-def _action_rows(r: AnalysisResult, lang: str, include_pii: bool) -> tuple[list[str], list[list]]:
+TRANSLATED = ("action", "tier", "risk_class", "owner_role", "status")
+
+
+def _action_frame(r: AnalysisResult, lang: str, include_pii: bool, max_rows: int) -> tuple[pd.DataFrame, int]:
+    """The sheet as a frame: translated labels and a 'what to do' sentence per action.
+    Work is done per distinct value (labels, sentences), not per row."""
     plan = r.tables.get("action_plan")
     if plan is None:
-        return [], []
+        return pd.DataFrame(), 0
+    total = len(plan)
+    plan = plan.head(max_rows)  # already in priority order
     cols = [c for c in plan.columns if include_pii or c not in PII_COLUMNS]
-    headers = [t(f"col.{c}", lang) for c in cols] + [t("col.action_text", lang)]
-    rows = []
-    for rec in plan[cols].itertuples(index=False):
-        d = rec._asdict()
-        qty = d.get("quantity")
-        text = t(d["action"] + ".text", lang, quantity=None if pd.isna(qty) else int(qty), detail=d.get("detail") or "")
-        row = []
-        for c in cols:
-            v = d[c]
-            if c in ("action", "tier", "risk_class", "owner_role", "status"):
-                row.append(tr_value(str(v), lang))
-            elif v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):
-                row.append(None)
-            elif hasattr(v, "item"):
-                row.append(v.item())
-            else:
-                row.append(v)
-        rows.append(row + [text])
-    return headers, rows
+    out = pd.DataFrame(index=plan.index)
+    for c in cols:
+        col = plan[c]
+        if c in TRANSLATED:
+            labels = {v: tr_value(str(v), lang) for v in col.dropna().unique()}
+            out[c] = col.map(labels)
+        else:
+            out[c] = col.astype(object).where(col.notna(), None)
+    keys = list(zip(plan["action"], plan["quantity"], plan["detail"].fillna("")))
+    cache: dict = {}
+    for k in set(keys):
+        action, qty, detail = k
+        cache[k] = t(action + ".text", lang, quantity=None if pd.isna(qty) else int(qty), detail=detail)
+    out["action_text"] = [cache[k] for k in keys]
+    out.columns = [t(f"col.{c}", lang) for c in out.columns]
+    return out, total
 
 
-def write_action_plan(results: dict[str, AnalysisResult], path: Path, lang: str, include_pii: bool = False) -> None:
-    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
+def write_action_plan(results: dict[str, AnalysisResult], path: Path, lang: str, include_pii: bool = False,
+                      max_rows: int = 100_000) -> None:
+    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, "constant_memory": True})
     head = wb.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True, "valign": "top"})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     for name, r in results.items():
-        headers, rows = _action_rows(r, lang, include_pii)
-        if not headers:
+        frame, total = _action_frame(r, lang, include_pii, max_rows)
+        if frame.empty and not total:
             continue
         ws = wb.add_worksheet(t(f"sheet.{name}", lang)[:31])
-        ws.write_row(0, 0, headers, head)
-        for i, row in enumerate(rows, start=1):
-            ws.write_row(i, 0, row)
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+        headers = list(frame.columns)
+        n = len(frame)
+        # constant_memory mode streams rows in order: column formats, filters and validation first
         for j, h in enumerate(headers):
-            sample = [len(str(x[j])) for x in rows[:200] if x[j] is not None]
-            width = min(60, max(10, len(h) + 2, *(sample or [0])))
+            sample = frame.iloc[:200, j].dropna().astype(str).str.len()
+            width = int(min(60, max(10, len(h) + 2, sample.max() if len(sample) else 0)))
             ws.set_column(j, j, width, wrap if width >= 40 else None)
-        status_col = headers.index(t("col.status", lang)) if t("col.status", lang) in headers else None
-        if status_col is not None and rows:
-            ws.data_validation(1, status_col, len(rows), status_col,
-                               {"validate": "list", "source": [tr_value(s, lang) for s in STATUS_VALUES]})
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(n, 1), len(headers) - 1)
+        status = t("col.status", lang)
+        if status in headers and n:
+            j = headers.index(status)
+            ws.data_validation(1, j, n, j, {"validate": "list", "source": [tr_value(s, lang) for s in STATUS_VALUES]})
+        ws.write_row(0, 0, headers, head)
+        for i, row in enumerate(frame.itertuples(index=False, name=None), start=1):
+            ws.write_row(i, 0, row)
+        if total > n:
+            ws.write(n + 1, 0, t("report.excel_truncated", lang, shown=n, total=total))
     rules = wb.add_worksheet(t("sheet.rules", lang)[:31])
     rules.write_row(0, 0, [t("col.analysis", lang), t("col.rule", lang), t("col.value", lang)], head)
     row = 1
@@ -77,4 +87,3 @@ def write_action_plan(results: dict[str, AnalysisResult], path: Path, lang: str,
     wb.close()
 
 
-__all__ = ["write_action_plan", "format_cell"]

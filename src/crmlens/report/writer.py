@@ -38,7 +38,7 @@ def summary(results: dict[str, AnalysisResult], profile: dict | None, lang: str,
 
 
 def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "en", include_pii: bool = False,
-                 top_n: int = 20, profile: dict | None = None, png: bool = True) -> Path:
+                 top_n: int = 20, profile: dict | None = None, png: bool = True, excel_max_rows: int = 100_000) -> Path:
     out = Path(out)
     parent = out.parent if str(out.parent) else Path(".")
     try:
@@ -76,7 +76,7 @@ def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "
             r.save(tmp / "results" / name)
         if profile is not None:
             (tmp / "results" / "data_quality.json").write_text(json.dumps(_clean(profile), ensure_ascii=False, indent=2), encoding="utf-8")
-        write_action_plan(results, tmp / "action_plan.xlsx", lang, include_pii)
+        write_action_plan(results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
