@@ -208,10 +208,10 @@ def _peer_thresholds(df: pd.DataFrame, cfg: ContactCoverageConfig) -> pd.DataFra
 def _apply_peer_track(df: pd.DataFrame, groups: pd.DataFrame, cfg: ContactCoverageConfig, key_depts: list[str]) -> pd.DataFrame:
     g = groups[["industry_normalized", "company_size_category", "density_threshold", "coverage_threshold"]]
     df = df.merge(g, on=["industry_normalized", "company_size_category"], how="left", validate="many_to_one")
-    present = df[[f"has_{d}" for d in key_depts]].to_numpy()
-    df["missing_departments"] = [[d for d, ok in zip(key_depts, row) if not ok] for row in present]
-    must = df["industry_normalized"].map(lambda i: cfg.industry_must_have.get(i, []))
-    df["missing_must_have"] = [[d for d in m if d in miss] for m, miss in zip(must, df["missing_departments"])]
+    present = df[[f"has_{d}" for d in key_depts]].to_numpy(dtype=bool)
+    must = _must_have_matrix(df["industry_normalized"], cfg, key_depts)
+    df["missing_departments"] = _names(~present, key_depts)
+    df["missing_must_have"] = _names(~present & must, key_depts)
     df["low_density_peer"] = df["density"].notna() & (df["density"] < df["density_threshold"])
     df["low_decision_peer"] = df["low_decision_rl"]  # no peer threshold for the decision ratio
     df["low_coverage_peer"] = (df["coverage"] < df["coverage_threshold"]) | (df["missing_must_have"].map(len) > 0)
@@ -219,6 +219,20 @@ def _apply_peer_track(df: pd.DataFrame, groups: pd.DataFrame, cfg: ContactCovera
     fails_peer = df[["low_density_peer", "low_decision_peer", "low_coverage_peer"]].any(axis=1)
     df["risk_class"] = np.where(fails_rl & fails_peer, "strong", np.where(fails_rl | fails_peer, "secondary", "none"))
     return df
+
+
+def _must_have_matrix(industry: pd.Series, cfg: ContactCoverageConfig, key_depts: list[str]) -> np.ndarray:
+    rows = {ind: [d in cfg.industry_must_have.get(ind, []) for d in key_depts] for ind in industry.dropna().unique()}
+    blank = [False] * len(key_depts)
+    return np.array([rows.get(i, blank) for i in industry], dtype=bool).reshape(len(industry), len(key_depts))
+
+
+def _names(mask: np.ndarray, names: list[str]) -> list[list[str]]:
+    """Row-wise lists of the names whose mask bit is set (via the 2^k possible patterns)."""
+    k = len(names)
+    patterns = [[n for j, n in enumerate(names) if code >> j & 1] for code in range(1 << k)]
+    codes = (mask.astype(np.int64) << np.arange(k)).sum(axis=1) if k else np.zeros(len(mask), dtype=np.int64)
+    return [patterns[c] for c in codes]
 
 
 # ---- risk, workload, priority -------------------------------------------------------------------
@@ -256,19 +270,16 @@ def _workload(df: pd.DataFrame, cfg: ContactCoverageConfig, key_depts: list[str]
     total = np.maximum(df["contacts_to_add"].fillna(0).to_numpy(dtype="int64"), df["executives_to_add"].to_numpy())
     df["plan_new_contacts"] = total
     df["plan_new_executives"] = np.minimum(execs_within(n, d, total, r), total)
-    order = {dep: i for i, dep in enumerate(key_depts)}
-
-    def to_add(row) -> list[str]:
-        needed = max(0, int(np.ceil(row["coverage_threshold"] - TOL)) - int(row["coverage"]))
-        picks = list(row["missing_must_have"])
-        for dep in row["missing_departments"]:
-            if len(picks) >= max(needed, len(row["missing_must_have"])):
-                break
-            if dep not in picks:
-                picks.append(dep)
-        return sorted(picks, key=order.get)
-
-    df["departments_to_add"] = df.apply(to_add, axis=1) if len(df) else pd.Series(dtype=object)
+    # departments to add: every missing must-have, then other missing departments in dictionary
+    # order until the coverage threshold is reached
+    present = df[[f"has_{d}" for d in key_depts]].to_numpy(dtype=bool)
+    must_miss = ~present & _must_have_matrix(df["industry_normalized"], cfg, key_depts)
+    other_miss = ~present & ~must_miss
+    needed = np.maximum(0, np.ceil(df["coverage_threshold"].to_numpy() - TOL)
+                        - df["coverage"].to_numpy()).astype(int)
+    extra = np.maximum(0, needed - must_miss.sum(axis=1))
+    pick_other = other_miss & (np.cumsum(other_miss, axis=1) <= extra[:, None])
+    df["departments_to_add"] = _names(must_miss | pick_other, key_depts)
     df["n_departments_to_add"] = df["departments_to_add"].map(len).astype("int64")
     return df
 
