@@ -93,6 +93,8 @@ TABLE_VIEWS: dict[str, dict[str, list[str]]] = {
         "industry_playbooks": ["industry_normalized", "key_accounts", "high_risk", "density_target", "must_have_departments", "entry_roles", "most_missing_department"],
         "peer_groups": ["industry_normalized", "company_size_category", "accounts", "p_density", "p_coverage", "density_threshold", "coverage_threshold", "fallback"],
         "department_gaps": ["department", "accounts_missing", "share_missing"],
+        "sample_mix": ["industry_normalized", "company_size_category", "accounts"],
+        "workload_uncomputable": ["priority_rank", "account_name", "industry_normalized", "company_size_category", "number_of_employees", "n_contacts", "tier"],
     },
 }
 

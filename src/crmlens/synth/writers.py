@@ -56,7 +56,8 @@ class DuckDBWriter(_Atomic):
         super().__init__(out, is_dir=False)
         import duckdb
 
-        self.con = duckdb.connect(str(self.tmp))
+        # a bounded buffer pool keeps generation memory flat however many chunks are appended
+        self.con = duckdb.connect(str(self.tmp), config={"memory_limit": "1GB", "threads": 2})
         self.created: set[str] = set()
 
     def write(self, name: str, table: pa.Table) -> None:
