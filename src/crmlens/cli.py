@@ -27,7 +27,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="crmlens — 
 config_app = typer.Typer(no_args_is_help=True, help="Show the effective configuration or its JSON Schema.")
 app.add_typer(config_app, name="config")
 
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)  # messages stay one line, whatever the terminal width
 STATE = {"debug": False, "lang": os.environ.get("CRMLENS_LANG", "en")}
 

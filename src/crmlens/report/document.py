@@ -179,7 +179,7 @@ def build_document(results: dict[str, AnalysisResult], lang: str, *, include_pii
             summary.blocks.append(Para(t(f.code, lang, **f.params), f.severity))
         if r.recommendations:
             rec = r.recommendations[0]
-            summary.blocks.append(Para(t("report.first_action", lang) + " " + t(rec.code, lang, **rec.params), "action"))
+            summary.blocks.append(Para(t("report.first_action", lang, text=t(rec.code, lang, **rec.params)), "action"))
     sections.append(summary)
 
     for name, r in results.items():

@@ -41,3 +41,30 @@ def register_cjk_font() -> bool:
         shutil.copyfile(src, folder / FONT_FILE)
     vlc.register_font_directory(str(folder))
     return True
+
+
+def subset_font_css(text: str) -> str:
+    """An @font-face rule embedding the CJK font subset to the characters of ``text`` (plus ASCII),
+    so report.html shows Chinese on machines without CJK fonts while staying one offline file.
+    Empty when ``text`` has no CJK characters or the font is unavailable."""
+    import base64
+    import io
+
+    chars = {c for c in text if ord(c) >= 0x2E80}
+    src = cjk_font_path()
+    if not chars or src is None:
+        return ""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    opts = subset.Options()
+    opts.layout_features = ["*"]
+    opts.notdef_outline = True
+    font = TTFont(str(src), lazy=True)
+    sub = subset.Subsetter(options=opts)
+    sub.populate(text="".join(sorted(chars)) + "".join(chr(i) for i in range(0x20, 0x7F)) + "·—…“”‘’•→⚠▲▼")
+    sub.subset(font)
+    buf = io.BytesIO()
+    font.save(buf)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'@font-face{{font-family:"{CJK_FAMILY}";src:url(data:font/otf;base64,{data}) format("opentype");}}'

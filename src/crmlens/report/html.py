@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from crmlens.report.document import ChartBlock, Document
+from crmlens.report.fonts import subset_font_css
 from crmlens.report.i18n import t
 
 
@@ -28,11 +29,14 @@ def render_html(doc: Document) -> str:
     specs = {b.chart.id: b.chart.spec for s in doc.sections for b in s.blocks if isinstance(b, ChartBlock)}
     specs_json = json.dumps(specs, ensure_ascii=False).replace("</", "<\\/")
     bundle = vega_bundle().replace("</script", "<\\/script")
-    return _env().get_template("report.html.j2").render(
+    page = _env().get_template("report.html.j2").render(
         doc=doc,
+        font_css=Markup("/*FONT*/"),
         toc_title=t("report.toc", doc.lang),
         filter_label=t("report.filter", doc.lang),
         shown_note=lambda n, total: t("report.rows_shown", doc.lang, shown=n, total=total),
         specs_json=Markup(specs_json),
         vega_bundle=Markup(bundle),
     )
+    visible = page.replace(bundle, "")  # characters of the page and the chart data, not the library
+    return page.replace("/*FONT*/", subset_font_css(visible), 1)
