@@ -29,7 +29,7 @@ def mutate(path, *sql):
 
 def doctor_json(capsys, source):
     capsys.readouterr()
-    code = main(["doctor", "--source", str(source), "--json"])
+    code = main(["doctor", "--source", str(source), "--json", "--analysis", "contact_coverage"])
     out = capsys.readouterr()
     profile = json.loads(out.out[out.out.index("{"):]) if "{" in out.out else {"issues": []}
     return code, {i["code"] for i in profile["issues"]}, out

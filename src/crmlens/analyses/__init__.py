@@ -13,7 +13,7 @@ def register(analysis: Analysis) -> Analysis:
 
 
 def _load_builtin() -> None:
-    from crmlens.analyses import contact_coverage  # noqa: F401
+    from crmlens.analyses import contact_coverage, investment_mismatch  # noqa: F401
 
 
 _load_builtin()

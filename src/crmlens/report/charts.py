@@ -119,8 +119,79 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
     return charts
 
 
+def investment_mismatch_charts(r: AnalysisResult, lang: str) -> list[Chart]:
+    L: Callable[..., str] = lambda key, **p: t(key, lang, **p)  # noqa: E731
+    charts: list[Chart] = []
+    yes, no = tr_value("True", lang), tr_value("False", lang)
+    flag_scale = alt.Scale(domain=[yes, no], range=["#d62728", "#9ecae1"])
+
+    def add(cid: str, key: str, chart: alt.TopLevelMixin) -> None:
+        charts.append(Chart(cid, L(key), _base_config(chart, L(key))))
+
+    qs = r.tables["quadrant_sample"].assign(flag=lambda d: d["mismatched"].map({True: yes, False: no}))
+    if len(qs):
+        pts = alt.Chart(qs).mark_circle(size=22, opacity=0.6).encode(
+            x=alt.X("investment_priority_score:Q", title=L("chart.axis.priority")),
+            y=alt.Y("composite:Q", title=L("chart.axis.composite")),
+            color=alt.Color("flag:N", title=L("chart.axis.mismatched"), scale=flag_scale),
+            tooltip=[alt.Tooltip("customer360_id:N", title=L("col.customer360_id")), alt.Tooltip("investment_priority_score:Q", format=".2f", title=L("chart.axis.priority")),
+                     alt.Tooltip("composite:Q", format=".3f", title=L("chart.axis.composite"))])
+        v = alt.Chart(pd.DataFrame({"x": [r.metric("priority_cutoff")]})).mark_rule(strokeDash=[6, 4]).encode(x="x:Q")
+        h = alt.Chart(pd.DataFrame({"y": [r.metric("composite_cutoff")]})).mark_rule(strokeDash=[6, 4]).encode(y="y:Q")
+        add("mm_quadrant", "chart.mm.quadrant", alt.layer(pts, v, h).properties(width=WIDTH, height=HEIGHT))
+
+    st = _labels(r.tables["stages"], "lifecycle_stage", lang)
+    if len(st):
+        add("mm_lifecycle", "chart.mm.lifecycle", alt.Chart(st).mark_bar(color="#d62728").encode(
+            x=alt.X("lifecycle_stage_label:N", title=L("chart.axis.stage"), sort=None),
+            y=alt.Y("mismatched:Q", title=L("chart.axis.customers")),
+            tooltip=[alt.Tooltip("mismatched:Q", title=L("col.mismatched"), format=","), alt.Tooltip("mismatch_rate:Q", title=L("col.mismatch_rate"), format=".1%")],
+        ).properties(width=WIDTH, height=HEIGHT))
+
+    hist = r.tables["roi_histogram"]
+    if len(hist):
+        hist = hist.assign(flag=hist["mismatched"].map({True: yes, False: no}))
+        add("mm_roi_distribution", "chart.mm.roi_distribution", alt.Chart(hist).mark_bar(opacity=0.85).encode(
+            x=alt.X("bin_start:Q", bin="binned", title=L("chart.axis.roi")), x2="bin_end:Q",
+            y=alt.Y("customers:Q", title=L("chart.axis.customers"), stack=True),
+            color=alt.Color("flag:N", title=L("chart.axis.mismatched"), scale=flag_scale),
+        ).properties(width=WIDTH, height=HEIGHT))
+
+    g = _labels(_labels(r.tables["groups"], "industry_vertical", lang), "company_size_tier", lang)
+    if len(g):
+        add("mm_rr_heatmap", "chart.mm.rr_heatmap", alt.Chart(g).mark_rect().encode(
+            x=alt.X("company_size_tier_label:N", title=L("chart.axis.size_tier")),
+            y=alt.Y("industry_vertical_label:N", title=L("chart.axis.industry")),
+            color=alt.Color("rr:Q", title=L("chart.axis.rr"), scale=alt.Scale(scheme="redblue", domainMid=1, reverse=True)),
+            tooltip=[alt.Tooltip("rr:Q", format=".2f", title=L("chart.axis.rr")), alt.Tooltip("mismatch_rate:Q", format=".1%", title=L("col.mismatch_rate")),
+                     alt.Tooltip("top_customers:Q", title=L("col.top_customers"))],
+        ).properties(width=WIDTH // 2, height=max(160, 18 * g["industry_vertical"].nunique())))
+
+    fit = r.tables["onboarding_fit"]
+    pts = qs.dropna(subset=["product_adoption_rate"]) if len(qs) else qs
+    if len(pts):
+        dots = alt.Chart(pts).mark_circle(size=16, opacity=0.4, color="#4c78a8").encode(
+            x=alt.X("customer_onboarding_score:Q", title=L("chart.axis.onboarding"), scale=alt.Scale(zero=False)),
+            y=alt.Y("product_adoption_rate:Q", title=L("chart.axis.adoption"), axis=alt.Axis(format=".0%")))
+        line = alt.Chart(fit).mark_line(color="#d62728", strokeWidth=2).encode(x="onboarding:Q", y="adoption:Q")
+        add("mm_onboarding_adoption", "chart.mm.onboarding_adoption", alt.layer(dots, line).properties(width=WIDTH, height=HEIGHT))
+
+    td = r.tables["team_decision"]
+    if len(td):
+        td = td.assign(exec_label=td["executive"].map({True: yes, False: no}))
+        add("mm_team_decision", "chart.mm.team_decision", alt.Chart(td).mark_bar().encode(
+            x=alt.X("team_size_bucket:N", title=L("chart.axis.team_size"), sort=None),
+            xOffset="exec_label:N",
+            y=alt.Y("mean_roi:Q", title=L("chart.axis.roi")),
+            color=alt.Color("exec_label:N", title=L("chart.axis.executive")),
+            tooltip=[alt.Tooltip("mean_roi:Q", format=".2f", title=L("col.mean_roi")), alt.Tooltip("customers:Q", title=L("col.customers"), format=",")],
+        ).properties(width=WIDTH, height=HEIGHT))
+    return charts
+
+
 CHARTS: dict[str, Callable[[AnalysisResult, str], list[Chart]]] = {
     "contact_coverage": contact_coverage_charts,
+    "investment_mismatch": investment_mismatch_charts,
 }
 
 

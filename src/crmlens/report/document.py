@@ -12,7 +12,7 @@ import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
 from crmlens.report.charts import Chart, charts_for
-from crmlens.report.i18n import fmt_value, has, t, tr_value
+from crmlens.report.i18n import fmt_value, has, t, tr_codes, tr_value
 from crmlens.schema.contracts import CONTRACTS
 
 UNIT_SPEC = {"count": "int", "ratio": "pct", "usd": "usd", "per_1000": "num", "score": "num", "days": "int", "text": ""}
@@ -79,6 +79,14 @@ COLUMN_SPECS: dict[str, str] = {
     "department": "t", "owner_role": "t", "action": "t", "missing_departments": "list",
     "departments_to_add": "list", "must_have_departments": "list", "entry_roles": "list",
     "most_missing_department": "t", "fallback": "t",
+    "industry_vertical": "t", "company_size_tier": "t", "lifecycle_stage": "t", "decision_maker_level": "t",
+    "investment_priority_score": "num", "composite": "num", "norm_sales": "num", "norm_adoption": "num", "norm_support": "num",
+    "roi": "num", "roi_w": "num", "reasons": "codes", "mismatch_rate": "pct", "rr": "num", "rr_low": "num", "rr_high": "num",
+    "gap_sales": "num", "gap_adoption": "num", "gap_support": "num", "share_sales": "pct", "share_adoption": "pct",
+    "share_support": "pct", "mean_roi": "num", "median_roi": "num", "mean_adoption": "pct", "mean_priority": "num",
+    "mean_composite": "num", "corr_priority": "num", "corr_composite": "num", "alignment": "num", "misaligned": "t",
+    "coefficient": "num", "component": "t", "share": "pct", "r": "num", "t": "num", "p": "p", "executive": "t",
+    "customer_onboarding_score": "num", "team_size": "int", "customers": "int", "priority_tercile": "t",
 }
 
 TABLE_VIEWS: dict[str, dict[str, list[str]]] = {
@@ -96,12 +104,29 @@ TABLE_VIEWS: dict[str, dict[str, list[str]]] = {
         "sample_mix": ["industry_normalized", "company_size_category", "accounts"],
         "workload_uncomputable": ["priority_rank", "account_name", "industry_normalized", "company_size_category", "number_of_employees", "n_contacts", "tier"],
     },
+    "investment_mismatch": {
+        "top_mismatched": ["customer360_id", "primary_email", "industry_vertical", "company_size_tier", "lifecycle_stage", "decision_maker_level",
+                       "investment_priority_score", "composite", "roi_w", "customer_onboarding_score", "reasons"],
+        "groups": ["industry_vertical", "company_size_tier", "top_customers", "mismatched", "mismatch_rate", "rr", "rr_low", "rr_high",
+                   "share_sales", "share_adoption", "share_support"],
+        "stages": ["lifecycle_stage", "customers", "mismatched", "mismatch_rate", "mean_roi", "median_roi"],
+        "onboarding_buckets": ["onboarding", "customers", "mean_adoption", "mean_roi", "mismatch_rate"],
+        "team_decision": ["team_size_bucket", "executive", "customers", "mean_roi"],
+        "priority_terciles": ["priority_tercile", "customers", "mean_priority", "mean_composite", "mean_roi"],
+        "gap_decomposition": ["component", "share"],
+        "model_coefficients": ["feature", "coefficient"],
+        "feature_alignment": ["feature", "corr_priority", "corr_composite", "alignment", "misaligned"],
+        "onboarding_adoption_by_group": ["industry_vertical", "company_size_tier", "n", "r", "t", "p"],
+    },
 }
 
 HEADLINE_METRICS: dict[str, list[str]] = {
     "contact_coverage": ["key_accounts", "revenue_threshold", "high_risk", "high_risk_share", "strong_risk",
                          "density_pass_rate", "decision_pass_rate", "coverage_pass_rate", "median_density",
                          "median_decision_ratio", "mean_coverage", "contacts_to_add", "executives_to_add", "departments_to_add"],
+    "investment_mismatch": ["base_customers", "top_priority", "mismatched", "mismatch_rate_in_top", "mismatch_share_of_all",
+                            "roi_mean_mismatched", "roi_mean_matched", "roi_median", "top_roi_below_alert", "corr_priority_composite",
+                            "corr_onboarding_adoption", "model_cv_r2", "current_mismatch_rate_test", "model_mismatch_rate_test"],
 }
 
 
@@ -111,6 +136,8 @@ def format_cell(value: Any, col: str, lang: str) -> str:
     spec = COLUMN_SPECS.get(col, "")
     if spec == "list" and isinstance(value, str):
         value = [v for v in value.split("; ") if v]
+    if spec == "codes":
+        return tr_codes(value if isinstance(value, str) else "; ".join(value), lang)
     if isinstance(value, bool) or spec == "t":
         return tr_value(str(value), lang)
     return fmt_value(value, spec, lang) if spec else fmt_value(value, "", lang)
@@ -142,6 +169,8 @@ def table_block(r: AnalysisResult, name: str, lang: str, limit: int, include_pii
 def metric_grid(r: AnalysisResult, lang: str) -> MetricGrid:
     items = []
     for name in HEADLINE_METRICS.get(r.analysis, list(r.metrics)):
+        if name not in r.metrics:  # e.g. model metrics when too few rows to fit a model
+            continue
         m = r.metrics[name]
         items.append((t(f"metric.{r.analysis}.{name}", lang), fmt_value(m.value, UNIT_SPEC[m.unit], lang)))
     return MetricGrid(items)
@@ -167,6 +196,16 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
         blocks.append(Bullets([f"{t('value.' + k, lang)}: " + " | ".join(f"`{p}`" for p in rules[k]) for k in ("exclude", "c_level", "vp", "known_other")]))
         blocks.append(Para(t("method.cc.department_rules", lang)))
         blocks.append(Bullets([f"{tr_value(k, lang)}: " + " | ".join(f"`{p}`" for p in v) for k, v in m["key_departments"].items()]))
+    elif r.analysis == "investment_mismatch":
+        w, mo = m["weights"], m["model"]
+        blocks.append(Bullets([
+            t("method.mm.identity", lang, identity=m["identity"], rule=m["dedup_rule"]),
+            t("method.mm.composite", lang, ws=w["sales"], wa=w["adoption"], wsu=w["support"], lo=m["winsor"][0], hi=m["winsor"][1], norm=m["normalisation"]),
+            t("method.mm.flags", lang, top=1 - m["priority_top_share"], bottom=m["composite_bottom_share"]),
+            t("method.mm.roi", lang, alert=m["roi_alert"]),
+            t("method.mm.rr", lang, min=m["min_group_size"]),
+            t("method.mm.model", lang, alpha=mo["alpha"], features=", ".join(mo["features"]), folds=mo["cv_folds"], test=mo["test_share"], seed=mo["seed"]),
+        ]))
     return blocks
 
 

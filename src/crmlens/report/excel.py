@@ -11,7 +11,7 @@ import xlsxwriter
 
 from crmlens.analyses.base import AnalysisResult
 from crmlens.report.document import PII_COLUMNS
-from crmlens.report.i18n import t, tr_value
+from crmlens.report.i18n import t, tr_codes, tr_value
 
 STATUS_VALUES = ("open", "in_progress", "done", "blocked")
 
@@ -36,11 +36,12 @@ def _action_frame(r: AnalysisResult, lang: str, include_pii: bool, max_rows: int
             out[c] = col.map(labels)
         else:
             out[c] = col.astype(object).where(col.notna(), None)
-    keys = list(zip(plan["action"], plan["quantity"], plan["detail"].fillna("")))
+    qty_col = plan["quantity"] if "quantity" in plan.columns else pd.Series(pd.NA, index=plan.index)
+    keys = list(zip(plan["action"], qty_col, plan["detail"].fillna("")))
     cache: dict = {}
     for k in set(keys):
         action, qty, detail = k
-        cache[k] = t(action + ".text", lang, quantity=None if pd.isna(qty) else int(qty), detail=detail)
+        cache[k] = t(action + ".text", lang, quantity=None if pd.isna(qty) else int(qty), detail=tr_codes(detail, lang))
     out["action_text"] = [cache[k] for k in keys]
     out.columns = [t(f"col.{c}", lang) for c in out.columns]
     return out, total

@@ -5,7 +5,8 @@ use ``str.format`` fields with crmlens format specs:
 
 ``{x:int}`` 1,234 · ``{x:pct}`` 12.3% · ``{x:usd}`` $1,234,567 (zh: 1,234,567 美元) ·
 ``{x:num}`` 1,234.57 · ``{x:num1}`` one decimal · ``{x:list}`` joined list · ``{x:t}`` the value
-translated through the catalog key ``value.<x>`` when present.
+translated through the catalog key ``value.<x>`` when present · ``{x:p}`` a p-value (< 0.001) ·
+``{x:col}`` a column name shown with its ``col.<x>`` label.
 """
 
 from __future__ import annotations
@@ -57,6 +58,11 @@ def fmt_value(value: Any, spec: str, lang: str) -> str:
         return ("、" if lang == "zh" else ", ").join(tr_value(str(i), lang) for i in items) or "—"
     if spec == "t":
         return tr_value(str(value), lang)
+    if spec == "p":  # p-values: tiny ones are not "0.00"
+        v = float(value)
+        return "< 0.001" if v < 0.001 else f"{v:.3f}"
+    if spec == "col":  # a column/feature name, shown with its catalog label when there is one
+        return catalog(lang).get(f"col.{value}", str(value))
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, int) and not isinstance(value, bool):
@@ -67,6 +73,15 @@ def fmt_value(value: Any, spec: str, lang: str) -> str:
 def tr_value(value: str, lang: str) -> str:
     """Translate a data value (department, tier, size class…) when the catalog knows it."""
     return catalog(lang).get(f"value.{value}", value)
+
+
+def tr_codes(text: str, lang: str) -> str:
+    """Translate a '; '-joined list whose items may be catalog keys (e.g. reason codes)."""
+    if not text:
+        return text
+    cat = catalog(lang)
+    sep = "；" if lang == "zh" else "; "
+    return sep.join(cat.get(part, part) for part in str(text).split("; "))
 
 
 def t(key: str, lang: str, /, **params: Any) -> str:

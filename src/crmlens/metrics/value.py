@@ -1,0 +1,69 @@
+"""Customer-value base table for the investment-mismatch analysis (Ibis).
+
+* value rows are de-duplicated per case-insensitive e-mail: the latest ``analysis_timestamp``
+  wins, then the smallest raw ``primary_email``, then the highest ``investment_priority_score``
+  (a stable, documented key);
+* ``total_sales_amount`` comes from ``customer360__customer`` by case-insensitive e-mail
+  (customers de-duplicated by ``customer360_id``), or — with ``identity: mapping`` — through
+  ``customer360__mapping`` by the first source id that matches in the configured priority, an
+  organisation-header row preferred.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+VALUE_COLUMNS = [
+    "investment_priority_score", "product_adoption_rate", "support_resolution_efficiency",
+    "customer_lifetime_value", "acquisition_cost", "lifecycle_stage", "industry_vertical",
+    "company_size_tier", "customer_onboarding_score", "team_size", "decision_maker_level",
+]
+
+
+def dedup_value(value: ir.Table) -> ir.Table:
+    v = value.mutate(email_key=value.primary_email.lower().strip())
+    order = []
+    if "analysis_timestamp" in v.columns:
+        order.append(ibis.desc(v.analysis_timestamp.cast("timestamp"), nulls_first=False))
+    order += [ibis.asc(v.primary_email), ibis.desc(v.investment_priority_score)]
+    w = ibis.window(group_by=v.email_key, order_by=order)
+    v = v.mutate(_rn=ibis.row_number().over(w))
+    return v.filter((v._rn == 0) & v.email_key.notnull()).drop("_rn")
+
+
+def sales_by_email(customers: ir.Table) -> ir.Table:
+    c = customers.mutate(email_key=customers.email.lower().strip())
+    w = ibis.window(group_by=c.email_key, order_by=[ibis.asc(c.customer360_id)])
+    c = c.mutate(_rn=ibis.row_number().over(w))
+    return c.filter(c._rn == 0).select("email_key", "customer360_id", "total_sales_amount")
+
+
+def join_by_email(value: ir.Table, customers: ir.Table) -> ir.Table:
+    s = sales_by_email(customers)
+    j = value.left_join(s, value.email_key == s.email_key)
+    return j.drop([c for c in j.columns if c.endswith("_right")])
+
+
+def join_by_mapping(value: ir.Table, customers: ir.Table, mapping: ir.Table, priority: list[str]) -> ir.Table:
+    """customer360_id through the first source id (in ``priority``) that the mapping knows."""
+    m = mapping
+    header = m.is_organization_header.cast("int64").fill_null(0) if "is_organization_header" in m.columns else ibis.literal(0)
+    m = m.mutate(_hdr=header)
+    out = value
+    ids = []
+    for i, col in enumerate(priority):
+        if col not in value.columns or col not in m.columns:
+            continue
+        w = ibis.window(group_by=m[col], order_by=[ibis.desc(m._hdr), ibis.asc(m.customer360_id)])
+        mm = m.filter(m[col].notnull()).mutate(_rn=ibis.row_number().over(w))
+        mm = mm.filter(mm._rn == 0).select(**{f"_k{i}": mm[col].cast("string"), f"_id{i}": mm.customer360_id})
+        out = out.left_join(mm, out[col].cast("string") == mm[f"_k{i}"]).drop(f"_k{i}")
+        ids.append(out[f"_id{i}"])
+    cid = ibis.coalesce(*ids) if ids else ibis.null("string")
+    out = out.mutate(customer360_id=cid).drop([f"_id{i}" for i in range(len(priority)) if f"_id{i}" in out.columns])
+    c = customers.select("customer360_id", "total_sales_amount")
+    w = ibis.window(group_by=c.customer360_id, order_by=[ibis.desc(c.total_sales_amount)])
+    c = c.mutate(_rn=ibis.row_number().over(w)).filter(lambda t: t._rn == 0).drop("_rn")
+    j = out.left_join(c, out.customer360_id == c.customer360_id)
+    return j.drop([c for c in j.columns if c.endswith("_right")])

@@ -1,0 +1,94 @@
+"""Statistics for the investment-mismatch analysis (pure numpy/scipy; no engine, no rendering).
+
+Conventions (documented in the report's method notes):
+* percentiles: linear interpolation (numpy default);
+* winsorising clips to [P_lo, P_hi] of the non-missing values;
+* cumulative distribution ``cume_dist(x) = #(values ≤ x) / n`` (ties share the same value, as SQL's
+  CUME_DIST), so a cut "cume_dist ≥ 0.70" keeps ties together;
+* relative risk of a group compares the group with the rest of the cohort (2×2 table); the 95% CI
+  uses the log method, SE = sqrt(1/a − 1/n₁ + 1/c − 1/n₂).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+
+def winsor_bounds(x: pd.Series, lo: float, hi: float) -> tuple[float, float]:
+    v = x.dropna().to_numpy(dtype=float)
+    if not v.size:
+        return math.nan, math.nan
+    return float(np.percentile(v, lo * 100)), float(np.percentile(v, hi * 100))
+
+
+def winsorise(x: pd.Series, lo: float, hi: float) -> tuple[pd.Series, tuple[float, float]]:
+    b = winsor_bounds(x, lo, hi)
+    return x.clip(lower=b[0], upper=b[1]), b
+
+
+def min_max(x: pd.Series) -> pd.Series:
+    lo, hi = x.min(), x.max()
+    if not np.isfinite(lo) or hi == lo:
+        return pd.Series(np.where(x.notna(), 0.5, np.nan), index=x.index)  # constant column: neutral 0.5
+    return (x - lo) / (hi - lo)
+
+
+def pct_rank(x: pd.Series) -> pd.Series:
+    """Percentile rank in (0, 1] (average rank / n)."""
+    return x.rank(method="average", pct=True)
+
+
+def cume_dist(x: pd.Series) -> pd.Series:
+    return x.rank(method="max", pct=True)
+
+
+def rr_ci(a: int, n1: int, c: int, n2: int, z: float = 1.959963984540054) -> tuple[float, float, float]:
+    """Relative risk (a/n1)/(c/n2) with a log-method 95% CI; NaN when undefined."""
+    if n1 == 0 or n2 == 0 or c == 0:
+        return math.nan, math.nan, math.nan
+    if a == 0:
+        return 0.0, math.nan, math.nan
+    rr = (a / n1) / (c / n2)
+    se = math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
+    return rr, rr * math.exp(-z * se), rr * math.exp(z * se)
+
+
+@dataclass(frozen=True)
+class Corr:
+    r: float
+    t: float
+    p: float
+    n: int
+
+
+def pearson(x: pd.Series, y: pd.Series) -> Corr:
+    m = x.notna() & y.notna()
+    n = int(m.sum())
+    if n < 3 or x[m].nunique() < 2 or y[m].nunique() < 2:
+        return Corr(math.nan, math.nan, math.nan, n)
+    res = stats.pearsonr(x[m].to_numpy(float), y[m].to_numpy(float))
+    r = float(res.statistic)
+    t = r * math.sqrt((n - 2) / max(1e-300, 1 - r * r)) if abs(r) < 1 else math.inf
+    return Corr(r, t, float(res.pvalue), n)
+
+
+def anova(groups: list[np.ndarray]) -> tuple[float, float]:
+    groups = [g for g in groups if len(g) >= 2]
+    if len(groups) < 2:
+        return math.nan, math.nan
+    res = stats.f_oneway(*groups)
+    return float(res.statistic), float(res.pvalue)
+
+
+def decompose(gaps: dict[str, float], weights: dict[str, float]) -> dict[str, float]:
+    """Shares of the weighted composite gap Σ wᵢ·gapᵢ contributed by each component (sum to 1)."""
+    parts = {k: weights[k] * gaps[k] for k in gaps}
+    total = sum(parts.values())
+    if total == 0 or not np.isfinite(total):
+        return {k: math.nan for k in gaps}
+    return {k: v / total for k, v in parts.items()}
