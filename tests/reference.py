@@ -137,3 +137,50 @@ def headline(path, cfg: CrmlensConfig | None = None) -> dict:
         "contacts_to_add": int(to_add.sum()),
         "executives_to_add": int(sum(execs)),
     }
+
+
+def mismatch_headline(path, cfg: CrmlensConfig | None = None) -> dict:
+    """Plain-pandas re-computation of the investment-mismatch cohort numbers (email identity)."""
+    cfg = cfg or CrmlensConfig()
+    mc = cfg.investment_mismatch
+    con = duckdb.connect(str(path), read_only=True)
+    v = con.execute("SELECT * FROM customer360__customer_value_analysis").df()
+    c = con.execute("SELECT customer360_id, email, total_sales_amount FROM customer360__customer").df()
+    con.close()
+    v["key"] = v["primary_email"].str.lower().str.strip()
+    v = v.sort_values(["key", "analysis_timestamp", "primary_email", "investment_priority_score"],
+                      ascending=[True, False, True, False], na_position="last")
+    v = v[v["key"].notna()].drop_duplicates("key", keep="first")
+    c["key"] = c["email"].str.lower().str.strip()
+    c = c.sort_values(["key", "customer360_id"]).drop_duplicates("key", keep="first")
+    df = v.merge(c[["key", "customer360_id", "total_sales_amount"]], on="key", how="left")
+    df = df.dropna(subset=["customer360_id", "investment_priority_score", "total_sales_amount",
+                           "product_adoption_rate", "support_resolution_efficiency"])
+    comp = np.zeros(len(df))
+    for col, w in (("total_sales_amount", mc.weights.sales), ("product_adoption_rate", mc.weights.adoption),
+                   ("support_resolution_efficiency", mc.weights.support)):
+        x = df[col].to_numpy(float)
+        lo, hi = np.percentile(x, 100 * mc.winsor_low), np.percentile(x, 100 * mc.winsor_high)
+        x = np.clip(x, lo, hi)
+        comp += w * (x - x.min()) / (x.max() - x.min())
+    df["composite"] = comp
+    n = len(df)
+    pr = df["investment_priority_score"].to_numpy()
+    cd_p = np.array([(pr <= p).sum() for p in pr]) / n if n < 20000 else df["investment_priority_score"].rank(method="max").to_numpy() / n
+    cd_c = df["composite"].rank(method="max").to_numpy() / n
+    top = cd_p >= 1 - mc.priority_top_share - 1e-12
+    bottom = cd_c <= mc.composite_bottom_share + 1e-12
+    mism = top & bottom
+    cac = df["acquisition_cost"].to_numpy(float)
+    ok = (cac > 0) & ~np.isnan(cac) & df["customer_lifetime_value"].notna().to_numpy()
+    roi = df["customer_lifetime_value"].to_numpy(float)[ok] / cac[ok]
+    lo, hi = np.percentile(roi, 100 * mc.winsor_low), np.percentile(roi, 100 * mc.winsor_high)
+    stage_counts = df["lifecycle_stage"].value_counts().sort_index().to_dict()
+    stage_mism = df[mism]["lifecycle_stage"].value_counts().reindex(sorted(stage_counts), fill_value=0).to_dict()
+    return {
+        "base_customers": n, "top_priority": int(top.sum()), "bottom_composite": int(bottom.sum()),
+        "mismatched": int(mism.sum()), "priority_cutoff": float(pr[top].min()),
+        "composite_cutoff": float(df["composite"].to_numpy()[bottom].max()),
+        "roi_median": float(np.median(np.clip(roi, lo, hi))), "roi_undefined": int((~ok).sum()),
+        "stage_counts": {k: int(v) for k, v in stage_counts.items()}, "stage_mismatched": {k: int(v) for k, v in stage_mism.items()},
+    }

@@ -17,3 +17,20 @@ def test_headline_numbers_match_reference(db, request):
     got = {k: r.metric(k) for k in expected}
     assert got == expected
     assert expected["key_accounts"] > 100 and expected["high_risk"] > 0  # a dataset that exercises the paths
+
+
+@pytest.mark.parametrize("db", ["gen_db", "gen_db_other"])
+def test_mismatch_numbers_match_reference(db, request):
+    from reference import mismatch_headline
+
+    path = request.getfixturevalue(db)
+    exp = mismatch_headline(path)
+    r = REGISTRY["investment_mismatch"].run(open_source(path), CrmlensConfig())
+    for k in ("base_customers", "top_priority", "bottom_composite", "mismatched", "priority_cutoff", "roi_undefined"):
+        assert r.metric(k) == exp[k], k
+    assert r.metric("composite_cutoff") == pytest.approx(exp["composite_cutoff"], abs=1e-12)
+    assert r.metric("roi_median") == pytest.approx(exp["roi_median"], abs=1e-12)
+    st = r.tables["stages"].set_index("lifecycle_stage")
+    assert {k: int(v) for k, v in st["customers"].items()} == exp["stage_counts"]
+    assert {k: int(v) for k, v in st["mismatched"].items()} == exp["stage_mismatched"]
+    assert exp["mismatched"] > 50

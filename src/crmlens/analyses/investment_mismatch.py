@@ -329,10 +329,10 @@ def _action_plan(mism: pd.DataFrame, cfg: InvestmentMismatchConfig, as_of: dt.da
     base.insert(0, "priority_rank", np.arange(1, len(base) + 1))
     base["owner_role"] = "customer_success"
     parts = []
-    weak = base["reasons"].map(lambda r: "reason.weak_onboarding" in r)
+    weak = base["reasons"].map(lambda r: "reason.weak_onboarding" in r).astype(bool)
     for code, mask, days in (("action.mm.onboarding", weak, 14), ("action.mm.success_plan", pd.Series(True, index=base.index), 30),
                              ("action.mm.reprioritise", pd.Series(True, index=base.index), 90)):
-        sub = base[mask].copy()
+        sub = base.loc[mask].copy()
         sub["action"] = code
         sub["detail"] = sub["reasons"].map(lambda r: "; ".join(r))
         sub["due_date"] = (as_of + dt.timedelta(days=days)).isoformat()

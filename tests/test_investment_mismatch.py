@@ -1,0 +1,149 @@
+"""Hand-built customer-360 fixture for investment_mismatch; expectations worked out by hand."""
+
+import datetime as dt
+import math
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.contingency_tables import Table2x2
+
+from crmlens.analyses import REGISTRY
+from crmlens.config import CrmlensConfig
+from crmlens.sources import open_source
+
+PRIO = [1, 2, 3, 4, 5, 6, 7, 8, 8, 8]
+ADOPT = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.95, 0.1]
+CAC = [100, 0, -5, 100, 200, 250, 500, 1000, 50, 400]
+STAGE = ["Growth"] * 5 + ["Dormant"] * 5
+INDUSTRY = ["Technology"] * 6 + ["Retail", "Retail", "Media", "Media"]
+
+
+def value_row(email, prio, adopt, cac, stage, industry, ts, clv=1000.0):
+    return {"primary_email": email, "analysis_timestamp": ts, "investment_priority_score": float(prio),
+            "product_adoption_rate": adopt, "support_resolution_efficiency": 0.5, "customer_lifetime_value": clv,
+            "acquisition_cost": float(cac), "lifecycle_stage": stage, "industry_vertical": industry,
+            "company_size_tier": "Small", "customer_onboarding_score": 2.0 + 0.2 * prio, "team_size": 10,
+            "decision_maker_level": "Manager"}
+
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory):
+    ts = pd.Timestamp("2026-06-01")
+    rows = [value_row(f"c{i + 1}@x.io", PRIO[i], ADOPT[i], CAC[i], STAGE[i], INDUSTRY[i], ts) for i in range(10)]
+    rows.append(value_row("C1@X.IO", 9, 0.01, 100, "Growth", "Technology", ts - pd.Timedelta(days=30)))  # older duplicate
+    rows.append(value_row("ghost@x.io", 5, 0.5, 100, "Growth", "Technology", ts))  # no customer record
+    value = pd.DataFrame(rows)
+    customers = pd.DataFrame({"customer360_id": [f"id{i:02d}" for i in range(1, 12)],
+                              "email": [f"c{i}@x.io" for i in range(1, 12)], "total_sales_amount": [100.0] * 11})
+    path = tmp_path_factory.mktemp("mm") / "mm.duckdb"
+    con = duckdb.connect(str(path))
+    con.register("v", value)
+    con.register("c", customers)
+    con.execute("CREATE TABLE customer360__customer_value_analysis AS SELECT * FROM v")
+    con.execute("CREATE TABLE customer360__customer AS SELECT * FROM c")
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def res(fixture_db):
+    cfg = CrmlensConfig.model_validate({"investment_mismatch": {"min_group_size": 2}})
+    return REGISTRY["investment_mismatch"].run(open_source(fixture_db), cfg, as_of=dt.date(2026, 1, 1))
+
+
+def test_join_and_data_quality(res):
+    assert res.metric("value_rows") == 12
+    assert res.metric("duplicates_removed") == 1  # C1@X.IO (older) loses to c1@x.io
+    assert res.metric("unmatched") == 1  # ghost
+    assert res.metric("customers_without_value") == 1  # id11
+    assert res.metric("base_customers") == 10
+    assert res.metric("roi_undefined") == 2 and res.metric("cac_nonpositive") == 2
+    codes = {f.code for f in res.findings}
+    assert {"dq.mm_duplicates", "dq.mm_unmatched", "dq.mm_customers_without_value", "dq.mm_cac_invalid"} <= codes
+
+
+def test_cohorts_with_ties(res):
+    # priority cume_dist ≥ 0.7: 7 (0.7) and the three 8s → 4; bottom half by adoption: c10, c8, c7, c6, c5
+    assert res.metric("top_priority") == 4 and res.metric("bottom_composite") == 5
+    assert res.metric("mismatched") == 3  # c7, c8, c10
+    assert res.metric("mismatch_rate_in_top") == pytest.approx(0.75)
+    assert res.metric("priority_cutoff") == 7
+    assert set(res.tables["mismatched"]["customer360_id"]) == {"id07", "id08", "id10"}
+
+
+def test_composite_normalisation(res):
+    # sales and support are constant → 0.5 each; adoption winsorised to [0.109, 0.9455] then min-max
+    lo, hi = 0.1 + 0.09 * 0.1, 0.9 + 0.91 * 0.05
+    bounds = res.tables["composite_bounds"].set_index("component")
+    assert bounds.loc["adoption", "low"] == pytest.approx(lo) and bounds.loc["adoption", "high"] == pytest.approx(hi)
+    expected_cut = 0.40 * 0.5 + 0.35 * (0.5 - lo) / (hi - lo) + 0.25 * 0.5  # c5 (0.5) is the best of the bottom half
+    assert res.metric("composite_cutoff") == pytest.approx(expected_cut)
+
+
+def test_roi(res):
+    # ROI = 1000 / CAC for CAC > 0: [10, -, -, 10, 5, 4, 2, 1, 20, 2.5]; winsorised at P1/P99 of the 8 values
+    # sorted [1, 2, 2.5, 4, 5, 10, 10, 20] → P1 = 1.07, P99 = 19.3
+    assert res.metric("roi_p1") == pytest.approx(1.07) and res.metric("roi_p99") == pytest.approx(19.3)
+    assert res.metric("roi_median") == pytest.approx(4.5)
+    assert res.metric("roi_mean_mismatched") == pytest.approx((2 + 1.07 + 2.5) / 3)
+    assert res.metric("roi_share_above_1") == pytest.approx(1.0)
+    assert res.metric("top_roi_below_alert") == 3  # c7 2.0, c8 1.07, c10 2.5
+
+
+def test_stages(res):
+    st = res.tables["stages"].set_index("lifecycle_stage")
+    assert st.loc["Dormant", "customers"] == 5 and st.loc["Dormant", "mismatched"] == 3
+    assert st.loc["Growth", "mismatch_rate"] == 0
+
+
+def test_relative_risk_group(res):
+    g = res.tables["groups"].set_index("industry_vertical")
+    # top cohort: Retail {c7, c8} both mismatched; Media {c9, c10} one mismatched
+    t = Table2x2(np.array([[2, 0], [1, 1]]), shift_zeros=False)
+    assert g.loc["Retail", "rr"] == pytest.approx(2.0) == pytest.approx(t.riskratio)
+    assert g.loc["Retail", "mismatch_rate"] == 1.0
+    assert math.isnan(g.loc["Retail", "gap_adoption"])  # no non-mismatched member to compare with
+    assert g.loc["Media", "rr"] == pytest.approx(0.5)
+
+
+def test_gap_decomposition(res):
+    d = res.tables["gap_decomposition"].set_index("component")["share"]
+    assert d["sales"] == pytest.approx(0) and d["support"] == pytest.approx(0)
+    assert d["adoption"] == pytest.approx(1.0)  # only adoption differs
+
+
+def test_too_few_rows_for_a_model(res):
+    assert "model_cv_r2" not in res.metrics  # 10 customers: no model, no fake numbers
+    assert len(res.recommendations) >= 5
+
+
+def test_onboarding_buckets(res):
+    b = res.tables["onboarding_buckets"].set_index("onboarding")
+    # onboarding = 2 + 0.2·priority: 2.2 … 3.6 → <2.5: prio 1 (2.2), 2 (2.4); 2.5–3.5: prio 3..7; ≥3.5: the 8s (3.6)
+    assert b.loc["<2.5", "customers"] == 2 and b.loc["2.5–3.5", "customers"] == 5 and b.loc["≥3.5", "customers"] == 3
+
+
+def test_mapping_identity_path(tmp_path):
+    value = pd.DataFrame([{**value_row(f"nomatch{i}@y.io", i % 10, 0.1 * (i % 10), 100, "Growth", "Media", pd.Timestamp("2026-01-01")),
+                           "zendesk_user_id": 1000 + i} for i in range(12)])
+    mapping = pd.DataFrame({"customer360_id": [f"id{i}" for i in range(12)], "zendesk_user_id": [1000 + i for i in range(12)],
+                            "is_organization_header": [True] * 12})
+    customers = pd.DataFrame({"customer360_id": [f"id{i}" for i in range(12)], "email": [f"other{i}@z.io" for i in range(12)],
+                              "total_sales_amount": [float(i) for i in range(12)]})
+    path = tmp_path / "map.duckdb"
+    con = duckdb.connect(str(path))
+    for name, df in (("customer360__customer_value_analysis", value), ("customer360__customer", customers), ("customer360__mapping", mapping)):
+        con.register("x", df)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM x")
+        con.unregister("x")
+    con.close()
+    by_email = CrmlensConfig()
+    from crmlens.errors import AnalysisError
+
+    with pytest.raises(AnalysisError):  # e-mails never match → too few rows
+        REGISTRY["investment_mismatch"].run(open_source(path), by_email)
+    by_map = CrmlensConfig.model_validate({"investment_mismatch": {"identity": "mapping"}})
+    r = REGISTRY["investment_mismatch"].run(open_source(path), by_map)
+    assert r.metric("matched") == 12 and r.metric("base_customers") == 12
