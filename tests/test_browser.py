@@ -48,7 +48,7 @@ def test_report_in_browser(browser, reports, lang):
     page.goto((reports[lang] / "report.html").as_uri())
     charts = page.locator("div.chart")
     n = charts.count()
-    assert n >= 12  # six charts per analysis
+    assert n >= 10  # up to six per analysis; the RR heatmap needs groups of ≥ 20 top-priority customers
     page.wait_for_function(f"document.querySelectorAll('div.chart svg').length >= {n}", timeout=30_000)
     for i in range(n):
         assert charts.nth(i).locator("svg").count() >= 1
