@@ -143,14 +143,22 @@ def run(
 
     cfg = load_config(config)
     lg = _lang(lang, cfg)
+    day = _as_of(as_of) or dt.date.today()
     with err.status(t("cli.running", lg)):
-        outcome = run_all(source, analyses or [], cfg, _as_of(as_of))
+        outcome = run_all(source, analyses or [], cfg, day)
+    since = None
+    if Path(cfg.monitor.history).exists():  # read-only: `run` never records history (`monitor` does)
+        from crmlens.monitor.changes import compute_changes
+        from crmlens.monitor.history import HistoryStore
+        from crmlens.monitor.service import since_last
+
+        since = since_last(compute_changes(outcome.results, HistoryStore(cfg.monitor.history, cfg.monitor.lock_timeout), day))
     for name, code in outcome.skipped.items():
         err.print(t("cli.analysis_skipped", lg, analysis=name, reason=t(code, lg, count=len(outcome.profile.blocking))))
     with err.status(t("cli.rendering", lg)):
         path = write_report(outcome.results, out_dir, lang=lg, include_pii=include_pii or cfg.report.include_pii,
                             top_n=cfg.report.top_n, profile=outcome.profile.to_dict(), png=not no_png,
-                            excel_max_rows=cfg.report.excel_max_rows)
+                            excel_max_rows=cfg.report.excel_max_rows, since_last=since)
     out.print(t("cli.report_written", lg, path=str(path / "report.html")))
 
 
@@ -197,6 +205,82 @@ def demo(
         path = write_report(outcome.results, workdir / f"report-{lg}", lang=lg, top_n=cfg.report.top_n,
                             profile=outcome.profile.to_dict(), png=not no_png)
     out.print(t("cli.demo_done", lg, db=str(db), path=str(path / "report.html"), analyses=", ".join(outcome.results)))
+
+
+HistoryOpt = typer.Option(None, "--history", help="History store (default: monitor.history of the config).")
+
+
+@app.command()
+def monitor(
+    source: str = typer.Option(..., "--source", "-s", help="DuckDB/SQLite file, CSV/Parquet folder or Ibis URL."),
+    rules: Optional[Path] = typer.Option(None, "--rules", "-r", help="Alert rules YAML (default: the bundled rules)."),
+    history: Optional[Path] = HistoryOpt,
+    out_dir: Path = typer.Option(Path("crmlens-report"), "--out", "-o", help="Report folder (replaced atomically)."),
+    config: Optional[Path] = ConfigOpt,
+    lang: Optional[str] = LangOpt,
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date of this snapshot YYYY-MM-DD (backfill); default today."),
+    no_png: bool = typer.Option(False, "--no-png", help="Skip PNG chart rendering."),
+) -> None:
+    """Run all analyses, record history, evaluate alert rules, notify, write the report.
+    Exit code 4 when a critical alert fired."""
+    from crmlens.monitor.service import monitor as run_monitor
+
+    cfg = load_config(config)
+    lg = _lang(lang, cfg)
+    with err.status(t("cli.running", lg)):
+        res = run_monitor(source, cfg, rules_path=rules, history=history, as_of=_as_of(as_of), out_dir=out_dir, lang=lg, png=not no_png)
+    for a in res.alerts:
+        out.print(f"[{t('value.' + a.severity, lg)}] {a.message[lg]} (@{a.owner})", markup=False)
+    for d in res.deliveries:
+        if not d.delivered:
+            err.print(t("cli.delivery_failed", lg, channel=d.channel, attempts=d.attempts, error=d.error or ""), markup=False)
+    out.print(t("cli.monitor_done", lg, run=res.run.run_id, count=len(res.alerts), path=str(res.report / "report.html")))
+    if res.critical:
+        raise typer.Exit(4)
+
+
+@app.command("history")
+def history_cmd(history: Optional[Path] = HistoryOpt, config: Optional[Path] = ConfigOpt, lang: Optional[str] = LangOpt) -> None:
+    """List recorded monitor runs."""
+    from crmlens.monitor.history import HistoryStore
+
+    cfg = load_config(config)
+    lg = _lang(lang, cfg)
+    runs = HistoryStore(history or cfg.monitor.history).runs()
+    if runs.empty:
+        out.print(t("cli.history_empty", lg, path=str(history or cfg.monitor.history)))
+        return
+    table = Table(title=t("cli.history_title", lg, count=len(runs)))
+    for col in ("run_id", "as_of", "recorded_at", "analyses", "data_fingerprint", "config_hash", "version"):
+        table.add_column(col)
+    for r in runs.itertuples(index=False):
+        table.add_row(r.run_id, str(r.as_of)[:10], str(r.recorded_at), r.analyses, r.data_fingerprint, r.config_hash, r.version)
+    out.print(table)
+
+
+@app.command("trend")
+def trend_cmd(metric: str = typer.Argument(..., help="Metric name, e.g. density_pass_rate."),
+              analysis: Optional[str] = typer.Option(None, "--analysis", "-a", help="Analysis the metric belongs to."),
+              history: Optional[Path] = HistoryOpt, config: Optional[Path] = ConfigOpt, lang: Optional[str] = LangOpt) -> None:
+    """Show one metric over the recorded runs."""
+    from crmlens.monitor.history import HistoryStore
+
+    cfg = load_config(config)
+    lg = _lang(lang, cfg)
+    series = HistoryStore(history or cfg.monitor.history).metric_series(metric, analysis)
+    if series.empty:
+        raise CrmlensError("error.metric_unknown", metric=metric)
+    table = Table(title=t("cli.trend_title", lg, metric=metric))
+    for col in ("as_of", "run_id", "analysis", "value", "change"):
+        table.add_column(col)
+    prev = {}
+    for r in series.itertuples(index=False):
+        v = r.value if r.value == r.value else None
+        p = prev.get(r.analysis)
+        change = "" if v is None or p is None else f"{v - p:+,.4g}"
+        table.add_row(str(r.as_of)[:10], r.run_id, r.analysis, r.text_value if v is None else f"{v:,.4g}", change)
+        prev[r.analysis] = v
+    out.print(table)
 
 
 @config_app.command("show")

@@ -215,6 +215,21 @@ class SynthConfig(Strict):
     opportunities_per_account: float = Field(1.2, ge=0)
 
 
+class Webhook(Strict):
+    url: str
+    format: Literal["generic", "slack", "wecom", "dingtalk", "feishu"] = "generic"
+    timeout: float = Field(5.0, gt=0)
+    retries: int = Field(3, ge=0)
+    backoff: float = Field(0.5, ge=0, description="seconds before the first retry; doubles each retry")
+
+
+class MonitorConfig(Strict):
+    history: str = Field("crmlens-history.duckdb", description="history store (a DuckDB file owned by crmlens)")
+    alert_log: str = Field("crmlens-alerts.jsonl", description="JSON-lines log of every alert and its delivery")
+    webhooks: list[Webhook] = []
+    lock_timeout: float = Field(120.0, gt=0, description="seconds to wait for another run holding the history store")
+
+
 class ReportConfig(Strict):
     lang: Literal["en", "zh"] = "en"
     include_pii: bool = False
@@ -229,6 +244,7 @@ class CrmlensConfig(Strict):
     contact_coverage: ContactCoverageConfig = ContactCoverageConfig()
     investment_mismatch: InvestmentMismatchConfig = InvestmentMismatchConfig()
     synth: SynthConfig = SynthConfig()
+    monitor: MonitorConfig = MonitorConfig()
     report: ReportConfig = ReportConfig()
 
     def fingerprint(self) -> str:

@@ -20,6 +20,7 @@ class RunOutcome:
     profile: DataQualityProfile
     results: dict[str, AnalysisResult] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # analysis → reason code
+    fingerprint: str = ""
 
 
 def resolve(names: list[str] | tuple[str, ...]) -> list[str]:
@@ -38,7 +39,8 @@ def run(source: str, names: list[str], config: CrmlensConfig, as_of: dt.date | N
     blocked = profile.blocked_analyses()
     if blocked >= set(names):
         raise ValidationFailed(profile)
-    outcome = RunOutcome(profile)
+    tables = sorted({spec.name for n in names if n not in blocked for spec in REGISTRY[n].requires})
+    outcome = RunOutcome(profile, fingerprint=data.fingerprint(tables))
     for name in names:
         if name in blocked:
             outcome.skipped[name] = "error.validation_failed"

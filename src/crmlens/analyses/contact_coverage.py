@@ -104,6 +104,7 @@ class ContactCoverage:
             "department_coverage_by_industry": _dept_by_industry(df, key_depts),
             "industry_playbooks": _playbooks(df, groups, cfg, industries, key_depts),
             "action_plan": actions,
+            "entities": _entities(df),
             "workload_uncomputable": df.loc[~df["employees_known"].astype(bool),
                                             ["priority_rank", "account_id", "account_name", "industry_normalized", "company_size_category",
                                              "number_of_employees", "n_contacts", "tier"]].reset_index(drop=True),
@@ -403,6 +404,16 @@ def _playbooks(df, groups, cfg: ContactCoverageConfig, industries: list[str], ke
             "most_missing_department": (max(key_depts, key=lambda d: int((~g[f"has_{d}"]).sum())) if len(g) else None),
         })
     return pd.DataFrame(rows)
+
+
+def _entities(df: pd.DataFrame) -> pd.DataFrame:
+    """The per-entity state the monitor records: one row per key account."""
+    return pd.DataFrame({
+        "entity_id": df["account_id"], "entity_name": df["account_name"], "tier": df["tier"],
+        "risk_score": df["risk_score"], "n_contacts": df["n_contacts"], "n_decision": df["n_decision"],
+        "density": df["density"], "decision_ratio": df["decision_ratio"], "coverage": df["coverage"],
+        "employees_known": df["employees_known"].astype(bool),
+    }).sort_values("entity_id", kind="stable").reset_index(drop=True)
 
 
 def _risk_distribution(df: pd.DataFrame) -> pd.DataFrame:

@@ -81,6 +81,11 @@ class InvestmentMismatch:
             "gap_decomposition": pd.DataFrame([{"component": k, "share": v} for k, v in overall_gap["shares"].items()]),
         }
         tables["action_plan"] = _action_plan(tables["mismatched"], cfg, as_of)
+        tables["entities"] = pd.DataFrame({
+            "entity_id": df["customer360_id"], "entity_name": df["customer360_id"],
+            "tier": np.where(df["mismatched"], "mismatched", np.where(df["top_priority"], "top_matched", "other")),
+            "risk_score": 1 - df["composite"], "roi": df["roi_w"],
+        }).sort_values("entity_id", kind="stable").reset_index(drop=True)
         if model is not None:
             tables["model_coefficients"] = model.coefficients
         metrics = _metrics(df, join, dropped, cut, roi, behaviour, bias, model)

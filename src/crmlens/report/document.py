@@ -209,9 +209,51 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
     return blocks
 
 
+def since_last_section(since: dict, results: dict[str, AnalysisResult], lang: str) -> Section:
+    sec = Section("since-last-run", t("report.since_last", lang, previous=since["previous_as_of"]))
+    deltas = since["metric_deltas"]
+    rows, keys = [], []
+    for d in deltas.itertuples(index=False):
+        if d.metric not in HEADLINE_METRICS.get(d.analysis, []) or d.delta == 0:
+            continue
+        spec = UNIT_SPEC.get(d.unit, "num")
+        sign = "+" if d.delta > 0 else "−"
+        rows.append([t(f"analysis.{d.analysis}.title", lang), t(f"metric.{d.analysis}.{d.metric}", lang),
+                     fmt_value(d.previous, spec, lang), fmt_value(d.current, spec, lang), sign + fmt_value(abs(d.delta), spec, lang)])
+        keys.append([d.analysis, d.metric, d.previous, d.current, d.delta])
+    if rows:
+        sec.blocks.append(TableBlock("since-last-deltas", t("report.metric_changes", lang),
+                                     [t(c, lang) for c in ("col.analysis", "report.metric", "report.previous", "report.current", "report.delta")],
+                                     rows, keys, len(rows)))
+    else:
+        sec.blocks.append(Para(t("report.no_metric_changes", lang)))
+    for key, ents in since["lists"].items():
+        analysis, event = key.split(":", 1)
+        names = [str(n) for n in ents["entity_name"].head(30)]
+        more = len(ents) - len(names)
+        sec.blocks.append(Para(t(f"report.event.{event}", lang, count=len(ents), names=", ".join(names) + (f" (+{more})" if more > 0 else ""))))
+    return sec
+
+
+def alerts_section(alerts: list[dict], lang: str) -> Section:
+    sec = Section("alerts", t("report.alerts", lang, count=len(alerts)))
+    if not alerts:
+        sec.blocks.append(Para(t("report.no_alerts", lang)))
+        return sec
+    order = {"critical": 0, "warning": 1, "info": 2}
+    for a in sorted(alerts, key=lambda a: (order.get(a["severity"], 3), a["rule_id"])):
+        sec.blocks.append(Para(f"[{tr_value(a['severity'], lang)}] {a['message'][lang]} — {tr_value(a['owner'], lang)}", a["severity"]))
+    return sec
+
+
 def build_document(results: dict[str, AnalysisResult], lang: str, *, include_pii: bool = False, top_n: int = 20,
-                   profile: dict | None = None, generated: str = "") -> Document:
+                   profile: dict | None = None, generated: str = "", since_last: dict | None = None,
+                   alerts: list[dict] | None = None) -> Document:
     sections: list[Section] = []
+    if alerts is not None:
+        sections.append(alerts_section(alerts, lang))
+    if since_last is not None:
+        sections.append(since_last_section(since_last, results, lang))
     summary = Section("summary", t("report.summary", lang))
     for r in results.values():
         for f in r.findings[:3]:

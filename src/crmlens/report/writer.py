@@ -38,7 +38,8 @@ def summary(results: dict[str, AnalysisResult], profile: dict | None, lang: str,
 
 
 def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "en", include_pii: bool = False,
-                 top_n: int = 20, profile: dict | None = None, png: bool = True, excel_max_rows: int = 100_000) -> Path:
+                 top_n: int = 20, profile: dict | None = None, png: bool = True, excel_max_rows: int = 100_000,
+                 since_last: dict | None = None, alerts: list[dict] | None = None) -> Path:
     out = Path(out)
     parent = out.parent if str(out.parent) else Path(".")
     try:
@@ -51,7 +52,8 @@ def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "
         raise OutputError("error.output_dir", path=str(out), reason=str(exc)) from None
     try:
         generated = dt.datetime.now().isoformat(timespec="seconds")
-        doc = build_document(results, lang, include_pii=include_pii, top_n=top_n, profile=profile, generated=generated)
+        doc = build_document(results, lang, include_pii=include_pii, top_n=top_n, profile=profile, generated=generated,
+                             since_last=since_last, alerts=alerts)
         chart_files: dict[str, str] = {}
         if png:
             (tmp / "charts").mkdir()
@@ -63,7 +65,14 @@ def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "
                         chart_files[b.chart.id] = rel
         (tmp / "report.html").write_text(render_html(doc), encoding="utf-8")
         (tmp / "report.md").write_text(render_markdown(doc, chart_files), encoding="utf-8")
-        (tmp / "summary.json").write_text(json.dumps(summary(results, profile, lang, generated), ensure_ascii=False, indent=2), encoding="utf-8")
+        summ = summary(results, profile, lang, generated)
+        if alerts is not None:
+            summ["alerts"] = alerts
+        if since_last is not None:
+            summ["since_last_run"] = {"previous_run": since_last["previous_run"], "previous_as_of": since_last["previous_as_of"],
+                                      "metric_deltas": _clean(since_last["metric_deltas"].to_dict(orient="records")),
+                                      "lists": {k: _clean(v.to_dict(orient="records")) for k, v in since_last["lists"].items()}}
+        (tmp / "summary.json").write_text(json.dumps(summ, ensure_ascii=False, indent=2), encoding="utf-8")
         for name, r in results.items():
             folder = tmp / "tables" / name
             folder.mkdir(parents=True)

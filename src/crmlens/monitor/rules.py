@@ -1,0 +1,217 @@
+"""Alert rules (YAML, validated) and their evaluation.
+
+Rule types: ``threshold`` (current value vs bound), ``consecutive`` (bound broken in each of the
+last N runs, this one included), ``change`` (vs the previous run, absolute and/or relative) and
+``entity`` (events on entities between the previous run and this one: ``entered_tier``,
+``left_tier``, ``new_zero_contacts``, ``new_unknown_employees``, ``lost_executives``; fires when
+more than ``more_than`` entities are affected).  Every alert has a severity, an owner role and a
+message in en and zh (catalog defaults, or the rule's own ``message``).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from crmlens.errors import ConfigError
+from crmlens.monitor.changes import EVENTS, Changes
+from crmlens.report.i18n import LANGS, fmt_value, t
+
+OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
+Op = Literal["<", "<=", ">", ">=", "==", "!="]
+Severity = Literal["info", "warning", "critical"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Message(_Strict):
+    en: str
+    zh: str
+
+
+class _Rule(_Strict):
+    id: str
+    analysis: str
+    severity: Severity = "warning"
+    owner: str = "revops"
+    message: Message | None = None
+
+
+class ThresholdRule(_Rule):
+    type: Literal["threshold"]
+    metric: str
+    op: Op
+    value: float
+
+
+class ConsecutiveRule(_Rule):
+    type: Literal["consecutive"]
+    metric: str
+    op: Op
+    value: float
+    runs: int = Field(2, ge=2)
+
+
+class ChangeRule(_Rule):
+    type: Literal["change"]
+    metric: str
+    direction: Literal["increase", "decrease", "any"] = "any"
+    absolute: float | None = Field(None, ge=0)
+    relative: float | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> "ChangeRule":
+        if self.absolute is None and self.relative is None:
+            raise ValueError("a change rule needs `absolute` and/or `relative`")
+        return self
+
+
+class EntityRule(_Rule):
+    type: Literal["entity"]
+    event: Literal[EVENTS]  # type: ignore[valid-type]
+    tier: str | None = None
+    more_than: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _tier(self) -> "EntityRule":
+        if self.event in ("entered_tier", "left_tier") and not self.tier:
+            raise ValueError(f"event {self.event} needs `tier`")
+        return self
+
+
+Rule = Annotated[Union[ThresholdRule, ConsecutiveRule, ChangeRule, EntityRule], Field(discriminator="type")]
+
+
+class RuleSet(_Strict):
+    rules: list[Rule]
+
+    @model_validator(mode="after")
+    def _unique(self) -> "RuleSet":
+        ids = [r.id for r in self.rules]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"duplicate rule ids: {', '.join(dup)}")
+        return self
+
+
+def load_rules(path: str | Path | None) -> RuleSet:
+    if path is None:
+        text, name = resources.files("crmlens").joinpath("defaults", "rules.yaml").read_text(encoding="utf-8"), "(default rules)"
+    else:
+        try:
+            text, name = Path(path).read_text(encoding="utf-8"), str(path)
+        except FileNotFoundError:
+            raise ConfigError("error.config_missing", file=str(path)) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError("error.config_unreadable", file=str(path), reason=str(exc)) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError("error.config_yaml", file=name, reason=str(exc).replace("\n", " ")) from None
+    try:
+        return RuleSet.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ConfigError("error.rules_invalid", file=name, key=".".join(str(x) for x in err["loc"]) or "(top level)",
+                          reason=err["msg"], count=exc.error_count()) from None
+
+
+@dataclass
+class Alert:
+    rule_id: str
+    type: str
+    analysis: str
+    severity: str
+    owner: str
+    run_id: str
+    as_of: str
+    metric: str | None = None
+    value: float | None = None
+    threshold: float | None = None
+    previous: float | None = None
+    count: int | None = None
+    entities: list[str] = field(default_factory=list)
+    message: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def evaluate(rules: RuleSet, current: dict[str, dict[str, Any]], series: dict[tuple[str, str], list[float]],
+             changes: Changes, run_id: str, as_of: str, units: dict[tuple[str, str], str] | None = None) -> list[Alert]:
+    """``current``: analysis → {metric: value}; ``series``: (analysis, metric) → values of earlier
+    runs, oldest first (the current value is not included)."""
+    alerts: list[Alert] = []
+    for rule in rules.rules:
+        if rule.analysis not in current:
+            continue
+        base = dict(rule_id=rule.id, type=rule.type, analysis=rule.analysis, severity=rule.severity, owner=rule.owner,
+                    run_id=run_id, as_of=as_of)
+        if isinstance(rule, (ThresholdRule, ConsecutiveRule, ChangeRule)):
+            v = _num(current[rule.analysis].get(rule.metric))
+            if v is None:
+                continue
+            history = [x for x in (_num(h) for h in series.get((rule.analysis, rule.metric), [])) if x is not None]
+            if isinstance(rule, ThresholdRule) and OPS[rule.op](v, rule.value):
+                alerts.append(Alert(**base, metric=rule.metric, value=v, threshold=rule.value))
+            elif isinstance(rule, ConsecutiveRule):
+                window = (history + [v])[-rule.runs:]
+                if len(window) == rule.runs and all(OPS[rule.op](x, rule.value) for x in window):
+                    alerts.append(Alert(**base, metric=rule.metric, value=v, threshold=rule.value, count=rule.runs))
+            elif isinstance(rule, ChangeRule) and history:
+                prev = history[-1]
+                delta = v - prev
+                rel = abs(delta) / abs(prev) if prev else (math.inf if delta else 0.0)
+                direction_ok = rule.direction == "any" or (delta > 0 if rule.direction == "increase" else delta < 0)
+                big = (rule.absolute is None or abs(delta) >= rule.absolute) and (rule.relative is None or rel >= rule.relative)
+                if delta != 0 and direction_ok and big:
+                    alerts.append(Alert(**base, metric=rule.metric, value=v, previous=prev, threshold=rule.relative or rule.absolute))
+        elif isinstance(rule, EntityRule):
+            if changes.previous_run is None:
+                continue  # the first run is the baseline
+            ents = changes.entities(rule.analysis, rule.event, rule.tier)
+            if len(ents) > rule.more_than:
+                labels = [f"{n} ({i})" if n and n != i else str(i) for i, n in zip(ents["entity_id"], ents["entity_name"])]
+                alerts.append(Alert(**base, metric=rule.event, count=len(ents), threshold=rule.more_than, entities=labels[:50]))
+    for a, rule in zip(alerts, [next(r for r in rules.rules if r.id == a.rule_id) for a in alerts]):
+        spec = {"ratio": "pct", "usd": "usd", "count": "num1"}.get((units or {}).get((a.analysis, a.metric or ""), ""), "num")
+        a.message = {lang: _message(a, rule, lang, spec) for lang in LANGS}
+    return alerts
+
+
+def _num(v: Any) -> float | None:
+    if v is None or isinstance(v, bool) or isinstance(v, str):
+        return None
+    f = float(v)
+    return None if math.isnan(f) else f
+
+
+def _message(a: Alert, rule, lang: str, spec: str = "num") -> str:
+    def f(v):  # metric values in the metric's unit (ratios as percentages)
+        return None if v is None else fmt_value(v, spec, lang)
+
+    params = {"rule": a.rule_id, "metric": t(f"metric.{a.analysis}.{a.metric}", lang) if a.metric and a.type != "entity" else a.metric,
+              "value": f(a.value), "threshold": f(a.threshold) if a.type != "change" else a.threshold, "previous": f(a.previous), "count": a.count,
+              "runs": getattr(rule, "runs", None), "tier": getattr(rule, "tier", None),
+              "op": getattr(rule, "op", ""), "entities": ", ".join(a.entities[:5]) + (" …" if len(a.entities) > 5 else "")}
+    if rule.message is not None:
+        return getattr(rule.message, lang).format_map(_Fmt(params, lang))
+    key = f"alert.entity.{a.metric}" if a.type == "entity" else f"alert.{a.type}"
+    return t(key, lang, **params)
+
+
+class _Fmt(dict):
+    def __init__(self, params: dict, lang: str) -> None:
+        super().__init__({k: ("—" if v is None else fmt_value(v, "num", lang) if isinstance(v, float) else v) for k, v in params.items()})
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
