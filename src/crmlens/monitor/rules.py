@@ -183,7 +183,7 @@ def evaluate(rules: RuleSet, current: dict[str, dict[str, Any]], series: dict[tu
                 labels = [f"{n} ({i})" if n and n != i else str(i) for i, n in zip(ents["entity_id"], ents["entity_name"])]
                 alerts.append(Alert(**base, metric=rule.event, count=len(ents), threshold=rule.more_than, entities=labels[:50]))
     for a, rule in zip(alerts, [next(r for r in rules.rules if r.id == a.rule_id) for a in alerts]):
-        spec = {"ratio": "pct", "usd": "usd", "count": "num1"}.get((units or {}).get((a.analysis, a.metric or ""), ""), "num")
+        spec = {"ratio": "pct", "usd": "usd", "count": "int"}.get((units or {}).get((a.analysis, a.metric or ""), ""), "num")
         a.message = {lang: _message(a, rule, lang, spec) for lang in LANGS}
     return alerts
 
