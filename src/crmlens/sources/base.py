@@ -134,6 +134,7 @@ def open_source(location: str | Path, mapping: SourceMapping | None = None) -> D
 def open_duckdb(path: Path, mapping: SourceMapping) -> Dataset:
     try:
         con = ibis.duckdb.connect(str(path), read_only=True)
+        con.raw_sql("SET enable_progress_bar = false")  # a session setting; nothing is written
     except Exception as exc:
         raise SourceError("error.source_unreadable", source=str(path), reason=_first_line(exc)) from None
     return Dataset(con, "duckdb", str(path), mapping)
