@@ -283,6 +283,34 @@ def trend_cmd(metric: str = typer.Argument(..., help="Metric name, e.g. density_
     out.print(table)
 
 
+@app.command()
+def bench(
+    sizes: str = typer.Option("10000,100000,1000000", "--sizes", help="Comma-separated account counts (2.5 contacts each on average)."),
+    bench_dir: Path = typer.Option(Path("crmlens-bench"), "--dir", help="Where generated datasets are kept between runs."),
+    out_json: Path = typer.Option(Path("crmlens-bench/bench.json"), "--out", "-o", help="JSON file with every measurement."),
+    pandas_max: int = typer.Option(1_000_000, "--pandas-max", help="Largest size the pandas baseline runs on."),
+    no_render: bool = typer.Option(False, "--no-render", help="Measure compute only."),
+) -> None:
+    """Benchmark contact coverage against a pandas baseline and the DuckDB scan floor."""
+    from crmlens.bench import run_bench, write_json
+
+    try:
+        ns = [int(x.replace("_", "")) for x in sizes.split(",") if x.strip()]
+    except ValueError:
+        raise CrmlensError("error.usage", reason=f"--sizes: {sizes}") from None
+    res = run_bench(ns, bench_dir, pandas_max=pandas_max, render=not no_render, progress=lambda m: err.print(m))
+    write_json(res, out_json)
+    table = Table(title="crmlens bench")
+    for col in ("accounts", "contacts", "step", "seconds", "peak RSS MB", "RSS growth MB"):
+        table.add_column(col, justify="right")
+    for m in res["measures"]:
+        table.add_row(f"{m['accounts']:,}", f"{m['contacts']:,}", m["step"], f"{m['seconds']:.2f}", f"{m['peak_rss_mb']:,.0f}", f"{m['rss_growth_mb']:,.0f}")
+    out.print(table)
+    for r in res["ratios"]:
+        out.print(f"{r['accounts']:,} accounts: pandas/crmlens = {r['pandas_over_crmlens']}×, crmlens/scan floor = {r['crmlens_over_floor']}×")
+    out.print(str(out_json))
+
+
 @config_app.command("show")
 def config_show(config: Optional[Path] = ConfigOpt) -> None:
     """Print the effective configuration (defaults merged with the file) as YAML."""
