@@ -117,6 +117,12 @@ def list_analyses(lang: Optional[str] = LangOpt) -> None:
         out.print(f"{name}\t{t(f'analysis.{name}.title', lg)}\t[{', '.join(s.name for s in a.requires)}]")
 
 
+def _with_engine(cfg: CrmlensConfig, engine: str) -> CrmlensConfig:
+    if engine not in ("duckdb", "spark"):
+        raise CrmlensError("error.usage", reason=f"--engine {engine}: expected duckdb or spark")
+    return cfg.model_copy(update={"engine": cfg.engine.model_copy(update={"name": engine})})
+
+
 def _as_of(value: Optional[str]) -> dt.date | None:
     if value is None:
         return None
@@ -136,12 +142,15 @@ def run(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date YYYY-MM-DD for due dates (default: today)."),
     include_pii: bool = typer.Option(False, "--include-pii", help="Include personal data (emails, phones, names) in outputs."),
     no_png: bool = typer.Option(False, "--no-png", help="Skip PNG chart rendering (HTML still has interactive charts)."),
+    engine: Optional[str] = typer.Option(None, "--engine", help="duckdb (default) or spark (needs the `spark` extra and Java)."),
 ) -> None:
     """Run analyses on a source and write the report folder."""
     from crmlens.report.writer import write_report
     from crmlens.runner import run as run_all
 
     cfg = load_config(config)
+    if engine:
+        cfg = _with_engine(cfg, engine)
     lg = _lang(lang, cfg)
     day = _as_of(as_of) or dt.date.today()
     with err.status(t("cli.running", lg)):

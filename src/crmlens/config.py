@@ -54,6 +54,14 @@ class SourceMapping(Strict):
         return self
 
 
+class EngineConfig(Strict):
+    """Where the engine-side work runs.  ``duckdb`` (embedded, default) or ``spark`` (extra)."""
+
+    name: Literal["duckdb", "spark"] = "duckdb"
+    spark_master: str = Field("local[2]", description="Spark master URL, e.g. local[2] or spark://host:7077")
+    spark_conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings")
+
+
 class TitleRules(Strict):
     """Seniority rules for contact titles (case-insensitive regular expressions).
 
@@ -239,6 +247,7 @@ class ReportConfig(Strict):
 
 class CrmlensConfig(Strict):
     source: SourceMapping = SourceMapping()
+    engine: EngineConfig = EngineConfig()
     titles: TitleRules = TitleRules()
     departments: DepartmentDictionary = DepartmentDictionary()
     contact_coverage: ContactCoverageConfig = ContactCoverageConfig()

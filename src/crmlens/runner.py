@@ -32,9 +32,18 @@ def resolve(names: list[str] | tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def open_dataset(source: str, config: CrmlensConfig):
+    """Open ``source`` on the configured engine (DuckDB by default, Spark with engine.name: spark)."""
+    if config.engine.name == "spark":
+        from crmlens.sources.spark import open_spark
+
+        return open_spark(source, config.source, config.engine)
+    return open_source(source, config.source)
+
+
 def run(source: str, names: list[str], config: CrmlensConfig, as_of: dt.date | None = None) -> RunOutcome:
     names = resolve(names)
-    data = open_source(source, config.source)
+    data = open_dataset(source, config)
     profile = validate(data, set(names))
     blocked = profile.blocked_analyses()
     if blocked >= set(names):

@@ -64,7 +64,7 @@ class ContactCoverage:
             raise AnalysisError("error.no_revenue", table=ACCOUNTS.name, accounts=n_accounts)
         n_key = M.key_account_count(n_valid, cfg.key_account_share)
 
-        classified, tmap, dmap = M.classified_contacts(con, tc, dc)
+        classified, tmap, dmap = M.classified_contacts(con, tc, dc, data.lookup)
         # one pass over the contacts; the per-account profile is reused by every query below
         profile = M.contact_profile(classified, key_depts).cache()
         opt = [c for c in OPTIONAL_ACCOUNT_COLUMNS if c in acc.columns]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -14,8 +13,7 @@ def as_bool(col: ir.Value) -> ir.BooleanValue:
     return (col.cast("int64") != 0).fill_null(False)
 
 
-def lookup(values: ir.Column, mapping: dict, key: str, label: str) -> ir.Table:
-    """A small in-memory lookup table (key → label) built from a Python dict of distinct values."""
-    df = pd.DataFrame({key: list(mapping.keys()), label: list(mapping.values())})
-    df = df[df[key].notna()]
-    return ibis.memtable(df.astype({key: "string", label: "string"}))
+def lookup_frame(mapping: dict, key: str, label: str) -> pd.DataFrame:
+    """A small lookup frame (key → label) from a Python dict of distinct values."""
+    df = pd.DataFrame({key: list(mapping.keys()), label: list(mapping.values())}, dtype=object)
+    return df[df[key].notna()].astype({key: str, label: str}).reset_index(drop=True)

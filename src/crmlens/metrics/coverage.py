@@ -11,15 +11,17 @@ lookup tables are joined back in the engine, so classification cost grows with d
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import ibis
+import pandas as pd
 import ibis.expr.types as ir
 
 from crmlens.classify import departments as D
 from crmlens.classify import titles as T
 from crmlens.classify.departments import DepartmentClassifier
 from crmlens.classify.titles import TitleClassifier
-from crmlens.metrics.common import as_bool, lookup
+from crmlens.metrics.common import as_bool, lookup_frame
 
 
 def key_account_count(n_valid: int, share: float) -> int:
@@ -38,15 +40,17 @@ def live_contacts(contacts: ir.Table) -> ir.Table:
     return contacts.filter(~as_bool(contacts.is_deleted))
 
 
-def classified_contacts(contacts: ir.Table, titles: TitleClassifier, depts: DepartmentClassifier) -> tuple[ir.Table, dict, dict]:
-    """Live contacts with ``title_level`` and ``dept_class`` columns; also the two lookup dicts."""
+def classified_contacts(contacts: ir.Table, titles: TitleClassifier, depts: DepartmentClassifier,
+                        register: Callable[[pd.DataFrame], ir.Table]) -> tuple[ir.Table, dict, dict]:
+    """Live contacts with ``title_level`` and ``dept_class`` columns; also the two lookup dicts.
+    ``register`` turns a small frame into a table of the same engine (``Dataset.lookup``)."""
     live = live_contacts(contacts)
     distinct_titles = live.select("title").distinct().execute()["title"].tolist()
     distinct_depts = live.select("department").distinct().execute()["department"].tolist()
     tmap = titles.classify_many([t for t in distinct_titles if isinstance(t, str)])
     dmap = depts.classify_many([d for d in distinct_depts if isinstance(d, str)])
-    tl = lookup(live.title, tmap, "t_key", "title_level")
-    dl = lookup(live.department, dmap, "d_key", "dept_class")
+    tl = register(lookup_frame(tmap, "t_key", "title_level"))
+    dl = register(lookup_frame(dmap, "d_key", "dept_class"))
     j = live.left_join(tl, live.title.cast("string") == tl.t_key).left_join(dl, live.department.cast("string") == dl.d_key)
     j = j.mutate(
         title_level=j.title_level.fill_null(T.UNKNOWN),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -14,6 +15,7 @@ from crmlens.config import SourceMapping
 from crmlens.errors import SourceError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+_LOOKUP_IDS = itertools.count()
 DUCKDB_MAGIC = b"DUCK"  # at byte offset 8 of a DuckDB database file
 
 
@@ -47,6 +49,7 @@ class Dataset:
     location: str
     mapping: SourceMapping = field(default_factory=SourceMapping)
     loader: Callable[[str], ir.Table] | None = None  # for sources that load tables lazily (SQLite)
+    register_frame: Callable[[str, Any], ir.Table] | None = None  # engines without temp tables (Spark)
     _cache: dict[str, ir.Table] = field(default_factory=dict, repr=False)
 
     def physical_name(self, canonical: str) -> str:
@@ -84,6 +87,14 @@ class Dataset:
         t = raw.rename(renames) if renames else raw
         self._cache[canonical] = t
         return t
+
+    def lookup(self, df) -> ir.Table:
+        """Register a small pandas frame (e.g. a title → level lookup) as a temporary table of this
+        source's engine — never in the user's database — and return it."""
+        name = f"crmlens_lookup_{next(_LOOKUP_IDS)}"
+        if self.register_frame is not None:
+            return self.register_frame(name, df)
+        return self.backend.create_table(name, obj=df, temp=True, overwrite=True)
 
     def fingerprint(self, tables: list[str]) -> str:
         """Cheap data fingerprint: table names, schemas and row counts."""
