@@ -122,7 +122,8 @@ def test_excel_action_plan(report_en, result):
     ws = wb["Contact coverage"]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
     headers = [c.value for c in ws[1]]
-    assert {"Account", "Owner role", "Action", "Due date", "Status", "What to do"} <= set(headers)
+    assert {"Account", "Owner role", "Action", "Due date", "Status", "What to do", "Density", "Decision-maker ratio",
+            "Departments covered", "Missing departments"} <= set(headers)
     assert ws.max_row - 1 == len(result.tables["action_plan"])
     rules = {r[1]: r[2] for r in wb["Rules"].iter_rows(min_row=2, values_only=True)}
     assert rules["density_red_line"] == 5 and "title_rules" in rules

@@ -41,6 +41,7 @@ from crmlens.sources.base import Dataset
 from crmlens.stats.basic import execs_to_reach, execs_within, percentile, rate
 
 OPTIONAL_ACCOUNT_COLUMNS = ("account_owner_name", "owner_id")
+GAP_COLUMNS = ("density", "decision_ratio", "coverage", "missing_departments")  # the gaps each action closes
 TOL = 1e-9
 
 
@@ -308,7 +309,7 @@ def _action_plan(df: pd.DataFrame, cfg: ContactCoverageConfig, as_of: dt.date) -
     parts = []
 
     def emit(mask: pd.Series, code: str, qty: pd.Series | int | None, detail: pd.Series | str, days: int) -> None:
-        sub = df.loc[mask, ["account_id", "account_name", "owner_role", "priority_rank", "tier", "risk_class"]
+        sub = df.loc[mask, ["account_id", "account_name", "owner_role", "priority_rank", "tier", "risk_class", *GAP_COLUMNS]
                      + [c for c in OPTIONAL_ACCOUNT_COLUMNS if c in df.columns]].copy()
         if sub.empty:
             return
@@ -332,7 +333,7 @@ def _action_plan(df: pd.DataFrame, cfg: ContactCoverageConfig, as_of: dt.date) -
         lambda deps: "; ".join(f"{d}: {' / '.join(cfg.department_roles.get(d, []))}" for d in deps))
     emit(df["n_departments_to_add"] > 0, "action.add_departments", df["n_departments_to_add"], dep_detail, m60)
     emit(fails, "action.review_targets", None, "", m90)
-    cols = ["priority_rank", "account_id", "account_name", "owner_role", "tier", "risk_class", "action",
+    cols = ["priority_rank", "account_id", "account_name", "owner_role", "tier", "risk_class", *GAP_COLUMNS, "action",
             "quantity", "detail", "milestone_days", "due_date", "status"]
     if not parts:
         return pd.DataFrame(columns=cols)
@@ -340,6 +341,7 @@ def _action_plan(df: pd.DataFrame, cfg: ContactCoverageConfig, as_of: dt.date) -
     out["quantity"] = out["quantity"].astype("Int64")
     out = out.sort_values(["priority_rank", "milestone_days", "action"], kind="stable").reset_index(drop=True)
     extra = [c for c in OPTIONAL_ACCOUNT_COLUMNS if c in out.columns]
+    out["missing_departments"] = out["missing_departments"].map("; ".join)
     return out[cols[:4] + extra + cols[4:]]
 
 

@@ -17,6 +17,7 @@ STATUS_VALUES = ("open", "in_progress", "done", "blocked")
 
 
 TRANSLATED = ("action", "tier", "risk_class", "owner_role", "status")
+LISTS = ("missing_departments",)  # '; '-joined department names, translated item by item
 
 
 def _action_frame(r: AnalysisResult, lang: str, include_pii: bool, max_rows: int) -> tuple[pd.DataFrame, int]:
@@ -33,6 +34,9 @@ def _action_frame(r: AnalysisResult, lang: str, include_pii: bool, max_rows: int
         col = plan[c]
         if c in TRANSLATED:
             labels = {v: tr_value(str(v), lang) for v in col.dropna().unique()}
+            out[c] = col.map(labels)
+        elif c in LISTS:
+            labels = {v: "; ".join(tr_value(x, lang) for x in str(v).split("; ") if x) for v in col.dropna().unique()}
             out[c] = col.map(labels)
         else:
             out[c] = col.astype(object).where(col.notna(), None)
