@@ -99,7 +99,7 @@ def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1
         rows.append(measure("scan_floor", n, m, lambda: scan_floor(str(path))))
         progress(f"crmlens {n:,}")
         holder: dict = {}
-        rows.append(measure("crmlens_compute", n, m, lambda: holder.update(r=REGISTRY["contact_coverage"].run(open_source(path), cfg))))
+        rows.append(measure("crmlens_compute", n, m, lambda: holder.update(r=REGISTRY["contact_coverage"].run(open_source(path, cfg.source, cfg.engine.duckdb_memory_limit), cfg))))
         if render:
             with tempfile.TemporaryDirectory() as tmp:
                 rows.append(measure("crmlens_render", n, m, lambda: write_report({"contact_coverage": holder["r"]}, Path(tmp) / "r")))

@@ -60,6 +60,8 @@ class EngineConfig(Strict):
     name: Literal["duckdb", "spark"] = "duckdb"
     spark_master: str = Field("local[2]", description="Spark master URL, e.g. local[2] or spark://host:7077")
     spark_conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings")
+    duckdb_memory_limit: str = Field("3GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+                                     description="DuckDB buffer-pool limit for analyses (spills to disk beyond it)")
 
 
 class TitleRules(Strict):

@@ -38,7 +38,7 @@ def open_dataset(source: str, config: CrmlensConfig):
         from crmlens.sources.spark import open_spark
 
         return open_spark(source, config.source, config.engine)
-    return open_source(source, config.source)
+    return open_source(source, config.source, config.engine.duckdb_memory_limit)
 
 
 def run(source: str, names: list[str], config: CrmlensConfig, as_of: dt.date | None = None) -> RunOutcome:

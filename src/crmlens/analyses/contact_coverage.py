@@ -321,6 +321,12 @@ def _action_plan(df: pd.DataFrame, cfg: ContactCoverageConfig, as_of: dt.date) -
         sub["status"] = "open"
         parts.append(sub)
 
+    # millions of rows at 10M accounts: repeated labels are stored once (categoricals)
+    def compact(frame: pd.DataFrame) -> pd.DataFrame:
+        for c in ("owner_role", "tier", "risk_class", "action", "detail", "due_date", "status"):
+            frame[c] = frame[c].astype("category")
+        return frame
+
     fails = df["risk_class"] != "none"
     emit(~df["employees_known"].astype(bool), "action.fix_employee_count", 1, "", m7)
     fixes = df["n_title_unrecognised"] + df["n_dept_unknown"]
@@ -337,11 +343,14 @@ def _action_plan(df: pd.DataFrame, cfg: ContactCoverageConfig, as_of: dt.date) -
             "quantity", "detail", "milestone_days", "due_date", "status"]
     if not parts:
         return pd.DataFrame(columns=cols)
-    out = pd.concat(parts, ignore_index=True)
+    out = pd.concat([compact(p) for p in parts], ignore_index=True)
+    for c in ("owner_role", "tier", "risk_class", "action", "detail", "due_date", "status"):
+        if out[c].dtype != "category":  # concat of differing categories falls back to object
+            out[c] = out[c].astype("category")
     out["quantity"] = out["quantity"].astype("Int64")
     out = out.sort_values(["priority_rank", "milestone_days", "action"], kind="stable").reset_index(drop=True)
     extra = [c for c in OPTIONAL_ACCOUNT_COLUMNS if c in out.columns]
-    out["missing_departments"] = out["missing_departments"].map("; ".join)
+    out["missing_departments"] = out["missing_departments"].map("; ".join).astype("category")
     return out[cols[:4] + extra + cols[4:]]
 
 

@@ -41,7 +41,7 @@ def _action_frame(r: AnalysisResult, lang: str, include_pii: bool, max_rows: int
         else:
             out[c] = col.astype(object).where(col.notna(), None)
     qty_col = plan["quantity"] if "quantity" in plan.columns else pd.Series(pd.NA, index=plan.index)
-    keys = list(zip(plan["action"], qty_col, plan["detail"].fillna("")))
+    keys = list(zip(plan["action"].astype(object), qty_col, plan["detail"].astype(object).fillna("")))
     cache: dict = {}
     for k in set(keys):
         action, qty, detail = k

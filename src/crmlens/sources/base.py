@@ -114,7 +114,7 @@ def _first_line(exc: BaseException) -> str:
     return text[0][:300] if text else type(exc).__name__
 
 
-def open_source(location: str | Path, mapping: SourceMapping | None = None) -> Dataset:
+def open_source(location: str | Path, mapping: SourceMapping | None = None, memory_limit: str | None = None) -> Dataset:
     mapping = mapping or SourceMapping()
     loc = str(location)
     if "://" in loc:
@@ -138,14 +138,16 @@ def open_source(location: str | Path, mapping: SourceMapping | None = None) -> D
 
         return open_sqlite(p, mapping)
     if head[8:12] == DUCKDB_MAGIC:
-        return open_duckdb(p, mapping)
+        return open_duckdb(p, mapping, memory_limit)
     raise SourceError("error.source_format", source=loc)
 
 
-def open_duckdb(path: Path, mapping: SourceMapping) -> Dataset:
+def open_duckdb(path: Path, mapping: SourceMapping, memory_limit: str | None = None) -> Dataset:
     try:
         con = ibis.duckdb.connect(str(path), read_only=True)
-        con.raw_sql("SET enable_progress_bar = false")  # a session setting; nothing is written
+        con.raw_sql("SET enable_progress_bar = false")  # session settings; nothing is written
+        if memory_limit:
+            con.raw_sql(f"SET memory_limit = '{memory_limit}'")  # validated by the config pattern
     except Exception as exc:
         raise SourceError("error.source_unreadable", source=str(path), reason=_first_line(exc)) from None
     return Dataset(con, "duckdb", str(path), mapping)
