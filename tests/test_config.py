@@ -64,3 +64,11 @@ def test_show_and_schema(capsys):
     assert main(["config", "schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["additionalProperties"] is False
+
+
+def test_usage_errors_are_one_line(capsys):
+    assert main(["run"]) == 2  # --source missing
+    err = capsys.readouterr().err
+    assert "Usage error" in err and "--source" in err and "Traceback" not in err
+    assert main(["bench", "--no-such-option"]) == 2
+    assert main(["nonsense-command"]) == 2

@@ -90,7 +90,7 @@ def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1
     for n in sizes:
         path = folder / f"accounts-{n}.duckdb"
         if not path.exists():
-            progress(f"generate {n:,}")
+            progress(f"generate {n:,}")  # step names are identifiers (as in bench.json)
             rows.append(measure("generate", n, 0, lambda: generate(path, n, seed)))
         con = duckdb.connect(str(path), read_only=True)
         m = con.execute(f"SELECT count(*) FROM {CON}").fetchone()[0]

@@ -307,17 +307,19 @@ def bench(
         ns = [int(x.replace("_", "")) for x in sizes.split(",") if x.strip()]
     except ValueError:
         raise CrmlensError("error.usage", reason=f"--sizes: {sizes}") from None
-    res = run_bench(ns, bench_dir, pandas_max=pandas_max, render=not no_render, progress=lambda m: err.print(m))
+    res = run_bench(ns, bench_dir, pandas_max=pandas_max, render=not no_render,
+                    progress=lambda m: err.print(t("cli.bench_progress", STATE["lang"], step=m)))
     write_json(res, out_json)
-    table = Table(title="crmlens bench")
-    for col in ("accounts", "contacts", "step", "seconds", "peak RSS MB", "RSS growth MB"):
-        table.add_column(col, justify="right")
+    lg = STATE["lang"]
+    table = Table(title=t("cli.bench_title", lg))
+    for col in ("accounts", "contacts", "step", "seconds", "peak_rss", "rss_growth"):
+        table.add_column(t(f"cli.bench_col.{col}", lg), justify="right")
     for m in res["measures"]:
         table.add_row(f"{m['accounts']:,}", f"{m['contacts']:,}", m["step"], f"{m['seconds']:.2f}", f"{m['peak_rss_mb']:,.0f}", f"{m['rss_growth_mb']:,.0f}")
     out.print(table)
     for r in res["ratios"]:
-        out.print(f"{r['accounts']:,} accounts: pandas/crmlens = {r['pandas_over_crmlens']}×, crmlens/scan floor = {r['crmlens_over_floor']}×")
-    out.print(str(out_json))
+        out.print(t("cli.bench_ratio", lg, accounts=r["accounts"], pandas=r["pandas_over_crmlens"], floor=r["crmlens_over_floor"]))
+    out.print(t("cli.bench_written", lg, path=str(out_json)))
 
 
 @config_app.command("show")
@@ -355,19 +357,16 @@ def main(argv: list[str] | None = None) -> int:
             raise
         err.print(t(e.code, STATE["lang"], **e.params), markup=False)
         return 2
-    except Exception as e:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(e, click.exceptions.Abort):
+    except Exception as e:  # usage errors (typer's click exceptions) and anything unexpected
+        if isinstance(e, typer.Abort):
             return 130
-        if isinstance(e, click.ClickException):
+        if hasattr(e, "format_message") and hasattr(e, "exit_code"):  # click/typer usage errors, whichever click
             err.print(t("error.usage", STATE["lang"], reason=e.format_message()), markup=False)
             return 2
         if STATE["debug"]:
             raise
         err.print(t("error.unexpected", STATE["lang"], kind=type(e).__name__, reason=str(e).splitlines()[0][:300] if str(e) else ""), markup=False)
         return 3
-
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

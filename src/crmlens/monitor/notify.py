@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from crmlens.monitor.rules import Alert
+from crmlens.report.i18n import tr_value
 
 FORMATS = ("generic", "slack", "wecom", "dingtalk", "feishu")
 
 
 def _lines(alerts: list[Alert], lang: str) -> list[str]:
     icon = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
-    return [f"{icon.get(a.severity, '')} [{a.severity}] {a.message.get(lang, a.rule_id)} (@{a.owner})" for a in alerts]
+    return [f"{icon.get(a.severity, '')} [{tr_value(a.severity, lang)}] {a.message.get(lang, a.rule_id)} (@{tr_value(a.owner, lang)})"
+            for a in alerts]
 
 
 def payload(fmt: str, alerts: list[Alert], lang: str, title: str) -> dict[str, Any]:

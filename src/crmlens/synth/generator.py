@@ -289,6 +289,12 @@ def customers_chunk(seed: int, chunk: int, start: int, n: int, pools: Pools):
     sales[rng.random(n) < 0.03] = None
     ts = np.datetime64("2026-06-01T00:00:00") + rng.integers(0, 29 * 86400, n).astype("timedelta64[s]")
 
+    # lifecycle follows performance loosely: weak customers drift to Dormant, strong ones mature
+    stage = _pick(rng, V.LIFECYCLE, n)
+    shift = rng.random(n)
+    stage[(q < -0.8) & (shift < 0.35)] = "Dormant"
+    stage[(q > 0.8) & (shift < 0.25)] = "Maturity"
+
     # value rows: some customers have none, a few have an extra older/newer row with e-mail case changed
     has_value = rng.random(n) >= 0.02
     dup = has_value & (rng.random(n) < 0.03)
@@ -316,7 +322,7 @@ def customers_chunk(seed: int, chunk: int, start: int, n: int, pools: Pools):
         "support_resolution_efficiency": col(support_o, pa.float64()),
         "customer_lifetime_value": col(clv, pa.float64()),
         "acquisition_cost": col(cac_o, pa.float64()),
-        "lifecycle_stage": pa.array(_pick(rng, V.LIFECYCLE, n)[rows], pa.string()),
+        "lifecycle_stage": pa.array(stage[rows], pa.string()),
         "industry_vertical": pa.array(np.array(V.C360_INDUSTRIES, dtype=object)[rng.integers(0, len(V.C360_INDUSTRIES), n)][rows], pa.string()),
         "company_size_tier": pa.array(_pick(rng, V.C360_SIZES, n)[rows], pa.string()),
         "customer_onboarding_score": col(onboarding, pa.float64()),
