@@ -1,13 +1,11 @@
 """Report folder: structure, numbers traceable to summary.json, both languages, Excel, PNG glyphs."""
 
-import io
 import json
 import re
 import subprocess
 import sys
 import textwrap
 
-import numpy as np
 import pytest
 
 from crmlens.analyses import REGISTRY

@@ -8,7 +8,6 @@ import math
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from crmlens.classify.departments import DepartmentClassifier
 from crmlens.classify.titles import TitleClassifier

@@ -30,7 +30,6 @@ import pandas as pd
 from crmlens import __version__
 from crmlens.analyses import register
 from crmlens.analyses.base import AnalysisResult, Finding, Metric, Recommendation
-from crmlens.classify import titles as T
 from crmlens.classify.departments import DepartmentClassifier
 from crmlens.classify.titles import TitleClassifier
 from crmlens.config import ContactCoverageConfig, CrmlensConfig
