@@ -115,7 +115,7 @@ class ContactCoverage:
             "title_levels": pd.DataFrame(sorted(((k, v) for k, v in tmap.items()), key=lambda kv: (kv[1], kv[0])), columns=["title", "level"]),
             "department_classes": pd.DataFrame(sorted(dmap.items()), columns=["department", "class"]),
         }
-        metrics = _metrics(df, groups, cfg, n_accounts, n_null_rev, n_valid, n_key, threshold, tied_excluded, hidden, dq)
+        metrics = _metrics(df, groups, cfg, n_accounts, n_null_rev, n_valid, n_key, threshold, tied_excluded, hidden, dq, len(key_depts))
         findings = _findings(metrics, tables, df)
         recs = _recommendations(metrics, tables, cfg, df)
         method = {
@@ -452,7 +452,7 @@ def _scatter_sample(df: pd.DataFrame, limit: int) -> pd.DataFrame:
 
 # ---- headline metrics, findings, recommendations -----------------------------------------------
 
-def _metrics(df, groups, cfg, n_accounts, n_null_rev, n_valid, n_key, threshold, tied_excluded, hidden, dq) -> dict[str, Metric]:
+def _metrics(df, groups, cfg, n_accounts, n_null_rev, n_valid, n_key, threshold, tied_excluded, hidden, dq, n_depts) -> dict[str, Metric]:
     known = df["density"].notna()
     n_known = int(known.sum())
     at_risk = df["risk_class"] != "none"
@@ -484,7 +484,7 @@ def _metrics(df, groups, cfg, n_accounts, n_null_rev, n_valid, n_key, threshold,
         "mean_density": Metric(float(df["density"].mean()) if n_known else None, "per_1000"),
         "median_decision_ratio": Metric(percentile(df["decision_ratio"], 0.5), "ratio"),
         "mean_coverage": Metric(float(df["coverage"].mean()), "score"),
-        "full_coverage_accounts": Metric(int((df["coverage"] == len([c for c in df.columns if c.startswith("has_")])).sum())),
+        "full_coverage_accounts": Metric(int((df["coverage"] == n_depts).sum())),
         "contacts_to_add": Metric(int(df["contacts_to_add"].sum())),
         "executives_to_add": Metric(int(df["executives_to_add"].sum())),
         "plan_new_contacts_at_risk": Metric(int(df.loc[at_risk, "plan_new_contacts"].sum())),

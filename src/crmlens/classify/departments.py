@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 
+from crmlens.classify import compile_rules
 from crmlens.config import DepartmentDictionary
 
 UNKNOWN = "unknown"  # NULL / blank department
@@ -14,8 +14,8 @@ OTHER_PREFIX = "other:"  # known but not a key department, e.g. "other:Marketing
 class DepartmentClassifier:
     def __init__(self, dictionary: DepartmentDictionary) -> None:
         self.dictionary = dictionary
-        self._key = [(name, _compile(p)) for name, p in dictionary.key.items()]
-        self._other = [(name, _compile(p)) for name, p in dictionary.other.items()]
+        self._key = [(name, compile_rules(p)) for name, p in dictionary.key.items()]
+        self._other = [(name, compile_rules(p)) for name, p in dictionary.other.items()]
 
     @property
     def key_departments(self) -> list[str]:
@@ -39,7 +39,3 @@ class DepartmentClassifier:
         return {v: self.classify(v) for v in values}
 
 
-def _compile(patterns: list[str]) -> re.Pattern[str]:
-    if not patterns:
-        return re.compile(r"(?!)")  # an empty rule list matches nothing
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)

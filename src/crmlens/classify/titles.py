@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
+from crmlens.classify import compile_rules
 from crmlens.config import TitleRules
 
 C_LEVEL = "c_level"
@@ -20,10 +21,6 @@ LEVELS = (C_LEVEL, VP, OTHER, UNRECOGNISED, UNKNOWN)
 DECISION_LEVELS = (C_LEVEL, VP)
 
 
-def _compile(patterns: list[str]) -> re.Pattern[str]:
-    if not patterns:
-        return re.compile(r"(?!)")  # an empty rule list matches nothing
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
 class TitleClassifier:
@@ -32,19 +29,19 @@ class TitleClassifier:
 
     @cached_property
     def _exclude(self) -> re.Pattern[str]:
-        return _compile(self.rules.exclude)
+        return compile_rules(self.rules.exclude)
 
     @cached_property
     def _c(self) -> re.Pattern[str]:
-        return _compile(self.rules.c_level)
+        return compile_rules(self.rules.c_level)
 
     @cached_property
     def _vp(self) -> re.Pattern[str]:
-        return _compile(self.rules.vp)
+        return compile_rules(self.rules.vp)
 
     @cached_property
     def _other(self) -> re.Pattern[str]:
-        return _compile(self.rules.known_other)
+        return compile_rules(self.rules.known_other)
 
     def level(self, title: str | None) -> str:
         if title is None:
