@@ -65,7 +65,6 @@ def test_markdown_numbers_come_from_summary(report_en):
         for v in f["params"].values():
             if isinstance(v, (int, float)):
                 params |= {fmt_value(v, spec, "en") for spec in ("int", "pct", "usd", "num")}
-    params |= {"15"}  # the decision red line quoted in rec.add_executives is config (method), shown as 15%
     stray = [n for n in numbers if n not in params and n.rstrip("%") not in params]
     assert not stray, stray
 
@@ -168,3 +167,48 @@ def test_demo_command(tmp_path, capsys):
     assert "report.html" in capsys.readouterr().out
     assert main(["analyses"]) == 0
     assert "contact_coverage" in capsys.readouterr().out
+
+
+def test_every_number_in_the_report_is_traceable(result, tmp_path, gen_db):
+    """Every number printed in report.md is a formatted value from summary.json (metrics, finding and
+    recommendation parameters, method/config) or from a result table cell — nothing typed in."""
+    from crmlens.report.document import format_cell
+
+    results = {"contact_coverage": result,
+               "investment_mismatch": REGISTRY["investment_mismatch"].run(open_source(gen_db), CrmlensConfig())}
+    out = write_report(results, tmp_path / "r", png=False)
+    md = (out / "report.md").read_text()
+    md = re.sub(r"`[^`]*`", "", md)  # regular expressions quoted in the method notes
+    md = re.sub(r"_Generated .*?_", "", md)
+    md = re.sub(r"\]\(charts/[^)]*\)", "]", md)
+    summary = json.loads((out / "summary.json").read_text())
+    allowed = {"0", "1", "95"}  # definitions: ratio 0 without contacts, ROI > 1, 95% CI
+
+    def add(v):
+        if isinstance(v, bool) or v is None:
+            return
+        if isinstance(v, (int, float)):
+            for spec in ("int", "pct", "usd", "num", "num1", "p", ""):
+                allowed.add(fmt_value(v, spec, "en"))
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                add(x)
+        elif isinstance(v, dict):
+            for x in v.values():
+                add(x)
+
+    for a in summary["analyses"].values():
+        add({k: m["value"] for k, m in a["metrics"].items()})
+        for f in a["findings"] + a["recommendations"]:
+            add(f["params"])
+        add(a["method"])
+    for r in results.values():
+        for df in r.tables.values():
+            for col in df.columns:
+                for v in df[col].head(300):
+                    allowed.add(format_cell(v, col, "en"))
+                    add(v if not hasattr(v, "item") else v.item())
+    tokens = re.findall(r"(?<![\w.])[$−+]?\d+(?:,\d{3})*(?:\.\d+)?%?", md)
+    stray = sorted({tok for tok in tokens if tok not in allowed and tok.lstrip("$−+").rstrip("%") not in allowed
+                    and tok.lstrip("−+") not in allowed})
+    assert not stray, stray[:20]

@@ -535,7 +535,8 @@ def _recommendations(m, tables, cfg: ContactCoverageConfig, df: pd.DataFrame) ->
     recs: list[Recommendation] = []
     low_dec = df["low_decision_rl"]
     if low_dec.any():
-        recs.append(Recommendation("rec.add_executives", {"accounts": int(low_dec.sum()), "contacts": int(df.loc[low_dec, "executives_to_add"].sum())},
+        recs.append(Recommendation("rec.add_executives", {"accounts": int(low_dec.sum()), "contacts": int(df.loc[low_dec, "executives_to_add"].sum()),
+                                                          "target": cfg.decision_ratio_red_line},
                                    {"metric": "decision_ratio", "min": cfg.decision_ratio_red_line}))
     low_den = df["low_density_rl"]
     if low_den.any():

@@ -89,7 +89,7 @@ class InvestmentMismatch:
         if model is not None:
             tables["model_coefficients"] = model.coefficients
         metrics = _metrics(df, join, dropped, cut, roi, behaviour, bias, model)
-        findings = _findings(metrics, tables)
+        findings = _findings(metrics, tables, cfg)
         recs = _recommendations(df, metrics, tables, cfg, overall_gap)
         method = {
             "identity": cfg.identity, "mapping_priority": list(cfg.mapping_priority),
@@ -385,11 +385,12 @@ def _metrics(df, join, dropped, cut, roi, behaviour, bias, model) -> dict[str, M
     return m
 
 
-def _findings(m: dict[str, Metric], tables: dict[str, pd.DataFrame]) -> tuple[Finding, ...]:
+def _findings(m: dict[str, Metric], tables: dict[str, pd.DataFrame], cfg: InvestmentMismatchConfig) -> tuple[Finding, ...]:
     v = {k: x.value for k, x in m.items()}
     f = [
         Finding("mm.cohort", {"mismatched": v["mismatched"], "top": v["top_priority"], "rate": v["mismatch_rate_in_top"],
-                              "share": v["mismatch_share_of_all"], "base": v["base_customers"]}, "critical" if v["mismatched"] else "info"),
+                              "share": v["mismatch_share_of_all"], "base": v["base_customers"], "top_share": cfg.priority_top_share,
+                              "bottom_share": cfg.composite_bottom_share}, "critical" if v["mismatched"] else "info"),
         Finding("mm.roi_gap", {"mismatched": v["roi_mean_mismatched"], "matched": v["roi_mean_matched"]}, "warning"),
         Finding("mm.model_bias", {"corr": v["corr_priority_composite"], "corr_roi": v["corr_priority_roi"], "monotone": v["priority_terciles_monotone"]}, "warning"),
     ]
