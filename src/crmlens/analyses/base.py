@@ -63,18 +63,18 @@ class AnalysisResult:
     def to_json_dict(self) -> dict[str, Any]:
         return {
             "analysis": self.analysis,
-            "metrics": {k: {"value": _clean(m.value), "unit": m.unit} for k, m in self.metrics.items()},
-            "findings": [{"code": f.code, "params": _clean(f.params), "severity": f.severity} for f in self.findings],
-            "recommendations": [{"code": r.code, "params": _clean(r.params), "target": _clean(r.target)} for r in self.recommendations],
-            "method": _clean(self.method),
-            "provenance": _clean(self.provenance),
+            "metrics": {k: {"value": json_safe(m.value), "unit": m.unit} for k, m in self.metrics.items()},
+            "findings": [{"code": f.code, "params": json_safe(f.params), "severity": f.severity} for f in self.findings],
+            "recommendations": [{"code": r.code, "params": json_safe(r.params), "target": json_safe(r.target)} for r in self.recommendations],
+            "method": json_safe(self.method),
+            "provenance": json_safe(self.provenance),
             "tables": sorted(self.tables),
         }
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for name, df in self.tables.items():
-            _frame_for_parquet(df).to_parquet(folder / f"{name}.parquet", index=False)
+            flat_frame(df).to_parquet(folder / f"{name}.parquet", index=False)
         (folder / "result.json").write_text(json.dumps(self.to_json_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
 
     @classmethod
@@ -91,7 +91,7 @@ class AnalysisResult:
         )
 
 
-def _frame_for_parquet(df: pd.DataFrame) -> pd.DataFrame:
+def flat_frame(df: pd.DataFrame) -> pd.DataFrame:
     """List-valued columns are stored as '; '-joined text so every table is flat and portable."""
     out = df.copy()
     for c in out.columns:
@@ -103,12 +103,12 @@ def _frame_for_parquet(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _clean(v: Any) -> Any:
+def json_safe(v: Any) -> Any:
     """JSON-safe copy: numpy scalars → Python, NaN → None."""
     if isinstance(v, dict):
-        return {str(k): _clean(x) for k, x in v.items()}
+        return {str(k): json_safe(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
-        return [_clean(x) for x in v]
+        return [json_safe(x) for x in v]
     if hasattr(v, "item") and not isinstance(v, (str, bytes)):
         v = v.item()
     if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):

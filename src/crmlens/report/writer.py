@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from crmlens import __version__
-from crmlens.analyses.base import AnalysisResult, _clean, _frame_for_parquet
+from crmlens.analyses.base import AnalysisResult, json_safe, flat_frame
 from crmlens.errors import OutputError
 from crmlens.report.charts import to_png
 from crmlens.report.document import PII_COLUMNS, ChartBlock, build_document
@@ -33,7 +33,7 @@ def summary(results: dict[str, AnalysisResult], profile: dict | None, lang: str,
             name: {k: v for k, v in r.to_json_dict().items() if k != "tables"} | {"tables": {n: len(df) for n, df in r.tables.items()}}
             for name, r in results.items()
         },
-        "data_quality": _clean(profile) if profile else None,
+        "data_quality": json_safe(profile) if profile else None,
     }
 
 
@@ -70,21 +70,21 @@ def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "
             summ["alerts"] = alerts
         if since_last is not None:
             summ["since_last_run"] = {"previous_run": since_last["previous_run"], "previous_as_of": since_last["previous_as_of"],
-                                      "metric_deltas": _clean(since_last["metric_deltas"].to_dict(orient="records")),
-                                      "lists": {k: _clean(v.to_dict(orient="records")) for k, v in since_last["lists"].items()}}
+                                      "metric_deltas": json_safe(since_last["metric_deltas"].to_dict(orient="records")),
+                                      "lists": {k: json_safe(v.to_dict(orient="records")) for k, v in since_last["lists"].items()}}
         (tmp / "summary.json").write_text(json.dumps(summ, ensure_ascii=False, indent=2), encoding="utf-8")
         for name, r in results.items():
             folder = tmp / "tables" / name
             folder.mkdir(parents=True)
             for tname, df in r.tables.items():
-                flat = _frame_for_parquet(df)
+                flat = flat_frame(df)
                 if not include_pii:
                     flat = flat[[c for c in flat.columns if c not in PII_COLUMNS]]
                 flat.to_csv(folder / f"{tname}.csv", index=False)
                 flat.to_parquet(folder / f"{tname}.parquet", index=False)
             r.save(tmp / "results" / name)
         if profile is not None:
-            (tmp / "results" / "data_quality.json").write_text(json.dumps(_clean(profile), ensure_ascii=False, indent=2), encoding="utf-8")
+            (tmp / "results" / "data_quality.json").write_text(json.dumps(json_safe(profile), ensure_ascii=False, indent=2), encoding="utf-8")
         write_action_plan(results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
