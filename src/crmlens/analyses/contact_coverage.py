@@ -224,9 +224,10 @@ def _apply_peer_track(df: pd.DataFrame, groups: pd.DataFrame, cfg: ContactCovera
 
 
 def _must_have_matrix(industry: pd.Series, cfg: ContactCoverageConfig, key_depts: list[str]) -> np.ndarray:
-    rows = {ind: [d in cfg.industry_must_have.get(ind, []) for d in key_depts] for ind in industry.dropna().unique()}
-    blank = [False] * len(key_depts)
-    return np.array([rows.get(i, blank) for i in industry], dtype=bool).reshape(len(industry), len(key_depts))
+    codes, uniques = pd.factorize(industry)  # one row of flags per distinct industry, then a take
+    table = np.array([[d in cfg.industry_must_have.get(ind, []) for d in key_depts] for ind in uniques]
+                     + [[False] * len(key_depts)], dtype=bool).reshape(len(uniques) + 1, len(key_depts))
+    return table[np.where(codes < 0, len(uniques), codes)]
 
 
 def _names(mask: np.ndarray, names: list[str]) -> list[list[str]]:
@@ -288,7 +289,7 @@ def _workload(df: pd.DataFrame, cfg: ContactCoverageConfig, key_depts: list[str]
 
 def _priority(df: pd.DataFrame, cfg: ContactCoverageConfig) -> pd.DataFrame:
     size_rank = {s: i for i, s in enumerate(cfg.size_order)}
-    df["size_rank"] = df["company_size_category"].map(lambda s: size_rank.get(s, len(size_rank))).astype("int64")
+    df["size_rank"] = df["company_size_category"].map(size_rank).fillna(len(size_rank)).astype("int64")
     n_key = len(df)
     rev_pos = df["revenue_rank"].astype("float64")  # 0 = highest revenue
     df["revenue_weight"] = 2.0 if n_key == 1 else 1.0 + (n_key - 1 - rev_pos) / (n_key - 1)
@@ -298,7 +299,7 @@ def _priority(df: pd.DataFrame, cfg: ContactCoverageConfig) -> pd.DataFrame:
         ascending=[False, False, True, False, False, True], kind="stable",
     ).reset_index(drop=True)
     df["priority_rank"] = np.arange(1, len(df) + 1)
-    df["owner_role"] = df["company_size_category"].map(lambda s: cfg.queues.get(s, cfg.default_owner_role))
+    df["owner_role"] = df["company_size_category"].map(dict(cfg.queues)).fillna(cfg.default_owner_role)
     df["queue"] = np.where(df["risk_class"] == "strong", df["owner_role"], "")
     return df
 
@@ -334,8 +335,9 @@ def _action_plan(df: pd.DataFrame, cfg: ContactCoverageConfig, as_of: dt.date) -
     emit(df["plan_new_executives"] > 0, "action.add_executives", df["plan_new_executives"], roles, m30)
     other_new = df["plan_new_contacts"] - df["plan_new_executives"]
     emit(df["low_density_rl"] & (other_new > 0), "action.add_contacts", other_new, "", m60)
-    dep_detail = df["departments_to_add"].map(
-        lambda deps: "; ".join(f"{d}: {' / '.join(cfg.department_roles.get(d, []))}" for d in deps))
+    details: dict[tuple, str] = {}  # at most 2^5 distinct department sets: format each once
+    dep_detail = df["departments_to_add"].map(lambda deps: details.get(tuple(deps)) or details.setdefault(
+        tuple(deps), "; ".join(f"{d}: {' / '.join(cfg.department_roles.get(d, []))}" for d in deps)))
     emit(df["n_departments_to_add"] > 0, "action.add_departments", df["n_departments_to_add"], dep_detail, m60)
     emit(fails, "action.review_targets", None, "", m90)
     cols = ["priority_rank", "account_id", "account_name", "owner_role", "tier", "risk_class", *GAP_COLUMNS, "action",
