@@ -7,7 +7,6 @@ back to contacts, so cost grows with the number of distinct titles, not with con
 from __future__ import annotations
 
 import re
-from functools import cached_property
 
 from crmlens.classify import compile_rules
 from crmlens.config import TitleRules
@@ -26,22 +25,10 @@ DECISION_LEVELS = (C_LEVEL, VP)
 class TitleClassifier:
     def __init__(self, rules: TitleRules) -> None:
         self.rules = rules
-
-    @cached_property
-    def _exclude(self) -> re.Pattern[str]:
-        return compile_rules(self.rules.exclude)
-
-    @cached_property
-    def _c(self) -> re.Pattern[str]:
-        return compile_rules(self.rules.c_level)
-
-    @cached_property
-    def _vp(self) -> re.Pattern[str]:
-        return compile_rules(self.rules.vp)
-
-    @cached_property
-    def _other(self) -> re.Pattern[str]:
-        return compile_rules(self.rules.known_other)
+        self._exclude = compile_rules(rules.exclude)
+        self._c = compile_rules(rules.c_level)
+        self._vp = compile_rules(rules.vp)
+        self._other = compile_rules(rules.known_other)
 
     def level(self, title: str | None) -> str:
         if title is None:
