@@ -23,18 +23,20 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-
 import numpy as np
 import pandas as pd
 
 from crmlens import __version__
 from crmlens.analyses import register
 from crmlens.analyses.base import AnalysisResult, Finding, Metric, Recommendation
+from crmlens.classify import departments as D
+from crmlens.classify import titles as T
 from crmlens.classify.departments import DepartmentClassifier
 from crmlens.classify.titles import TitleClassifier
 from crmlens.config import ContactCoverageConfig, CrmlensConfig
 from crmlens.errors import AnalysisError
 from crmlens.metrics import coverage as M
+from crmlens.metrics.common import to_frame
 from crmlens.schema.contracts import ACCOUNTS, CONTACTS
 from crmlens.sources.base import Dataset
 from crmlens.stats.basic import execs_to_reach, execs_within, percentile, rate
@@ -57,47 +59,51 @@ class ContactCoverage:
         acc = data.table(ACCOUNTS.name)
         con = data.table(CONTACTS.name)
 
-        totals = acc.aggregate(n=acc.count(), null_rev=acc.annual_revenue.isnull().sum()).execute().iloc[0]
-        n_accounts, n_null_rev = int(totals["n"]), int(totals["null_rev"])
+        overview = M.account_overview(acc).execute()
+        n_accounts, n_null_rev = int(overview["accounts"].sum()), int(overview["revenue_null"].sum())
+        industries = sorted(str(i) for i in overview["industry_normalized"].dropna())
         n_valid = n_accounts - n_null_rev
         if n_valid == 0:
             raise AnalysisError("error.no_revenue", table=ACCOUNTS.name, accounts=n_accounts)
         n_key = M.key_account_count(n_valid, cfg.key_account_share)
 
-        classified, tmap, dmap = M.classified_contacts(con, tc, dc, data.lookup)
-        # one pass over the contacts; the per-account profile is reused by every query below
-        profile = M.contact_profile(classified, key_depts).cache()
+        # one scan for the distinct (title, department) values and the contact totals; classify the
+        # distinct values in Python; one more scan joins the integer-flag lookups and aggregates
+        values = to_frame(M.contact_values(con))
+        tmap, dmap, dq = _classify_values(values, tc, dc)
+        tl = data.lookup(M.title_lookup(tmap))
+        dl = data.lookup(M.department_lookup(dmap, key_depts))
+        profile = M.contact_profile(con, tl, dl, len(key_depts)).cache()  # reused by three queries below
+        if int(profile.n_contacts.max().execute() or 0) >= M.FIELD:  # packed counts would overflow
+            profile = M.contact_profile(con, tl, dl, len(key_depts), packed=False).cache()
         opt = [c for c in OPTIONAL_ACCOUNT_COLUMNS if c in acc.columns]
         base_cols = ["account_id", "account_name", "annual_revenue", "number_of_employees",
                      "industry_normalized", "company_size_category", *opt]
-        ranked = M.ranked_accounts(acc.select(*base_cols))  # rank a narrow table: 6× faster than all columns
-
-        key = ranked.filter(ranked.revenue_rank < n_key).select(*base_cols, "revenue_rank")
+        key = M.key_accounts(acc.select(*base_cols), n_key)
         key = key.left_join(profile, key.account_id == profile.account_id).drop("account_id_right")
-        df = M.account_metrics(key, cfg, len(key_depts)).execute()
-        df = df.sort_values("revenue_rank", kind="stable").reset_index(drop=True)
+        df = to_frame(M.priority_order(M.account_metrics(key, cfg, len(key_depts)), cfg.size_order))
+        df["priority_rank"] = np.arange(1, len(df) + 1)  # rows arrive in priority order
         for i, dep in enumerate(key_depts):
-            df[f"has_{dep}"] = df.pop(f"has_dept_{i}").fillna(0).astype("int64").astype(bool)
-        for c in ("n_c_level", "n_vp", "n_title_unrecognised", "n_title_unknown", "n_dept_unknown"):
-            df[c] = df[c].fillna(0).astype("int64")
+            df[f"has_{dep}"] = df.pop(f"has_dept_{i}").astype("int64").astype(bool)
 
-        threshold = float(df["annual_revenue"].iloc[-1])
-        tied_excluded = int(ranked.filter((ranked.annual_revenue == threshold) & (ranked.revenue_rank >= n_key)).count().execute())
+        threshold = float(df["annual_revenue"].min())
+        tied_excluded = int(acc.filter(acc.annual_revenue == threshold).count().execute()) - int((df["annual_revenue"] == threshold).sum())
         hidden = _null_revenue_risk(acc, profile, cfg, len(key_depts))
-        dq = _contact_quality(con, profile, acc)
+        dq["orphans"] = _orphan_contacts(profile, acc)
 
-        groups = _peer_thresholds(df, cfg)
-        df = _apply_peer_track(df, groups, cfg, key_depts)
+        present = _presence(df, key_depts)
+        must = _must_have_matrix(df["industry_normalized"], cfg, key_depts)
+        groups, codes = _peer_thresholds(df, cfg)
+        df = _apply_peer_track(df, groups, codes, present, must, key_depts)
         df = _risk(df, cfg)
-        df = _workload(df, cfg, key_depts)
+        dept_add = _workload(df, cfg, present, must, key_depts)
         df = _priority(df, cfg)
-        actions = _action_plan(df, cfg, as_of)
+        actions = _action_plan(df, cfg, as_of, present, dept_add, key_depts)
 
-        industries = sorted(acc.select("industry_normalized").distinct().execute()["industry_normalized"].dropna().tolist())
         tables = {
             "key_accounts": df,
             "peer_groups": groups,
-            "top_risk": df[df["tier"] == "high"].head(cfg.top_n).reset_index(drop=True),
+            "top_risk": df.iloc[np.flatnonzero(df["tier"].to_numpy() == "high")[:cfg.top_n]].reset_index(drop=True),
             "by_industry": _breakdown(df, "industry_normalized", industries),
             "by_size": _breakdown(df, "company_size_category", cfg.size_order),
             "sample_mix": df.groupby(["industry_normalized", "company_size_category"]).size().rename("accounts").reset_index(),
@@ -167,60 +173,93 @@ def _null_revenue_risk(acc, profile, cfg: ContactCoverageConfig, n_depts: int) -
     return {k: int(v or 0) for k, v in out.items()}
 
 
-def _contact_quality(con, profile, acc) -> dict[str, int]:
-    """Contact data-quality counts, from the cached per-account profile (orphans included)."""
-    p = profile
-    stats = p.aggregate(
-        live=p.n_contacts.sum(), dept_unknown=p.n_dept_unknown.sum(), title_unrecognised=p.n_title_unrecognised.sum(),
-        title_unknown=p.n_title_unknown.sum(),
-    ).execute().iloc[0]
-    orphans = p.anti_join(acc, p.account_id == acc.account_id).n_contacts.sum().execute()
-    total = con.count().execute()
-    out = {k: int(v or 0) for k, v in stats.items()}
-    out |= {"orphans": int(orphans or 0), "contacts_total": int(total), "deleted": int(total) - out["live"]}
-    return out
+def _classify_values(values: pd.DataFrame, tc: TitleClassifier, dc: DepartmentClassifier) -> tuple[dict, dict, dict[str, int]]:
+    """Classify the distinct titles and departments of live contacts, and count contact data
+    quality from the (title, department) pairs: one row per distinct pair, so this is small."""
+    live = values[values["live"] > 0]
+    titles = [t if isinstance(t, str) else None for t in live["title"]]
+    depts = [d if isinstance(d, str) else None for d in live["department"]]
+    tmap = tc.classify_many(sorted({t for t in titles if t is not None}))
+    dmap = dc.classify_many(sorted({d for d in depts if d is not None}))
+    n = live["live"].to_numpy(dtype="int64")
+    t_level = np.array([tmap[t] if t is not None else T.UNKNOWN for t in titles], dtype=object)
+    d_class = np.array([dmap[d] if d is not None else D.UNKNOWN for d in depts], dtype=object)
+    total = int(values["contacts"].sum())
+    n_live = int(n.sum())
+    dq = {
+        "live": n_live,
+        "dept_unknown": int(n[(d_class == D.UNKNOWN) | (d_class == D.UNRECOGNISED)].sum()),
+        "title_unrecognised": int(n[t_level == T.UNRECOGNISED].sum()),
+        "title_unknown": int(n[t_level == T.UNKNOWN].sum()),
+        "contacts_total": total,
+        "deleted": total - n_live,
+    }
+    return tmap, dmap, dq
+
+
+def _orphan_contacts(profile, acc) -> int:
+    """Live contacts whose account_id is not in the account table."""
+    return int(profile.anti_join(acc, profile.account_id == acc.account_id).n_contacts.sum().execute() or 0)
 
 
 # ---- peer track ---------------------------------------------------------------------------------
 
-def _baseline(size: pd.Series, cfg: ContactCoverageConfig) -> pd.Series:
-    return size.map(lambda s: cfg.coverage_baseline.get(s, cfg.coverage_baseline_default)).astype("int64")
+def _presence(df: pd.DataFrame, key_depts: list[str]) -> np.ndarray:
+    """accounts × key departments: has at least one live contact there."""
+    cols = [df[f"has_{d}"].to_numpy(dtype=bool) for d in key_depts]
+    return np.column_stack(cols) if cols else np.zeros((len(df), 0), dtype=bool)
 
 
-def _peer_thresholds(df: pd.DataFrame, cfg: ContactCoverageConfig) -> pd.DataFrame:
+def _peer_thresholds(df: pd.DataFrame, cfg: ContactCoverageConfig) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per industry × size group: P(peer_percentile) of density and coverage and the thresholds;
+    also each account's group number (a row of the returned table)."""
+    keys = ["industry_normalized", "company_size_category"]
+    grouped = df[keys].groupby(keys, sort=True, dropna=False)
+    codes = grouped.ngroup().to_numpy()
+    sizes = grouped.size()  # in group-number order
+    order = np.argsort(codes, kind="stable")
+    bounds = np.cumsum(sizes.to_numpy())[:-1]
+    dens = np.split(df["density"].to_numpy(dtype="float64")[order], bounds)
+    covs = np.split(df["coverage"].to_numpy(dtype="float64")[order], bounds)
     rows = []
-    for (ind, size), g in df.groupby(["industry_normalized", "company_size_category"], sort=True, dropna=False):
-        n = len(g)
+    for (ind, size), n, den, cov in zip(sizes.index, sizes.to_numpy(), dens, covs):
         base = cfg.coverage_baseline.get(size, cfg.coverage_baseline_default)
-        p_den = percentile(g["density"], cfg.peer_percentile)
-        p_cov = percentile(g["coverage"], cfg.peer_percentile)
-        fallback = n < cfg.peer_min_group_size
+        p_den = percentile(den, cfg.peer_percentile)
+        p_cov = percentile(cov, cfg.peer_percentile)
+        fallback = bool(n < cfg.peer_min_group_size)
         den_thr = cfg.density_red_line if fallback or np.isnan(p_den) else max(cfg.density_red_line, p_den)
         cov_thr = float(base) if fallback else max(float(base), p_cov)
         rows.append({
-            "industry_normalized": ind, "company_size_category": size, "accounts": n,
+            "industry_normalized": ind, "company_size_category": size, "accounts": int(n),
             "p_density": p_den, "p_coverage": p_cov, "density_threshold": den_thr,
             "coverage_threshold": cov_thr, "fallback": fallback,
         })
-    cols = ["industry_normalized", "company_size_category", "accounts", "p_density", "p_coverage",
-            "density_threshold", "coverage_threshold", "fallback"]
-    return pd.DataFrame(rows, columns=cols)
+    cols = [*keys, "accounts", "p_density", "p_coverage", "density_threshold", "coverage_threshold", "fallback"]
+    return pd.DataFrame(rows, columns=cols), codes
 
 
-def _apply_peer_track(df: pd.DataFrame, groups: pd.DataFrame, cfg: ContactCoverageConfig, key_depts: list[str]) -> pd.DataFrame:
-    g = groups[["industry_normalized", "company_size_category", "density_threshold", "coverage_threshold"]]
-    df = df.merge(g, on=["industry_normalized", "company_size_category"], how="left", validate="many_to_one")
-    present = df[[f"has_{d}" for d in key_depts]].to_numpy(dtype=bool)
-    must = _must_have_matrix(df["industry_normalized"], cfg, key_depts)
+def _apply_peer_track(df: pd.DataFrame, groups: pd.DataFrame, codes: np.ndarray, present: np.ndarray, must: np.ndarray,
+                      key_depts: list[str]) -> pd.DataFrame:
+    df["density_threshold"] = groups["density_threshold"].to_numpy(dtype="float64")[codes] if len(groups) else np.nan
+    df["coverage_threshold"] = groups["coverage_threshold"].to_numpy(dtype="float64")[codes] if len(groups) else np.nan
+    must_missing = ~present & must
     df["missing_departments"] = _names(~present, key_depts)
-    df["missing_must_have"] = _names(~present & must, key_depts)
-    df["low_density_peer"] = df["density"].notna() & (df["density"] < df["density_threshold"])
+    df["missing_must_have"] = _names(must_missing, key_depts)
+    density = df["density"].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        df["low_density_peer"] = ~np.isnan(density) & (density < df["density_threshold"].to_numpy())
     df["low_decision_peer"] = df["low_decision_rl"]  # no peer threshold for the decision ratio
-    df["low_coverage_peer"] = (df["coverage"] < df["coverage_threshold"]) | (df["missing_must_have"].map(len) > 0)
-    fails_rl = df[["low_density_rl", "low_decision_rl", "low_coverage_rl"]].any(axis=1)
-    fails_peer = df[["low_density_peer", "low_decision_peer", "low_coverage_peer"]].any(axis=1)
-    df["risk_class"] = np.where(fails_rl & fails_peer, "strong", np.where(fails_rl | fails_peer, "secondary", "none"))
+    df["low_coverage_peer"] = (df["coverage"].to_numpy() < df["coverage_threshold"].to_numpy()) | must_missing.any(axis=1)
+    fails_rl = (df["low_density_rl"].to_numpy(dtype=bool) | df["low_decision_rl"].to_numpy(dtype=bool)
+                | df["low_coverage_rl"].to_numpy(dtype=bool))
+    fails_peer = df["low_density_peer"].to_numpy() | df["low_decision_peer"].to_numpy(dtype=bool) | df["low_coverage_peer"].to_numpy()
+    df["risk_class"] = _labels(fails_rl.astype(int) + fails_peer.astype(int), ("none", "secondary", "strong"))
     return df
+
+
+def _labels(codes: np.ndarray, names: tuple[str, ...]) -> pd.Series:
+    """String labels for small integer codes (one Python string per distinct label)."""
+    return pd.Series(np.asarray(names, dtype=object)[codes], dtype="str")
 
 
 def _must_have_matrix(industry: pd.Series, cfg: ContactCoverageConfig, key_depts: list[str]) -> np.ndarray:
@@ -230,35 +269,34 @@ def _must_have_matrix(industry: pd.Series, cfg: ContactCoverageConfig, key_depts
     return table[np.where(codes < 0, len(uniques), codes)]
 
 
+def _pattern_codes(mask: np.ndarray) -> np.ndarray:
+    """Each row's set bits as one integer (bit j = column j)."""
+    k = mask.shape[1]
+    return (mask.astype(np.int64) << np.arange(k)).sum(axis=1) if k else np.zeros(len(mask), dtype=np.int64)
+
+
 def _names(mask: np.ndarray, names: list[str]) -> list[list[str]]:
     """Row-wise lists of the names whose mask bit is set (via the 2^k possible patterns)."""
-    k = len(names)
-    patterns = [[n for j, n in enumerate(names) if code >> j & 1] for code in range(1 << k)]
-    codes = (mask.astype(np.int64) << np.arange(k)).sum(axis=1) if k else np.zeros(len(mask), dtype=np.int64)
-    return [patterns[c] for c in codes]
+    patterns = [[n for j, n in enumerate(names) if code >> j & 1] for code in range(1 << len(names))]
+    return [patterns[c] for c in _pattern_codes(mask).tolist()]
 
 
 # ---- risk, workload, priority -------------------------------------------------------------------
 
-def _gap(threshold: pd.Series, actual: pd.Series) -> pd.Series:
-    thr = threshold.astype("float64")
-    g = ((thr - actual.astype("float64")) / thr.where(thr > 0)).clip(lower=0)
-    return g.fillna(0.0)
-
-
 def _risk(df: pd.DataFrame, cfg: ContactCoverageConfig) -> pd.DataFrame:
+    """Flag score (red-line track, from the engine) and the continuous gap score; the gaps
+    themselves come from the engine (``metrics.coverage.account_metrics``)."""
     w = cfg.weights
     df["risk_score"] = df["flag_score_rl"].round(10)
-    df["gap_density"] = _gap(pd.Series(cfg.density_red_line, index=df.index), df["density"])
-    df["gap_decision"] = _gap(pd.Series(cfg.decision_ratio_red_line, index=df.index), df["decision_ratio"])
-    df["gap_coverage"] = _gap(df["coverage_baseline"], df["coverage"])
     df["gap_score"] = (w.density * df["gap_density"] + w.decision * df["gap_decision"] + w.coverage * df["gap_coverage"]).round(10)
-    df["tier"] = np.where(df["risk_score"] >= cfg.high_risk_score - TOL, "high",
-                          np.where(df["risk_score"] >= cfg.medium_risk_score - TOL, "medium", "low"))
+    score = df["risk_score"].to_numpy()
+    df["tier"] = _labels(np.where(score >= cfg.high_risk_score - TOL, 2, np.where(score >= cfg.medium_risk_score - TOL, 1, 0)),
+                         ("low", "medium", "high"))
     return df
 
 
-def _workload(df: pd.DataFrame, cfg: ContactCoverageConfig, key_depts: list[str]) -> pd.DataFrame:
+def _workload(df: pd.DataFrame, cfg: ContactCoverageConfig, present: np.ndarray, must: np.ndarray, key_depts: list[str]) -> np.ndarray:
+    """Contacts, executives and departments to add; returns the departments-to-add matrix."""
     n = df["n_contacts"].to_numpy()
     d = df["n_decision"].to_numpy()
     emp = df["number_of_employees"].astype("float64")
@@ -275,112 +313,150 @@ def _workload(df: pd.DataFrame, cfg: ContactCoverageConfig, key_depts: list[str]
     df["plan_new_executives"] = np.minimum(execs_within(n, d, total, r), total)
     # departments to add: every missing must-have, then other missing departments in dictionary
     # order until the coverage threshold is reached
-    present = df[[f"has_{d}" for d in key_depts]].to_numpy(dtype=bool)
-    must_miss = ~present & _must_have_matrix(df["industry_normalized"], cfg, key_depts)
+    must_miss = ~present & must
     other_miss = ~present & ~must_miss
     needed = np.maximum(0, np.ceil(df["coverage_threshold"].to_numpy() - TOL)
                         - df["coverage"].to_numpy()).astype(int)
     extra = np.maximum(0, needed - must_miss.sum(axis=1))
-    pick_other = other_miss & (np.cumsum(other_miss, axis=1) <= extra[:, None])
-    df["departments_to_add"] = _names(must_miss | pick_other, key_depts)
-    df["n_departments_to_add"] = df["departments_to_add"].map(len).astype("int64")
-    return df
+    add_mask = must_miss | (other_miss & (np.cumsum(other_miss, axis=1) <= extra[:, None]))
+    df["departments_to_add"] = _names(add_mask, key_depts)
+    df["n_departments_to_add"] = add_mask.sum(axis=1).astype("int64")
+    return add_mask
 
 
 def _priority(df: pd.DataFrame, cfg: ContactCoverageConfig) -> pd.DataFrame:
-    size_rank = {s: i for i, s in enumerate(cfg.size_order)}
-    df["size_rank"] = df["company_size_category"].map(size_rank).fillna(len(size_rank)).astype("int64")
+    """Revenue weight, priority score, owner role and queue; the priority order itself
+    (``priority_rank``, ``size_rank``) comes from the engine (``metrics.coverage.priority_order``)."""
     n_key = len(df)
     rev_pos = df["revenue_rank"].astype("float64")  # 0 = highest revenue
     df["revenue_weight"] = 2.0 if n_key == 1 else 1.0 + (n_key - 1 - rev_pos) / (n_key - 1)
     df["priority_score"] = (df["risk_score"] * df["revenue_weight"]).round(10)
-    df = df.sort_values(
-        ["risk_score", "annual_revenue", "size_rank", "gap_decision", "gap_coverage", "account_id"],
-        ascending=[False, False, True, False, False, True], kind="stable",
-    ).reset_index(drop=True)
-    df["priority_rank"] = np.arange(1, len(df) + 1)
-    df["owner_role"] = df["company_size_category"].map(dict(cfg.queues)).fillna(cfg.default_owner_role)
-    df["queue"] = np.where(df["risk_class"] == "strong", df["owner_role"], "")
+    df["owner_role"] = df["company_size_category"].map(dict(cfg.queues)).fillna(cfg.default_owner_role).astype("str")
+    df["queue"] = df["owner_role"].where(df["risk_class"] == "strong", "")
     return df
 
 
-def _action_plan(df: pd.DataFrame, cfg: ContactCoverageConfig, as_of: dt.date) -> pd.DataFrame:
-    m7, m30, m60, m90 = cfg.milestones_days
-    parts = []
+ACTIONS = (  # code, milestone index (cfg.milestones_days)
+    ("action.fix_employee_count", 0), ("action.classify_contacts", 0), ("action.add_executives", 1),
+    ("action.add_contacts", 2), ("action.add_departments", 2), ("action.review_targets", 3),
+)
+LABEL_COLUMNS = ("owner_role", "tier", "risk_class")
 
-    def emit(mask: pd.Series, code: str, qty: pd.Series | int | None, detail: pd.Series | str, days: int) -> None:
-        sub = df.loc[mask, ["account_id", "account_name", "owner_role", "priority_rank", "tier", "risk_class", *GAP_COLUMNS]
-                     + [c for c in OPTIONAL_ACCOUNT_COLUMNS if c in df.columns]].copy()
-        if sub.empty:
-            return
-        sub["action"] = code
-        sub["quantity"] = (qty[mask] if isinstance(qty, pd.Series) else qty)
-        sub["detail"] = (detail[mask] if isinstance(detail, pd.Series) else detail)
-        sub["milestone_days"] = days
-        sub["due_date"] = (as_of + dt.timedelta(days=days)).isoformat()
-        sub["status"] = "open"
-        parts.append(sub)
 
-    # millions of rows at 10M accounts: repeated labels are stored once (categoricals)
-    def compact(frame: pd.DataFrame) -> pd.DataFrame:
-        for c in ("owner_role", "tier", "risk_class", "action", "detail", "due_date", "status"):
-            frame[c] = frame[c].astype("category")
-        return frame
+def _action_plan(df: pd.DataFrame, cfg: ContactCoverageConfig, as_of: dt.date, present: np.ndarray, dept_add: np.ndarray,
+                 key_depts: list[str]) -> pd.DataFrame:
+    """One row per (key account, action), ordered by priority rank, milestone, action code.
+    Built from row indices and one take per column; repeated labels are categoricals (millions
+    of rows at 10M accounts)."""
+    qty_fixes = (df["n_title_unrecognised"] + df["n_dept_unknown"]).to_numpy()
+    new_exec = df["plan_new_executives"].to_numpy()
+    other_new = df["plan_new_contacts"].to_numpy() - new_exec
+    n_dep = df["n_departments_to_add"].to_numpy()
+    # detail labels: "" / the executive roles / one label per department set (at most 2^k)
+    dep_sets = [[d for j, d in enumerate(key_depts) if code >> j & 1] for code in range(1 << len(key_depts))]
+    details = ["", " / ".join(cfg.executive_roles)] + ["; ".join(f"{d}: {' / '.join(cfg.department_roles.get(d, []))}" for d in deps)
+                                                      for deps in dep_sets]
+    dep_detail = 2 + _pattern_codes(dept_add)
+    rows = len(df)
+    spec = {  # action → (mask, quantity, detail code)
+        "action.fix_employee_count": (~df["employees_known"].to_numpy(dtype=bool), np.ones(rows, dtype="int64"), 0),
+        "action.classify_contacts": (qty_fixes > 0, qty_fixes, 0),
+        "action.add_executives": (new_exec > 0, new_exec, 1),
+        "action.add_contacts": (df["low_density_rl"].to_numpy(dtype=bool) & (other_new > 0), other_new, 0),
+        "action.add_departments": (n_dep > 0, n_dep, dep_detail),
+        "action.review_targets": (df["risk_class"].to_numpy() != "none", None, 0),
+    }
+    codes = sorted(spec)  # action code order within one account and milestone
+    idx, act, qty, det, ms = [], [], [], [], []
+    for code, milestone in ACTIONS:
+        mask, q, detail = spec[code]
+        sel = np.flatnonzero(mask)
+        idx.append(sel)
+        act.append(np.full(len(sel), codes.index(code)))
+        ms.append(np.full(len(sel), milestone))
+        qty.append(q[sel].astype("float64") if q is not None else np.full(len(sel), np.nan))
+        det.append(detail[sel] if isinstance(detail, np.ndarray) else np.full(len(sel), detail))
+    idx, act, qty, det, ms = (np.concatenate(a) for a in (idx, act, qty, det, ms))
+    order = np.lexsort((act, ms, idx))  # rows of df are in priority order
+    idx, act, qty, det, ms = idx[order], act[order], qty[order], det[order], ms[order]
 
-    fails = df["risk_class"] != "none"
-    emit(~df["employees_known"].astype(bool), "action.fix_employee_count", 1, "", m7)
-    fixes = df["n_title_unrecognised"] + df["n_dept_unknown"]
-    emit(fixes > 0, "action.classify_contacts", fixes, "", m7)
-    roles = " / ".join(cfg.executive_roles)
-    emit(df["plan_new_executives"] > 0, "action.add_executives", df["plan_new_executives"], roles, m30)
-    other_new = df["plan_new_contacts"] - df["plan_new_executives"]
-    emit(df["low_density_rl"] & (other_new > 0), "action.add_contacts", other_new, "", m60)
-    details: dict[tuple, str] = {}  # at most 2^5 distinct department sets: format each once
-    dep_detail = df["departments_to_add"].map(lambda deps: details.get(tuple(deps)) or details.setdefault(
-        tuple(deps), "; ".join(f"{d}: {' / '.join(cfg.department_roles.get(d, []))}" for d in deps)))
-    emit(df["n_departments_to_add"] > 0, "action.add_departments", df["n_departments_to_add"], dep_detail, m60)
-    emit(fails, "action.review_targets", None, "", m90)
-    cols = ["priority_rank", "account_id", "account_name", "owner_role", "tier", "risk_class", *GAP_COLUMNS, "action",
-            "quantity", "detail", "milestone_days", "due_date", "status"]
-    if not parts:
-        return pd.DataFrame(columns=cols)
-    out = pd.concat([compact(p) for p in parts], ignore_index=True)
-    for c in ("owner_role", "tier", "risk_class", "action", "detail", "due_date", "status"):
-        if out[c].dtype != "category":  # concat of differing categories falls back to object
-            out[c] = out[c].astype("category")
-    out["quantity"] = out["quantity"].astype("Int64")
-    out = out.sort_values(["priority_rank", "milestone_days", "action"], kind="stable").reset_index(drop=True)
-    extra = [c for c in OPTIONAL_ACCOUNT_COLUMNS if c in out.columns]
-    out["missing_departments"] = out["missing_departments"].map("; ".join).astype("category")
-    return out[cols[:4] + extra + cols[4:]]
+    days = np.asarray(cfg.milestones_days, dtype="int64")
+    extra = [c for c in OPTIONAL_ACCOUNT_COLUMNS if c in df.columns]
+    out = {"priority_rank": df["priority_rank"].to_numpy()[idx]}
+    for c in ("account_id", "account_name", *extra):
+        out[c] = df[c].take(idx).reset_index(drop=True)
+    for c in LABEL_COLUMNS:
+        out[c] = _categorical_take(df[c], idx)
+    out["density"] = df["density"].to_numpy()[idx]
+    out["decision_ratio"] = df["decision_ratio"].to_numpy()[idx]
+    out["coverage"] = df["coverage"].to_numpy()[idx]
+    out["missing_departments"] = _categorical_codes(_pattern_codes(~present)[idx],
+                                                    ["; ".join(deps) for deps in dep_sets])
+    out["action"] = _categorical_codes(act, codes)
+    out["quantity"] = pd.array(np.where(np.isnan(qty), 0, qty).astype("int64"), dtype="Int64")
+    out["quantity"][np.isnan(qty)] = pd.NA
+    out["detail"] = _categorical_codes(det, details)
+    out["milestone_days"] = days[ms]
+    out["due_date"] = _categorical_codes(ms, [(as_of + dt.timedelta(days=int(d))).isoformat() for d in days])
+    out["status"] = _categorical_codes(np.zeros(len(idx), dtype="int64"), ["open"])
+    cols = ["priority_rank", "account_id", "account_name", "owner_role", *extra, "tier", "risk_class", *GAP_COLUMNS,
+            "action", "quantity", "detail", "milestone_days", "due_date", "status"]
+    return pd.DataFrame({c: out[c] for c in cols})
+
+
+def _categorical_codes(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
+    """A categorical of ``labels[codes]`` (code -1 → missing) whose categories are the labels that
+    occur, sorted — what ``astype('category')`` on the strings would give, without the strings."""
+    codes = np.asarray(codes, dtype="int64")
+    labels = np.asarray(labels, dtype=object)
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(labels)))
+    cats, inverse = np.unique(labels[used], return_inverse=True)  # labels may repeat ("" twice)
+    remap = np.full(len(labels) + 1, -1, dtype="int64")  # the extra slot maps code -1 to -1
+    remap[used] = inverse
+    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(cats, dtype="str"))
+
+
+def _categorical_take(col: pd.Series, idx: np.ndarray) -> pd.Categorical:
+    codes, uniques = pd.factorize(col)
+    return _categorical_codes(codes[idx], list(uniques))
 
 
 # ---- breakdowns ---------------------------------------------------------------------------------
 
 def _breakdown(df: pd.DataFrame, by: str, order: list[str]) -> pd.DataFrame:
-    g = df.groupby(by, dropna=False)
+    if not len(df):
+        return pd.DataFrame(columns=[by, "high_share"])
+    known = df["density"].notna()
+    x = pd.DataFrame({
+        by: df[by],
+        "high": df["tier"] == "high", "medium": df["tier"] == "medium", "low": df["tier"] == "low",
+        "strong_risk": df["risk_class"] == "strong", "secondary_risk": df["risk_class"] == "secondary",
+        "density_known": known, "density_pass": known & ~df["low_density_rl"],
+        "decision_pass": ~df["low_decision_rl"], "coverage_pass": ~df["low_coverage_rl"],
+        "density": df["density"], "coverage": df["coverage"],
+        "contacts_to_add": df["contacts_to_add"], "executives_to_add": df["executives_to_add"],
+    })
+    g = x.groupby(by, dropna=False)
+    n = g.size()
+    sums = g[["high", "medium", "low", "strong_risk", "secondary_risk", "density_known", "density_pass",
+              "decision_pass", "coverage_pass"]].sum()
     out = pd.DataFrame({
-        "key_accounts": g.size(),
-        "high": g["tier"].apply(lambda s: int((s == "high").sum())),
-        "medium": g["tier"].apply(lambda s: int((s == "medium").sum())),
-        "low": g["tier"].apply(lambda s: int((s == "low").sum())),
-        "strong_risk": g["risk_class"].apply(lambda s: int((s == "strong").sum())),
-        "secondary_risk": g["risk_class"].apply(lambda s: int((s == "secondary").sum())),
-        "density_pass_rate": g.apply(lambda x: rate((~x["low_density_rl"] & x["density"].notna()).sum(), x["density"].notna().sum()), include_groups=False),
-        "decision_pass_rate": g["low_decision_rl"].apply(lambda s: rate((~s).sum(), len(s))),
-        "coverage_pass_rate": g["low_coverage_rl"].apply(lambda s: rate((~s).sum(), len(s))),
+        "key_accounts": n,
+        **{c: sums[c] for c in ("high", "medium", "low", "strong_risk", "secondary_risk")},
+        "density_pass_rate": pd.Series([rate(p, k) for p, k in zip(sums["density_pass"], sums["density_known"])], index=n.index),
+        "decision_pass_rate": pd.Series([rate(p, k) for p, k in zip(sums["decision_pass"], n)], index=n.index),
+        "coverage_pass_rate": pd.Series([rate(p, k) for p, k in zip(sums["coverage_pass"], n)], index=n.index),
         "median_density": g["density"].median(),
         "mean_coverage": g["coverage"].mean(),
         "contacts_to_add": g["contacts_to_add"].sum(min_count=0).astype("int64"),
         "executives_to_add": g["executives_to_add"].sum(),
-    }) if len(df) else pd.DataFrame()
-    out = out.reindex(list(dict.fromkeys([*order, *out.index.tolist()]))) if len(out) else out
+    })
+    out = out.reindex(list(dict.fromkeys([*order, *out.index.tolist()])))
     out.index.name = by
     out = out.reset_index()
     for c in ("key_accounts", "high", "medium", "low", "strong_risk", "secondary_risk", "contacts_to_add", "executives_to_add"):
-        if c in out:
-            out[c] = out[c].fillna(0).astype("int64")
-    out["high_share"] = [rate(h, n) for h, n in zip(out.get("high", []), out.get("key_accounts", []))]
+        out[c] = out[c].fillna(0).astype("int64")
+    out["high_share"] = [rate(h, k) for h, k in zip(out["high"], out["key_accounts"])]
     return out
 
 
@@ -391,27 +467,32 @@ def _department_gaps(df: pd.DataFrame, key_depts: list[str]) -> pd.DataFrame:
 
 
 def _dept_by_industry(df: pd.DataFrame, key_depts: list[str]) -> pd.DataFrame:
-    rows = []
-    for ind, g in df.groupby("industry_normalized", sort=True):
-        for d in key_depts:
-            rows.append({"industry_normalized": ind, "department": d, "accounts": len(g), "coverage_rate": float(g[f"has_{d}"].mean())})
+    cols = [f"has_{d}" for d in key_depts]
+    g = df[["industry_normalized", *cols]].groupby("industry_normalized", sort=True)
+    n, means = g.size(), g[cols].mean()
+    rows = [{"industry_normalized": ind, "department": d, "accounts": int(n[ind]), "coverage_rate": float(means.at[ind, f"has_{d}"])}
+            for ind in n.index for d in key_depts]
     return pd.DataFrame(rows, columns=["industry_normalized", "department", "accounts", "coverage_rate"])
 
 
 def _playbooks(df, groups, cfg: ContactCoverageConfig, industries: list[str], key_depts: list[str]) -> pd.DataFrame:
+    positions = df.groupby("industry_normalized", sort=False).indices
+    density = df["density"].to_numpy(dtype="float64")
+    high = df["tier"].to_numpy() == "high"
+    missing = {d: ~df[f"has_{d}"].to_numpy(dtype=bool) for d in key_depts}
     rows = []
     for ind in industries:
-        g = df[df["industry_normalized"] == ind]
-        p = percentile(g["density"], cfg.peer_percentile) if len(g) else np.nan
-        target = cfg.density_red_line if np.isnan(p) or len(g) < cfg.peer_min_group_size else max(cfg.density_red_line, p)
+        pos = positions.get(ind, np.zeros(0, dtype="int64"))
+        p = percentile(density[pos], cfg.peer_percentile) if len(pos) else np.nan
+        target = cfg.density_red_line if np.isnan(p) or len(pos) < cfg.peer_min_group_size else max(cfg.density_red_line, p)
         must = cfg.industry_must_have.get(ind, [])
         entry = [r for d in must for r in cfg.department_roles.get(d, [])[:2]] or list(cfg.executive_roles[:2])
         rows.append({
-            "industry_normalized": ind, "key_accounts": len(g),
-            "high_risk": int((g["tier"] == "high").sum()),
+            "industry_normalized": ind, "key_accounts": len(pos),
+            "high_risk": int(high[pos].sum()),
             "density_target": target, "must_have_departments": must,
             "entry_roles": entry,
-            "most_missing_department": (max(key_depts, key=lambda d: int((~g[f"has_{d}"]).sum())) if len(g) else None),
+            "most_missing_department": (max(key_depts, key=lambda d: int(missing[d][pos].sum())) if len(pos) else None),
         })
     return pd.DataFrame(rows)
 
@@ -433,7 +514,7 @@ def _risk_distribution(df: pd.DataFrame) -> pd.DataFrame:
 
 def _density_by_size(df: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     rows = []
-    for size in [*order, *sorted(set(df["company_size_category"].dropna()) - set(order))]:
+    for size in [*order, *sorted(set(df["company_size_category"].dropna().unique()) - set(order))]:
         d = df.loc[df["company_size_category"] == size, "density"].dropna()
         if d.empty:
             continue
@@ -446,10 +527,10 @@ def _scatter_sample(df: pd.DataFrame, limit: int) -> pd.DataFrame:
     """Per-account points for the density × decision scatter: every account when few, else an
     evenly spaced (deterministic) sample along the priority order, so charts stay small."""
     cols = ["account_id", "account_name", "industry_normalized", "company_size_category", "density", "decision_ratio", "tier", "priority_rank"]
-    pts = df[df["density"].notna()]
-    if len(pts) > limit:
-        pts = pts.iloc[np.linspace(0, len(pts) - 1, limit).round().astype(int)]
-    return pts[cols].reset_index(drop=True)
+    pos = np.flatnonzero(df["density"].notna().to_numpy())
+    if len(pos) > limit:
+        pos = pos[np.linspace(0, len(pos) - 1, limit).round().astype(int)]
+    return df[cols].iloc[pos].reset_index(drop=True)
 
 
 # ---- headline metrics, findings, recommendations -----------------------------------------------
@@ -549,9 +630,9 @@ def _recommendations(m, tables, cfg: ContactCoverageConfig, df: pd.DataFrame) ->
         recs.append(Recommendation("rec.cover_departments", {"accounts": int((df["n_departments_to_add"] > 0).sum()), "departments": v["departments_to_add"], "top_department": gaps.iloc[0]["department"]},
                                    {"metric": "coverage", "min": "baseline by size"}))
     for size, role in cfg.queues.items():
-        q = df[(df["risk_class"] == "strong") & (df["company_size_category"] == size)]
-        if len(q):
-            recs.append(Recommendation("rec.queue", {"size": size, "role": role, "accounts": len(q), "first_due_days": cfg.milestones_days[1]}, {"queue": role}))
+        q = int(((df["risk_class"] == "strong") & (df["company_size_category"] == size)).sum())
+        if q:
+            recs.append(Recommendation("rec.queue", {"size": size, "role": role, "accounts": q, "first_due_days": cfg.milestones_days[1]}, {"queue": role}))
     if v["key_employees_unknown"] or v["contacts_title_unrecognised"] or v["contacts_dept_unknown"]:
         recs.append(Recommendation("rec.fix_data", {"employees_unknown": v["key_employees_unknown"], "titles": v["contacts_title_unrecognised"], "departments": v["contacts_dept_unknown"], "days": cfg.milestones_days[0]}, {}))
     recs.append(Recommendation("rec.monitor", {"density": v["density_pass_rate"], "decision": v["decision_pass_rate"], "coverage": v["coverage_pass_rate"]}, {"cadence": "weekly"}))
