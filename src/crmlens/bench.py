@@ -10,10 +10,11 @@ import gc
 import json
 import os
 import platform
+import statistics
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -31,9 +32,11 @@ class Measure:
     accounts: int
     contacts: int
     step: str
-    seconds: float
-    peak_rss_mb: float
+    seconds: float  # median of the runs
+    peak_rss_mb: float  # highest of the runs
     rss_growth_mb: float
+    runs: int = 1
+    samples: list[float] = field(default_factory=list)  # seconds of every run, in order
 
 
 class _Sampler:
@@ -65,28 +68,67 @@ def measure(step: str, accounts: int, contacts: int, fn: Callable[[], object]) -
         t0 = time.perf_counter()
         fn()
         secs = time.perf_counter() - t0
-    return Measure(accounts, contacts, step, round(secs, 3), round(s.peak / 2**20, 1), round((s.peak - start) / 2**20, 1))
+    return Measure(accounts, contacts, step, round(secs, 3), round(s.peak / 2**20, 1), round((s.peak - start) / 2**20, 1),
+                   samples=[round(secs, 3)])
+
+
+def summarise(runs: list[Measure]) -> Measure:
+    """One row for repeated runs of a step: median time, highest peak memory, every sample."""
+    first = runs[0]
+    return Measure(first.accounts, first.contacts, first.step, round(statistics.median(r.seconds for r in runs), 3),
+                   max(r.peak_rss_mb for r in runs), max(r.rss_growth_mb for r in runs), len(runs), [r.seconds for r in runs])
+
+
+# the columns contact coverage reads (the generated data has the optional owner columns)
+ACC_COLUMNS = ("account_id", "account_name", "annual_revenue", "number_of_employees", "industry_normalized",
+               "company_size_category", "account_owner_name", "owner_id")
+CON_COLUMNS = ("account_id", "title", "department", "is_deleted")
 
 
 def scan_floor(path: str) -> None:
+    """Every column contact coverage reads, scanned once and reduced to one row (no transfer)."""
     con = duckdb.connect(path, read_only=True)
-    con.execute(f"SELECT count(account_id), sum(annual_revenue), sum(number_of_employees), count(industry_normalized), "
-                f"count(company_size_category), count(account_name) FROM {ACC}").fetchall()
-    con.execute(f"SELECT count(account_id), count(title), count(department), sum(is_deleted::INT), count(contact_id) FROM {CON}").fetchall()
+    for table, cols in ((ACC, ACC_COLUMNS), (CON, CON_COLUMNS)):
+        aggs = ", ".join(f"sum({c})" if c in ("annual_revenue", "number_of_employees") else f"sum({c}::INT)" if c == "is_deleted"
+                         else f"max({c})" for c in cols)
+        con.execute(f"SELECT {aggs} FROM {table}").fetchall()
     con.close()
 
 
-def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1_000_000, render: bool = True,
-              progress: Callable[[str], None] = lambda s: None) -> dict:
+def read_floor(path: str) -> None:
+    """The same columns fetched into this process as Arrow tables (what any Python tool pays to
+    hold the inputs, before computing anything)."""
+    con = duckdb.connect(path, read_only=True)
+    for table, cols in ((ACC, ACC_COLUMNS), (CON, CON_COLUMNS)):
+        con.execute(f"SELECT {', '.join(cols)} FROM {table}").to_arrow_table()
+    con.close()
+
+
+def crmlens_compute(path: Path, cfg: CrmlensConfig, holder: dict) -> None:
     from crmlens.analyses import REGISTRY
+    from crmlens.sources import open_source
+
+    data = open_source(path, cfg.source, cfg.engine.duckdb_memory_limit)
+    try:
+        holder["r"] = REGISTRY["contact_coverage"].run(data, cfg)
+    finally:
+        data.close()
+
+
+def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1_000_000, render: bool = True, repeat: int = 3,
+              progress: Callable[[str], None] = lambda s: None) -> dict:
+    """Per size: the two floors and crmlens compute run ``repeat`` times, interleaved (so a slow
+    moment of a shared machine hits all three), medians reported; render and the pandas baseline
+    run once (the baseline takes minutes at 1M accounts)."""
     from crmlens.bench_pandas import contact_coverage_pandas
     from crmlens.report.writer import write_report
-    from crmlens.sources import open_source
     from crmlens.synth import generate
 
     cfg = CrmlensConfig()
     folder.mkdir(parents=True, exist_ok=True)
     rows: list[Measure] = []
+    stages: dict[int, dict] = {}
+    agreement: dict[int, dict] = {}
     for n in sizes:
         path = folder / f"accounts-{n}.duckdb"
         if not path.exists():
@@ -95,29 +137,44 @@ def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1
         con = duckdb.connect(str(path), read_only=True)
         m = con.execute(f"SELECT count(*) FROM {CON}").fetchone()[0]
         con.close()
-        progress(f"scan floor {n:,}")
-        rows.append(measure("scan_floor", n, m, lambda: scan_floor(str(path))))
-        progress(f"crmlens {n:,}")
+        runs: dict[str, list[Measure]] = {"scan_floor": [], "read_floor": [], "crmlens_compute": []}
+        results = []
         holder: dict = {}
-        rows.append(measure("crmlens_compute", n, m, lambda: holder.update(r=REGISTRY["contact_coverage"].run(open_source(path, cfg.source, cfg.engine.duckdb_memory_limit), cfg))))
+        for i in range(repeat):
+            progress(f"floors + crmlens {n:,} ({i + 1}/{repeat})")
+            runs["scan_floor"].append(measure("scan_floor", n, m, lambda: scan_floor(str(path))))
+            runs["read_floor"].append(measure("read_floor", n, m, lambda: read_floor(str(path))))
+            runs["crmlens_compute"].append(measure("crmlens_compute", n, m, lambda: crmlens_compute(path, cfg, holder)))
+            results.append(holder["r"].provenance["stage_seconds"])
+        rows += [summarise(r) for r in runs.values()]
+        median_run = sorted(range(repeat), key=lambda i: runs["crmlens_compute"][i].seconds)[repeat // 2]
+        stages[n] = results[median_run]
         if render:
+            progress(f"render {n:,}")
             with tempfile.TemporaryDirectory() as tmp:
                 rows.append(measure("crmlens_render", n, m, lambda: write_report({"contact_coverage": holder["r"]}, Path(tmp) / "r")))
-        holder.clear()
         if n <= pandas_max:
             progress(f"pandas {n:,}")
-            rows.append(measure("pandas_baseline", n, m, lambda: contact_coverage_pandas(str(path), cfg)))
+            base: dict = {}
+            rows.append(measure("pandas_baseline", n, m, lambda: base.update(contact_coverage_pandas(str(path), cfg))))
+            r = holder["r"]
+            agreement[n] = {k: {"pandas": base[k], "crmlens": r.metric(k)} for k in ("key_accounts", "high_risk")}
+        holder.clear()
     ratios = []
     for n in sizes:
         by = {r.step: r for r in rows if r.accounts == n}
-        c, f, p = by.get("crmlens_compute"), by.get("scan_floor"), by.get("pandas_baseline")
+        c, f, rf, p = by.get("crmlens_compute"), by.get("scan_floor"), by.get("read_floor"), by.get("pandas_baseline")
         ratios.append({"accounts": n, "contacts": c.contacts if c else None,
-                       "pandas_over_crmlens": round(p.seconds / c.seconds, 2) if p and c else None,
-                       "crmlens_over_floor": round(c.seconds / f.seconds, 1) if c and f else None})
-    return {"crmlens_version": __version__, "when": dt.datetime.now().isoformat(timespec="seconds"),
+                       "pandas_over_crmlens": round(p.seconds / c.seconds, 1) if p and c else None,
+                       "crmlens_over_floor": round(c.seconds / f.seconds, 1) if c and f else None,
+                       "crmlens_over_read_floor": round(c.seconds / rf.seconds, 1) if c and rf else None,
+                       "baseline_agrees": all(v["pandas"] == v["crmlens"] for v in agreement[n].values()) if n in agreement else None})
+    return {"crmlens_version": __version__, "when": dt.datetime.now().isoformat(timespec="seconds"), "repeat": repeat,
             "machine": {"cpus": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1), "python": platform.python_version(),
                         "duckdb": duckdb.__version__},
-            "measures": [asdict(r) for r in rows], "ratios": ratios}
+            "measures": [asdict(r) for r in rows], "ratios": ratios,
+            "crmlens_stage_seconds": {str(n): v for n, v in stages.items()},
+            "baseline_agreement": {str(n): v for n, v in agreement.items()}}
 
 
 def write_json(result: dict, out: Path) -> None:

@@ -299,6 +299,7 @@ def bench(
     out_json: Path = typer.Option(Path("crmlens-bench/bench.json"), "--out", "-o", help="JSON file with every measurement."),
     pandas_max: int = typer.Option(1_000_000, "--pandas-max", help="Largest size the pandas baseline runs on."),
     no_render: bool = typer.Option(False, "--no-render", help="Measure compute only."),
+    repeat: int = typer.Option(3, "--repeat", min=1, help="Runs of the floors and crmlens compute per size (medians are reported)."),
 ) -> None:
     """Benchmark contact coverage against a pandas baseline and the DuckDB scan floor."""
     from crmlens.bench import run_bench, write_json
@@ -307,18 +308,24 @@ def bench(
         ns = [int(x.replace("_", "")) for x in sizes.split(",") if x.strip()]
     except ValueError:
         raise CrmlensError("error.usage", reason=f"--sizes: {sizes}") from None
-    res = run_bench(ns, bench_dir, pandas_max=pandas_max, render=not no_render,
+    res = run_bench(ns, bench_dir, pandas_max=pandas_max, render=not no_render, repeat=repeat,
                     progress=lambda m: err.print(t("cli.bench_progress", STATE["lang"], step=m)))
     write_json(res, out_json)
     lg = STATE["lang"]
     table = Table(title=t("cli.bench_title", lg))
-    for col in ("accounts", "contacts", "step", "seconds", "peak_rss", "rss_growth"):
+    for col in ("accounts", "contacts", "step", "runs", "seconds", "peak_rss", "rss_growth"):
         table.add_column(t(f"cli.bench_col.{col}", lg), justify="right")
     for m in res["measures"]:
-        table.add_row(f"{m['accounts']:,}", f"{m['contacts']:,}", m["step"], f"{m['seconds']:.2f}", f"{m['peak_rss_mb']:,.0f}", f"{m['rss_growth_mb']:,.0f}")
+        table.add_row(f"{m['accounts']:,}", f"{m['contacts']:,}", m["step"], str(m["runs"]), f"{m['seconds']:.2f}",
+                      f"{m['peak_rss_mb']:,.0f}", f"{m['rss_growth_mb']:,.0f}")
     out.print(table)
     for r in res["ratios"]:
-        out.print(t("cli.bench_ratio", lg, accounts=r["accounts"], pandas=r["pandas_over_crmlens"], floor=r["crmlens_over_floor"]))
+        out.print(t("cli.bench_ratio", lg, accounts=r["accounts"], pandas=r["pandas_over_crmlens"] or "—",
+                    floor=r["crmlens_over_floor"], read=r["crmlens_over_read_floor"]))
+        if r["baseline_agrees"] is False:
+            err.print(t("cli.bench_baseline_differs", lg, accounts=r["accounts"]))
+    for n, stages in res["crmlens_stage_seconds"].items():
+        out.print(t("cli.bench_stages", lg, accounts=int(n), stages=", ".join(f"{k} {v:.2f}" for k, v in stages.items())))
     out.print(t("cli.bench_written", lg, path=str(out_json)))
 
 

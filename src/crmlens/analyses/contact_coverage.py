@@ -23,12 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+import ibis
 import numpy as np
 import pandas as pd
 
 from crmlens import __version__
 from crmlens.analyses import register
-from crmlens.analyses.base import AnalysisResult, Finding, Metric, Recommendation
+from crmlens.analyses.base import AnalysisResult, Finding, Laps, Metric, Recommendation
 from crmlens.classify import departments as D
 from crmlens.classify import titles as T
 from crmlens.classify.departments import DepartmentClassifier
@@ -52,6 +53,7 @@ class ContactCoverage:
 
     def run(self, data: Dataset, config: CrmlensConfig, *, as_of: dt.date | None = None) -> AnalysisResult:
         started = time.perf_counter()
+        lap = Laps()
         cfg = config.contact_coverage
         as_of = as_of or dt.date.today()
         tc, dc = TitleClassifier(config.titles), DepartmentClassifier(config.departments)
@@ -66,30 +68,35 @@ class ContactCoverage:
         if n_valid == 0:
             raise AnalysisError("error.no_revenue", table=ACCOUNTS.name, accounts=n_accounts)
         n_key = M.key_account_count(n_valid, cfg.key_account_share)
+        lap("engine.accounts")
 
         # one scan for the distinct (title, department) values and the contact totals; classify the
         # distinct values in Python; one more scan joins the integer-flag lookups and aggregates
         values = to_frame(M.contact_values(con))
+        lap("engine.contact_values")
         tmap, dmap, dq = _classify_values(values, tc, dc)
+        lap("classify")
         tl = data.lookup(M.title_lookup(tmap))
         dl = data.lookup(M.department_lookup(dmap, key_depts))
         profile = M.contact_profile(con, tl, dl, len(key_depts)).cache()  # reused by three queries below
         if int(profile.n_contacts.max().execute() or 0) >= M.FIELD:  # packed counts would overflow
             profile = M.contact_profile(con, tl, dl, len(key_depts), packed=False).cache()
+        lap("engine.contact_profile")
         opt = [c for c in OPTIONAL_ACCOUNT_COLUMNS if c in acc.columns]
         base_cols = ["account_id", "account_name", "annual_revenue", "number_of_employees",
                      "industry_normalized", "company_size_category", *opt]
         key = M.key_accounts(acc.select(*base_cols), n_key)
         key = key.left_join(profile, key.account_id == profile.account_id).drop("account_id_right")
         df = to_frame(M.priority_order(M.account_metrics(key, cfg, len(key_depts)), cfg.size_order))
+        lap("engine.key_accounts")
         df["priority_rank"] = np.arange(1, len(df) + 1)  # rows arrive in priority order
         for i, dep in enumerate(key_depts):
             df[f"has_{dep}"] = df.pop(f"has_dept_{i}").astype("int64").astype(bool)
 
         threshold = float(df["annual_revenue"].min())
-        tied_excluded = int(acc.filter(acc.annual_revenue == threshold).count().execute()) - int((df["annual_revenue"] == threshold).sum())
-        hidden = _null_revenue_risk(acc, profile, cfg, len(key_depts))
-        dq["orphans"] = _orphan_contacts(profile, acc)
+        tied_excluded = int(M.accounts_at_threshold(acc, n_key).execute()) - int((df["annual_revenue"] == threshold).sum())
+        hidden, dq["orphans"] = _outside_key_accounts(acc, profile, cfg, len(key_depts))
+        lap("engine.ties_and_outside_key_accounts")
 
         present = _presence(df, key_depts)
         must = _must_have_matrix(df["industry_normalized"], cfg, key_depts)
@@ -98,7 +105,9 @@ class ContactCoverage:
         df = _risk(df, cfg)
         dept_add = _workload(df, cfg, present, must, key_depts)
         df = _priority(df, cfg)
+        lap("key_account_metrics")
         actions = _action_plan(df, cfg, as_of, present, dept_add, key_depts)
+        lap("action_plan")
 
         tables = {
             "key_accounts": df,
@@ -124,6 +133,7 @@ class ContactCoverage:
         metrics = _metrics(df, groups, cfg, n_accounts, n_null_rev, n_valid, n_key, threshold, tied_excluded, hidden, dq, len(key_depts))
         findings = _findings(metrics, tables, df)
         recs = _recommendations(metrics, tables, cfg, df)
+        lap("tables_and_findings")
         method = {
             "key_account_share": cfg.key_account_share,
             "tie_break": "annual_revenue desc, account_id asc; cut is strict (ceil(n × share) accounts)",
@@ -150,6 +160,7 @@ class ContactCoverage:
             "source": data.location,
             "row_counts": {"accounts": n_accounts, "contacts": dq["contacts_total"]},
             "seconds": round(time.perf_counter() - started, 3),
+            "stage_seconds": lap.seconds,
             "as_of": as_of.isoformat(),
         }
         return AnalysisResult(self.name, metrics, tables, findings, recs, method, provenance)
@@ -157,20 +168,25 @@ class ContactCoverage:
 
 # ---- engine-side aggregates for what is not a key account ------------------------------------
 
-def _null_revenue_risk(acc, profile, cfg: ContactCoverageConfig, n_depts: int) -> dict[str, int]:
-    """How much risk the NULL-revenue accounts (excluded from the ranking) would hide."""
-    cols = ["account_id", "number_of_employees", "company_size_category"]
-    nr = acc.filter(acc.annual_revenue.isnull()).select(*cols)
-    nr = nr.left_join(profile, nr.account_id == profile.account_id).drop("account_id_right")
-    nr = M.account_metrics(nr, cfg, n_depts)
-    high = nr.flag_score_rl >= cfg.high_risk_score - TOL
-    out = nr.aggregate(
-        accounts=nr.count(),
-        enterprise=(nr.company_size_category == "Enterprise").cast("int64").sum(),
-        high_risk=high.cast("int64").sum(),
-        enterprise_high_risk=(high & (nr.company_size_category == "Enterprise")).cast("int64").sum(),
+def _outside_key_accounts(acc, profile, cfg: ContactCoverageConfig, n_depts: int) -> tuple[dict[str, int], int]:
+    """In one join of all accounts with the contact profile: how much risk the NULL-revenue
+    accounts (excluded from the ranking) would hide, and the live contacts whose account_id is
+    not in the account table (orphans)."""
+    a = acc.select("account_id", "annual_revenue", "number_of_employees", "company_size_category").mutate(known=ibis.literal(1))
+    j = a.outer_join(profile, a.account_id == profile.account_id)
+    j = M.account_metrics(j, cfg, n_depts)
+    null_rev = j.known.notnull() & j.annual_revenue.isnull()
+    enterprise = null_rev & (j.company_size_category == "Enterprise")
+    high = j.flag_score_rl >= cfg.high_risk_score - TOL
+    out = j.aggregate(
+        accounts=null_rev.cast("int64").sum(),
+        enterprise=enterprise.cast("int64").sum(),
+        high_risk=(null_rev & high).cast("int64").sum(),
+        enterprise_high_risk=(enterprise & high).cast("int64").sum(),
+        orphans=ibis.ifelse(j.known.isnull(), j.n_contacts, 0).sum(),
     ).execute().iloc[0]
-    return {k: int(v or 0) for k, v in out.items()}
+    counts = {k: int(v or 0) for k, v in out.items()}
+    return counts, counts.pop("orphans")
 
 
 def _classify_values(values: pd.DataFrame, tc: TitleClassifier, dc: DepartmentClassifier) -> tuple[dict, dict, dict[str, int]]:
@@ -195,11 +211,6 @@ def _classify_values(values: pd.DataFrame, tc: TitleClassifier, dc: DepartmentCl
         "deleted": total - n_live,
     }
     return tmap, dmap, dq
-
-
-def _orphan_contacts(profile, acc) -> int:
-    """Live contacts whose account_id is not in the account table."""
-    return int(profile.anti_join(acc, profile.account_id == acc.account_id).n_contacts.sum().execute() or 0)
 
 
 # ---- peer track ---------------------------------------------------------------------------------
@@ -272,7 +283,7 @@ def _must_have_matrix(industry: pd.Series, cfg: ContactCoverageConfig, key_depts
 def _pattern_codes(mask: np.ndarray) -> np.ndarray:
     """Each row's set bits as one integer (bit j = column j)."""
     k = mask.shape[1]
-    return (mask.astype(np.int64) << np.arange(k)).sum(axis=1) if k else np.zeros(len(mask), dtype=np.int64)
+    return mask.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64)) if k else np.zeros(len(mask), dtype=np.int64)
 
 
 def _names(mask: np.ndarray, names: list[str]) -> list[list[str]]:
@@ -383,8 +394,8 @@ def _action_plan(df: pd.DataFrame, cfg: ContactCoverageConfig, as_of: dt.date, p
     days = np.asarray(cfg.milestones_days, dtype="int64")
     extra = [c for c in OPTIONAL_ACCOUNT_COLUMNS if c in df.columns]
     out = {"priority_rank": df["priority_rank"].to_numpy()[idx]}
-    for c in ("account_id", "account_name", *extra):
-        out[c] = df[c].take(idx).reset_index(drop=True)
+    for c in ("account_id", "account_name", *extra):  # ~4 rows per account: each string stored once
+        out[c] = _categorical_take(df[c], idx, sort=False)
     for c in LABEL_COLUMNS:
         out[c] = _categorical_take(df[c], idx)
     out["density"] = df["density"].to_numpy()[idx]
@@ -416,9 +427,13 @@ def _categorical_codes(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(remap[codes], categories=pd.Index(cats, dtype="str"))
 
 
-def _categorical_take(col: pd.Series, idx: np.ndarray) -> pd.Categorical:
+def _categorical_take(col: pd.Series, idx: np.ndarray, sort: bool = True) -> pd.Categorical:
+    """``col[idx]`` as a categorical.  ``sort=False`` (ids, names: one category per account) keeps
+    the categories in first-seen order and skips dropping unused ones."""
     codes, uniques = pd.factorize(col)
-    return _categorical_codes(codes[idx], list(uniques))
+    if sort:
+        return _categorical_codes(codes[idx], list(uniques))
+    return pd.Categorical.from_codes(codes[idx], categories=pd.Index(uniques, dtype="str"))
 
 
 # ---- breakdowns ---------------------------------------------------------------------------------

@@ -119,12 +119,25 @@ def revenue_order(t: ir.Table) -> list:
     return [ibis.desc(t.annual_revenue), ibis.asc(t.account_id)]
 
 
+def revenue_threshold(accounts: ir.Table, n_key: int) -> ir.Scalar:
+    """The revenue of the ``n_key``-th account by revenue (ties counted): a scalar subquery, so
+    the value never round-trips through a Python float literal."""
+    valid = accounts.filter(accounts.annual_revenue.notnull())
+    return valid.order_by(ibis.desc(valid.annual_revenue)).limit(1, offset=n_key - 1).annual_revenue.as_scalar()
+
+
 def key_accounts(accounts: ir.Table, n_key: int) -> ir.Table:
     """The ``n_key`` accounts with the highest known revenue (tie-break ``account_id`` asc), with
-    ``revenue_rank`` 0..n_key-1.  A top-N: no full sort of the account table."""
-    valid = accounts.filter(accounts.annual_revenue.notnull())
-    top = valid.order_by(revenue_order(valid)).limit(n_key)
-    return top.mutate(revenue_rank=ibis.row_number().over(order_by=revenue_order(top)))
+    ``revenue_rank`` 0..n_key-1.  No full sort: the accounts at or above the revenue threshold
+    are selected first (a one-column top-N), and only they are ranked."""
+    cand = accounts.filter(accounts.annual_revenue >= revenue_threshold(accounts, n_key))
+    cand = cand.mutate(revenue_rank=ibis.row_number().over(order_by=revenue_order(cand)))
+    return cand.filter(cand.revenue_rank < n_key)
+
+
+def accounts_at_threshold(accounts: ir.Table, n_key: int) -> ir.IntegerScalar:
+    """How many accounts have exactly the threshold revenue (kept and cut ones)."""
+    return accounts.filter(accounts.annual_revenue == revenue_threshold(accounts, n_key)).count()
 
 
 def _gap(threshold: ir.Value, actual: ir.Value) -> ir.FloatingValue:

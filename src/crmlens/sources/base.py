@@ -96,6 +96,13 @@ class Dataset:
             return self.register_frame(name, df)
         return self.backend.create_table(name, obj=df, temp=True, overwrite=True)
 
+    def close(self) -> None:
+        """Release the engine connection (temporary tables and cached results go with it)."""
+        self._cache.clear()
+        disconnect = getattr(self.backend, "disconnect", None)
+        if disconnect is not None:
+            disconnect()
+
     def fingerprint(self, tables: list[str]) -> str:
         """Cheap data fingerprint: table names, schemas and row counts."""
         h = hashlib.sha256()

@@ -11,7 +11,10 @@ import pandas as pd
 def percentile(values: pd.Series | np.ndarray, q: float) -> float:
     """Percentile with linear interpolation between closest ranks (numpy's default, 'type 7');
     NaN values are ignored; NaN when nothing is left."""
-    arr = np.asarray(pd.Series(values, dtype="float64").dropna())
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        arr = values[~np.isnan(values)]  # fast path for the per-group arrays of the peer track
+    else:
+        arr = np.asarray(pd.Series(values, dtype="float64").dropna())
     return float(np.percentile(arr, q * 100)) if arr.size else math.nan
 
 
