@@ -50,3 +50,17 @@ def test_rules_are_config():
     tc = TitleClassifier(rules)
     assert tc.level("The Boss") == C_LEVEL
     assert tc.level("CEO") == UNRECOGNISED
+
+
+def test_vp_phrases_are_configurable():
+    """A VP pattern that contains a C-level word needs its phrase in ``titles.vp_phrases``:
+    otherwise the C-level word left after stripping wins."""
+    from crmlens.config import TitleRules
+
+    base = TitleRules()
+    with_deputy = TitleRules(vp=[*base.vp, r"\bdeputy\s+ceo\b"])
+    assert TitleClassifier(with_deputy).level("Deputy CEO") == C_LEVEL  # "CEO" survives the default phrases
+    fixed = TitleRules(vp=with_deputy.vp, vp_phrases=[*base.vp_phrases, r"\bdeputy\s+ceo\b"])
+    assert TitleClassifier(fixed).level("Deputy CEO") == VP
+    assert TitleClassifier(fixed).level("Co-Founder & CEO, VP Sales") == C_LEVEL
+    assert TitleClassifier(TitleRules(vp_phrases=[])).level("Co-Founder & CEO, VP Sales") == C_LEVEL

@@ -68,8 +68,11 @@ class TitleRules(Strict):
     """Seniority rules for contact titles (case-insensitive regular expressions).
 
     Order: blank → ``unknown``; any ``exclude`` match → ``other`` (assistants to executives etc.);
-    any ``c_level`` match → ``c_level``; any ``vp`` match → ``vp``; any ``known_other`` match →
-    ``other``; else ``unrecognised`` (counted as not a decision maker and reported).
+    any ``vp`` match → ``vp``, unless the title still matches ``c_level`` once every ``vp_phrases``
+    match is removed ("Co-Founder & CEO, VP Sales" → ``c_level``; "Sr. Vice President" stays
+    ``vp`` because "Vice President" is removed before "President" is looked for); any ``c_level``
+    match → ``c_level``; any ``known_other`` match → ``other``; else ``unrecognised`` (counted as
+    not a decision maker and reported).
     """
 
     exclude: list[str] = [
@@ -84,6 +87,9 @@ class TitleRules(Strict):
     vp: list[str] = [
         r"\b[saeg]?vp\b", r"\bv\.\s?p\.", r"\bvice[\s-]+president\b", r"\bsr\.?\s+vice\b", "副总裁", "副总经理",
     ]
+    vp_phrases: list[str] = [
+        r"vice[\s-]+president", r"\b[saeg]?vp\b", r"v\.\s?p\.", "副总裁", "副总经理",
+    ]
     known_other: list[str] = [
         r"\bdirector\b", r"\bmanager\b", r"\bhead\b", r"\blead\b", r"\bengineer\b", r"\banalyst\b",
         r"\bspecialist\b", r"\bcoordinator\b", r"\brepresentative\b", r"\bexecutive\b", r"\bconsultant\b",
@@ -93,7 +99,7 @@ class TitleRules(Strict):
         "经理", "主管", "总监", "专员", "工程师", "顾问", "经理人", "主任", "会计",
     ]
 
-    _v = field_validator("exclude", "c_level", "vp", "known_other")(_check_patterns)
+    _v = field_validator("exclude", "c_level", "vp", "vp_phrases", "known_other")(_check_patterns)
 
 
 class DepartmentDictionary(Strict):

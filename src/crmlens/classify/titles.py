@@ -6,8 +6,6 @@ back to contacts, so cost grows with the number of distinct titles, not with con
 
 from __future__ import annotations
 
-import re
-
 from crmlens.classify import compile_rules
 from crmlens.config import TitleRules
 
@@ -28,6 +26,7 @@ class TitleClassifier:
         self._exclude = compile_rules(rules.exclude)
         self._c = compile_rules(rules.c_level)
         self._vp = compile_rules(rules.vp)
+        self._vp_phrases = compile_rules(rules.vp_phrases)
         self._other = compile_rules(rules.known_other)
 
     def level(self, title: str | None) -> str:
@@ -40,8 +39,8 @@ class TitleClassifier:
             return OTHER
         # VP is checked before C-level so "Vice President" is one VP, never also "President".
         if self._vp.search(t):
-            # "Co-Founder & CEO, VP..." style combos: a C-level acronym still wins.
-            return C_LEVEL if self._c.search(_strip_vp(t)) else VP
+            # "Co-Founder & CEO, VP..." style combos: a C-level word outside the VP phrases wins.
+            return C_LEVEL if self._c.search(self._vp_phrases.sub(" ", t)) else VP
         if self._c.search(t):
             return C_LEVEL
         if self._other.search(t):
@@ -50,10 +49,3 @@ class TitleClassifier:
 
     def classify_many(self, titles: list[str | None]) -> dict[str | None, str]:
         return {t: self.level(t) for t in titles}
-
-
-_VP_PHRASE = re.compile(r"vice[\s-]+president|\b[saeg]?vp\b|v\.\s?p\.|副总裁|副总经理", re.IGNORECASE)
-
-
-def _strip_vp(title: str) -> str:
-    return _VP_PHRASE.sub(" ", title)
