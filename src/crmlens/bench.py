@@ -1,19 +1,23 @@
 """``crmlens bench``: wall time and peak memory of contact coverage on generated data of several
-sizes, against (a) a plain pandas implementation of the same method and (b) the scan floor — the
-minimal DuckDB query that reads the same columns once — measured in the same process on the same
-data.  Prints a table and writes JSON.  Timings are measurements, never test assertions."""
+sizes, against (a) a plain pandas implementation of the same method and (b) two floors on the same
+data — the scan floor (the columns contact coverage reads, scanned once by DuckDB and reduced to one
+row) and the read floor (the same columns fetched into Python as Arrow).  Every measured run is
+its own fresh process, so memory peaks are the step's own.  Prints a table and writes JSON.
+Timings are measurements, never test assertions."""
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
 import json
+import multiprocessing as mp
 import os
 import platform
 import statistics
 import tempfile
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -104,27 +108,69 @@ def read_floor(path: str) -> None:
     con.close()
 
 
-def crmlens_compute(path: Path, cfg: CrmlensConfig, holder: dict) -> None:
+def _compute(path: Path):
     from crmlens.analyses import REGISTRY
     from crmlens.sources import open_source
 
+    cfg = CrmlensConfig()
     data = open_source(path, cfg.source, cfg.engine.duckdb_memory_limit)
     try:
-        holder["r"] = REGISTRY["contact_coverage"].run(data, cfg)
+        return REGISTRY["contact_coverage"].run(data, cfg)
     finally:
         data.close()
+
+
+def _step(step: str, path: str, accounts: int, seed: int) -> tuple[dict, dict]:
+    """Run one measured step (in a fresh process: see ``_isolated``); returns the measure and
+    what the step reports (stage timings, headline numbers)."""
+    info: dict = {}
+    p = Path(path)
+    contacts = 0
+    if step != "generate":
+        con = duckdb.connect(path, read_only=True)
+        contacts = con.execute(f"SELECT count(*) FROM {CON}").fetchone()[0]
+        con.close()
+    if step == "generate":
+        from crmlens.synth import generate
+
+        fn = lambda: generate(p, accounts, seed)  # noqa: E731
+    elif step == "scan_floor":
+        fn = lambda: scan_floor(path)  # noqa: E731
+    elif step == "read_floor":
+        fn = lambda: read_floor(path)  # noqa: E731
+    elif step == "crmlens_compute":
+        def fn() -> None:
+            r = _compute(p)
+            info.update(stages=r.provenance["stage_seconds"], key_accounts=r.metric("key_accounts"), high_risk=r.metric("high_risk"))
+    elif step == "crmlens_render":
+        from crmlens.report.writer import write_report
+
+        result = _compute(p)  # not timed
+        tmp = tempfile.TemporaryDirectory()
+        fn = lambda: write_report({"contact_coverage": result}, Path(tmp.name) / "r")  # noqa: E731
+    elif step == "pandas_baseline":
+        from crmlens.bench_pandas import contact_coverage_pandas
+
+        fn = lambda: info.update(contact_coverage_pandas(path, CrmlensConfig()))  # noqa: E731
+    else:
+        raise ValueError(step)
+    return asdict(measure(step, accounts, contacts, fn)), info
+
+
+def _isolated(step: str, path: Path, accounts: int, seed: int) -> tuple[Measure, dict]:
+    """Each measured step runs in a fresh interpreter (spawned; imports happen before the clock
+    starts), so its peak memory is its own and nothing an earlier step allocated or cached in
+    the process is reused."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
+        m, info = pool.submit(_step, step, str(path), accounts, seed).result()
+    return Measure(**m), info
 
 
 def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1_000_000, render: bool = True, repeat: int = 3,
               progress: Callable[[str], None] = lambda s: None) -> dict:
     """Per size: the two floors and crmlens compute run ``repeat`` times, interleaved (so a slow
     moment of a shared machine hits all three), medians reported; render and the pandas baseline
-    run once (the baseline takes minutes at 1M accounts)."""
-    from crmlens.bench_pandas import contact_coverage_pandas
-    from crmlens.report.writer import write_report
-    from crmlens.synth import generate
-
-    cfg = CrmlensConfig()
+    run once (the baseline takes minutes at 1M accounts).  Every run is its own process."""
     folder.mkdir(parents=True, exist_ok=True)
     rows: list[Measure] = []
     stages: dict[int, dict] = {}
@@ -133,33 +179,26 @@ def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1
         path = folder / f"accounts-{n}.duckdb"
         if not path.exists():
             progress(f"generate {n:,}")  # step names are identifiers (as in bench.json)
-            rows.append(measure("generate", n, 0, lambda: generate(path, n, seed)))
-        con = duckdb.connect(str(path), read_only=True)
-        m = con.execute(f"SELECT count(*) FROM {CON}").fetchone()[0]
-        con.close()
+            rows.append(_isolated("generate", path, n, seed)[0])
         runs: dict[str, list[Measure]] = {"scan_floor": [], "read_floor": [], "crmlens_compute": []}
-        results = []
-        holder: dict = {}
+        infos = []
         for i in range(repeat):
             progress(f"floors + crmlens {n:,} ({i + 1}/{repeat})")
-            runs["scan_floor"].append(measure("scan_floor", n, m, lambda: scan_floor(str(path))))
-            runs["read_floor"].append(measure("read_floor", n, m, lambda: read_floor(str(path))))
-            runs["crmlens_compute"].append(measure("crmlens_compute", n, m, lambda: crmlens_compute(path, cfg, holder)))
-            results.append(holder["r"].provenance["stage_seconds"])
+            for step in runs:
+                m, info = _isolated(step, path, n, seed)
+                runs[step].append(m)
+            infos.append(info)
         rows += [summarise(r) for r in runs.values()]
         median_run = sorted(range(repeat), key=lambda i: runs["crmlens_compute"][i].seconds)[repeat // 2]
-        stages[n] = results[median_run]
+        stages[n] = infos[median_run]["stages"]
         if render:
             progress(f"render {n:,}")
-            with tempfile.TemporaryDirectory() as tmp:
-                rows.append(measure("crmlens_render", n, m, lambda: write_report({"contact_coverage": holder["r"]}, Path(tmp) / "r")))
+            rows.append(_isolated("crmlens_render", path, n, seed)[0])
         if n <= pandas_max:
             progress(f"pandas {n:,}")
-            base: dict = {}
-            rows.append(measure("pandas_baseline", n, m, lambda: base.update(contact_coverage_pandas(str(path), cfg))))
-            r = holder["r"]
-            agreement[n] = {k: {"pandas": base[k], "crmlens": r.metric(k)} for k in ("key_accounts", "high_risk")}
-        holder.clear()
+            m, base = _isolated("pandas_baseline", path, n, seed)
+            rows.append(m)
+            agreement[n] = {k: {"pandas": base[k], "crmlens": infos[0][k]} for k in ("key_accounts", "high_risk")}
     ratios = []
     for n in sizes:
         by = {r.step: r for r in rows if r.accounts == n}
