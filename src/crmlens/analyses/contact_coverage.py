@@ -6,16 +6,18 @@ Pipeline (all constants come from ``config.contact_coverage``):
    ``ceil(n × share)``.  Accounts tied with the last one kept but ranked after it are reported as
    ``tied_excluded`` (the cut is strict; the tie-break is documented, not random).
 2. Per account (engine side, ``metrics.coverage``): contacts, density, decision ratio, department
-   coverage, red-line flags and the flag score.
+   coverage, red-line flags, the flag score, the red-line gaps and the priority order (risk ↓,
+   revenue ↓, size, decision gap ↓, coverage gap ↓, id).
 3. Peer track (here, on the key-account table): per industry × size group, density threshold =
    max(red line, P25), coverage threshold = max(size baseline, P25); groups under
    ``peer_min_group_size`` fall back to the red line.  Industry must-have departments join the
    peer track's coverage test.  Failing both tracks → ``strong``; one → ``secondary``.
 4. Risk: flag score (red-line track) and a continuous gap score with the same weights; tiers.
-5. Workload, priority order, revenue-weighted priority score, queues, action plan, playbooks.
+5. Workload, revenue-weighted priority score, queues, action plan, playbooks.
 
 The engine does every join and group-by over contacts; Python receives the per-key-account table
-(at most ``share`` of accounts) and aggregates of the rest.
+(at most ``share`` of accounts, already in priority order) and aggregates of the rest.  Each
+stage's wall time is recorded in ``provenance['stage_seconds']`` (see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -404,8 +406,8 @@ def _action_plan(df: pd.DataFrame, cfg: ContactCoverageConfig, as_of: dt.date, p
     out["missing_departments"] = _categorical_codes(_pattern_codes(~present)[idx],
                                                     ["; ".join(deps) for deps in dep_sets])
     out["action"] = _categorical_codes(act, codes)
-    out["quantity"] = pd.array(np.where(np.isnan(qty), 0, qty).astype("int64"), dtype="Int64")
-    out["quantity"][np.isnan(qty)] = pd.NA
+    no_qty = np.isnan(qty)  # review_targets has no quantity
+    out["quantity"] = pd.arrays.IntegerArray(np.where(no_qty, 0, qty).astype("int64"), no_qty)
     out["detail"] = _categorical_codes(det, details)
     out["milestone_days"] = days[ms]
     out["due_date"] = _categorical_codes(ms, [(as_of + dt.timedelta(days=int(d))).isoformat() for d in days])

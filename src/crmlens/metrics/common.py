@@ -13,12 +13,6 @@ def as_bool(col: ir.Value) -> ir.BooleanValue:
     return (col.cast("int64") != 0).fill_null(False)
 
 
-def lookup_frame(mapping: dict, key: str, label: str) -> pd.DataFrame:
-    """A small lookup frame (key → label) from a Python dict of distinct values."""
-    df = pd.DataFrame({key: list(mapping.keys()), label: list(mapping.values())}, dtype=object)
-    return df[df[key].notna()].astype({key: str, label: str}).reset_index(drop=True)
-
-
 def to_frame(expr: ir.Table) -> pd.DataFrame:
     """Execute and convert through Arrow (``pyarrow.Table.to_pandas``): same dtypes as
     ``execute()`` for the tables crmlens fetches, without Ibis's per-column pandas conversion pass
