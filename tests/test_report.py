@@ -212,3 +212,19 @@ def test_every_number_in_the_report_is_traceable(result, tmp_path, gen_db):
     stray = sorted({tok for tok in tokens if tok not in allowed and tok.lstrip("$−+").rstrip("%") not in allowed
                     and tok.lstrip("−+") not in allowed})
     assert not stray, stray[:20]
+
+
+def test_excel_keeps_crm_text_as_text(result, tmp_path):
+    """An account name that looks like a formula or a link is written as plain text."""
+    import openpyxl
+
+    plan = result.tables["action_plan"].head(3).copy()
+    plan["account_name"] = ["=HYPERLINK(\"http://evil.example\",\"x\")", "http://crm.example/acc", "+1+2"]
+    r = AnalysisResult("contact_coverage", result.metrics, {**result.tables, "action_plan": plan},
+                       result.findings, result.recommendations, result.method, result.provenance)
+    out = write_report({"contact_coverage": r}, tmp_path / "x", png=False)
+    ws = openpyxl.load_workbook(out / "action_plan.xlsx")["Contact coverage"]
+    col = [c.value for c in ws[1]].index("Account") + 1
+    cells = [ws.cell(row=i, column=col) for i in (2, 3, 4)]
+    assert [c.value for c in cells] == list(plan["account_name"])
+    assert all(c.data_type == "s" and c.hyperlink is None for c in cells)

@@ -53,7 +53,10 @@ def _action_frame(r: AnalysisResult, lang: str, include_pii: bool, max_rows: int
 
 def write_action_plan(results: dict[str, AnalysisResult], path: Path, lang: str, include_pii: bool = False,
                       max_rows: int = 100_000) -> None:
-    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, "constant_memory": True})
+    # CRM text is data, never a formula or a link: "=HYPERLINK(…)" in an account name stays text
+    # (no spreadsheet formula injection), and no per-string formula/URL sniffing on 100,000 rows
+    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, "constant_memory": True,
+                                         "strings_to_formulas": False, "strings_to_urls": False})
     head = wb.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True, "valign": "top"})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     for name, r in results.items():
