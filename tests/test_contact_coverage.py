@@ -247,3 +247,49 @@ def test_row_order_invariance(tmp_path):
     a = run(write_duckdb(tmp_path / "a.duckdb", accs, cons), key_account_share=1.0)
     b = run(write_duckdb(tmp_path / "b.duckdb", accs[::-1], cons[::-1]), key_account_share=1.0)
     assert {k: m.value for k, m in a.metrics.items()} == {k: m.value for k, m in b.metrics.items()}
+
+
+# ---- degenerate contact tables ------------------------------------------------------------------
+
+def test_every_contact_deleted(tmp_path):
+    accs = [account("K1", 100.0, 1000), account("K2", 50.0, 500)]
+    cons = contacts_for("K1", [("CEO", "Sales", True), ("CFO", "Finance", True)]) + contacts_for("K2", [("VP Sales", "Sales", True)])
+    r = run(write_duckdb(tmp_path / "d.duckdb", accs, cons), key_account_share=1.0)
+    # no live contact: density 0, ratio 0, coverage 0 → every red line fails → both high risk
+    assert r.metric("contacts_deleted") == 3 and r.metric("contacts_live") == 0
+    assert r.metric("key_zero_contacts") == 2 and r.metric("high_risk") == 2
+    assert r.tables["title_levels"].empty and r.tables["department_classes"].empty
+    assert set(r.tables["key_accounts"]["n_contacts"]) == {0}
+
+
+def test_null_titles_and_departments_count_as_unknown(tmp_path):
+    accs = [account("K1", 100.0, 1000)]
+    cons = contacts_for("K1", [(None, None), (None, None), ("CEO", None), (None, "Finance")])
+    r = run(write_duckdb(tmp_path / "n.duckdb", accs, cons), key_account_share=1.0)
+    k1 = r.tables["key_accounts"].iloc[0]
+    # 3 of 4 titles NULL, 3 of 4 departments NULL; the CEO is the only decision maker
+    assert (k1["n_title_unknown"], k1["n_dept_unknown"], k1["n_c_level"], k1["coverage"]) == (3, 3, 1, 1)
+    assert k1["decision_ratio"] == pytest.approx(1 / 4)
+    assert r.metric("contacts_dept_unknown") == 3 and r.metric("contacts_title_unrecognised") == 0
+    plan = r.tables["action_plan"].set_index("action")
+    assert plan.loc["action.classify_contacts", "quantity"] == 3  # unrecognised titles 0 + unknown departments 3
+
+
+def test_an_account_with_more_than_two_million_contacts(tmp_path):
+    """Counts per level are summed packed into 21-bit fields; one account with more than 2^21
+    live C-level contacts would overflow its field, so the profile falls back to one SUM per count."""
+    import duckdb
+
+    n = (1 << 21) + 5000
+    path = write_duckdb(tmp_path / "big.duckdb", [account("K1", 100.0, 10_000_000)], [])
+    db = duckdb.connect(str(path))
+    db.execute(f"""INSERT INTO salesforce__contact_enhanced
+                   SELECT 'c' || i, 'K1', CASE WHEN i < 10 THEN 'VP Sales' ELSE 'CEO' END, 'Sales', i % 1000 = 999
+                   FROM range({n}) t(i)""")
+    db.close()
+    r = run(path, key_account_share=1.0)
+    k1 = r.tables["key_accounts"].iloc[0]
+    deleted = n // 1000  # i = 999, 1999, … (all CEOs)
+    assert n - 10 - deleted > 1 << 21  # the C-level count needs more than 21 bits
+    assert (k1["n_contacts"], k1["n_c_level"], k1["n_vp"]) == (n - deleted, n - 10 - deleted, 10)
+    assert k1["n_title_unknown"] == 0 and k1["n_dept_unknown"] == 0 and k1["n_title_unrecognised"] == 0
