@@ -228,3 +228,34 @@ def test_excel_keeps_crm_text_as_text(result, tmp_path):
     cells = [ws.cell(row=i, column=col) for i in (2, 3, 4)]
     assert [c.value for c in cells] == list(plan["account_name"])
     assert all(c.data_type == "s" and c.hyperlink is None for c in cells)
+
+
+def _cells(path):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    return {name: [[c.value for c in row] for row in wb[name].iter_rows()] for name in wb.sheetnames}
+
+
+def test_big_workbook_written_by_a_second_process_is_the_same(result, report_en, tmp_path, monkeypatch):
+    """Above PARALLEL_EXCEL_ROWS the workbook is written by `python -m crmlens.report.excel` while
+    the rest of the report is written; the file is the same as the inline one, and the job file
+    does not stay in the report."""
+    from crmlens.report import writer
+
+    monkeypatch.setattr(writer, "PARALLEL_EXCEL_ROWS", 1)
+    out = write_report({"contact_coverage": result}, tmp_path / "par", png=False)
+    assert _cells(out / "action_plan.xlsx") == _cells(report_en / "action_plan.xlsx")
+    assert not list(out.glob(".action_plan.job*"))
+
+
+def test_failed_workbook_process_is_a_clear_error_and_leaves_nothing(result, tmp_path, monkeypatch):
+    from crmlens.errors import OutputError
+    from crmlens.report import writer
+
+    monkeypatch.setattr(writer, "PARALLEL_EXCEL_ROWS", 1)
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    with pytest.raises(OutputError) as exc:
+        write_report({"contact_coverage": result}, tmp_path / "bad", png=False)
+    assert "exit code 1" in str(exc.value.params)
+    assert not (tmp_path / "bad").exists() and not list(tmp_path.iterdir())

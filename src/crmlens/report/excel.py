@@ -4,6 +4,8 @@ a sheet with the thresholds and rules used.  Frozen header, filters, sensible wi
 from __future__ import annotations
 
 import json
+import pickle
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -95,3 +97,15 @@ def write_action_plan(results: dict[str, AnalysisResult], path: Path, lang: str,
     wb.close()
 
 
+def main(argv: list[str]) -> int:
+    """``python -m crmlens.report.excel JOB``: write the workbook described by a pickled job (the
+    keyword arguments of ``write_action_plan``).  Used by the report writer to build a big
+    workbook in a second process; a fresh interpreter, so nothing of the caller's ``__main__`` is
+    re-imported."""
+    job = pickle.loads(Path(argv[0]).read_bytes())
+    write_action_plan(**job)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -10,7 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import pickle
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -37,6 +40,35 @@ def summary(results: dict[str, AnalysisResult], profile: dict | None, lang: str,
     }
 
 
+PARALLEL_EXCEL_ROWS = 20_000  # smaller workbooks take about a second: not worth a process
+
+
+def _start_excel(results: dict[str, AnalysisResult], path: Path, lang: str, include_pii: bool,
+                 max_rows: int) -> subprocess.Popen | None:
+    """A big action-plan workbook (cell-by-cell XML in pure Python: ~16 s for 100,000 rows) is
+    written by a second Python process while this one writes everything else; only the action
+    plans and rules travel to it (a pickle inside the temporary report folder).  None when the
+    workbook is small: the caller writes it inline."""
+    rows = sum(min(len(r.tables["action_plan"]), max_rows) for r in results.values() if "action_plan" in r.tables)
+    if rows < PARALLEL_EXCEL_ROWS:
+        return None
+    light = {name: AnalysisResult(name, {}, {k: v for k, v in r.tables.items() if k == "action_plan"}, method=r.method)
+             for name, r in results.items()}
+    job = path.parent / ".action_plan.job"
+    job.write_bytes(pickle.dumps({"results": light, "path": path, "lang": lang, "include_pii": include_pii, "max_rows": max_rows},
+                                 protocol=pickle.HIGHEST_PROTOCOL))
+    return subprocess.Popen([sys.executable, "-m", "crmlens.report.excel", str(job)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _finish_excel(proc: subprocess.Popen, path: Path) -> None:
+    _, err = proc.communicate()
+    (path.parent / ".action_plan.job").unlink(missing_ok=True)
+    if proc.returncode != 0:
+        lines = err.decode("utf-8", "replace").strip().splitlines()
+        raise OutputError("error.output_dir", path=str(path), reason=lines[-1] if lines else f"exit code {proc.returncode}")
+
+
 def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "en", include_pii: bool = False,
                  top_n: int = 20, profile: dict | None = None, png: bool = True, excel_max_rows: int = 100_000,
                  since_last: dict | None = None, alerts: list[dict] | None = None) -> Path:
@@ -50,7 +82,9 @@ def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "
         os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; the report folder is a normal folder
     except OSError as exc:
         raise OutputError("error.output_dir", path=str(out), reason=str(exc)) from None
+    excel = None
     try:
+        excel = _start_excel(results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows)
         generated = dt.datetime.now().isoformat(timespec="seconds")
         doc = build_document(results, lang, include_pii=include_pii, top_n=top_n, profile=profile, generated=generated,
                              since_last=since_last, alerts=alerts)
@@ -85,8 +119,14 @@ def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "
             r.save(tmp / "results" / name)
         if profile is not None:
             (tmp / "results" / "data_quality.json").write_text(json.dumps(json_safe(profile), ensure_ascii=False, indent=2), encoding="utf-8")
-        write_action_plan(results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows)
+        if excel is None:
+            write_action_plan(results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows)
+        else:
+            _finish_excel(excel, tmp / "action_plan.xlsx")
     except BaseException:
+        if excel is not None and excel.poll() is None:
+            excel.kill()  # it stops writing into tmp before tmp goes
+            excel.wait()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if out.exists():
