@@ -166,7 +166,8 @@ def _step(step: str, path: str, accounts: int, seed: int) -> tuple[dict, dict]:
 def _isolated(step: str, path: Path, accounts: int, seed: int) -> tuple[Measure, dict]:
     """Each measured step runs in a fresh interpreter (spawned; imports happen before the clock
     starts), so its peak memory is its own and nothing an earlier step allocated or cached in
-    the process is reused."""
+    the process is reused.  Spawning re-imports the caller's ``__main__``: call ``run_bench``
+    from the CLI or from a script guarded by ``if __name__ == "__main__"``."""
     with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
         m, info = pool.submit(_step, step, str(path), accounts, seed).result()
     return Measure(**m), info

@@ -25,6 +25,7 @@ from crmlens.classify import departments as D
 from crmlens.classify import titles as T
 from crmlens.metrics.common import as_bool
 
+
 def key_account_count(n_valid: int, share: float) -> int:
     # round first so binary float noise (0.2 × 5 = 1.0000000000000002) never adds an account
     return int(math.ceil(round(n_valid * share, 9)))
