@@ -26,6 +26,7 @@ from crmlens.analyses.priority_model import fit_priority_model
 from crmlens.config import CrmlensConfig, InvestmentMismatchConfig
 from crmlens.errors import AnalysisError
 from crmlens.metrics import value as V
+from crmlens.metrics.common import to_frame
 from crmlens.schema.contracts import CUSTOMER_VALUE, CUSTOMERS, MAPPING
 from crmlens.sources.base import Dataset
 from crmlens.stats import mismatch as S
@@ -123,7 +124,7 @@ class InvestmentMismatch:
         base = joined.select(primary_email=joined.email_key, **{c: joined[c] for c in cols})
         counts = value.aggregate(rows=value.count()).execute().iloc[0]
         n_dedup = int(dedup.count().execute())
-        df = base.execute()
+        df = to_frame(base)
         matched = int(df["customer360_id"].notna().sum())
         n_customers = int(customers.count().execute())
         join = {
@@ -306,19 +307,16 @@ def _bias(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> dict:
 
 
 def _reasons(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> list[list[str]]:
-    med = {k: df[f"norm_{k}"].median() for k in COMPONENTS}
-    out = []
-    for rec in df[[f"norm_{k}" for k in COMPONENTS] + ["roi_w", "customer_onboarding_score", "mismatched"]].itertuples(index=False):
-        if not rec.mismatched:
-            out.append([])
-            continue
-        r = [f"reason.low_{k}" for k, v in zip(COMPONENTS, rec[:3]) if v < med[k]]
-        if rec.roi_w == rec.roi_w and rec.roi_w < cfg.roi_alert:
-            r.append("reason.low_roi")
-        if rec.customer_onboarding_score < cfg.onboarding_gate:
-            r.append("reason.weak_onboarding")
-        out.append(r)
-    return out
+    """Per mismatched customer: components below their median, ROI under the alert line, weak
+    onboarding (NaN never counts).  Built per distinct combination of reasons (at most 2^5)."""
+    with np.errstate(invalid="ignore"):
+        checks = [(f"reason.low_{k}", df[f"norm_{k}"].to_numpy(float) < df[f"norm_{k}"].median()) for k in COMPONENTS]
+        checks += [("reason.low_roi", df["roi_w"].to_numpy(float) < cfg.roi_alert),
+                   ("reason.weak_onboarding", df["customer_onboarding_score"].to_numpy(float) < cfg.onboarding_gate)]
+    codes = sum((mask.astype(np.int64) << j for j, (_, mask) in enumerate(checks)), np.zeros(len(df), dtype=np.int64))
+    codes = np.where(df["mismatched"].to_numpy(bool), codes, 0)
+    patterns = [[name for j, (name, _) in enumerate(checks) if c >> j & 1] for c in range(1 << len(checks))]
+    return [patterns[c] for c in codes.tolist()]  # shared per pattern: read-only downstream
 
 
 def _sample(df: pd.DataFrame, cfg: InvestmentMismatchConfig, limit: int = 3000) -> pd.DataFrame:

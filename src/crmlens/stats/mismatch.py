@@ -69,9 +69,12 @@ class Corr:
 def pearson(x: pd.Series, y: pd.Series) -> Corr:
     m = x.notna() & y.notna()
     n = int(m.sum())
-    if n < 3 or x[m].nunique() < 2 or y[m].nunique() < 2:
+    if n < 3:
         return Corr(math.nan, math.nan, math.nan, n)
-    res = stats.pearsonr(x[m].to_numpy(float), y[m].to_numpy(float))
+    xa, ya = x[m].to_numpy(float), y[m].to_numpy(float)
+    if xa.min() == xa.max() or ya.min() == ya.max():  # a constant has no correlation
+        return Corr(math.nan, math.nan, math.nan, n)
+    res = stats.pearsonr(xa, ya)
     r = float(res.statistic)
     t = r * math.sqrt((n - 2) / max(1e-300, 1 - r * r)) if abs(r) < 1 else math.inf
     return Corr(r, t, float(res.pvalue), n)
