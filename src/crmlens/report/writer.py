@@ -57,16 +57,25 @@ def _start_excel(results: dict[str, AnalysisResult], path: Path, lang: str, incl
     job = path.parent / ".action_plan.job"
     job.write_bytes(pickle.dumps({"results": light, "path": path, "lang": lang, "include_pii": include_pii, "max_rows": max_rows},
                                  protocol=pickle.HIGHEST_PROTOCOL))
-    return subprocess.Popen([sys.executable, "-m", "crmlens.report.excel", str(job)],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # finds crmlens as this process does
+    try:
+        return subprocess.Popen([sys.executable, "-m", "crmlens.report.excel", str(job)], env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        job.unlink(missing_ok=True)
+        return None
 
 
-def _finish_excel(proc: subprocess.Popen, path: Path) -> None:
-    _, err = proc.communicate()
+def _finish_excel(proc: subprocess.Popen, results: dict[str, AnalysisResult], path: Path, lang: str, include_pii: bool,
+                  max_rows: int) -> None:
+    """Wait for the workbook process; if it could not do its job (an interpreter that cannot run
+    ``-m crmlens…``, a killed process), write the workbook here: same file, only slower.  A real
+    problem with the data then surfaces from this process as usual."""
+    proc.wait()
     (path.parent / ".action_plan.job").unlink(missing_ok=True)
     if proc.returncode != 0:
-        lines = err.decode("utf-8", "replace").strip().splitlines()
-        raise OutputError("error.output_dir", path=str(path), reason=lines[-1] if lines else f"exit code {proc.returncode}")
+        path.unlink(missing_ok=True)
+        write_action_plan(results, path, lang, include_pii, max_rows)
 
 
 def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "en", include_pii: bool = False,
@@ -122,7 +131,7 @@ def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "
         if excel is None:
             write_action_plan(results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows)
         else:
-            _finish_excel(excel, tmp / "action_plan.xlsx")
+            _finish_excel(excel, results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows)
     except BaseException:
         if excel is not None and excel.poll() is None:
             excel.kill()  # it stops writing into tmp before tmp goes
