@@ -21,7 +21,7 @@ import pandas as pd
 
 from crmlens import __version__
 from crmlens.analyses import register
-from crmlens.analyses.base import AnalysisResult, Finding, Metric, Recommendation
+from crmlens.analyses.base import AnalysisResult, Finding, Laps, Metric, Recommendation
 from crmlens.analyses.priority_model import fit_priority_model
 from crmlens.config import CrmlensConfig, InvestmentMismatchConfig
 from crmlens.errors import AnalysisError
@@ -41,9 +41,11 @@ class InvestmentMismatch:
 
     def run(self, data: Dataset, config: CrmlensConfig, *, as_of: dt.date | None = None) -> AnalysisResult:
         started = time.perf_counter()
+        lap = Laps()
         cfg = config.investment_mismatch
         as_of = as_of or dt.date.today()
         raw, join = self._base(data, cfg)
+        lap("engine.identity_join")
         df, dropped = _complete_rows(raw)
         if len(df) < 10:
             raise AnalysisError("error.mm_too_few", rows=len(df), needed=10)
@@ -55,7 +57,9 @@ class InvestmentMismatch:
         stages = _stages(df)
         behaviour = _behaviour(df, cfg)
         bias = _bias(df, cfg)
+        lap("composite_groups_behaviour_bias")
         model = fit_priority_model(df, cfg)
+        lap("model")
         df["reasons"] = _reasons(df, cfg)
         overall_gap = _gap_decomposition(top, cfg)
 
@@ -92,6 +96,7 @@ class InvestmentMismatch:
         metrics = _metrics(df, join, dropped, cut, roi, behaviour, bias, model)
         findings = _findings(metrics, tables, cfg)
         recs = _recommendations(df, metrics, tables, cfg, overall_gap)
+        lap("tables_and_findings")
         method = {
             "identity": cfg.identity, "mapping_priority": list(cfg.mapping_priority),
             "dedup_rule": "latest analysis_timestamp, then smallest primary_email, then highest investment_priority_score",
@@ -108,7 +113,7 @@ class InvestmentMismatch:
         provenance = {
             "analysis": self.name, "version": __version__, "config_hash": config.fingerprint(), "engine": data.kind,
             "source": data.location, "row_counts": {"value_rows": join["value_rows"], "base": len(df)},
-            "seconds": round(time.perf_counter() - started, 3), "as_of": as_of.isoformat(),
+            "seconds": round(time.perf_counter() - started, 3), "stage_seconds": lap.seconds, "as_of": as_of.isoformat(),
         }
         return AnalysisResult(self.name, metrics, tables, findings, recs, method, provenance)
 
