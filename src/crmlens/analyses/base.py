@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from crmlens.config import CrmlensConfig
@@ -117,6 +118,19 @@ def json_safe(v: Any) -> Any:
     if isinstance(v, (pd.Timestamp,)):
         return v.isoformat()
     return v
+
+
+def pattern_codes(mask: np.ndarray) -> np.ndarray:
+    """Each row of a boolean matrix as one integer (bit j = column j)."""
+    k = mask.shape[1]
+    return mask.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64)) if k else np.zeros(len(mask), dtype=np.int64)
+
+
+def flag_names(mask: np.ndarray, names: list[str]) -> list[list[str]]:
+    """Row-wise lists of the names whose column is set, built once per distinct pattern (at most
+    2^k) and shared between rows with the same pattern: treat them as read-only."""
+    patterns = [[n for j, n in enumerate(names) if code >> j & 1] for code in range(1 << len(names))]
+    return [patterns[c] for c in pattern_codes(mask).tolist()]
 
 
 class Laps:

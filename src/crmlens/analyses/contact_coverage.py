@@ -31,7 +31,7 @@ import pandas as pd
 
 from crmlens import __version__
 from crmlens.analyses import register
-from crmlens.analyses.base import AnalysisResult, Finding, Laps, Metric, Recommendation
+from crmlens.analyses.base import AnalysisResult, Finding, Laps, Metric, Recommendation, flag_names, pattern_codes
 from crmlens.classify import departments as D
 from crmlens.classify import titles as T
 from crmlens.classify.departments import DepartmentClassifier
@@ -256,8 +256,8 @@ def _apply_peer_track(df: pd.DataFrame, groups: pd.DataFrame, codes: np.ndarray,
     df["density_threshold"] = groups["density_threshold"].to_numpy(dtype="float64")[codes] if len(groups) else np.nan
     df["coverage_threshold"] = groups["coverage_threshold"].to_numpy(dtype="float64")[codes] if len(groups) else np.nan
     must_missing = ~present & must
-    df["missing_departments"] = _names(~present, key_depts)
-    df["missing_must_have"] = _names(must_missing, key_depts)
+    df["missing_departments"] = flag_names(~present, key_depts)
+    df["missing_must_have"] = flag_names(must_missing, key_depts)
     density = df["density"].to_numpy(dtype="float64")
     with np.errstate(invalid="ignore"):
         df["low_density_peer"] = ~np.isnan(density) & (density < df["density_threshold"].to_numpy())
@@ -280,18 +280,6 @@ def _must_have_matrix(industry: pd.Series, cfg: ContactCoverageConfig, key_depts
     table = np.array([[d in cfg.industry_must_have.get(ind, []) for d in key_depts] for ind in uniques]
                      + [[False] * len(key_depts)], dtype=bool).reshape(len(uniques) + 1, len(key_depts))
     return table[np.where(codes < 0, len(uniques), codes)]
-
-
-def _pattern_codes(mask: np.ndarray) -> np.ndarray:
-    """Each row's set bits as one integer (bit j = column j)."""
-    k = mask.shape[1]
-    return mask.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64)) if k else np.zeros(len(mask), dtype=np.int64)
-
-
-def _names(mask: np.ndarray, names: list[str]) -> list[list[str]]:
-    """Row-wise lists of the names whose mask bit is set (via the 2^k possible patterns)."""
-    patterns = [[n for j, n in enumerate(names) if code >> j & 1] for code in range(1 << len(names))]
-    return [patterns[c] for c in _pattern_codes(mask).tolist()]
 
 
 # ---- risk, workload, priority -------------------------------------------------------------------
@@ -332,7 +320,7 @@ def _workload(df: pd.DataFrame, cfg: ContactCoverageConfig, present: np.ndarray,
                         - df["coverage"].to_numpy()).astype(int)
     extra = np.maximum(0, needed - must_miss.sum(axis=1))
     add_mask = must_miss | (other_miss & (np.cumsum(other_miss, axis=1) <= extra[:, None]))
-    df["departments_to_add"] = _names(add_mask, key_depts)
+    df["departments_to_add"] = flag_names(add_mask, key_depts)
     df["n_departments_to_add"] = add_mask.sum(axis=1).astype("int64")
     return add_mask
 
@@ -369,7 +357,7 @@ def _action_plan(df: pd.DataFrame, cfg: ContactCoverageConfig, as_of: dt.date, p
     dep_sets = [[d for j, d in enumerate(key_depts) if code >> j & 1] for code in range(1 << len(key_depts))]
     details = ["", " / ".join(cfg.executive_roles)] + ["; ".join(f"{d}: {' / '.join(cfg.department_roles.get(d, []))}" for d in deps)
                                                       for deps in dep_sets]
-    dep_detail = 2 + _pattern_codes(dept_add)
+    dep_detail = 2 + pattern_codes(dept_add)
     rows = len(df)
     spec = {  # action → (mask, quantity, detail code)
         "action.fix_employee_count": (~df["employees_known"].to_numpy(dtype=bool), np.ones(rows, dtype="int64"), 0),
@@ -403,7 +391,7 @@ def _action_plan(df: pd.DataFrame, cfg: ContactCoverageConfig, as_of: dt.date, p
     out["density"] = df["density"].to_numpy()[idx]
     out["decision_ratio"] = df["decision_ratio"].to_numpy()[idx]
     out["coverage"] = df["coverage"].to_numpy()[idx]
-    out["missing_departments"] = _categorical_codes(_pattern_codes(~present)[idx],
+    out["missing_departments"] = _categorical_codes(pattern_codes(~present)[idx],
                                                     ["; ".join(deps) for deps in dep_sets])
     out["action"] = _categorical_codes(act, codes)
     no_qty = np.isnan(qty)  # review_targets has no quantity

@@ -21,7 +21,7 @@ import pandas as pd
 
 from crmlens import __version__
 from crmlens.analyses import register
-from crmlens.analyses.base import AnalysisResult, Finding, Laps, Metric, Recommendation
+from crmlens.analyses.base import AnalysisResult, Finding, Laps, Metric, Recommendation, flag_names
 from crmlens.analyses.priority_model import fit_priority_model
 from crmlens.config import CrmlensConfig, InvestmentMismatchConfig
 from crmlens.errors import AnalysisError
@@ -318,10 +318,8 @@ def _reasons(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> list[list[str]]
         checks = [(f"reason.low_{k}", df[f"norm_{k}"].to_numpy(float) < df[f"norm_{k}"].median()) for k in COMPONENTS]
         checks += [("reason.low_roi", df["roi_w"].to_numpy(float) < cfg.roi_alert),
                    ("reason.weak_onboarding", df["customer_onboarding_score"].to_numpy(float) < cfg.onboarding_gate)]
-    codes = sum((mask.astype(np.int64) << j for j, (_, mask) in enumerate(checks)), np.zeros(len(df), dtype=np.int64))
-    codes = np.where(df["mismatched"].to_numpy(bool), codes, 0)
-    patterns = [[name for j, (name, _) in enumerate(checks) if c >> j & 1] for c in range(1 << len(checks))]
-    return [patterns[c] for c in codes.tolist()]  # shared per pattern: read-only downstream
+    mask = np.column_stack([m for _, m in checks]) & df["mismatched"].to_numpy(bool)[:, None]
+    return flag_names(mask, [name for name, _ in checks])
 
 
 def _sample(df: pd.DataFrame, cfg: InvestmentMismatchConfig, limit: int = 3000) -> pd.DataFrame:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from crmlens.classify import compile_rules
+from crmlens.classify import collapse, compile_rules
 from crmlens.config import DepartmentDictionary
 
 UNKNOWN = "unknown"  # NULL / blank department
@@ -22,9 +22,7 @@ class DepartmentClassifier:
         return list(self.dictionary.key)
 
     def classify(self, department: str | None) -> str:
-        if department is None:
-            return UNKNOWN
-        d = " ".join(str(department).split())
+        d = collapse(department)
         if not d:
             return UNKNOWN
         for name, rx in self._key:

@@ -6,7 +6,7 @@ back to contacts, so cost grows with the number of distinct titles, not with con
 
 from __future__ import annotations
 
-from crmlens.classify import compile_rules
+from crmlens.classify import collapse, compile_rules
 from crmlens.config import TitleRules
 
 C_LEVEL = "c_level"
@@ -30,9 +30,7 @@ class TitleClassifier:
         self._other = compile_rules(rules.known_other)
 
     def level(self, title: str | None) -> str:
-        if title is None:
-            return UNKNOWN
-        t = " ".join(str(title).split())
+        t = collapse(title)
         if not t:
             return UNKNOWN
         if self._exclude.search(t):
