@@ -309,3 +309,8 @@ def _allowed_at(loc: tuple) -> str:
     if model is None:
         return "-"
     return ", ".join(model.model_fields)
+
+
+def default_config() -> CrmlensConfig:
+    """The documented defaults (what ``crmlens demo`` and a run without ``--config`` use)."""
+    return CrmlensConfig()
