@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from crmlens.cli import app
-from crmlens.config import CrmlensConfig
+from crmlens.config import full_config_model
 from crmlens.schema.contracts import CONTRACTS
 
 ROOT = Path(__file__).parents[1]
@@ -30,7 +30,8 @@ def commands(typer_app, prefix="crmlens"):
     yield from walk(group, prefix)
 
 
-def config_keys(model=CrmlensConfig, prefix=""):
+def config_keys(model=None, prefix=""):
+    model = model or full_config_model()  # core sections + every analysis unit's section
     for name, field in model.model_fields.items():
         ann = field.annotation
         if isinstance(ann, type) and issubclass(ann, BaseModel):

@@ -12,7 +12,8 @@ from crmlens.analyses import REGISTRY
 from crmlens.analyses.base import AnalysisResult
 from crmlens.cli import main
 from crmlens.config import CrmlensConfig
-from crmlens.report.document import HEADLINE_METRICS, UNIT_SPEC
+from crmlens.report.document import UNIT_SPEC
+from crmlens.report.views import views_of
 from crmlens.report.i18n import fmt_value, t
 from crmlens.report.writer import write_report
 from crmlens.sources import open_source
@@ -51,7 +52,7 @@ def test_markdown_numbers_come_from_summary(report_en):
     s = json.loads((report_en / "summary.json").read_text())["analyses"]["contact_coverage"]["metrics"]
     md = (report_en / "report.md").read_text()
     allowed = {fmt_value(v["value"], UNIT_SPEC[v["unit"]], "en") for v in s.values()}
-    for name in HEADLINE_METRICS["contact_coverage"]:
+    for name in views_of("contact_coverage").headline:
         label = t(f"metric.contact_coverage.{name}", "en")
         m = re.search(rf"^\| {re.escape(label)} \| (.+) \|$", md, re.M)
         assert m, label
@@ -93,7 +94,7 @@ def test_chinese_report_from_saved_results(report_en, tmp_path):
 
 def test_chart_spec_golden(result):
     """Structure of the chart specs (marks, encodings, red lines) for a fixed dataset."""
-    from crmlens.report.charts import contact_coverage_charts
+    from crmlens.analyses.contact_coverage.views import contact_coverage_charts
 
     charts = {c.id: c.spec for c in contact_coverage_charts(result, "en")}
     sc = charts["cc_density_decision"]

@@ -1,7 +1,8 @@
-"""``crmlens bench``: wall time and peak memory of contact coverage on generated data of several
-sizes, against (a) a plain pandas implementation of the same method and (b) two floors on the same
-data — the scan floor (the columns contact coverage reads, scanned once by DuckDB and reduced to one
-row) and the read floor (the same columns fetched into Python as Arrow).  Every measured run is
+"""``crmlens bench``: wall time and peak memory of one analysis (an analysis unit that ships a
+``benchmark`` module: a pandas baseline and the columns it reads) on generated data of several
+sizes, against (a) that plain pandas implementation of the same method and (b) two floors on the
+same data — the scan floor (the columns the analysis reads, scanned once by DuckDB and reduced to
+one row) and the read floor (the same columns fetched into Python as Arrow).  Every measured run is
 its own fresh process, so memory peaks are the step's own.  Prints a table and writes JSON.
 Timings are measurements, never test assertions."""
 
@@ -26,9 +27,7 @@ import duckdb
 import psutil
 
 from crmlens import __version__
-from crmlens.config import CrmlensConfig
-
-ACC, CON = "salesforce__customer_360_view", "salesforce__contact_enhanced"
+from crmlens.config import default_config
 
 
 @dataclass
@@ -83,44 +82,59 @@ def summarise(runs: list[Measure]) -> Measure:
                    max(r.peak_rss_mb for r in runs), max(r.rss_growth_mb for r in runs), len(runs), [r.seconds for r in runs])
 
 
-# the columns contact coverage reads (the generated data has the optional owner columns)
-ACC_COLUMNS = ("account_id", "account_name", "annual_revenue", "number_of_employees", "industry_normalized",
-               "company_size_category", "account_owner_name", "owner_id")
-CON_COLUMNS = ("account_id", "title", "department", "is_deleted")
+def target(name: str | None = None):
+    """The analysis spec being benchmarked and its baseline module (default: the first
+    registered analysis that ships one)."""
+    import importlib
+
+    from crmlens.analyses import REGISTRY
+    from crmlens.errors import AnalysisError
+
+    able = [s for s in REGISTRY.values() if s.benchmark]
+    spec = next((s for s in able if name in (None, s.name)), None)
+    if spec is None:
+        raise AnalysisError("error.bench_unknown", name=name or "-", allowed=", ".join(s.name for s in able))
+    return spec, importlib.import_module(spec.benchmark)
 
 
-def scan_floor(path: str) -> None:
-    """Every column contact coverage reads, scanned once and reduced to one row (no transfer)."""
+def _floor_columns(analysis: str) -> dict[str, tuple[str, ...]]:
+    return target(analysis)[1].FLOOR_COLUMNS
+
+
+def scan_floor(path: str, analysis: str) -> None:
+    """Every column the analysis reads, scanned once and reduced to one row (no transfer)."""
+    from crmlens.schema.contracts import CONTRACTS
+
     con = duckdb.connect(path, read_only=True)
-    for table, cols in ((ACC, ACC_COLUMNS), (CON, CON_COLUMNS)):
-        aggs = ", ".join(f"sum({c})" if c in ("annual_revenue", "number_of_employees") else f"sum({c}::INT)" if c == "is_deleted"
+    for table, cols in _floor_columns(analysis).items():
+        types = {c.name: c.type for c in CONTRACTS[table].columns}
+        aggs = ", ".join(f"sum({c})" if types.get(c) in ("float", "int") else f"sum({c}::INT)" if types.get(c) == "bool"
                          else f"max({c})" for c in cols)
         con.execute(f"SELECT {aggs} FROM {table}").fetchall()
     con.close()
 
 
-def read_floor(path: str) -> None:
+def read_floor(path: str, analysis: str) -> None:
     """The same columns fetched into this process as Arrow tables (what any Python tool pays to
     hold the inputs, before computing anything)."""
     con = duckdb.connect(path, read_only=True)
-    for table, cols in ((ACC, ACC_COLUMNS), (CON, CON_COLUMNS)):
+    for table, cols in _floor_columns(analysis).items():
         con.execute(f"SELECT {', '.join(cols)} FROM {table}").to_arrow_table()
     con.close()
 
 
-def _compute(path: Path):
-    from crmlens.analyses import REGISTRY
+def _compute(path: Path, analysis: str):
     from crmlens.sources import open_source
 
-    cfg = CrmlensConfig()
+    cfg = default_config()
     data = open_source(path, cfg.source, cfg.engine.duckdb_memory_limit)
     try:
-        return REGISTRY["contact_coverage"].run(data, cfg)
+        return target(analysis)[0].run(data, cfg)
     finally:
         data.close()
 
 
-def _step(step: str, path: str, accounts: int, seed: int) -> tuple[dict, dict]:
+def _step(step: str, path: str, accounts: int, seed: int, analysis: str) -> tuple[dict, dict]:
     """Run one measured step (in a fresh process: see ``_isolated``); returns the measure and
     what the step reports (stage timings, headline numbers)."""
     import pandas  # noqa: F401  (libraries are loaded before any clock starts)
@@ -131,53 +145,54 @@ def _step(step: str, path: str, accounts: int, seed: int) -> tuple[dict, dict]:
     contacts = 0
     if step != "generate":
         con = duckdb.connect(path, read_only=True)
-        contacts = con.execute(f"SELECT count(*) FROM {CON}").fetchone()[0]
+        contacts = con.execute("SELECT count(*) FROM salesforce__contact_enhanced").fetchone()[0]
         con.close()
     if step == "generate":
         from crmlens.synth import generate
 
         fn = lambda: generate(p, accounts, seed)  # noqa: E731
     elif step == "scan_floor":
-        fn = lambda: scan_floor(path)  # noqa: E731
+        fn = lambda: scan_floor(path, analysis)  # noqa: E731
     elif step == "read_floor":
-        fn = lambda: read_floor(path)  # noqa: E731
+        fn = lambda: read_floor(path, analysis)  # noqa: E731
     elif step == "crmlens_compute":
         import crmlens.analyses  # noqa: F401  (imports are not what is measured)
         import crmlens.sources  # noqa: F401
 
         def fn() -> None:
-            r = _compute(p)
-            info.update(stages=r.provenance["stage_seconds"], key_accounts=r.metric("key_accounts"), high_risk=r.metric("high_risk"))
+            r = _compute(p, analysis)
+            info.update(stages=r.provenance["stage_seconds"], **{k: r.metric(k) for k in target(analysis)[1].AGREEMENT})
     elif step == "crmlens_render":
         from crmlens.report.writer import write_report
 
-        result = _compute(p)  # not timed
+        result = _compute(p, analysis)  # not timed
         tmp = tempfile.TemporaryDirectory()
-        fn = lambda: write_report({"contact_coverage": result}, Path(tmp.name) / "r")  # noqa: E731
+        fn = lambda: write_report({analysis: result}, Path(tmp.name) / "r")  # noqa: E731
     elif step == "pandas_baseline":
-        from crmlens.bench_pandas import contact_coverage_pandas
-
-        fn = lambda: info.update(contact_coverage_pandas(path, CrmlensConfig()))  # noqa: E731
+        module = target(analysis)[1]
+        fn = lambda: info.update(module.baseline(path, default_config()))  # noqa: E731
     else:
         raise ValueError(step)
     return asdict(measure(step, accounts, contacts, fn)), info
 
 
-def _isolated(step: str, path: Path, accounts: int, seed: int) -> tuple[Measure, dict]:
+def _isolated(step: str, path: Path, accounts: int, seed: int, analysis: str) -> tuple[Measure, dict]:
     """Each measured step runs in a fresh interpreter (spawned; imports happen before the clock
     starts), so its peak memory is its own and nothing an earlier step allocated or cached in
     the process is reused.  Spawning re-imports the caller's ``__main__``: call ``run_bench``
     from the CLI or from a script guarded by ``if __name__ == "__main__"``."""
     with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
-        m, info = pool.submit(_step, step, str(path), accounts, seed).result()
+        m, info = pool.submit(_step, step, str(path), accounts, seed, analysis).result()
     return Measure(**m), info
 
 
 def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1_000_000, render: bool = True, repeat: int = 3,
-              progress: Callable[[str], None] = lambda s: None) -> dict:
+              progress: Callable[[str], None] = lambda s: None, analysis: str | None = None) -> dict:
     """Per size: the two floors and crmlens compute run ``repeat`` times, interleaved (so a slow
     moment of a shared machine hits all three), medians reported; render and the pandas baseline
     run once (the baseline takes minutes at 1M accounts).  Every run is its own process."""
+    analysis = target(analysis)[0].name
+    agree_keys = target(analysis)[1].AGREEMENT
     folder.mkdir(parents=True, exist_ok=True)
     rows: list[Measure] = []
     stages: dict[int, dict] = {}
@@ -186,13 +201,13 @@ def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1
         path = folder / f"accounts-{n}.duckdb"
         if not path.exists():
             progress(f"generate {n:,}")  # step names are identifiers (as in bench.json)
-            rows.append(_isolated("generate", path, n, seed)[0])
+            rows.append(_isolated("generate", path, n, seed, analysis)[0])
         runs: dict[str, list[Measure]] = {"scan_floor": [], "read_floor": [], "crmlens_compute": []}
         infos = []
         for i in range(repeat):
             progress(f"floors + crmlens {n:,} ({i + 1}/{repeat})")
             for step in runs:
-                m, info = _isolated(step, path, n, seed)
+                m, info = _isolated(step, path, n, seed, analysis)
                 runs[step].append(m)
             infos.append(info)
         rows += [summarise(r) for r in runs.values()]
@@ -200,12 +215,12 @@ def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1
         stages[n] = infos[median_run]["stages"]
         if render:
             progress(f"render {n:,}")
-            rows.append(_isolated("crmlens_render", path, n, seed)[0])
+            rows.append(_isolated("crmlens_render", path, n, seed, analysis)[0])
         if n <= pandas_max:
             progress(f"pandas {n:,}")
-            m, base = _isolated("pandas_baseline", path, n, seed)
+            m, base = _isolated("pandas_baseline", path, n, seed, analysis)
             rows.append(m)
-            agreement[n] = {k: {"pandas": base[k], "crmlens": infos[0][k]} for k in ("key_accounts", "high_risk")}
+            agreement[n] = {k: {"pandas": base[k], "crmlens": infos[0][k]} for k in agree_keys}
     ratios = []
     for n in sizes:
         by = {r.step: r for r in rows if r.accounts == n}
@@ -215,7 +230,7 @@ def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1
                        "crmlens_over_floor": round(c.seconds / f.seconds, 1) if c and f else None,
                        "crmlens_over_read_floor": round(c.seconds / rf.seconds, 1) if c and rf else None,
                        "baseline_agrees": all(v["pandas"] == v["crmlens"] for v in agreement[n].values()) if n in agreement else None})
-    return {"crmlens_version": __version__, "when": dt.datetime.now().isoformat(timespec="seconds"), "repeat": repeat,
+    return {"crmlens_version": __version__, "analysis": analysis, "when": dt.datetime.now().isoformat(timespec="seconds"), "repeat": repeat,
             "machine": {"cpus": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1), "python": platform.python_version(),
                         "duckdb": duckdb.__version__},
             "measures": [asdict(r) for r in rows], "ratios": ratios,

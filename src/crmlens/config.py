@@ -11,10 +11,11 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, create_model, field_validator,
+                      model_validator)
 
 from crmlens.errors import ConfigError
 from crmlens.schema.contracts import CONTRACTS
@@ -128,102 +129,6 @@ class DepartmentDictionary(Strict):
         return v
 
 
-class RiskWeights(Strict):
-    density: float = Field(0.4, ge=0)
-    decision: float = Field(0.4, ge=0)
-    coverage: float = Field(0.2, ge=0)
-
-
-class ContactCoverageConfig(Strict):
-    key_account_share: float = Field(0.20, gt=0, le=1, description="top share of accounts by revenue")
-    density_per_employees: int = Field(1000, gt=0, description="density = contacts / employees × this")
-    density_red_line: float = Field(5.0, ge=0)
-    decision_ratio_red_line: float = Field(0.15, ge=0, lt=1)
-    coverage_baseline: dict[str, int] = {"Enterprise": 5, "Mid-Market": 4}
-    coverage_baseline_default: int = Field(3, ge=0)
-    peer_percentile: float = Field(0.25, gt=0, lt=1)
-    peer_min_group_size: int = Field(10, ge=1)
-    industry_must_have: dict[str, list[str]] = {
-        "Financial Services": ["Finance", "IT"],
-        "Insurance": ["Finance", "IT"],
-        "Healthcare": ["Finance", "IT"],
-        "Government": ["Finance", "IT"],
-        "Retail": ["Operations", "HR"],
-        "Hospitality": ["Operations", "HR"],
-        "Manufacturing": ["Operations"],
-        "Energy": ["Operations"],
-        "Technology": ["IT"],
-    }
-    weights: RiskWeights = RiskWeights()
-    high_risk_score: float = Field(0.8, ge=0, description="flag score ≥ this → tier high")
-    medium_risk_score: float = Field(0.4, ge=0, description="flag score ≥ this → tier medium")
-    size_order: list[str] = ["Enterprise", "Mid-Market", "Small Business", "Unknown"]
-    queues: dict[str, str] = {"Enterprise": "account_executive", "Mid-Market": "inside_sales_marketing"}
-    default_owner_role: str = "customer_success"
-    department_roles: dict[str, list[str]] = {
-        "Sales": ["CSO", "VP Sales", "Sales Director"],
-        "Finance": ["CFO", "VP Finance", "Controller", "FP&A Lead"],
-        "Operations": ["COO", "VP Operations", "Supply Chain Director"],
-        "IT": ["CIO", "CTO", "IT Director"],
-        "HR": ["CHRO", "VP People", "HR Director"],
-    }
-    executive_roles: list[str] = ["CEO", "CFO", "COO", "CIO/CTO", "VP of the buying department"]
-    milestones_days: list[int] = [7, 30, 60, 90]
-    top_n: int = Field(20, ge=1)
-    scatter_points: int = Field(2000, ge=10, description="max accounts drawn in the density × decision scatter")
-
-    @model_validator(mode="after")
-    def _tiers(self) -> "ContactCoverageConfig":
-        if self.medium_risk_score > self.high_risk_score:
-            raise ValueError("medium_risk_score must not exceed high_risk_score")
-        if len(self.milestones_days) != 4 or sorted(self.milestones_days) != self.milestones_days:
-            raise ValueError("milestones_days must be 4 increasing day offsets (data fixes, 30/60/90-style targets)")
-        return self
-
-
-class CompositeWeights(Strict):
-    sales: float = Field(0.40, ge=0)
-    adoption: float = Field(0.35, ge=0)
-    support: float = Field(0.25, ge=0)
-
-
-class PriorityModelConfig(Strict):
-    features: list[str] = [
-        "customer_onboarding_score", "team_size", "industry_vertical", "company_size_tier",
-        "decision_maker_level", "lifecycle_stage",
-    ]
-    alpha: float = Field(1.0, gt=0, description="ridge regularisation strength")
-    cv_folds: int = Field(5, ge=2)
-    test_share: float = Field(0.3, gt=0, lt=1)
-    seed: int = 42
-
-
-class InvestmentMismatchConfig(Strict):
-    identity: Literal["email", "mapping"] = "email"
-    mapping_priority: list[Literal["zendesk_user_id", "marketo_lead_id", "stripe_customer_id"]] = [
-        "zendesk_user_id", "marketo_lead_id", "stripe_customer_id"]
-    weights: CompositeWeights = CompositeWeights()
-    normalisation: Literal["minmax", "percentile"] = "minmax"
-    winsor_low: float = Field(0.01, ge=0, lt=0.5)
-    winsor_high: float = Field(0.99, gt=0.5, le=1)
-    priority_top_share: float = Field(0.30, gt=0, lt=1, description="top share by investment priority (cume_dist ≥ 1 − share)")
-    composite_bottom_share: float = Field(0.50, gt=0, lt=1, description="bottom share by composite performance (cume_dist ≤ share)")
-    roi_alert: float = Field(3.0, gt=0, description="ROI below this is an alert (seed 000)")
-    min_group_size: int = Field(20, ge=2, description="industry × size groups need this many top-priority customers")
-    onboarding_buckets: list[float] = [2.5, 3.5]
-    onboarding_gate: float = 3.0
-    team_size_buckets: list[int] = [20, 50, 100]
-    executive_levels: list[str] = ["C-Level", "VP"]
-    model: PriorityModelConfig = PriorityModelConfig()
-    top_n: int = Field(50, ge=1)
-
-    @model_validator(mode="after")
-    def _check(self) -> "InvestmentMismatchConfig":
-        if sorted(self.onboarding_buckets) != self.onboarding_buckets or sorted(self.team_size_buckets) != self.team_size_buckets:
-            raise ValueError("bucket edges must be increasing")
-        return self
-
-
 class SynthConfig(Strict):
     chinese_share: float = Field(0.10, ge=0, le=1, description="share of contacts with Chinese titles/departments")
     contacts_per_account: float = Field(2.5, gt=0)
@@ -254,20 +159,98 @@ class ReportConfig(Strict):
 
 
 class CrmlensConfig(Strict):
+    """The whole configuration: the core sections below plus one section per registered analysis
+    (``contact_coverage:``, ``investment_mismatch:`` …), whose models the analysis units own.
+    ``config.section(name)`` (or ``config.<name>``) returns an analysis' section."""
+
     source: SourceMapping = SourceMapping()
     engine: EngineConfig = EngineConfig()
     titles: TitleRules = TitleRules()
     departments: DepartmentDictionary = DepartmentDictionary()
-    contact_coverage: ContactCoverageConfig = ContactCoverageConfig()
-    investment_mismatch: InvestmentMismatchConfig = InvestmentMismatchConfig()
     synth: SynthConfig = SynthConfig()
     monitor: MonitorConfig = MonitorConfig()
     report: ReportConfig = ReportConfig()
+    _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _analysis_sections(cls, data: Any, handler: Any) -> "CrmlensConfig":
+        models = analysis_section_models()
+        raw = {}
+        if isinstance(data, dict):
+            raw = {k: v for k, v in data.items() if k in models}
+            data = {k: v for k, v in data.items() if k not in models}
+        obj = handler(data)
+        if isinstance(data, CrmlensConfig):
+            return obj
+        sections: dict[str, BaseModel] = {}
+        for name, model in models.items():
+            value = raw.get(name)
+            try:
+                sections[name] = value if isinstance(value, model) else model.model_validate(value or {})
+            except ValidationError as exc:
+                raise _relocated(exc, name) from None
+        obj.__pydantic_private__["_sections"] = sections
+        return obj
+
+    def section(self, name: str) -> Any:
+        sections = self.__pydantic_private__.get("_sections") or {}
+        if name not in sections:
+            model = analysis_section_models().get(name)
+            if model is None:
+                raise KeyError(f"no configuration section {name!r}")
+            return model()
+        return sections[name]
+
+    def __getattr__(self, name: str) -> Any:
+        private = self.__dict__.get("__pydantic_private__") or object.__getattribute__(self, "__pydantic_private__")
+        sections = (private or {}).get("_sections") or {}
+        if name in sections:
+            return sections[name]
+        return super().__getattr__(name)
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        out = super().model_dump(**kwargs)
+        core = list(out)
+        for name in sorted(analysis_section_models()):
+            out[name] = self.section(name).model_dump(**kwargs)
+        # analysis sections after the shared dictionaries, as in the documented layout
+        order = core[:4] + sorted(analysis_section_models()) + core[4:]
+        return {k: out[k] for k in order}
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return full_config_model().model_json_schema(*args, **kwargs)
 
     def fingerprint(self) -> str:
         """Stable hash of the effective config (recorded in every result's provenance)."""
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def analysis_section_models() -> dict[str, type[BaseModel]]:
+    """Config model of every registered analysis, by section name (discovers the units)."""
+    from crmlens.analyses import REGISTRY
+
+    return {name: spec.config_model for name, spec in REGISTRY.items() if spec.config_model is not None}
+
+
+def full_config_model() -> type[BaseModel]:
+    """A plain pydantic model of the whole file (core + every analysis section): for the JSON
+    Schema and for key listings."""
+    core = {name: (f.annotation, f) for name, f in CrmlensConfig.model_fields.items()}
+    units = {name: (model, model()) for name, model in analysis_section_models().items()}
+    return create_model("CrmlensConfig", __base__=Strict, **core, **units)
+
+
+def _relocated(exc: ValidationError, prefix: str) -> ValidationError:
+    errors = []
+    for e in exc.errors():
+        item = {"type": e["type"], "loc": (prefix, *e["loc"]), "input": e.get("input")}
+        if "ctx" in e:
+            item["ctx"] = e["ctx"]
+        errors.append(item)
+    return ValidationError.from_exception_data("CrmlensConfig", errors)
 
 
 def load_config(path: str | Path | None) -> CrmlensConfig:
@@ -299,7 +282,7 @@ def load_config(path: str | Path | None) -> CrmlensConfig:
 
 def _allowed_at(loc: tuple) -> str:
     """Names of keys allowed next to the failing key (for 'extra' errors) — best effort."""
-    model: type[BaseModel] | None = CrmlensConfig
+    model: type[BaseModel] | None = full_config_model()
     for part in loc[:-1]:
         if model is None:
             break

@@ -1,19 +1,49 @@
-"""Analyses, registered by name.  ``REGISTRY`` is the one place the CLI and reports look them up."""
+"""Analyses, registered by name.  ``REGISTRY`` (name → :class:`AnalysisSpec`) is the one place the
+CLI, validation, reports, the monitor and the config schema look analyses up.
+
+Built-in units are the sub-packages of this package that define ``SPEC``; other packages register
+through the ``crmlens.analyses`` entry-point group (value: ``package:SPEC``) or by calling
+:func:`register` themselves.  Registration is cheap: a unit's heavy modules load when it runs.
+"""
 
 from __future__ import annotations
 
-from crmlens.analyses.base import Analysis, AnalysisResult, Finding, Metric, Recommendation  # noqa: F401
+import importlib
+import pkgutil
+from importlib.metadata import entry_points
 
-REGISTRY: dict[str, Analysis] = {}
+from crmlens.analyses.base import AnalysisResult, Finding, Metric, Recommendation  # noqa: F401
+from crmlens.analyses.spec import AnalysisSpec, EntityModel, RunContext  # noqa: F401
+from crmlens.schema.contracts import declare_needs, forget_needs
+
+REGISTRY: dict[str, AnalysisSpec] = {}
 
 
-def register(analysis: Analysis) -> Analysis:
-    REGISTRY[analysis.name] = analysis
-    return analysis
+def register(spec: AnalysisSpec) -> AnalysisSpec:
+    """Add (or replace) an analysis; keeps the registry ordered by ``spec.order`` then name."""
+    declare_needs(spec.name, spec.needs, spec.foreign_keys)
+    REGISTRY[spec.name] = spec
+    ordered = sorted(REGISTRY.values(), key=lambda s: (s.order, s.name))
+    REGISTRY.clear()
+    REGISTRY.update((s.name, s) for s in ordered)
+    return spec
+
+
+def unregister(name: str) -> None:
+    REGISTRY.pop(name, None)
+    forget_needs(name)
 
 
 def _load_builtin() -> None:
-    from crmlens.analyses import contact_coverage, investment_mismatch  # noqa: F401
+    for info in pkgutil.iter_modules(__path__):
+        if info.ispkg:
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            if isinstance(getattr(module, "SPEC", None), AnalysisSpec):
+                register(module.SPEC)
+    for ep in entry_points(group="crmlens.analyses"):
+        spec = ep.load()
+        if isinstance(spec, AnalysisSpec):
+            register(spec)
 
 
 _load_builtin()

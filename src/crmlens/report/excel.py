@@ -14,12 +14,12 @@ import xlsxwriter
 from crmlens.analyses.base import AnalysisResult
 from crmlens.report.document import PII_COLUMNS
 from crmlens.report.i18n import t, tr_codes, tr_value
+from crmlens.report.views import views_of
 
 STATUS_VALUES = ("open", "in_progress", "done", "blocked")
 
 
-TRANSLATED = ("action", "tier", "risk_class", "owner_role", "status")
-LISTS = ("missing_departments",)  # '; '-joined department names, translated item by item
+ACTION_COLUMNS = ("action", "owner_role", "status")  # the action-row contract: always translated
 
 
 def _action_frame(r: AnalysisResult, lang: str, include_pii: bool, max_rows: int) -> tuple[pd.DataFrame, int]:
@@ -31,13 +31,14 @@ def _action_frame(r: AnalysisResult, lang: str, include_pii: bool, max_rows: int
     total = len(plan)
     plan = plan.head(max_rows)  # already in priority order
     cols = [c for c in plan.columns if include_pii or c not in PII_COLUMNS]
+    views = views_of(r.analysis)
     out = pd.DataFrame(index=plan.index)
     for c in cols:
         col = plan[c]
-        if c in TRANSLATED:
+        if c in ACTION_COLUMNS or views.format_of(c) == "t":
             labels = {v: tr_value(str(v), lang) for v in col.dropna().unique()}
             out[c] = col.map(labels)
-        elif c in LISTS:
+        elif views.format_of(c) == "list":  # '; '-joined names, translated item by item
             labels = {v: "; ".join(tr_value(x, lang) for x in str(v).split("; ") if x) for v in col.dropna().unique()}
             out[c] = col.map(labels)
         else:

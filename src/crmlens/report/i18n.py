@@ -22,13 +22,32 @@ import yaml
 LANGS = ("en", "zh")
 
 
-@lru_cache(maxsize=None)
 def catalog(lang: str) -> dict[str, str]:
+    """The core catalog merged with the messages of every registered analysis unit."""
     if lang not in LANGS:
         raise ValueError(f"unsupported language {lang!r}; allowed: {', '.join(LANGS)}")
+    from crmlens.analyses import REGISTRY
+
+    return _merged(lang, tuple(REGISTRY.values()))
+
+
+@lru_cache(maxsize=None)
+def core_catalog(lang: str) -> dict[str, str]:
     text = resources.files("crmlens.report").joinpath("catalogs", f"{lang}.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     return {str(k): str(v) for k, v in data.items()}
+
+
+@lru_cache(maxsize=16)
+def _merged(lang: str, specs: tuple) -> dict[str, str]:
+    merged = dict(core_catalog(lang))
+    owner = dict.fromkeys(merged, "core")
+    for spec in specs:
+        for key, text in spec.messages(lang).items():
+            if key in merged and merged[key] != text:
+                raise ValueError(f"message {key!r} of analysis {spec.name} is already defined by {owner[key]}")
+            merged[key], owner[key] = text, spec.name
+    return merged
 
 
 class _Formatter(string.Formatter):

@@ -4,9 +4,10 @@ Used by validation (``schema.validate``), the synthetic generator (``synth``) an
 (README's data model section is checked against this module by ``tests/test_docs.py``).
 The model is ``spec/data-model.md`` of the design repository.
 
-Analysis ids used in ``required_by``: ``contact_coverage``, ``investment_mismatch``,
-``pipeline`` (funnel) and ``executive`` (exec summary).  A column required by any analysis the
-user asks for is checked strictly; every other column is optional.
+Which columns an analysis needs is declared by the analysis unit (``AnalysisSpec.needs``) and
+pushed here with :func:`declare_needs` when the unit registers; ``required_by`` then answers from
+those declarations.  A column required by any analysis the user asks for is checked strictly;
+every other column is optional.
 """
 
 from __future__ import annotations
@@ -24,23 +25,45 @@ LOGICAL_TYPES: dict[str, frozenset[str]] = {
     "id": frozenset({"string", "integer"}),  # source-system ids: text or int
 }
 
-COVERAGE = "contact_coverage"
-MISMATCH = "investment_mismatch"
-PIPELINE = "pipeline"
-EXECUTIVE = "executive"
-ALL_ANALYSES = (COVERAGE, MISMATCH, PIPELINE, EXECUTIVE)
+# analysis → table → required columns / foreign-key columns (filled by declare_needs)
+_NEEDS: dict[str, dict[str, frozenset[str]]] = {}
+_FK_NEEDS: dict[str, dict[str, frozenset[str]]] = {}
+
+
+def declare_needs(analysis: str, needs: dict[str, tuple[str, ...]],
+                  foreign_keys: dict[str, tuple[str, ...]] | None = None) -> None:
+    """Record the columns (and foreign-key columns) an analysis needs, by canonical table."""
+    for table, cols in needs.items():
+        known = CONTRACTS[table].column_names
+        unknown = [c for c in cols if c not in known]
+        assert not unknown, f"{analysis} needs unknown columns of {table}: {unknown}"
+    _NEEDS[analysis] = {t: frozenset(c) for t, c in needs.items()}
+    _FK_NEEDS[analysis] = {t: frozenset(c) for t, c in (foreign_keys or {}).items()}
+
+
+def forget_needs(analysis: str) -> None:
+    _NEEDS.pop(analysis, None)
+    _FK_NEEDS.pop(analysis, None)
+
+
+def _needed_by(registry: dict[str, dict[str, frozenset[str]]], table: str, column: str) -> frozenset[str]:
+    return frozenset(a for a, tables in registry.items() if column in tables.get(table, ()))
 
 
 @dataclass(frozen=True)
 class ColumnSpec:
     name: str
     type: str
-    required_by: frozenset[str] = frozenset()
     description: str = ""
     pii: bool = False
+    table: str = ""  # set by the TableSpec holding it
 
     def __post_init__(self) -> None:
         assert self.type in LOGICAL_TYPES, self.type
+
+    @property
+    def required_by(self) -> frozenset[str]:
+        return _needed_by(_NEEDS, self.table, self.name)
 
 
 @dataclass(frozen=True)
@@ -48,7 +71,11 @@ class ForeignKey:
     column: str
     ref_table: str
     ref_column: str
-    required_by: frozenset[str] = frozenset()
+    table: str = ""  # set by the TableSpec holding it
+
+    @property
+    def required_by(self) -> frozenset[str]:
+        return _needed_by(_FK_NEEDS, self.table, self.column)
 
 
 @dataclass(frozen=True)
@@ -58,6 +85,10 @@ class TableSpec:
     columns: tuple[ColumnSpec, ...]
     key: str | None = None
     foreign_keys: tuple[ForeignKey, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        for item in (*self.columns, *self.foreign_keys):
+            object.__setattr__(item, "table", self.name)
 
     def column(self, name: str) -> ColumnSpec:
         for c in self.columns:
@@ -79,20 +110,20 @@ class TableSpec:
         return frozenset(out)
 
 
-def _c(name: str, type_: str, *req: str, desc: str = "", pii: bool = False) -> ColumnSpec:
-    return ColumnSpec(name, type_, frozenset(req), desc, pii)
+def _c(name: str, type_: str, desc: str = "", pii: bool = False) -> ColumnSpec:
+    return ColumnSpec(name, type_, desc, pii)
 
 
 ACCOUNTS = TableSpec(
     "salesforce__customer_360_view",
     "one row per account",
     (
-        _c("account_id", "text", COVERAGE, PIPELINE, EXECUTIVE, desc="Salesforce account id, unique"),
-        _c("account_name", "text", COVERAGE, PIPELINE, EXECUTIVE),
-        _c("annual_revenue", "float", COVERAGE, EXECUTIVE, desc="USD, nullable"),
-        _c("number_of_employees", "int", COVERAGE, desc="nullable; tiny values exist"),
-        _c("industry_normalized", "text", COVERAGE),
-        _c("company_size_category", "text", COVERAGE, desc="Enterprise / Mid-Market / Small Business / Unknown"),
+        _c("account_id", "text", desc="Salesforce account id, unique"),
+        _c("account_name", "text"),
+        _c("annual_revenue", "float", desc="USD, nullable"),
+        _c("number_of_employees", "int", desc="nullable; tiny values exist"),
+        _c("industry_normalized", "text"),
+        _c("company_size_category", "text", desc="Enterprise / Mid-Market / Small Business / Unknown"),
         _c("account_size_segment", "text"),
         _c("owner_id", "text"),
         _c("account_owner_name", "text"),
@@ -119,11 +150,11 @@ CONTACTS = TableSpec(
     "salesforce__contact_enhanced",
     "one row per contact",
     (
-        _c("contact_id", "text", COVERAGE),
-        _c("account_id", "text", COVERAGE, desc="FK to accounts; orphans are counted"),
-        _c("title", "text", COVERAGE, desc="free text, nullable"),
-        _c("department", "text", COVERAGE, desc="free text, nullable"),
-        _c("is_deleted", "bool", COVERAGE, desc="deleted contacts are excluded everywhere"),
+        _c("contact_id", "text"),
+        _c("account_id", "text", desc="FK to accounts; orphans are counted"),
+        _c("title", "text", desc="free text, nullable"),
+        _c("department", "text", desc="free text, nullable"),
+        _c("is_deleted", "bool", desc="deleted contacts are excluded everywhere"),
         _c("first_name", "text", pii=True),
         _c("last_name", "text", pii=True),
         _c("email", "text", pii=True),
@@ -134,51 +165,51 @@ CONTACTS = TableSpec(
         _c("mailing_state", "text"),
     ),
     key="contact_id",
-    foreign_keys=(ForeignKey("account_id", "salesforce__customer_360_view", "account_id", frozenset({COVERAGE})),),
+    foreign_keys=(ForeignKey("account_id", "salesforce__customer_360_view", "account_id"),),
 )
 
 OPPORTUNITIES = TableSpec(
     "salesforce__opportunity_enhanced",
     "one row per opportunity",
     (
-        _c("opportunity_id", "text", PIPELINE, EXECUTIVE),
-        _c("account_id", "text", PIPELINE, EXECUTIVE),
+        _c("opportunity_id", "text"),
+        _c("account_id", "text"),
         _c("owner_id", "text"),
-        _c("amount", "float", EXECUTIVE),
-        _c("stage_name", "text", PIPELINE),
+        _c("amount", "float"),
+        _c("stage_name", "text"),
         _c("probability", "float"),
-        _c("is_won", "bool", PIPELINE, EXECUTIVE),
-        _c("is_closed", "bool", PIPELINE, EXECUTIVE),
+        _c("is_won", "bool"),
+        _c("is_closed", "bool"),
         _c("type", "text"),
         _c("lead_source", "text"),
-        _c("created_date", "date", PIPELINE, EXECUTIVE),
-        _c("close_date", "date", PIPELINE, EXECUTIVE),
+        _c("created_date", "date"),
+        _c("close_date", "date"),
         _c("days_to_close", "int"),
     ),
     key="opportunity_id",
-    foreign_keys=(ForeignKey("account_id", "salesforce__customer_360_view", "account_id", frozenset({PIPELINE})),),
+    foreign_keys=(ForeignKey("account_id", "salesforce__customer_360_view", "account_id"),),
 )
 
 CUSTOMER_VALUE = TableSpec(
     "customer360__customer_value_analysis",
     "one row per customer (latest analysis); duplicate emails exist",
     (
-        _c("primary_email", "text", MISMATCH, desc="join key to customer360__customer.email, case-insensitive", pii=True),
+        _c("primary_email", "text", desc="join key to customer360__customer.email, case-insensitive", pii=True),
         _c("marketo_lead_id", "id"),
         _c("stripe_customer_id", "id"),
         _c("zendesk_user_id", "id"),
         _c("analysis_timestamp", "timestamp"),
-        _c("investment_priority_score", "float", MISMATCH),
-        _c("product_adoption_rate", "float", MISMATCH),
-        _c("support_resolution_efficiency", "float", MISMATCH),
-        _c("customer_lifetime_value", "float", MISMATCH),
-        _c("acquisition_cost", "float", MISMATCH),
-        _c("lifecycle_stage", "text", MISMATCH),
-        _c("industry_vertical", "text", MISMATCH),
-        _c("company_size_tier", "text", MISMATCH),
-        _c("customer_onboarding_score", "float", MISMATCH),
-        _c("team_size", "int", MISMATCH),
-        _c("decision_maker_level", "text", MISMATCH),
+        _c("investment_priority_score", "float"),
+        _c("product_adoption_rate", "float"),
+        _c("support_resolution_efficiency", "float"),
+        _c("customer_lifetime_value", "float"),
+        _c("acquisition_cost", "float"),
+        _c("lifecycle_stage", "text"),
+        _c("industry_vertical", "text"),
+        _c("company_size_tier", "text"),
+        _c("customer_onboarding_score", "float"),
+        _c("team_size", "int"),
+        _c("decision_maker_level", "text"),
         _c("customer_tier", "text"),
         _c("recency_score", "int"),
         _c("frequency_score", "int"),
@@ -198,9 +229,9 @@ CUSTOMERS = TableSpec(
     "customer360__customer",
     "one row per resolved customer identity",
     (
-        _c("customer360_id", "text", MISMATCH),
-        _c("email", "text", MISMATCH, pii=True),
-        _c("total_sales_amount", "float", MISMATCH),
+        _c("customer360_id", "text"),
+        _c("email", "text", pii=True),
+        _c("total_sales_amount", "float"),
         _c("organization_name", "text"),
         _c("full_name", "text", pii=True),
         _c("country", "text"),

@@ -30,13 +30,13 @@ import numpy as np
 import pandas as pd
 
 from crmlens import __version__
-from crmlens.analyses import register
 from crmlens.analyses.base import AnalysisResult, Finding, Laps, Metric, Recommendation, flag_names, pattern_codes
 from crmlens.classify import departments as D
 from crmlens.classify import titles as T
 from crmlens.classify.departments import DepartmentClassifier
 from crmlens.classify.titles import TitleClassifier
-from crmlens.config import ContactCoverageConfig, CrmlensConfig
+from crmlens.analyses.contact_coverage.config import ContactCoverageConfig
+from crmlens.config import CrmlensConfig
 from crmlens.errors import AnalysisError
 from crmlens.metrics import coverage as M
 from crmlens.metrics.common import to_frame
@@ -644,6 +644,5 @@ def _recommendations(m, tables, cfg: ContactCoverageConfig, df: pd.DataFrame) ->
     return tuple(recs)
 
 
-register(ContactCoverage())
 
 __all__ = ["ContactCoverage"]

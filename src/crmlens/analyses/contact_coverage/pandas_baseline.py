@@ -41,3 +41,16 @@ def contact_coverage_pandas(path: str, cfg: CrmlensConfig) -> dict:
     score = cc.weights.density * low_d + cc.weights.decision * low_r + cc.weights.coverage * low_c
     return {"key_accounts": len(key), "high_risk": int((score >= cc.high_risk_score - 1e-9).sum()),
             "peer_threshold_max": float(np.nanmax(np.maximum(cc.density_red_line, p25))) if len(key) else math.nan}
+
+
+# what `crmlens bench` needs from a unit's baseline module
+FLOOR_COLUMNS = {  # the columns contact coverage reads (the generated data has the optional owner columns)
+    "salesforce__customer_360_view": ("account_id", "account_name", "annual_revenue", "number_of_employees",
+                                      "industry_normalized", "company_size_category", "account_owner_name", "owner_id"),
+    "salesforce__contact_enhanced": ("account_id", "title", "department", "is_deleted"),
+}
+AGREEMENT = ("key_accounts", "high_risk")  # headline numbers the baseline must reproduce
+
+
+def baseline(path: str, cfg: CrmlensConfig) -> dict:
+    return contact_coverage_pandas(path, cfg)

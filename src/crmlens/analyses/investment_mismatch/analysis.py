@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from crmlens import __version__
-from crmlens.analyses import register
 from crmlens.analyses.base import AnalysisResult, Finding, Laps, Metric, Recommendation, flag_names
-from crmlens.analyses.priority_model import fit_priority_model
-from crmlens.config import CrmlensConfig, InvestmentMismatchConfig
+from crmlens.analyses.investment_mismatch.priority_model import fit_priority_model
+from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
+from crmlens.config import CrmlensConfig
 from crmlens.errors import AnalysisError
 from crmlens.metrics import value as V
 from crmlens.metrics.common import to_frame
@@ -462,5 +462,3 @@ def _recommendations(df, m, tables, cfg: InvestmentMismatchConfig, gap: dict) ->
                                {"cadence": "quarterly"}))
     return tuple(recs)
 
-
-register(InvestmentMismatch())

@@ -19,7 +19,7 @@ from sklearn.model_selection import KFold, cross_validate, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from crmlens.config import InvestmentMismatchConfig
+from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
 from crmlens.stats.mismatch import cume_dist
 
 

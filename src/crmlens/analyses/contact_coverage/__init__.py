@@ -1,0 +1,40 @@
+"""Key-account contact coverage (seeds 001, 002): the analysis unit.
+
+``config`` (its section), ``analysis`` (the stages), ``views`` (report: headline metrics, tables,
+charts, method notes), ``messages/`` (en/zh), ``rules.yaml`` (default alert rules)."""
+
+from __future__ import annotations
+
+from crmlens.analyses.contact_coverage.config import ContactCoverageConfig
+from crmlens.analyses.spec import AnalysisSpec, EntityModel, RunContext
+from crmlens.schema.contracts import ACCOUNTS, CONTACTS
+
+
+def _compute(ctx: RunContext):
+    from crmlens.analyses.contact_coverage.analysis import ContactCoverage
+
+    return ContactCoverage().run(ctx.data, ctx.config, as_of=ctx.as_of)
+
+
+SPEC = AnalysisSpec(
+    name="contact_coverage",
+    needs={
+        ACCOUNTS.name: ("account_id", "account_name", "annual_revenue", "number_of_employees",
+                        "industry_normalized", "company_size_category"),
+        CONTACTS.name: ("contact_id", "account_id", "title", "department", "is_deleted"),
+    },
+    foreign_keys={CONTACTS.name: ("account_id",)},
+    compute=_compute,
+    config_model=ContactCoverageConfig,
+    entity=EntityModel(
+        kind="account",
+        tiers=("high", "medium", "low"),
+        events={"new_zero_contacts": ("n_contacts", "became_zero"),
+                "lost_executives": ("n_decision", "became_zero"),
+                "new_unknown_employees": ("employees_known", "became_false")},
+    ),
+    views="crmlens.analyses.contact_coverage.views",
+    package=__name__,
+    benchmark="crmlens.analyses.contact_coverage.pandas_baseline",
+    order=10,
+)

@@ -1,0 +1,35 @@
+"""Investment vs. return mismatch (seed 000): the analysis unit.
+
+``config`` (its section), ``analysis`` (the stages), ``priority_model``, ``views`` (report),
+``messages/`` (en/zh), ``rules.yaml`` (default alert rules)."""
+
+from __future__ import annotations
+
+from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
+from crmlens.analyses.spec import AnalysisSpec, EntityModel, RunContext
+from crmlens.schema.contracts import CUSTOMER_VALUE, CUSTOMERS
+
+
+def _compute(ctx: RunContext):
+    from crmlens.analyses.investment_mismatch.analysis import InvestmentMismatch
+
+    return InvestmentMismatch().run(ctx.data, ctx.config, as_of=ctx.as_of)
+
+
+SPEC = AnalysisSpec(
+    name="investment_mismatch",
+    needs={
+        CUSTOMER_VALUE.name: ("primary_email", "investment_priority_score", "product_adoption_rate",
+                              "support_resolution_efficiency", "customer_lifetime_value",
+                              "acquisition_cost", "lifecycle_stage", "industry_vertical",
+                              "company_size_tier", "customer_onboarding_score", "team_size",
+                              "decision_maker_level"),
+        CUSTOMERS.name: ("customer360_id", "email", "total_sales_amount"),
+    },
+    compute=_compute,
+    config_model=InvestmentMismatchConfig,
+    entity=EntityModel(kind="customer", tiers=("mismatched", "top_matched", "other")),
+    views="crmlens.analyses.investment_mismatch.views",
+    package=__name__,
+    order=20,
+)

@@ -1,0 +1,130 @@
+"""What an analysis unit declares, and what it receives when it runs.
+
+An analysis is a package under ``crmlens.analyses`` (or any importable package registered through
+the ``crmlens.analyses`` entry-point group, or with :func:`crmlens.analyses.register`).  It builds
+one :class:`AnalysisSpec`; the CLI, validation, report, Excel, summary, monitor and config schema
+read specs from the registry and never name an analysis.
+
+Views (headline metrics, tables, charts, method notes) are referenced by an import path and loaded
+only when a report is written, so running an analysis never imports the charting stack.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from pydantic import BaseModel
+
+from crmlens.schema.contracts import CONTRACTS, TableSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crmlens.analyses.base import AnalysisResult, Laps
+    from crmlens.config import CrmlensConfig
+    from crmlens.sources.base import Dataset
+
+
+@dataclass(frozen=True)
+class EntityModel:
+    """The per-entity state the monitor compares run to run (the result's ``entities`` table).
+
+    ``tiers`` are ordered from worst to best; a tier listed in ``unknown_tiers`` is a data gap:
+    it ranks with the worst tier and a move into it is never an improvement.  ``events`` maps an
+    event name to ``(column, kind)`` with kind ``became_zero`` (column was > 0, now 0) or
+    ``became_false`` (column was true or unknown, now false)."""
+
+    kind: str = "account"
+    tiers: tuple[str, ...] = ()
+    unknown_tiers: tuple[str, ...] = ()
+    events: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def rank(self, tier: Any) -> float | None:
+        """Lower is worse; unknown tiers rank with the worst; None for a missing entity."""
+        if tier is None or tier != tier:
+            return None
+        if tier in self.unknown_tiers:
+            return 0.0
+        if tier in self.tiers:
+            return float(self.tiers.index(tier))
+        return None
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisSpec:
+    """Everything the generic layers need to know about one analysis."""
+
+    name: str
+    needs: dict[str, tuple[str, ...]]  # canonical table → the columns the analysis requires
+    compute: Callable[["RunContext"], "AnalysisResult"]
+    foreign_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table → FK columns checked
+    config_model: type[BaseModel] | None = None
+    entity: EntityModel = EntityModel()
+    views: str | None = None  # "package.module" exposing VIEWS (a report.views.AnalysisViews)
+    package: str | None = None  # package holding messages/<lang>.yaml and rules.yaml
+    order: int = 100  # position in reports and in `crmlens analyses`
+
+    benchmark: str | None = None  # "package.module" exposing a pandas baseline for `crmlens bench`
+
+    @property
+    def requires(self) -> tuple[TableSpec, ...]:
+        return tuple(CONTRACTS[t] for t in self.needs)
+
+    def run(self, data: "Dataset", config: "CrmlensConfig", *, as_of: dt.date | None = None) -> "AnalysisResult":
+        """Run on an opened dataset (the library entry point; the runner validates first)."""
+        from crmlens.analyses.base import Laps
+
+        ctx = RunContext(data, config, as_of or dt.date.today(), Laps(), self)
+        return self.compute(ctx)
+
+    def load_views(self) -> Any:
+        if self.views is None:
+            return None
+        return importlib.import_module(self.views).VIEWS
+
+    def resource(self, *parts: str) -> Path | None:
+        """A file shipped with the unit (messages, rules), or None."""
+        if self.package is None:
+            return None
+        ref = resources.files(self.package).joinpath(*parts)
+        return Path(str(ref)) if ref.is_file() else None
+
+    def messages(self, lang: str) -> dict[str, str]:
+        import yaml
+
+        path = self.resource("messages", f"{lang}.yaml")
+        if path is None:
+            return {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return {str(k): str(v) for k, v in data.items()}
+
+
+@dataclass
+class RunContext:
+    """What a unit's ``run`` receives: the data, its own config section, the whole config (for
+    shared dictionaries such as title rules), the as-of date and a stage timer."""
+
+    data: "Dataset"
+    config: "CrmlensConfig"
+    as_of: dt.date
+    laps: "Laps"
+    spec: AnalysisSpec
+
+    @property
+    def section(self) -> Any:
+        return self.config.section(self.spec.name)
+
+    def provenance(self, started: float, **extra: Any) -> dict[str, Any]:
+        import time
+
+        from crmlens import __version__
+
+        return {
+            "config_hash": self.config.fingerprint(), "engine": self.data.kind,
+            "source": self.data.location, "version": __version__, "as_of": self.as_of.isoformat(),
+            "seconds": round(time.perf_counter() - started, 3),
+            "stage_seconds": dict(self.laps.seconds), **extra,
+        }
