@@ -221,6 +221,7 @@ HistoryOpt = typer.Option(None, "--history", help="History store (default: monit
 
 @app.command()
 def monitor(
+    analyses: list[str] = typer.Argument(None, help="Analyses to monitor (default: all registered)."),
     source: str = typer.Option(..., "--source", "-s", help="DuckDB/SQLite file, CSV/Parquet folder or Ibis URL."),
     rules: Optional[Path] = typer.Option(None, "--rules", "-r", help="Alert rules YAML (default: the bundled rules)."),
     history: Optional[Path] = HistoryOpt,
@@ -237,7 +238,7 @@ def monitor(
     cfg = load_config(config)
     lg = _lang(lang, cfg)
     with err.status(t("cli.running", lg)):
-        res = run_monitor(source, cfg, rules_path=rules, history=history, as_of=_as_of(as_of), out_dir=out_dir, lang=lg, png=not no_png)
+        res = run_monitor(source, cfg, analyses=analyses or [], rules_path=rules, history=history, as_of=_as_of(as_of), out_dir=out_dir, lang=lg, png=not no_png)
     for a in res.alerts:
         out.print(f"[{t('value.' + a.severity, lg)}] {a.message[lg]} (@{a.owner})", markup=False)
     for d in res.deliveries:

@@ -160,7 +160,7 @@ class ReportConfig(Strict):
 
 class CrmlensConfig(Strict):
     """The whole configuration: the core sections below plus one section per registered analysis
-    (``contact_coverage:``, ``investment_mismatch:`` …), whose models the analysis units own.
+    (a section named after the analysis), whose models the analysis units own.
     ``config.section(name)`` (or ``config.<name>``) returns an analysis' section."""
 
     source: SourceMapping = SourceMapping()

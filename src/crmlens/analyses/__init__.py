@@ -2,25 +2,29 @@
 CLI, validation, reports, the monitor and the config schema look analyses up.
 
 Built-in units are the sub-packages of this package that define ``SPEC``; other packages register
-through the ``crmlens.analyses`` entry-point group (value: ``package:SPEC``) or by calling
-:func:`register` themselves.  Registration is cheap: a unit's heavy modules load when it runs.
+through the ``crmlens.analyses`` entry-point group (value: ``package:SPEC``), by being named in
+the ``CRMLENS_ANALYSES`` environment variable (comma-separated modules that define ``SPEC``), or
+by calling :func:`register` themselves.  Registration is cheap: a unit's heavy modules load when it runs.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 from importlib.metadata import entry_points
 
 from crmlens.analyses.base import AnalysisResult, Finding, Metric, Recommendation  # noqa: F401
 from crmlens.analyses.spec import AnalysisSpec, EntityModel, RunContext  # noqa: F401
-from crmlens.schema.contracts import declare_needs, forget_needs
+from crmlens.schema.contracts import add_contract, declare_needs, forget_needs
 
 REGISTRY: dict[str, AnalysisSpec] = {}
 
 
 def register(spec: AnalysisSpec) -> AnalysisSpec:
     """Add (or replace) an analysis; keeps the registry ordered by ``spec.order`` then name."""
+    for contract in spec.contracts:
+        add_contract(contract)
     declare_needs(spec.name, spec.needs, spec.foreign_keys)
     REGISTRY[spec.name] = spec
     ordered = sorted(REGISTRY.values(), key=lambda s: (s.order, s.name))
@@ -42,6 +46,10 @@ def _load_builtin() -> None:
                 register(module.SPEC)
     for ep in entry_points(group="crmlens.analyses"):
         spec = ep.load()
+        if isinstance(spec, AnalysisSpec):
+            register(spec)
+    for name in filter(None, (m.strip() for m in os.environ.get("CRMLENS_ANALYSES", "").split(","))):
+        spec = getattr(importlib.import_module(name), "SPEC", None)
         if isinstance(spec, AnalysisSpec):
             register(spec)
 

@@ -61,6 +61,7 @@ class AnalysisSpec:
     needs: dict[str, tuple[str, ...]]  # canonical table → the columns the analysis requires
     compute: Callable[["RunContext"], "AnalysisResult"]
     foreign_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table → FK columns checked
+    contracts: tuple[TableSpec, ...] = ()  # tables this unit adds to the canonical model
     config_model: type[BaseModel] | None = None
     entity: EntityModel = EntityModel()
     views: str | None = None  # "package.module" exposing VIEWS (a report.views.AnalysisViews)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import operator
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -103,9 +102,21 @@ class RuleSet(_Strict):
         return self
 
 
+def default_rules_text() -> str:
+    """The bundled defaults: the ``rules.yaml`` of every registered analysis unit, in order."""
+    from crmlens.analyses import REGISTRY
+
+    rules: list = []
+    for spec in REGISTRY.values():
+        path = spec.resource("rules.yaml")
+        if path is not None:
+            rules += (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("rules") or []
+    return yaml.safe_dump({"rules": rules}, allow_unicode=True, sort_keys=False)
+
+
 def load_rules(path: str | Path | None) -> RuleSet:
     if path is None:
-        text, name = resources.files("crmlens").joinpath("defaults", "rules.yaml").read_text(encoding="utf-8"), "(default rules)"
+        text, name = default_rules_text(), "(default rules)"
     else:
         try:
             text, name = Path(path).read_text(encoding="utf-8"), str(path)

@@ -11,7 +11,7 @@ from crmlens.config import CrmlensConfig
 from crmlens.monitor.changes import Changes, compute_changes
 from crmlens.monitor.history import HistoryStore, Run
 from crmlens.monitor.notify import Delivery, notify
-from crmlens.monitor.rules import Alert, evaluate, load_rules
+from crmlens.monitor.rules import Alert, RuleSet, evaluate, load_rules
 from crmlens.report.i18n import t
 from crmlens.runner import RunOutcome
 from crmlens.runner import run as run_analyses
@@ -62,13 +62,14 @@ def history_series(store: HistoryStore, results, as_of: dt.date) -> dict[tuple[s
     return out
 
 
-def monitor(source: str, config: CrmlensConfig, *, rules_path: str | Path | None = None, history: str | Path | None = None,
+def monitor(source: str, config: CrmlensConfig, *, analyses: list[str] | None = None, rules_path: str | Path | None = None, history: str | Path | None = None,
             as_of: dt.date | None = None, out_dir: Path | None = None, lang: str = "en", png: bool = True) -> MonitorOutcome:
     from crmlens.report.writer import write_report
 
     as_of = as_of or dt.date.today()
     rules = load_rules(rules_path)  # validate before any work
-    outcome = run_analyses(source, [], config, as_of)
+    outcome = run_analyses(source, list(analyses or []), config, as_of)
+    rules = RuleSet(rules=[r for r in rules.rules if r.analysis in outcome.results])
     store = HistoryStore(history or config.monitor.history, config.monitor.lock_timeout)
     changes = compute_changes(outcome.results, store, as_of)
     series = history_series(store, outcome.results, as_of)

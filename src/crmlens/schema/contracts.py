@@ -30,6 +30,14 @@ _NEEDS: dict[str, dict[str, frozenset[str]]] = {}
 _FK_NEEDS: dict[str, dict[str, frozenset[str]]] = {}
 
 
+def add_contract(spec: "TableSpec") -> None:
+    """Add a table an analysis unit brings to the canonical model (an existing name must be the
+    same contract)."""
+    existing = CONTRACTS.get(spec.name)
+    assert existing is None or existing == spec, f"table {spec.name} is already defined differently"
+    CONTRACTS[spec.name] = spec
+
+
 def declare_needs(analysis: str, needs: dict[str, tuple[str, ...]],
                   foreign_keys: dict[str, tuple[str, ...]] | None = None) -> None:
     """Record the columns (and foreign-key columns) an analysis needs, by canonical table."""
