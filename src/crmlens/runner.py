@@ -6,13 +6,14 @@ This is the library entry point the CLI, the demo and (later) the monitor call.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from crmlens.analyses import REGISTRY, AnalysisResult
 from crmlens.config import CrmlensConfig
 from crmlens.errors import AnalysisError, ValidationFailed
 from crmlens.schema.validate import DataQualityProfile, validate
-from crmlens.sources import open_source
+from crmlens.sources import Dataset, open_source
 
 
 @dataclass
@@ -32,8 +33,20 @@ def resolve(names: list[str] | tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def open_dataset(source: str, config: CrmlensConfig):
-    """Open ``source`` on the configured engine (DuckDB by default, Spark with engine.name: spark)."""
+def open_dataset(source, config: CrmlensConfig):
+    """Open ``source`` on the configured engine (DuckDB by default, Spark with engine.name: spark).
+    ``source`` is a location (path or URL), an opened :class:`Dataset`, an Ibis backend, or a
+    mapping of canonical table names to pandas/Arrow frames (the Python API)."""
+    if isinstance(source, Dataset):
+        return source
+    if isinstance(source, Mapping):
+        from crmlens.sources.memory import open_frames
+
+        return open_frames(source, config.source)
+    if hasattr(source, "list_tables") and hasattr(source, "table"):
+        from crmlens.sources.memory import open_backend
+
+        return open_backend(source, config.source)
     if config.engine.name == "spark":
         from crmlens.sources.spark import open_spark
 
@@ -41,7 +54,7 @@ def open_dataset(source: str, config: CrmlensConfig):
     return open_source(source, config.source, config.engine.duckdb_memory_limit)
 
 
-def run(source: str, names: list[str], config: CrmlensConfig, as_of: dt.date | None = None) -> RunOutcome:
+def run(source, names: list[str], config: CrmlensConfig, as_of: dt.date | None = None) -> RunOutcome:
     names = resolve(names)
     data = open_dataset(source, config)
     profile = validate(data, set(names))
