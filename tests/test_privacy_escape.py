@@ -259,3 +259,40 @@ def test_crmlens_lang_is_honoured_by_run_doctor_and_report(tmp_path, capsys, mon
     conf.write_text("report:\n  lang: en\n")
     assert main(["run", "contact_coverage", "--source", str(db), "--out", str(tmp_path / "c"), "--no-png", "--config", str(conf)]) == 0
     assert "## " + t("report.summary", "en") in (tmp_path / "c" / "report.md").read_text()
+
+
+# ---- investment mismatch: NULLs never make a customer look better -------------------------------
+
+def mismatch_db(path, n=30):
+    """Priority i, performance 29 - i: the top-priority customers perform worst.  The highest
+    priority customer has no adoption rate; the next one no acquisition cost."""
+    i = list(range(n))
+    value = pd.DataFrame({
+        "primary_email": [f"c{k}@x.io" for k in i], "investment_priority_score": [float(k) for k in i],
+        "product_adoption_rate": [None if k == n - 1 else float(n - k) for k in i],
+        "support_resolution_efficiency": [float(n - k) for k in i],
+        "customer_lifetime_value": [100.0] * n, "acquisition_cost": [None if k == n - 2 else 10.0 + k for k in i],
+        "lifecycle_stage": ["Growth", "Mature"] * (n // 2), "industry_vertical": ["Tech"] * n,
+        "company_size_tier": ["SMB", "Enterprise", "Mid"] * (n // 3), "customer_onboarding_score": [float(k % 7) for k in i],
+        "team_size": [k % 5 + 1 for k in i], "decision_maker_level": ["C-Level", "Manager"] * (n // 2),
+    })
+    customers = pd.DataFrame({"customer360_id": [f"C{k:02d}" for k in i], "email": value["primary_email"],
+                              "total_sales_amount": [float(n - k) for k in i]})
+    db = duckdb.connect(str(path))
+    db.register("v", value)
+    db.register("c", customers)
+    db.execute('CREATE TABLE "customer360__customer_value_analysis" AS SELECT * FROM v')
+    db.execute('CREATE TABLE "customer360__customer" AS SELECT * FROM c')
+    db.close()
+    return path
+
+
+def test_mismatch_nulls_are_data_gaps_not_good_news(tmp_path):
+    r = REGISTRY["investment_mismatch"].run(open_source(mismatch_db(tmp_path / "m.duckdb")), CrmlensConfig())
+    tiers = dict(zip(r.tables["entities"]["entity_id"], r.tables["entities"]["tier"]))
+    assert tiers["C29"] == "data_gap"  # top priority, adoption unknown: not gone from the monitor
+    assert r.metric("data_gap_top_priority") == 1 and r.metric("base_customers") == 29
+    mism = r.tables["mismatched"].set_index("customer360_id")
+    assert "reason.roi_unknown" in mism.loc["C28", "reasons"] and "reason.roi_unknown" not in mism.loc["C27", "reasons"]
+    assert r.metric("top_roi_unknown") == 1
+    assert {"dq.mm_data_gap", "dq.mm_top_roi_unknown"} <= {f.code for f in r.findings}
