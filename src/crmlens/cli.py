@@ -43,7 +43,8 @@ def _env_lang() -> str | None:
 
 def _lang(lang: str | None, cfg: CrmlensConfig | None = None) -> str:
     """--lang > report.lang set in the config file > CRMLENS_LANG > en."""
-    from_file = cfg.report.lang if cfg is not None and "lang" in cfg.report.model_fields_set else None
+    explicit = cfg is not None and "lang" in cfg.report.model_fields_set
+    from_file = cfg.report.lang if explicit else None
     value = lang or from_file or _env_lang() or "en"
     if value not in LANGS:
         raise CrmlensError("error.lang_unknown", lang=value, allowed=", ".join(LANGS))
@@ -104,8 +105,8 @@ def doctor(
         for col in ("severity", "code", "table", "column", "message"):
             table.add_column(t(f"cli.col.{col}", lg))
         for i in profile.issues:
-            table.add_row(*(Text(terminal_text(x)) for x in (t(f"value.{i.severity}", lg), i.code, i.table, i.column or "",
-                                                              issue_text(i.to_dict(), lg))))
+            cells = (t(f"value.{i.severity}", lg), i.code, i.table, i.column or "", issue_text(i.to_dict(), lg))
+            table.add_row(*(Text(terminal_text(c)) for c in cells))  # data, never markup or escapes
         if profile.issues:
             out.print(table)
         for name, n in profile.row_counts.items():
@@ -172,8 +173,8 @@ def run(
 
         since = since_last(compute_changes(outcome.results, HistoryStore(cfg.monitor.history, cfg.monitor.lock_timeout), day))
     for name, code in outcome.skipped.items():
-        err.print(terminal_text(t("cli.analysis_skipped", lg, analysis=name, reason=t(code, lg, count=len(outcome.profile.blocking)))),
-                  markup=False)
+        reason = t(code, lg, count=len(outcome.profile.blocking))
+        err.print(terminal_text(t("cli.analysis_skipped", lg, analysis=name, reason=reason)), markup=False)
     with err.status(t("cli.rendering", lg)):
         path = write_report(outcome.results, out_dir, lang=lg, include_pii=include_pii or cfg.report.include_pii,
                             top_n=cfg.report.top_n, profile=outcome.profile.to_dict(), png=not no_png,
@@ -252,11 +253,12 @@ def monitor(
     with err.status(t("cli.running", lg)):
         res = run_monitor(source, cfg, rules_path=rules, history=history, as_of=_as_of(as_of), out_dir=out_dir, lang=lg, png=not no_png)
     for a in res.alerts:
-        out.print(terminal_text(f"[{t('value.' + a.severity, lg)}] {a.message[lg]} (@{a.owner})"), markup=False)
+        line = f"[{t('value.' + a.severity, lg)}] {a.message[lg]} (@{a.owner})"
+        out.print(terminal_text(line), markup=False)
     for d in res.deliveries:
         if not d.delivered:
-            err.print(terminal_text(t("cli.delivery_failed", lg, channel=d.channel, attempts=d.attempts, error=d.error or "")),
-                      markup=False)
+            line = t("cli.delivery_failed", lg, channel=d.channel, attempts=d.attempts, error=d.error or "")
+            err.print(terminal_text(line), markup=False)
     out.print(t("cli.monitor_done", lg, run=res.run.run_id, count=len(res.alerts), path=str(res.report / "report.html")))
     if res.critical:
         raise typer.Exit(4)
@@ -359,7 +361,8 @@ def config_schema() -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     STATE["debug"] = "--debug" in argv
-    STATE["lang"] = _env_lang() if _env_lang() in LANGS else "en"  # until a command picks its language
+    env = _env_lang()
+    STATE["lang"] = env if env in LANGS else "en"  # until a command picks its language
     try:
         rc = app(args=argv, standalone_mode=False)  # click returns Exit codes instead of raising here
         return rc if isinstance(rc, int) else 0

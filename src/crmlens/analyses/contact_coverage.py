@@ -122,7 +122,7 @@ class ContactCoverage:
         tables = {
             "key_accounts": df,
             "peer_groups": groups,
-            "top_risk": df.iloc[np.flatnonzero(np.isin(df["tier"].to_numpy(), ATTENTION_TIERS))[:cfg.top_n]].reset_index(drop=True),
+            "top_risk": _top_risk(df, cfg.top_n),
             "by_industry": _breakdown(df, "industry_normalized", industries),
             "by_size": _breakdown(df, "company_size_category", cfg.size_order),
             "sample_mix": df.groupby(["industry_normalized", "company_size_category"]).size().rename("accounts").reset_index(),
@@ -313,7 +313,8 @@ DATA_GAP_REASONS = ("employees_unknown", "size_unknown")  # one per column of _m
 
 
 def _tier_level(score: np.ndarray, cfg: ContactCoverageConfig) -> np.ndarray:
-    return np.where(score >= cfg.high_risk_score - TOL, 2, np.where(score >= cfg.medium_risk_score - TOL, 1, 0))
+    medium = np.where(score >= cfg.medium_risk_score - TOL, 1, 0)
+    return np.where(score >= cfg.high_risk_score - TOL, 2, medium)
 
 
 def _missing_checks(df: pd.DataFrame, cfg: ContactCoverageConfig) -> np.ndarray:
@@ -321,19 +322,28 @@ def _missing_checks(df: pd.DataFrame, cfg: ContactCoverageConfig) -> np.ndarray:
     missing — no employee count (density unknown), or no size class while the coverage would
     fail the strictest size baseline."""
     strictest = max([*cfg.coverage_baseline.values(), cfg.coverage_baseline_default])
-    density = ~df["employees_known"].to_numpy(dtype=bool) & ~df["low_density_rl"].to_numpy(dtype=bool)
-    coverage = (df["company_size_category"].isna().to_numpy() & ~df["low_coverage_rl"].to_numpy(dtype=bool)
+    passed = ~df[["low_density_rl", "low_coverage_rl"]].to_numpy(dtype=bool)
+    density = ~df["employees_known"].to_numpy(dtype=bool) & passed[:, 0]
+    coverage = (df["company_size_category"].isna().to_numpy() & passed[:, 1]
                 & (df["coverage"].to_numpy() < strictest))
     return np.column_stack([density, coverage]).astype("float64")
 
 
-def _data_gaps_after_high(df: pd.DataFrame, present: np.ndarray, must: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def _top_risk(df: pd.DataFrame, top_n: int) -> pd.DataFrame:
+    """The first ``top_n`` high-risk and data-gap accounts, in priority order."""
+    rows = np.flatnonzero(np.isin(df["tier"].to_numpy(), ATTENTION_TIERS))[:top_n]
+    return df.iloc[rows].reset_index(drop=True)
+
+
+def _data_gaps_after_high(df: pd.DataFrame, present: np.ndarray,
+                          must: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Move data-gap accounts right after the high-risk ones (a stable reorder: every other
     account keeps its relative order) and renumber ``priority_rank``."""
     tier = df["tier"].to_numpy()
     if not (tier == "data_gap").any():
         return df, present, must
-    order = np.argsort(np.where(tier == "high", 0, np.where(tier == "data_gap", 1, 2)), kind="stable")
+    group = np.where(tier == "high", 0, np.where(tier == "data_gap", 1, 2))
+    order = np.argsort(group, kind="stable")
     df = df.take(order).reset_index(drop=True)
     df["priority_rank"] = np.arange(1, len(df) + 1)
     return df, present[order], must[order]

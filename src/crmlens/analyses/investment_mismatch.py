@@ -162,10 +162,12 @@ def _complete_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
 def _data_gaps(raw: pd.DataFrame, df: pd.DataFrame, cut: dict) -> pd.DataFrame:
     """Entities for customers left out of the base for a NULL composite metric although their
     priority score is in the top cohort: whether they pay back is unknown, not fine."""
-    incomplete = raw[raw["customer360_id"].notna() & ~raw["customer360_id"].isin(df["customer360_id"])]
+    ids = raw["customer360_id"]
+    incomplete = raw[ids.notna() & ~ids.isin(df["customer360_id"])]
     top = incomplete[incomplete["investment_priority_score"] >= cut["priority_cutoff"]]
     ids = top["customer360_id"].drop_duplicates()
-    return pd.DataFrame({"entity_id": ids, "entity_name": ids, "tier": "data_gap", "risk_score": np.nan, "roi": np.nan})
+    return pd.DataFrame({"entity_id": ids, "entity_name": ids, "tier": "data_gap",
+                         "risk_score": np.nan, "roi": np.nan})
 
 
 def _composite(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFrame, dict]:
