@@ -43,9 +43,9 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
     L: Callable[..., str] = lambda key, **p: t(key, lang, **p)  # noqa: E731
     m = r.method
     charts: list[Chart] = []
-    tier_order = ["high", "medium", "low"]
+    tier_order = ["high", "data_gap", "medium", "low"]
     tier_labels = [tr_value(x, lang) for x in tier_order]
-    tier_scale = alt.Scale(domain=tier_labels, range=["#d62728", "#ff7f0e", "#2ca02c"])
+    tier_scale = alt.Scale(domain=tier_labels, range=["#d62728", "#9467bd", "#ff7f0e", "#2ca02c"])
 
     rd = _labels(r.tables["risk_distribution"], "tier", lang)
     if len(rd):

@@ -77,7 +77,7 @@ COLUMN_SPECS: dict[str, str] = {
     "density_target": "num", "number_of_employees": "int", "accounts": "int", "key_accounts": "int",
     "tier": "t", "risk_class": "t", "company_size_category": "t", "industry_normalized": "t",
     "department": "t", "owner_role": "t", "action": "t", "missing_departments": "list",
-    "departments_to_add": "list", "must_have_departments": "list", "entry_roles": "list",
+    "departments_to_add": "list", "must_have_departments": "list", "data_gap_reason": "list", "entry_roles": "list",
     "most_missing_department": "t", "fallback": "t",
     "industry_vertical": "t", "company_size_tier": "t", "lifecycle_stage": "t", "decision_maker_level": "t",
     "investment_priority_score": "num", "composite": "num", "norm_sales": "num", "norm_adoption": "num", "norm_support": "num",
@@ -93,10 +93,10 @@ TABLE_VIEWS: dict[str, dict[str, list[str]]] = {
     "contact_coverage": {
         "top_risk": ["priority_rank", "account_name", "industry_normalized", "company_size_category", "annual_revenue",
                      "number_of_employees", "n_contacts", "density", "decision_ratio", "coverage", "missing_departments",
-                     "risk_score", "tier", "risk_class", "contacts_to_add", "executives_to_add", "departments_to_add", "owner_role"],
-        "by_industry": ["industry_normalized", "key_accounts", "high", "medium", "low", "high_share", "density_pass_rate",
+                     "risk_score", "tier", "data_gap_reason", "risk_class", "contacts_to_add", "executives_to_add", "departments_to_add", "owner_role"],
+        "by_industry": ["industry_normalized", "key_accounts", "high", "data_gap", "medium", "low", "high_share", "density_pass_rate",
                         "decision_pass_rate", "coverage_pass_rate", "median_density", "mean_coverage", "contacts_to_add", "executives_to_add"],
-        "by_size": ["company_size_category", "key_accounts", "high", "medium", "low", "high_share", "density_pass_rate",
+        "by_size": ["company_size_category", "key_accounts", "high", "data_gap", "medium", "low", "high_share", "density_pass_rate",
                     "decision_pass_rate", "coverage_pass_rate", "median_density", "mean_coverage", "contacts_to_add", "executives_to_add"],
         "industry_playbooks": ["industry_normalized", "key_accounts", "high_risk", "density_target", "must_have_departments", "entry_roles", "most_missing_department"],
         "peer_groups": ["industry_normalized", "company_size_category", "accounts", "p_density", "p_coverage", "density_threshold", "coverage_threshold", "fallback"],
@@ -189,6 +189,7 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
             t("method.cc.peer", lang, pct=m["peer_percentile"], min_group=m["peer_min_group_size"], method=m["percentile_method"]),
             t("method.cc.must_have", lang, rules="; ".join(f"{tr_value(k, lang)}: {fmt_value(v, 'list', lang)}" for k, v in m["industry_must_have"].items())),
             t("method.cc.risk", lang, wd=m["weights"]["density"], wr=m["weights"]["decision"], wc=m["weights"]["coverage"], high=m["tiers"]["high"], medium=m["tiers"]["medium"]),
+            t("method.cc.data_gap", lang),
             t("method.cc.exclusions", lang),
         ]))
         rules = m["title_rules"]
