@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 import pandas as pd
 
 from crmlens.cli import main
@@ -177,6 +178,7 @@ def test_non_finite_numbers_are_invalid_values(tmp_path, capsys):
     assert key.loc[key["account_id"] == "A19", "employees_known"].tolist() == [False]
 
 
+@pytest.mark.slow
 def test_non_finite_numbers_run_without_warnings(tmp_path):
     src = non_finite_db(tmp_path / "n.duckdb")
     proc = cli("run", "--source", str(src), "--out", str(tmp_path / "out"), "--no-png", cwd=tmp_path)
@@ -235,6 +237,6 @@ def test_megabyte_category_value_is_capped_and_renders_quickly(tmp_path, capsys)
     assert rc == 0 and capped == {"industry_normalized": 1, "title": 1}
     started = time.perf_counter()
     assert main(["run", "contact_coverage", "--source", str(src), "--out", str(tmp_path / "out")]) == 0
-    assert time.perf_counter() - started < 30
+    assert time.perf_counter() - started < 20  # was > 24 minutes with a 1 MB industry name
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert huge not in html and len(html) < 3_000_000

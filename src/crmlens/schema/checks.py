@@ -7,7 +7,8 @@
   value-analysis customers find a customer record (e-mail or mapping identity), each naming the
   analysis it affects; nothing matching at all blocks that analysis.
 
-One aggregate per table for the value checks, a few counts per relationship.
+One aggregate per table for the value checks, a few counts per relationship (semi-joins only:
+no key is fetched into Python).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import ibis.expr.types as ir
 
 from crmlens.config import CrmlensConfig
 from crmlens.errors import SourceError
-from crmlens.metrics import value as V
 from crmlens.schema.contracts import (
     CUSTOMER_VALUE, CUSTOMERS, MAPPING, MAX_TEXT_CHARS, MISMATCH, ColumnSpec, ForeignKey, TableSpec, cap_text,
 )
@@ -118,47 +118,53 @@ def foreign_key_checks(t: ir.Table, ref: ir.Table, spec: TableSpec, fk: ForeignK
 
 
 def identity_checks(data: Dataset, config: CrmlensConfig | None, add: AddIssue) -> None:
-    """How many value-analysis customers (one per e-mail) find a customer record, by the
-    configured identity path; the other path's count is given as the alternative.  Without a
-    config (identity unknown) nothing matching blocks only when neither path matches."""
+    """How many value-analysis customers (distinct e-mails, case-insensitive) find a customer
+    record by the configured identity path; the other path's count is given as the alternative.
+    Without a config (identity unknown), nothing matching blocks only when neither path matches."""
     try:
-        value = V.dedup_value(read_table(data, CUSTOMER_VALUE))
+        value = read_table(data, CUSTOMER_VALUE)
         customers = read_table(data, CUSTOMERS)
         mapping = read_table(data, MAPPING) if data.has_table(MAPPING.name) else None
     except SourceError:
         return
     cfg = (config or CrmlensConfig()).investment_mismatch
-    keys = int(value.count().execute())
+    value = value.filter(value.primary_email.notnull()).mutate(_key=value.primary_email.lower().strip())
+    keys = int(value._key.nunique().execute())
     if keys == 0:
         return
-    by_email = _matched(V.join_by_email(value, customers))
+    by_email = _email_matches(value, customers)
     by_mapping = _mapping_matches(value, customers, mapping, list(cfg.mapping_priority))
     path = "mapping" if cfg.identity == "mapping" and mapping is not None else "email"
-    matched = by_mapping if path == "mapping" else by_email
-    if config is None:
-        blocking = max(by_email["matched"], by_mapping["matched"]) == 0
-    else:
-        blocking = matched["matched"] == 0
+    matched, other = (by_mapping, by_email) if path == "mapping" else (by_email, by_mapping)
+    blocking = (max(by_email[0], by_mapping[0]) if config is None else matched[0]) == 0
     n_customers = int(customers.count().execute())
-    severity = "blocking" if blocking else "warning" if matched["matched"] < keys else "info"
+    severity = "blocking" if blocking else "warning" if matched[0] < keys else "info"
     add(f"dq.identity_coverage_{path}", severity, CUSTOMER_VALUE.name, "primary_email", {
-        "matched": matched["matched"], "keys": keys, "share": matched["matched"] / keys,
-        "customers": n_customers, "without_value": n_customers - matched["customers"],
-        "other": (by_email if path == "mapping" else by_mapping)["matched"], "ref_table": CUSTOMERS.name,
+        "matched": matched[0], "keys": keys, "share": matched[0] / keys, "customers": n_customers,
+        "without_value": n_customers - matched[1], "other": other[0], "ref_table": CUSTOMERS.name,
         "analyses": MISMATCH})
 
 
-def _matched(joined: ir.Table) -> dict[str, int]:
-    row = joined.aggregate(matched=_count(joined.customer360_id.notnull()),
-                           customers=joined.customer360_id.nunique()).execute().iloc[0]
-    return {k: int(v or 0) for k, v in row.items()}
+def _email_matches(value: ir.Table, customers: ir.Table) -> tuple[int, int]:
+    """(value e-mails with a customer record, customer records with a value e-mail)."""
+    c = customers.mutate(_key=customers.email.lower().strip())
+    matched = value.filter(value._key.isin(c._key))._key.nunique()
+    reached = c.filter(c._key.isin(value._key)).customer360_id.nunique()
+    return int(matched.execute()), int(reached.execute())
 
 
-def _mapping_matches(value: ir.Table, customers: ir.Table, mapping: ir.Table | None, priority: list[str]) -> dict[str, int]:
-    usable = [c for c in priority if mapping is not None and c in value.columns and c in mapping.columns]
-    if mapping is None or not usable or "customer360_id" not in mapping.columns:
-        return {"matched": 0, "customers": 0}
-    return _matched(V.join_by_mapping(value, customers, mapping, usable))
+def _mapping_matches(value: ir.Table, customers: ir.Table, mapping: ir.Table | None,
+                     priority: list[str]) -> tuple[int, int]:
+    """The same through ``customer360__mapping``: any of the configured source ids known there."""
+    ids = [c for c in priority if mapping is not None and c in value.columns and c in mapping.columns]
+    if mapping is None or not ids or "customer360_id" not in mapping.columns:
+        return 0, 0
+    hit = [value[c].cast("string").isin(mapping[c].cast("string")) for c in ids]
+    matched = value.filter(ibis.or_(*hit))._key.nunique()
+    back = [mapping[c].cast("string").isin(value[c].cast("string")) for c in ids]
+    reached_ids = mapping.filter(ibis.or_(*back)).customer360_id
+    reached = customers.filter(customers.customer360_id.isin(reached_ids)).customer360_id.nunique()
+    return int(matched.execute()), int(reached.execute())
 
 
 def issue_adder(issues: list[Any], issue_type: type) -> AddIssue:

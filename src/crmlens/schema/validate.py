@@ -18,7 +18,6 @@ from crmlens.schema.checks import foreign_key_checks, identity_checks, issue_add
 from crmlens.schema.contracts import CONTRACTS, LOGICAL_TYPES, MISMATCH, TableSpec, tables_for
 from crmlens.schema.typed import read_table
 from crmlens.sources.base import Dataset, physical_family
-from crmlens.sources.folder import CSV_PROBLEMS
 
 BLOCKING = "blocking"
 WARNING = "warning"
@@ -92,7 +91,7 @@ def _check_table(data: Dataset, spec: TableSpec, analyses: set[str], profile: Da
         t = data.table(spec.name)
         n = int(t.count().execute())
     except SourceError as exc:
-        if exc.code in CSV_PROBLEMS:  # the file and the line are known: say so
+        if exc.code.startswith("error.csv_"):  # the file and the line are known: say so
             add(Issue("dq." + exc.code.removeprefix("error."), BLOCKING, spec.name, params=dict(exc.params)))
         else:
             add(Issue("dq.table_unreadable", BLOCKING, spec.name, params={"reason": exc.params.get("reason", "")}))

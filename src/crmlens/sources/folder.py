@@ -17,7 +17,6 @@ from crmlens.sources.base import Dataset, _first_line
 
 SUFFIXES = (".parquet", ".csv", ".csv.gz")
 DELIMITERS = (",", ";", "\t", "|")
-CSV_PROBLEMS = ("error.csv_not_utf8", "error.csv_ragged")  # SourceError codes that name a file's line
 
 
 class FolderLoader:
