@@ -116,11 +116,13 @@ def test_configured_date_formats_make_the_run_work(tmp_path, capsys):
 
 
 def test_date_format_key_is_checked(tmp_path, capsys):
-    cfg = tmp_path / "c.yaml"
-    cfg.write_text(f"source:\n  date_formats:\n    {VALUE}.team_size: '%d/%m/%Y'\n", encoding="utf-8")
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(f"source:\n  date_formats:\n    {VALUE}.analysis_timestamp: '%d/%m/%Y'\n", encoding="utf-8")
+    bad.write_text(f"source:\n  date_formats:\n    {VALUE}.team_size: '%d/%m/%Y'\n", encoding="utf-8")
+    assert main(["config", "show", "--config", str(good)]) == 0
     capsys.readouterr()
-    assert main(["config", "show", "--config", str(cfg)]) == 2
-    assert "date_formats" in capsys.readouterr().err
+    assert main(["config", "show", "--config", str(bad)]) == 2
+    assert "team_size' is not a date column" in capsys.readouterr().err
 
 
 # ---- cross-table checks ------------------------------------------------------------------------
@@ -134,6 +136,23 @@ def test_zero_join_coverage_blocks_investment_mismatch_only(tmp_path, capsys):
     assert join[0]["params"]["matched"] == 0 and join[0]["params"]["analyses"] == "investment_mismatch"
     assert "blocked analyses: investment_mismatch." in err
     assert "`investment_mismatch.identity: mapping`" in issue_text(join[0], "en")
+
+
+def test_mapping_identity_path_is_checked_when_configured(tmp_path, capsys):
+    value, customers = value_frames()
+    value["zendesk_user_id"] = [f"z{i}" for i in range(len(value))]
+    src = full_db(tmp_path / "m.duckdb", value, customers.assign(email="other-" + customers["email"]))
+    mapping = pd.DataFrame({"customer360_id": customers["customer360_id"], "zendesk_user_id": value["zendesk_user_id"]})
+    con = duckdb.connect(str(src))
+    con.register("m", mapping.iloc[:25])
+    con.execute('CREATE TABLE "customer360__mapping" AS SELECT * FROM m')
+    con.close()
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("investment_mismatch: {identity: mapping}\n", encoding="utf-8")
+    rc, issues, _ = doctor_json(capsys, "--source", str(src), "--analysis", "investment_mismatch", "--config", str(cfg))
+    join = [i for i in issues if i["code"].startswith("dq.identity_coverage")]
+    assert rc == 0 and [(i["code"], i["severity"]) for i in join] == [("dq.identity_coverage_mapping", "warning")]
+    assert (join[0]["params"]["matched"], join[0]["params"]["other"]) == (25, 0)
 
 
 def test_join_coverage_reported_when_keys_match(tmp_path, capsys):

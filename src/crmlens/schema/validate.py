@@ -22,6 +22,7 @@ from crmlens.sources.base import Dataset, physical_family
 BLOCKING = "blocking"
 WARNING = "warning"
 INFO = "info"
+CSV_CODES = ("error.csv_not_utf8", "error.csv_ragged")  # source errors that name a file and a line
 NULL_WARN_RATE = 0.5  # report required columns more than half NULL
 
 
@@ -91,7 +92,7 @@ def _check_table(data: Dataset, spec: TableSpec, analyses: set[str], profile: Da
         t = data.table(spec.name)
         n = int(t.count().execute())
     except SourceError as exc:
-        if exc.code.startswith("error.csv_"):  # the file and the line are known: say so
+        if exc.code in CSV_CODES:  # the file and the line are known: say so
             add(Issue("dq." + exc.code.removeprefix("error."), BLOCKING, spec.name, params=dict(exc.params)))
         else:
             add(Issue("dq.table_unreadable", BLOCKING, spec.name, params={"reason": exc.params.get("reason", "")}))
