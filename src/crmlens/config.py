@@ -43,7 +43,7 @@ class SourceMapping(Strict):
     date_formats: dict[str, str | list[str]] = Field(
         default_factory=dict,
         description="canonical `table.column` → strftime format(s) of a text date column, tried "
-                    "in order (without one only ISO dates are read: day/month order is never guessed)",
+                    "in order (without one only ISO dates are read; day/month is never guessed)",
     )
 
     @model_validator(mode="after")
@@ -72,7 +72,8 @@ def _check_date_format(key: str, formats: list[str]) -> None:
     dates = [c.name for c in spec.date_columns] if spec else []
     if column not in dates:
         allowed = [f"{t.name}.{c.name}" for t in CONTRACTS.values() for c in t.date_columns]
-        raise ValueError(f"date_formats: {key!r} is not a date column; allowed: {', '.join(allowed)}")
+        raise ValueError(f"date_formats: {key!r} is not a date column; "
+                         f"allowed: {', '.join(allowed)}")
     if not formats or any("%" not in f for f in formats):
         raise ValueError(f"date_formats: {key!r} needs strftime formats such as '%d/%m/%Y'")
 

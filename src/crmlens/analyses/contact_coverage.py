@@ -61,7 +61,7 @@ class ContactCoverage:
         as_of = as_of or dt.date.today()
         tc, dc = TitleClassifier(config.titles), DepartmentClassifier(config.departments)
         key_depts = dc.key_departments
-        acc = read_table(data, ACCOUNTS)  # NaN/±Inf read as NULL: never a key account, never an employee count
+        acc = read_table(data, ACCOUNTS)  # NaN/±Inf read as NULL: never a key account or employee count
         con = read_table(data, CONTACTS)
 
         overview = M.account_overview(acc).execute()

@@ -119,11 +119,12 @@ class InvestmentMismatch:
         return AnalysisResult(self.name, metrics, tables, findings, recs, method, provenance)
 
     def _base(self, data: Dataset, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFrame, dict]:
-        value = read_table(data, CUSTOMER_VALUE)  # NaN/±Inf → NULL, text dates parsed (never guessed)
+        value = read_table(data, CUSTOMER_VALUE)  # NaN/±Inf → NULL; text dates parsed, never guessed
         customers = read_table(data, CUSTOMERS)
         dedup = V.dedup_value(value)
         if cfg.identity == "mapping" and data.has_table(MAPPING.name):
-            joined = V.join_by_mapping(dedup, customers, read_table(data, MAPPING), list(cfg.mapping_priority))
+            mapping = read_table(data, MAPPING)
+            joined = V.join_by_mapping(dedup, customers, mapping, list(cfg.mapping_priority))
         else:
             joined = V.join_by_email(dedup, customers)
         cols = ["customer360_id", "total_sales_amount", *V.VALUE_COLUMNS]

@@ -21,10 +21,12 @@ import ibis.expr.types as ir
 from crmlens.config import CrmlensConfig
 from crmlens.errors import SourceError
 from crmlens.schema.contracts import (
-    CUSTOMER_VALUE, CUSTOMERS, MAPPING, MAX_TEXT_CHARS, MISMATCH, ColumnSpec, ForeignKey, TableSpec, cap_text,
+    CUSTOMER_VALUE, CUSTOMERS, MAPPING, MAX_TEXT_CHARS, MISMATCH, ColumnSpec, ForeignKey, TableSpec,
+    cap_text,
 )
 from crmlens.schema.typed import (
-    AMBIGUOUS_DAY_MONTH, ISO, blank_to_null, is_float, is_text_date, non_finite, parse_dates, read_table,
+    AMBIGUOUS_DAY_MONTH, ISO, blank_to_null, is_float, is_text_date, non_finite, parse_dates,
+    read_table,
 )
 from crmlens.sources.base import Dataset
 
@@ -44,7 +46,8 @@ def _count(mask: ir.BooleanValue) -> ir.IntegerScalar:
 
 # ---- values --------------------------------------------------------------------------------------
 
-def value_checks(data: Dataset, spec: TableSpec, t: ir.Table, analyses: set[str], add: AddIssue) -> None:
+def value_checks(data: Dataset, spec: TableSpec, t: ir.Table, analyses: set[str],
+                 add: AddIssue) -> None:
     backend = getattr(data.backend, "name", "")
     floats = [c for c in spec.columns if c.name in t.columns and is_float(t[c.name])]
     dates = [c for c in spec.date_columns if is_text_date(spec, t, c.name)]
@@ -58,7 +61,8 @@ def value_checks(data: Dataset, spec: TableSpec, t: ir.Table, analyses: set[str]
     bad: dict[str, ir.BooleanValue] = {}
     for i, c in enumerate(dates):
         text = blank_to_null(t[c.name])
-        bad[c.name] = text.notnull() & parse_dates(t[c.name], data.mapping.formats_for(spec.name, c.name), backend).isnull()
+        formats = data.mapping.formats_for(spec.name, c.name)
+        bad[c.name] = text.notnull() & parse_dates(t[c.name], formats, backend).isnull()
         aggs[f"d{i}"] = _count(bad[c.name])
         aggs[f"a{i}"] = _count(bad[c.name] & text.re_search(AMBIGUOUS_DAY_MONTH))
         aggs[f"n{i}"] = _count(text.notnull())
@@ -68,13 +72,16 @@ def value_checks(data: Dataset, spec: TableSpec, t: ir.Table, analyses: set[str]
     counts = {k: int(v or 0) for k, v in row.items()}
     for i, c in enumerate(floats):
         if counts[f"f{i}"]:
-            add("dq.non_finite", "warning", spec.name, c.name, {"count": counts[f"f{i}"], "analyses": _names(c.analyses & analyses)})
+            add("dq.non_finite", "warning", spec.name, c.name,
+                {"count": counts[f"f{i}"], "analyses": _names(c.analyses & analyses)})
     for i, c in enumerate(texts):
         if counts[f"t{i}"]:
-            add("dq.text_capped", "warning", spec.name, c.name, {"count": counts[f"t{i}"], "limit": MAX_TEXT_CHARS})
+            add("dq.text_capped", "warning", spec.name, c.name,
+                {"count": counts[f"t{i}"], "limit": MAX_TEXT_CHARS})
     for i, c in enumerate(dates):
         if counts[f"d{i}"]:
-            stats = {"count": counts[f"d{i}"], "ambiguous": counts[f"a{i}"], "values": counts[f"n{i}"]}
+            stats = {"count": counts[f"d{i}"], "ambiguous": counts[f"a{i}"],
+                     "values": counts[f"n{i}"]}
             _date_issue(data, spec, t, c, bad[c.name], stats, analyses, add)
 
 
@@ -82,13 +89,14 @@ def _date_issue(data: Dataset, spec: TableSpec, t: ir.Table, col: ColumnSpec, ba
                 stats: dict[str, int], analyses: set[str], add: AddIssue) -> None:
     rows = t.filter(bad)
     text = blank_to_null(rows[col.name])
-    ex = rows.group_by(v=text).aggregate(n=rows.count(), amb=text.re_search(AMBIGUOUS_DAY_MONTH).cast("int64").max())
+    ambiguous = text.re_search(AMBIGUOUS_DAY_MONTH).cast("int64")
+    ex = rows.group_by(v=text).aggregate(n=rows.count(), amb=ambiguous.max())
     ex = ex.order_by([ibis.desc(ex.amb), ibis.desc(ex.n), ex.v]).limit(EXAMPLES).execute()
     examples = "; ".join(f'"{cap_text(str(v), EXAMPLE_CHARS)}"' for v in ex["v"])
     formats = data.mapping.formats_for(spec.name, col.name)
     users = col.analyses & analyses
-    params = stats | {"examples": examples, "key": f"{spec.name}.{col.name}", "analyses": _names(users),
-                      "formats": ", ".join(f'"{f}"' for f in formats) or ISO}
+    params = stats | {"examples": examples, "key": f"{spec.name}.{col.name}",
+                      "analyses": _names(users), "formats": ", ".join(f'"{f}"' for f in formats) or ISO}
     if formats:  # the user named the formats: what matches none is an invalid value (NULL)
         add("dq.date_invalid", "warning", spec.name, col.name, params)
     else:
@@ -128,7 +136,8 @@ def identity_checks(data: Dataset, config: CrmlensConfig | None, add: AddIssue) 
     except SourceError:
         return
     cfg = (config or CrmlensConfig()).investment_mismatch
-    value = value.filter(value.primary_email.notnull()).mutate(_key=value.primary_email.lower().strip())
+    value = value.filter(value.primary_email.notnull())
+    value = value.mutate(_key=value.primary_email.lower().strip())
     keys = int(value._key.nunique().execute())
     if keys == 0:
         return
@@ -156,8 +165,10 @@ def _email_matches(value: ir.Table, customers: ir.Table) -> tuple[int, int]:
 def _mapping_matches(value: ir.Table, customers: ir.Table, mapping: ir.Table | None,
                      priority: list[str]) -> tuple[int, int]:
     """The same through ``customer360__mapping``: any of the configured source ids known there."""
-    ids = [c for c in priority if mapping is not None and c in value.columns and c in mapping.columns]
-    if mapping is None or not ids or "customer360_id" not in mapping.columns:
+    if mapping is None or "customer360_id" not in mapping.columns:
+        return 0, 0
+    ids = [c for c in priority if c in value.columns and c in mapping.columns]
+    if not ids:
         return 0, 0
     hit = [value[c].cast("string").isin(mapping[c].cast("string")) for c in ids]
     matched = value.filter(ibis.or_(*hit))._key.nunique()
@@ -168,6 +179,7 @@ def _mapping_matches(value: ir.Table, customers: ir.Table, mapping: ir.Table | N
 
 
 def issue_adder(issues: list[Any], issue_type: type) -> AddIssue:
-    def add(code: str, severity: str, table: str, column: str | None, params: dict[str, Any]) -> None:
+    def add(code: str, severity: str, table: str, column: str | None,
+            params: dict[str, Any]) -> None:
         issues.append(issue_type(code, severity, table, column, params))
     return add

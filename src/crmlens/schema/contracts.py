@@ -98,7 +98,8 @@ class TableSpec:
         return frozenset(out)
 
 
-def _c(name: str, type_: str, *req: str, desc: str = "", pii: bool = False, used: tuple[str, ...] = ()) -> ColumnSpec:
+def _c(name: str, type_: str, *req: str, desc: str = "", pii: bool = False,
+       used: tuple[str, ...] = ()) -> ColumnSpec:
     return ColumnSpec(name, type_, frozenset(req), desc, pii, frozenset(used))
 
 

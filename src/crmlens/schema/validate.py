@@ -70,7 +70,8 @@ class DataQualityProfile:
         }
 
 
-def validate(data: Dataset, analyses: set[str] | frozenset[str], config: CrmlensConfig | None = None) -> DataQualityProfile:
+def validate(data: Dataset, analyses: set[str] | frozenset[str],
+             config: CrmlensConfig | None = None) -> DataQualityProfile:
     """Every problem of the tables ``analyses`` need.  ``config`` tells which identity path the
     investment analysis joins by; without it, only a dataset where no path matches is blocked."""
     profile = DataQualityProfile(tuple(sorted(analyses)))
@@ -93,9 +94,10 @@ def _check_table(data: Dataset, spec: TableSpec, analyses: set[str], profile: Da
         n = int(t.count().execute())
     except SourceError as exc:
         if exc.code in CSV_CODES:  # the file and the line are known: say so
-            add(Issue("dq." + exc.code.removeprefix("error."), BLOCKING, spec.name, params=dict(exc.params)))
+            code, params = "dq." + exc.code.removeprefix("error."), dict(exc.params)
         else:
-            add(Issue("dq.table_unreadable", BLOCKING, spec.name, params={"reason": exc.params.get("reason", "")}))
+            code, params = "dq.table_unreadable", {"reason": exc.params.get("reason", "")}
+        add(Issue(code, BLOCKING, spec.name, params=params))
         return
     except Exception as exc:  # engine errors while scanning (encoding, corrupt pages)
         add(Issue("dq.table_unreadable", BLOCKING, spec.name, params={"reason": str(exc).splitlines()[0][:300]}))

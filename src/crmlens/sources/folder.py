@@ -77,8 +77,8 @@ def diagnose_csv(path: Path, table: str) -> None:
         expected = len(next(reader, []))
         for record in reader:
             if record and len(record) != expected:
-                raise SourceError("error.csv_ragged", table=table, file=path.name, line=reader.line_num,
-                                  found=len(record), expected=expected)
+                raise SourceError("error.csv_ragged", table=table, file=path.name,
+                                  line=reader.line_num, found=len(record), expected=expected)
 
 
 def open_folder(folder: Path, mapping: SourceMapping) -> Dataset:
