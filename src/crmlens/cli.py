@@ -97,7 +97,7 @@ def doctor(
     cfg = load_config(config)
     lg = _lang(lang, cfg)
     names = resolve(analysis)
-    profile = validate(open_source(source, cfg.source), set(names))
+    profile = validate(open_source(source, cfg.source), set(names), cfg)
     if as_json:
         typer.echo(json.dumps(profile.to_dict(), default=str, ensure_ascii=False, indent=2))
     else:

@@ -48,6 +48,7 @@ from crmlens.errors import AnalysisError
 from crmlens.metrics import coverage as M
 from crmlens.metrics.common import to_frame
 from crmlens.schema.contracts import ACCOUNTS, CONTACTS
+from crmlens.schema.typed import read_table
 from crmlens.sources.base import Dataset
 from crmlens.stats.basic import execs_to_reach, execs_within, percentile, rate
 
@@ -67,8 +68,8 @@ class ContactCoverage:
         as_of = as_of or dt.date.today()
         tc, dc = TitleClassifier(config.titles), DepartmentClassifier(config.departments)
         key_depts = dc.key_departments
-        acc = data.table(ACCOUNTS.name)
-        con = data.table(CONTACTS.name)
+        acc = read_table(data, ACCOUNTS)  # NaN/±Inf read as NULL: never a key account or employee count
+        con = read_table(data, CONTACTS)
 
         overview = M.account_overview(acc).execute()
         n_accounts, n_null_rev = int(overview["accounts"].sum()), int(overview["revenue_null"].sum())

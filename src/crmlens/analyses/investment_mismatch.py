@@ -35,6 +35,7 @@ from crmlens.errors import AnalysisError
 from crmlens.metrics import value as V
 from crmlens.metrics.common import to_frame
 from crmlens.schema.contracts import CUSTOMER_VALUE, CUSTOMERS, MAPPING
+from crmlens.schema.typed import read_table
 from crmlens.sources.base import Dataset
 from crmlens.stats import mismatch as S
 
@@ -127,11 +128,12 @@ class InvestmentMismatch:
         return AnalysisResult(self.name, metrics, tables, findings, recs, method, provenance)
 
     def _base(self, data: Dataset, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFrame, dict]:
-        value = data.table(CUSTOMER_VALUE.name)
-        customers = data.table(CUSTOMERS.name)
+        value = read_table(data, CUSTOMER_VALUE)  # NaN/±Inf → NULL; text dates parsed, never guessed
+        customers = read_table(data, CUSTOMERS)
         dedup = V.dedup_value(value)
         if cfg.identity == "mapping" and data.has_table(MAPPING.name):
-            joined = V.join_by_mapping(dedup, customers, data.table(MAPPING.name), list(cfg.mapping_priority))
+            mapping = read_table(data, MAPPING)
+            joined = V.join_by_mapping(dedup, customers, mapping, list(cfg.mapping_priority))
         else:
             joined = V.join_by_email(dedup, customers)
         cols = ["customer360_id", "total_sales_amount", *V.VALUE_COLUMNS]

@@ -13,6 +13,7 @@ import pandas as pd
 from crmlens.analyses.base import AnalysisResult
 from crmlens.report.charts import Chart, charts_for
 from crmlens.report.i18n import fmt_value, has, t, tr_codes, tr_value
+from crmlens.schema.contracts import cap_text
 from crmlens.schema.contracts import CONTRACTS
 
 UNIT_SPEC = {"count": "int", "ratio": "pct", "usd": "usd", "per_1000": "num", "score": "num", "days": "int", "text": ""}
@@ -133,6 +134,8 @@ HEADLINE_METRICS: dict[str, list[str]] = {
 def format_cell(value: Any, col: str, lang: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "—"
+    if isinstance(value, str):
+        value = cap_text(value)  # a label, not the data: tables/ keeps the full text
     spec = COLUMN_SPECS.get(col, "")
     if spec == "list" and isinstance(value, str):
         value = [v for v in value.split("; ") if v]
@@ -150,7 +153,9 @@ def _sort_key(value: Any) -> Any:
         return len(value)
     if hasattr(value, "item"):
         return value.item()
-    return value if isinstance(value, (int, float, str)) else str(value)
+    if isinstance(value, str):
+        return cap_text(value)
+    return value if isinstance(value, (int, float)) else str(value)
 
 
 def table_block(r: AnalysisResult, name: str, lang: str, limit: int, include_pii: bool) -> TableBlock | None:

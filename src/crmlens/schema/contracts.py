@@ -31,6 +31,15 @@ EXECUTIVE = "executive"
 ALL_ANALYSES = (COVERAGE, MISMATCH, PIPELINE, EXECUTIVE)
 
 
+MAX_TEXT_CHARS = 200  # longer text is cut (with an ellipsis) for classification, labels and charts
+ELLIPSIS = "…"
+
+
+def cap_text(value: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """``value`` cut to ``limit`` characters, the last one an ellipsis when anything was cut."""
+    return value if len(value) <= limit else value[: limit - 1] + ELLIPSIS
+
+
 @dataclass(frozen=True)
 class ColumnSpec:
     name: str
@@ -38,6 +47,12 @@ class ColumnSpec:
     required_by: frozenset[str] = frozenset()
     description: str = ""
     pii: bool = False
+    used_by: frozenset[str] = frozenset()  # optional, but read by these analyses when present
+
+    @property
+    def analyses(self) -> frozenset[str]:
+        """Every analysis that reads the column (required or optional)."""
+        return self.required_by | self.used_by
 
     def __post_init__(self) -> None:
         assert self.type in LOGICAL_TYPES, self.type
@@ -69,6 +84,10 @@ class TableSpec:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
+    @property
+    def date_columns(self) -> tuple[ColumnSpec, ...]:
+        return tuple(c for c in self.columns if c.type in ("date", "timestamp"))
+
     def required_columns(self, analyses: set[str] | frozenset[str]) -> tuple[ColumnSpec, ...]:
         return tuple(c for c in self.columns if c.required_by & set(analyses))
 
@@ -79,8 +98,9 @@ class TableSpec:
         return frozenset(out)
 
 
-def _c(name: str, type_: str, *req: str, desc: str = "", pii: bool = False) -> ColumnSpec:
-    return ColumnSpec(name, type_, frozenset(req), desc, pii)
+def _c(name: str, type_: str, *req: str, desc: str = "", pii: bool = False,
+       used: tuple[str, ...] = ()) -> ColumnSpec:
+    return ColumnSpec(name, type_, frozenset(req), desc, pii, frozenset(used))
 
 
 ACCOUNTS = TableSpec(
@@ -167,7 +187,7 @@ CUSTOMER_VALUE = TableSpec(
         _c("marketo_lead_id", "id"),
         _c("stripe_customer_id", "id"),
         _c("zendesk_user_id", "id"),
-        _c("analysis_timestamp", "timestamp"),
+        _c("analysis_timestamp", "timestamp", used=(MISMATCH,), desc="the latest row per e-mail wins"),
         _c("investment_priority_score", "float", MISMATCH),
         _c("product_adoption_rate", "float", MISMATCH),
         _c("support_resolution_efficiency", "float", MISMATCH),
