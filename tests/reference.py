@@ -115,6 +115,15 @@ def headline(path, cfg: CrmlensConfig | None = None) -> dict:
     low_d_peer = known & (key["density"] < dens_thr)
     low_c_peer = (key["coverage"] < cov_thr) | pd.Series(must_missing, index=key.index)
 
+    # data gap: a check that passed only because a value is missing is failed in the worst case
+    # (no employee count → density; no size class → coverage against the strictest baseline)
+    def tier(x):
+        return np.where(x >= cc.high_risk_score - 1e-9, 2, np.where(x >= cc.medium_risk_score - 1e-9, 1, 0))
+    strictest = max([*cc.coverage_baseline.values(), cc.coverage_baseline_default])
+    size_gap = key["company_size_category"].isna() & ~low_c & (key["coverage"] < strictest)
+    worst = score + cc.weights.density * ~known + cc.weights.coverage * size_gap
+    data_gap = tier(worst.to_numpy(float)) > tier(score.to_numpy(float))
+
     need = np.ceil(cc.density_red_line * emp / cc.density_per_employees - 1e-9)
     to_add = (need - key["n"]).clip(lower=0).where(known, 0)
     r = cc.decision_ratio_red_line
@@ -134,6 +143,8 @@ def headline(path, cfg: CrmlensConfig | None = None) -> dict:
         "fail_density_peer": int(low_d_peer.sum()),
         "fail_coverage_peer": int(low_c_peer.sum()),
         "high_risk": int((score >= cc.high_risk_score - 1e-9).sum()),
+        "data_gap": int(data_gap.sum()),
+        "medium_risk": int(((tier(score.to_numpy(float)) == 1) & ~data_gap).sum()),
         "contacts_to_add": int(to_add.sum()),
         "executives_to_add": int(sum(execs)),
     }

@@ -117,7 +117,9 @@ def test_flags_scores_and_tiers(fx):
     expected = {"K1": 0.0, "K2": 0.6, "K3": 0.6, "K4": 0.6, "K5": 0.6, "K6": 1.0}
     for k, v in expected.items():
         assert row(fx, k)["risk_score"] == pytest.approx(v), k
-    assert fx.metric("high_risk") == 1 and fx.metric("medium_risk") == 4 and fx.metric("low_risk") == 1
+    assert fx.metric("high_risk") == 1 and fx.metric("medium_risk") == 1 and fx.metric("low_risk") == 1
+    # K2-K4 have no usable employee count: with density failing they would be high (1.0) → data gap
+    assert fx.metric("data_gap") == 3 and {row(fx, k)["tier"] for k in ("K2", "K3", "K4")} == {"data_gap"}
     assert row(fx, "K1")["risk_class"] == "none"
     assert row(fx, "K6")["risk_class"] == "strong"
     # gap score K6: density (5-0.1)/5 = 0.98, decision 1, coverage (5-1)/5 = 0.8 → 0.4·0.98 + 0.4 + 0.2·0.8

@@ -93,7 +93,7 @@ CON_CSV = "contact_id,account_id,title,department,is_deleted\nC1,A1,CEO,Sales,fa
 def test_non_utf8_csv(tmp_path, capsys):
     folder = write_csv_folder(tmp_path, (ACC_CSV + "A1,Société Générale,100,10,Financial Services,Enterprise\n").encode("latin-1"), CON_CSV.encode())
     rc, codes, out = doctor_json(capsys, folder)
-    assert rc == 1 and "dq.table_unreadable" in codes
+    assert rc == 1 and "dq.csv_not_utf8" in codes  # named by file and line (test_input_checks)
     assert "Traceback" not in out.out + out.err
 
 

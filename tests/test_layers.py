@@ -21,7 +21,7 @@ LAYERS = {
     "analysis_views": {"analyses", "report", "config", "errors", "schema"},
     "metrics": {"metrics", "stats", "classify", "sources", "schema", "config", "errors"},
     "stats": {"stats", "errors"},
-    "classify": {"classify", "config", "errors"},
+    "classify": {"classify", "schema", "config", "errors"},
     "sources": {"sources", "schema", "config", "errors"},
     "schema": {"schema", "sources", "config", "errors"},
     "synth": {"synth", "schema", "config", "errors", "outputs"},

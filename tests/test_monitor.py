@@ -44,7 +44,7 @@ def test_weekly_drift_fires_exactly_the_expected_alerts(tmp_path, cfg):
         1: set(),  # baseline: density pass 75% once, decision pass 75%
         2: {"key_account_newly_zero_contacts", "key_account_lost_executives", "entered_high_risk",
             "density_pass_rate_low_2_runs", "high_risk_up_10pct"},
-        3: {"key_account_lost_executives", "unknown_employees_more_than_5", "density_pass_rate_low_2_runs"},
+        3: {"key_account_lost_executives", "key_account_newly_unknown_employees", "density_pass_rate_low_2_runs"},
         4: {"density_pass_rate_low_2_runs"},
     }
     fired = {}

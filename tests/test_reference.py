@@ -17,6 +17,7 @@ def test_headline_numbers_match_reference(db, request):
     got = {k: r.metric(k) for k in expected}
     assert got == expected
     assert expected["key_accounts"] > 100 and expected["high_risk"] > 0  # a dataset that exercises the paths
+    assert expected["data_gap"] > 0
 
 
 @pytest.mark.parametrize("db", ["gen_db", "gen_db_other"])

@@ -1,11 +1,13 @@
 """The Python API for notebooks and scripts.
 
 >>> import crmlens
->>> res = crmlens.run("crmlens-demo/demo.duckdb", ["contact_coverage"], as_of="2026-06-30")
->>> res.metrics().head()                       # one row per headline number
->>> res["contact_coverage"].tables["top_risk"]  # pandas DataFrames
->>> print("\\n".join(res.findings(lang="zh")))   # findings as sentences, in a language
->>> res.write_report("out/", lang="en")         # the same report folder `crmlens run` writes
+>>> res = crmlens.run("crmlens-demo/demo.duckdb", as_of="2026-06-30")  # every analysis the data allows
+>>> res.metrics().head()                        # one row per headline number
+>>> res[name].tables                            # pandas DataFrames of one analysis
+>>> print("\\n".join(res.findings(lang="zh")))    # findings as sentences, in a language
+>>> res.write_report("out/", lang="en")          # the same report folder `crmlens run` writes
+
+The README's "Python API" section has a runnable example.
 
 ``source`` is whatever ``crmlens run --source`` takes (a DuckDB/SQLite file, a CSV/Parquet folder,
 an Ibis URL), an Ibis connection, or a dict of pandas/Arrow frames by canonical table name.

@@ -18,9 +18,11 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from crmlens.config import CrmlensConfig, load_config
 from crmlens.errors import CrmlensError, ValidationFailed
+from crmlens.report.escape import terminal_text
 from crmlens.report.i18n import LANGS, t
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="crmlens — B2B customer analytics on CRM data.")
@@ -29,14 +31,21 @@ app.add_typer(config_app, name="config")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)  # messages stay one line, whatever the terminal width
-STATE = {"debug": False, "lang": os.environ.get("CRMLENS_LANG", "en")}
+STATE = {"debug": False, "lang": "en"}  # lang: the language of messages printed so far
 
 ConfigOpt = typer.Option(None, "--config", "-c", help="YAML config file (see `crmlens config show`).")
 LangOpt = typer.Option(None, "--lang", help="Language of messages and reports: en or zh.")
 
 
+def _env_lang() -> str | None:
+    return os.environ.get("CRMLENS_LANG") or None
+
+
 def _lang(lang: str | None, cfg: CrmlensConfig | None = None) -> str:
-    value = lang or (cfg.report.lang if cfg else None) or STATE["lang"]
+    """--lang > report.lang set in the config file > CRMLENS_LANG > en."""
+    explicit = cfg is not None and "lang" in cfg.report.model_fields_set
+    from_file = cfg.report.lang if explicit else None
+    value = lang or from_file or _env_lang() or "en"
     if value not in LANGS:
         raise CrmlensError("error.lang_unknown", lang=value, allowed=", ".join(LANGS))
     STATE["lang"] = value
@@ -88,7 +97,7 @@ def doctor(
     cfg = load_config(config)
     lg = _lang(lang, cfg)
     names = resolve(analysis)
-    profile = validate(open_source(source, cfg.source), set(names))
+    profile = validate(open_source(source, cfg.source), set(names), cfg)
     if as_json:
         typer.echo(json.dumps(profile.to_dict(), default=str, ensure_ascii=False, indent=2))
     else:
@@ -96,7 +105,8 @@ def doctor(
         for col in ("severity", "code", "table", "column", "message"):
             table.add_column(t(f"cli.col.{col}", lg))
         for i in profile.issues:
-            table.add_row(t(f"value.{i.severity}", lg), i.code, i.table, i.column or "", issue_text(i.to_dict(), lg))
+            cells = (t(f"value.{i.severity}", lg), i.code, i.table, i.column or "", issue_text(i.to_dict(), lg))
+            table.add_row(*(Text(terminal_text(c)) for c in cells))  # data, never markup or escapes
         if profile.issues:
             out.print(table)
         for name, n in profile.row_counts.items():
@@ -163,7 +173,8 @@ def run(
 
         since = since_last(compute_changes(outcome.results, HistoryStore(cfg.monitor.history, cfg.monitor.lock_timeout), day))
     for name, code in outcome.skipped.items():
-        err.print(t("cli.analysis_skipped", lg, analysis=name, reason=t(code, lg, count=len(outcome.profile.blocking))))
+        reason = t(code, lg, count=len(outcome.profile.blocking))
+        err.print(terminal_text(t("cli.analysis_skipped", lg, analysis=name, reason=reason)), markup=False)
     with err.status(t("cli.rendering", lg)):
         path = write_report(outcome.results, out_dir, lang=lg, include_pii=include_pii or cfg.report.include_pii,
                             top_n=cfg.report.top_n, profile=outcome.profile.to_dict(), png=not no_png,
@@ -181,10 +192,13 @@ def report(
     top_n: int = typer.Option(20, "--top", help="Rows in top-N tables."),
 ) -> None:
     """Re-render saved results (no recomputation), e.g. in another language."""
+    from crmlens.report.privacy import pii_available
     from crmlens.report.writer import load_results, write_report
 
     lg = _lang(lang)
     results, profile = load_results(from_dir)
+    if include_pii and not pii_available(results):  # the folder was written without personal data
+        err.print(t("cli.pii_unavailable", lg, path=terminal_text(from_dir)), markup=False)
     path = write_report(results, out_dir or from_dir, lang=lg, include_pii=include_pii, top_n=top_n, profile=profile, png=not no_png)
     out.print(t("cli.report_written", lg, path=str(path / "report.html")))
 
@@ -240,10 +254,12 @@ def monitor(
     with err.status(t("cli.running", lg)):
         res = run_monitor(source, cfg, analyses=analyses or [], rules_path=rules, history=history, as_of=_as_of(as_of), out_dir=out_dir, lang=lg, png=not no_png)
     for a in res.alerts:
-        out.print(f"[{t('value.' + a.severity, lg)}] {a.message[lg]} (@{a.owner})", markup=False)
+        line = f"[{t('value.' + a.severity, lg)}] {a.message[lg]} (@{a.owner})"
+        out.print(terminal_text(line), markup=False)
     for d in res.deliveries:
         if not d.delivered:
-            err.print(t("cli.delivery_failed", lg, channel=d.channel, attempts=d.attempts, error=d.error or ""), markup=False)
+            line = t("cli.delivery_failed", lg, channel=d.channel, attempts=d.attempts, error=d.error or "")
+            err.print(terminal_text(line), markup=False)
     out.print(t("cli.monitor_done", lg, run=res.run.run_id, count=len(res.alerts), path=str(res.report / "report.html")))
     if res.critical:
         raise typer.Exit(4)
@@ -309,10 +325,10 @@ def bench(
         ns = [int(x.replace("_", "")) for x in sizes.split(",") if x.strip()]
     except ValueError:
         raise CrmlensError("error.usage", reason=f"--sizes: {sizes}") from None
+    lg = _lang(None)
     res = run_bench(ns, bench_dir, pandas_max=pandas_max, render=not no_render, repeat=repeat,
-                    progress=lambda m: err.print(t("cli.bench_progress", STATE["lang"], step=m)))
+                    progress=lambda m: err.print(t("cli.bench_progress", lg, step=m)))
     write_json(res, out_json)
-    lg = STATE["lang"]
     table = Table(title=t("cli.bench_title", lg))
     for col in ("accounts", "contacts", "step", "runs", "seconds", "peak_rss", "rss_growth"):
         table.add_column(t(f"cli.bench_col.{col}", lg), justify="right")
@@ -346,6 +362,8 @@ def config_schema() -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     STATE["debug"] = "--debug" in argv
+    env = _env_lang()
+    STATE["lang"] = env if env in LANGS else "en"  # until a command picks its language
     try:
         rc = app(args=argv, standalone_mode=False)  # click returns Exit codes instead of raising here
         return rc if isinstance(rc, int) else 0
@@ -358,22 +376,23 @@ def main(argv: list[str] | None = None) -> int:
 
         err.print(t("error.validation_failed", STATE["lang"], count=len(e.profile.blocking)), markup=False)
         for i in e.profile.blocking:
-            err.print("  - " + f"[{i.code}] " + issue_text(i.to_dict(), STATE["lang"]), markup=False)
+            err.print(terminal_text("  - " + f"[{i.code}] " + issue_text(i.to_dict(), STATE["lang"])), markup=False)
         return 1
     except CrmlensError as e:
         if STATE["debug"]:
             raise
-        err.print(t(e.code, STATE["lang"], **e.params), markup=False)
+        err.print(terminal_text(t(e.code, STATE["lang"], **e.params)), markup=False)
         return 2
     except Exception as e:  # usage errors (typer's click exceptions) and anything unexpected
         if isinstance(e, typer.Abort):
             return 130
         if hasattr(e, "format_message") and hasattr(e, "exit_code"):  # click/typer usage errors, whichever click
-            err.print(t("error.usage", STATE["lang"], reason=e.format_message()), markup=False)
+            err.print(terminal_text(t("error.usage", STATE["lang"], reason=e.format_message())), markup=False)
             return 2
         if STATE["debug"]:
             raise
-        err.print(t("error.unexpected", STATE["lang"], kind=type(e).__name__, reason=str(e).splitlines()[0][:300] if str(e) else ""), markup=False)
+        reason = str(e).splitlines()[0][:300] if str(e) else ""
+        err.print(terminal_text(t("error.unexpected", STATE["lang"], kind=type(e).__name__, reason=reason)), markup=False)
         return 3
 
 if __name__ == "__main__":  # pragma: no cover

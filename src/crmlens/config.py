@@ -41,6 +41,11 @@ class SourceMapping(Strict):
     columns: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="canonical table → {canonical column → column name in the source}"
     )
+    date_formats: dict[str, str | list[str]] = Field(
+        default_factory=dict,
+        description="canonical `table.column` → strftime format(s) of a text date column, tried "
+                    "in order (without one only ISO dates are read; day/month is never guessed)",
+    )
 
     @model_validator(mode="after")
     def _known_names(self) -> "SourceMapping":
@@ -52,7 +57,26 @@ class SourceMapping(Strict):
             for c in cols:
                 if c not in known:
                     raise ValueError(f"unknown column {c!r} of {t}; allowed: {', '.join(known)}")
+        for key, formats in self.date_formats.items():
+            _check_date_format(key, [formats] if isinstance(formats, str) else formats)
         return self
+
+    def formats_for(self, table: str, column: str) -> list[str]:
+        """The configured formats of a text date column (``date_formats``), [] when none."""
+        formats = self.date_formats.get(f"{table}.{column}", [])
+        return [formats] if isinstance(formats, str) else list(formats)
+
+
+def _check_date_format(key: str, formats: list[str]) -> None:
+    table, _, column = key.rpartition(".")
+    spec = CONTRACTS.get(table)
+    dates = [c.name for c in spec.date_columns] if spec else []
+    if column not in dates:
+        allowed = [f"{t.name}.{c.name}" for t in CONTRACTS.values() for c in t.date_columns]
+        raise ValueError(f"date_formats: {key!r} is not a date column; "
+                         f"allowed: {', '.join(allowed)}")
+    if not formats or any("%" not in f for f in formats):
+        raise ValueError(f"date_formats: {key!r} needs strftime formats such as '%d/%m/%Y'")
 
 
 class EngineConfig(Strict):

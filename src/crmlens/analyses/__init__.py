@@ -16,7 +16,7 @@ from importlib.metadata import entry_points
 
 from crmlens.analyses.base import AnalysisResult, Finding, Metric, Recommendation  # noqa: F401
 from crmlens.analyses.spec import AnalysisSpec, EntityModel, RunContext  # noqa: F401
-from crmlens.schema.contracts import add_contract, declare_needs, forget_needs
+from crmlens.schema.contracts import CONTRACTS, add_contract, declare_needs, forget_needs
 
 REGISTRY: dict[str, AnalysisSpec] = {}
 
@@ -25,7 +25,7 @@ def register(spec: AnalysisSpec) -> AnalysisSpec:
     """Add (or replace) an analysis; keeps the registry ordered by ``spec.order`` then name."""
     for contract in spec.contracts:
         add_contract(contract)
-    declare_needs(spec.name, spec.needs, spec.foreign_keys)
+    declare_needs(spec.name, spec.needs, spec.foreign_keys, spec.uses, spec.checks)
     REGISTRY[spec.name] = spec
     ordered = sorted(REGISTRY.values(), key=lambda s: (s.order, s.name))
     REGISTRY.clear()
@@ -34,8 +34,11 @@ def register(spec: AnalysisSpec) -> AnalysisSpec:
 
 
 def unregister(name: str) -> None:
-    REGISTRY.pop(name, None)
+    """Remove an analysis and the table contracts it brought."""
+    spec = REGISTRY.pop(name, None)
     forget_needs(name)
+    for contract in spec.contracts if spec else ():
+        CONTRACTS.pop(contract.name, None)
 
 
 def _load_builtin() -> None:

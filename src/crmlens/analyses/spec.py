@@ -61,6 +61,8 @@ class AnalysisSpec:
     needs: dict[str, tuple[str, ...]]  # canonical table → the columns the analysis requires
     compute: Callable[["RunContext"], "AnalysisResult"]
     foreign_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table → FK columns checked
+    uses: dict[str, tuple[str, ...]] = field(default_factory=dict)  # optional columns read when present
+    checks: Callable[..., None] | None = None  # checks(data, config, add): cross-table validation
     contracts: tuple[TableSpec, ...] = ()  # tables this unit adds to the canonical model
     config_model: type[BaseModel] | None = None
     entity: EntityModel = EntityModel()

@@ -13,7 +13,10 @@ import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
 
-TIER_ORDER = {"high": 2, "medium": 1, "low": 0}
+# data_gap (contact coverage: a tier that missing data could hide) ranks with high; a move into or
+# out of it is a change in the data, never an improvement of the risk
+TIER_ORDER = {"data_gap": 2, "high": 2, "medium": 1, "low": 0}
+UNKNOWN_TIERS = ("data_gap",)
 EVENTS = ("entered_tier", "left_tier", "new_zero_contacts", "new_unknown_employees", "lost_executives")
 
 
@@ -32,11 +35,14 @@ class Changes:
         if event == "entered_tier":
             mask = (j["tier_now"] == tier) & (j["tier_before"] != tier)
         elif event == "left_tier":
-            mask = (j["tier_before"] == tier) & (j["tier_now"] != tier)
+            # an entity that is gone (e.g. its revenue became NULL) did not leave a risk tier
+            mask = (j["tier_before"] == tier) & j["tier_now"].notna() & (j["tier_now"] != tier)
         elif event == "improved":
             now = j["tier_now"].map(TIER_ORDER)
             before = j["tier_before"].map(TIER_ORDER)
-            mask = present_before & j["tier_now"].notna() & (now < before)
+            known = ~j["tier_now"].isin(UNKNOWN_TIERS) & ~j["tier_before"].isin(UNKNOWN_TIERS)
+            lost_data = _is(j, "employees_known_now", False) & _is(j, "employees_known_before", True)
+            mask = present_before & j["tier_now"].notna() & (now < before) & known & ~lost_data
         elif event == "new_zero_contacts":
             mask = present_before & (_num(j, "n_contacts_now") == 0) & (_num(j, "n_contacts_before") > 0)
         elif event == "lost_executives":
@@ -49,6 +55,11 @@ class Changes:
             raise ValueError(event)
         out = j[mask.fillna(False).astype(bool)]
         return out.assign(entity_name=out["entity_name_now"].fillna(out["entity_name_before"]))[["entity_id", "entity_name", "tier_before", "tier_now"]]
+
+
+def _is(j: pd.DataFrame, col: str, value: bool) -> pd.Series:
+    """NA-aware ``j[col] == value`` (False where the column or the value is missing)."""
+    return j[col].astype(object).isin([value]) if col in j.columns else pd.Series(False, index=j.index)
 
 
 def _num(j: pd.DataFrame, col: str) -> pd.Series:

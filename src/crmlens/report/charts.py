@@ -16,6 +16,7 @@ import pandas as pd
 from crmlens.analyses.base import AnalysisResult
 from crmlens.report.fonts import CJK_FAMILY
 from crmlens.report.i18n import tr_value
+from crmlens.schema.contracts import MAX_TEXT_CHARS, cap_text
 
 WIDTH = 520
 HEIGHT = 300
@@ -31,7 +32,18 @@ class Chart:
 def base_config(chart: alt.TopLevelMixin, title: str) -> dict[str, Any]:
     spec = chart.properties(title=title).configure(font=CJK_FAMILY).configure_view(stroke=None).to_dict()
     spec.pop("$schema", None)  # no network lookups
+    _cap_labels(spec)
     return spec
+
+
+def _cap_labels(spec: dict[str, Any]) -> None:
+    """Cut every text value of the chart's data to ``MAX_TEXT_CHARS`` (with an ellipsis): a
+    megabyte category name would otherwise take the PNG renderer minutes to lay out."""
+    for rows in spec.get("datasets", {}).values():
+        for row in rows:
+            for key, value in row.items():
+                if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+                    row[key] = cap_text(value)
 
 
 def with_labels(df: pd.DataFrame, col: str, lang: str) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from crmlens.analyses.base import AnalysisResult
 from crmlens.report.charts import Chart, charts_for
 from crmlens.report.i18n import fmt_value, has, t, tr_codes, tr_value
 from crmlens.report.views import EMPTY, AnalysisViews, TableView, views_of
+from crmlens.schema.contracts import cap_text
 from crmlens.schema.contracts import CONTRACTS
 
 UNIT_SPEC = {"count": "int", "ratio": "pct", "usd": "usd", "per_1000": "num", "score": "num", "days": "int", "text": ""}
@@ -70,6 +71,8 @@ class Document:
 def format_cell(value: Any, col: str, lang: str, views: AnalysisViews = EMPTY) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "—"
+    if isinstance(value, str):
+        value = cap_text(value)  # a label, not the data: tables/ keeps the full text
     spec = views.format_of(col)
     if spec == "list" and isinstance(value, str):
         value = [v for v in value.split("; ") if v]
@@ -87,7 +90,9 @@ def _sort_key(value: Any) -> Any:
         return len(value)
     if hasattr(value, "item"):
         return value.item()
-    return value if isinstance(value, (int, float, str)) else str(value)
+    if isinstance(value, str):
+        return cap_text(value)
+    return value if isinstance(value, (int, float)) else str(value)
 
 
 def table_block(r: AnalysisResult, view: TableView, lang: str, limit: int, include_pii: bool,

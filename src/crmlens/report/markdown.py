@@ -1,36 +1,41 @@
-"""Markdown report with PNG charts written beside it (``charts/<id>.png``)."""
+"""Markdown report with PNG charts written beside it (``charts/<id>.png``).
+
+Every text that reaches the page (titles, paragraphs, bullets, table cells) passes through
+``escape.markdown_text``: CRM values can hold HTML, link syntax, pipes or line breaks, and a
+Markdown viewer that allows HTML would otherwise run it."""
 
 from __future__ import annotations
 
 from crmlens.report.document import Bullets, ChartBlock, Document, MetricGrid, Para, TableBlock
+from crmlens.report.escape import markdown_text as _md
 from crmlens.report.i18n import t
 
 
-def _cell(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(_md(c) for c in cells) + " |"
 
 
 def render_markdown(doc: Document, chart_files: dict[str, str]) -> str:
-    out = [f"# {doc.title}", "", f"_{doc.subtitle}_", ""]
+    out = [f"# {_md(doc.title)}", "", f"_{_md(doc.subtitle)}_", ""]
     for s in doc.sections:
-        out += ["#" * s.level + " " + s.title, ""]
+        out += ["#" * s.level + " " + _md(s.title), ""]
         for b in s.blocks:
             if isinstance(b, Para):
                 prefix = {"critical": "⚠ ", "warning": "• ", "action": "→ "}.get(b.severity, "")
-                out += [prefix + b.text, ""]
+                out += [prefix + _md(b.text), ""]
             elif isinstance(b, MetricGrid):
-                out += [f"| {t('report.metric', doc.lang)} | {t('report.value', doc.lang)} |", "| --- | ---: |"]
-                out += [f"| {_cell(k)} | {_cell(v)} |" for k, v in b.items] + [""]
+                out += [_row([t("report.metric", doc.lang), t("report.value", doc.lang)]), "| --- | ---: |"]
+                out += [_row([k, v]) for k, v in b.items] + [""]
             elif isinstance(b, Bullets):
-                out += [f"- {i}" for i in b.items] + [""]
+                out += [f"- {_md(i)}" for i in b.items] + [""]
             elif isinstance(b, ChartBlock):
                 f = chart_files.get(b.chart.id)
                 if f:
-                    out += [f"![{b.chart.title}]({f})", ""]
+                    out += [f"![{_md(b.chart.title)}]({f})", ""]
             elif isinstance(b, TableBlock):
-                out += [f"**{b.title}**", "", "| " + " | ".join(_cell(c) for c in b.columns) + " |", "|" + " --- |" * len(b.columns)]
-                out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in b.rows]
+                out += [f"**{_md(b.title)}**", "", _row(b.columns), "|" + " --- |" * len(b.columns)]
+                out += [_row(row) for row in b.rows]
                 if b.total_rows > len(b.rows):
-                    out += ["", "_" + t("report.rows_shown", doc.lang, shown=len(b.rows), total=b.total_rows) + "_"]
+                    out += ["", "_" + _md(t("report.rows_shown", doc.lang, shown=len(b.rows), total=b.total_rows)) + "_"]
                 out += [""]
     return "\n".join(out).rstrip() + "\n"

@@ -21,10 +21,12 @@ from crmlens import __version__
 from crmlens.analyses.base import AnalysisResult, json_safe, flat_frame
 from crmlens.errors import OutputError
 from crmlens.report.charts import to_png
-from crmlens.report.document import PII_COLUMNS, ChartBlock, build_document
+from crmlens.report.document import ChartBlock, build_document
+from crmlens.report.escape import csv_safe_frame
 from crmlens.report.excel import write_action_plan
 from crmlens.report.html import render_html
 from crmlens.report.markdown import render_markdown
+from crmlens.report.privacy import for_saving
 
 
 def summary(results: dict[str, AnalysisResult], profile: dict | None, lang: str, generated: str) -> dict:
@@ -117,15 +119,14 @@ def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "
                                       "lists": {k: json_safe(v.to_dict(orient="records")) for k, v in since_last["lists"].items()}}
         (tmp / "summary.json").write_text(json.dumps(summ, ensure_ascii=False, indent=2), encoding="utf-8")
         for name, r in results.items():
+            saved = for_saving(r, include_pii)  # personal data only with --include-pii
             folder = tmp / "tables" / name
             folder.mkdir(parents=True)
-            for tname, df in r.tables.items():
+            for tname, df in saved.tables.items():
                 flat = flat_frame(df)
-                if not include_pii:
-                    flat = flat[[c for c in flat.columns if c not in PII_COLUMNS]]
-                flat.to_csv(folder / f"{tname}.csv", index=False)
+                csv_safe_frame(flat).to_csv(folder / f"{tname}.csv", index=False)  # no formula cells
                 flat.to_parquet(folder / f"{tname}.parquet", index=False)
-            r.save(tmp / "results" / name)
+            saved.save(tmp / "results" / name)
         if profile is not None:
             (tmp / "results" / "data_quality.json").write_text(json.dumps(json_safe(profile), ensure_ascii=False, indent=2), encoding="utf-8")
         if excel is None:

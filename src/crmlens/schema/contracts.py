@@ -13,6 +13,7 @@ every other column is optional.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 # Logical types.  ``accepts`` lists the physical type families an engine may really store.
 LOGICAL_TYPES: dict[str, frozenset[str]] = {
@@ -25,9 +26,20 @@ LOGICAL_TYPES: dict[str, frozenset[str]] = {
     "id": frozenset({"string", "integer"}),  # source-system ids: text or int
 }
 
-# analysis → table → required columns / foreign-key columns (filled by declare_needs)
+# analysis → table → required / optional / foreign-key columns (filled by declare_needs), and the
+# cross-table checks an analysis brings to validation
 _NEEDS: dict[str, dict[str, frozenset[str]]] = {}
+_USES: dict[str, dict[str, frozenset[str]]] = {}
 _FK_NEEDS: dict[str, dict[str, frozenset[str]]] = {}
+_CHECKS: dict[str, Callable[..., None]] = {}
+
+MAX_TEXT_CHARS = 200  # longer text is cut (with an ellipsis) for classification, labels and charts
+ELLIPSIS = "…"
+
+
+def cap_text(value: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """``value`` cut to ``limit`` characters, the last one an ellipsis when anything was cut."""
+    return value if len(value) <= limit else value[: limit - 1] + ELLIPSIS
 
 
 def add_contract(spec: "TableSpec") -> None:
@@ -39,19 +51,31 @@ def add_contract(spec: "TableSpec") -> None:
 
 
 def declare_needs(analysis: str, needs: dict[str, tuple[str, ...]],
-                  foreign_keys: dict[str, tuple[str, ...]] | None = None) -> None:
-    """Record the columns (and foreign-key columns) an analysis needs, by canonical table."""
-    for table, cols in needs.items():
+                  foreign_keys: dict[str, tuple[str, ...]] | None = None,
+                  uses: dict[str, tuple[str, ...]] | None = None,
+                  checks: Callable[..., None] | None = None) -> None:
+    """Record what an analysis reads, by canonical table: required columns, foreign-key columns
+    checked against their parent, optional columns read when present, and its own cross-table
+    checks (``checks(data, config, add)``, run by validation when its tables are usable)."""
+    for table, cols in {**needs, **(uses or {})}.items():
         known = CONTRACTS[table].column_names
         unknown = [c for c in cols if c not in known]
-        assert not unknown, f"{analysis} needs unknown columns of {table}: {unknown}"
+        assert not unknown, f"{analysis} reads unknown columns of {table}: {unknown}"
     _NEEDS[analysis] = {t: frozenset(c) for t, c in needs.items()}
+    _USES[analysis] = {t: frozenset(c) for t, c in (uses or {}).items()}
     _FK_NEEDS[analysis] = {t: frozenset(c) for t, c in (foreign_keys or {}).items()}
+    if checks is not None:
+        _CHECKS[analysis] = checks
 
 
 def forget_needs(analysis: str) -> None:
-    _NEEDS.pop(analysis, None)
-    _FK_NEEDS.pop(analysis, None)
+    for registry in (_NEEDS, _USES, _FK_NEEDS, _CHECKS):
+        registry.pop(analysis, None)
+
+
+def analysis_checks(analyses: set[str] | frozenset[str]) -> dict[str, Callable[..., None]]:
+    """The cross-table checks of the given analyses, by analysis."""
+    return {a: fn for a, fn in sorted(_CHECKS.items()) if a in analyses}
 
 
 def _needed_by(registry: dict[str, dict[str, frozenset[str]]], table: str, column: str) -> frozenset[str]:
@@ -72,6 +96,16 @@ class ColumnSpec:
     @property
     def required_by(self) -> frozenset[str]:
         return _needed_by(_NEEDS, self.table, self.name)
+
+    @property
+    def used_by(self) -> frozenset[str]:
+        """Analyses that read the column when present (optional for them)."""
+        return _needed_by(_USES, self.table, self.name)
+
+    @property
+    def analyses(self) -> frozenset[str]:
+        """Every analysis that reads the column (required or optional)."""
+        return self.required_by | self.used_by
 
 
 @dataclass(frozen=True)
@@ -103,6 +137,10 @@ class TableSpec:
             if c.name == name:
                 return c
         raise KeyError(name)
+
+    @property
+    def date_columns(self) -> tuple[ColumnSpec, ...]:
+        return tuple(c for c in self.columns if c.type in ("date", "timestamp"))
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -206,7 +244,7 @@ CUSTOMER_VALUE = TableSpec(
         _c("marketo_lead_id", "id"),
         _c("stripe_customer_id", "id"),
         _c("zendesk_user_id", "id"),
-        _c("analysis_timestamp", "timestamp"),
+        _c("analysis_timestamp", "timestamp", desc="the latest row per e-mail wins"),
         _c("investment_priority_score", "float"),
         _c("product_adoption_rate", "float"),
         _c("support_resolution_efficiency", "float"),

@@ -12,12 +12,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+from crmlens.config import CrmlensConfig
 from crmlens.errors import SourceError
-from crmlens.schema.contracts import CONTRACTS, LOGICAL_TYPES, TableSpec, tables_for
+from crmlens.schema.checks import foreign_key_checks, issue_adder, value_checks
+from crmlens.schema.contracts import CONTRACTS, LOGICAL_TYPES, TableSpec, analysis_checks, tables_for
+from crmlens.schema.typed import read_table
 from crmlens.sources.base import Dataset, physical_family
 
 BLOCKING = "blocking"
 WARNING = "warning"
+INFO = "info"
+CSV_CODES = ("error.csv_not_utf8", "error.csv_ragged")  # source errors that name a file and a line
 NULL_WARN_RATE = 0.5  # report required columns more than half NULL
 
 
@@ -51,7 +56,7 @@ class DataQualityProfile:
             if spec is None:
                 continue
             if i.column and i.column in spec.column_names:
-                out |= spec.column(i.column).required_by & set(self.analyses)
+                out |= spec.column(i.column).analyses & set(self.analyses)
             else:
                 out |= spec.required_by() & set(self.analyses)
         return out
@@ -65,10 +70,17 @@ class DataQualityProfile:
         }
 
 
-def validate(data: Dataset, analyses: set[str] | frozenset[str]) -> DataQualityProfile:
+def validate(data: Dataset, analyses: set[str] | frozenset[str],
+             config: CrmlensConfig | None = None) -> DataQualityProfile:
+    """Every problem of the tables ``analyses`` need, then each analysis' own cross-table checks
+    (which may read their configuration from ``config``)."""
     profile = DataQualityProfile(tuple(sorted(analyses)))
     for spec in tables_for(analyses):
         _check_table(data, spec, set(analyses), profile)
+    blocked = {i.table for i in profile.blocking}
+    for analysis, check in analysis_checks(analyses).items():  # each analysis' own cross-table checks
+        if not blocked & {t.name for t in tables_for({analysis})}:
+            check(data, config, issue_adder(profile.issues, Issue))
     return profile
 
 
@@ -82,7 +94,11 @@ def _check_table(data: Dataset, spec: TableSpec, analyses: set[str], profile: Da
         t = data.table(spec.name)
         n = int(t.count().execute())
     except SourceError as exc:
-        add(Issue("dq.table_unreadable", BLOCKING, spec.name, params={"reason": exc.params.get("reason", "")}))
+        if exc.code in CSV_CODES:  # the file and the line are known: say so
+            code, params = "dq." + exc.code.removeprefix("error."), dict(exc.params)
+        else:
+            code, params = "dq.table_unreadable", {"reason": exc.params.get("reason", "")}
+        add(Issue(code, BLOCKING, spec.name, params=params))
         return
     except Exception as exc:  # engine errors while scanning (encoding, corrupt pages)
         add(Issue("dq.table_unreadable", BLOCKING, spec.name, params={"reason": str(exc).splitlines()[0][:300]}))
@@ -110,6 +126,8 @@ def _check_table(data: Dataset, spec: TableSpec, analyses: set[str], profile: Da
             if fam not in LOGICAL_TYPES[col.type] and fam != "null":
                 add(Issue("dq.optional_column_type", WARNING, spec.name, col.name, {"expected": col.type, "found": str(schema[col.name])}))
 
+    value_checks(data, spec, t, analyses, issue_adder(profile.issues, Issue))
+    t = read_table(data, spec)  # NaN/±Inf and unparsable dates count as NULL below
     if present_ok:
         aggs = {c: t[c].isnull().sum() for c in present_ok}
         counts = t.aggregate(**{f"n_{i}": e for i, e in enumerate(aggs.values())}).execute().iloc[0]
@@ -137,11 +155,8 @@ def _check_table(data: Dataset, spec: TableSpec, analyses: set[str], profile: Da
             ref = data.table(fk.ref_table)
         except SourceError:
             continue
-        if fk.ref_column not in ref.columns:
-            continue
-        orphans = t.filter(t[fk.column].notnull()).anti_join(ref, t[fk.column] == ref[fk.ref_column]).count().execute()
-        if int(orphans) > 0:
-            add(Issue("dq.orphan_rows", WARNING, spec.name, fk.column, {"count": int(orphans), "ref_table": fk.ref_table, "share": int(orphans) / n}))
+        if fk.ref_column in ref.columns:
+            foreign_key_checks(t, ref, spec, fk, n, analyses, issue_adder(profile.issues, Issue))
 
 
-__all__ = ["DataQualityProfile", "Issue", "validate", "BLOCKING", "WARNING"]
+__all__ = ["DataQualityProfile", "Issue", "validate", "BLOCKING", "WARNING", "INFO"]

@@ -13,6 +13,13 @@ Pipeline (all constants come from ``config.contact_coverage``):
    ``peer_min_group_size`` fall back to the red line.  Industry must-have departments join the
    peer track's coverage test.  Failing both tracks → ``strong``; one → ``secondary``.
 4. Risk: flag score (red-line track) and a continuous gap score with the same weights; tiers.
+   Missing data never lowers a tier: an account whose employee count is unknown (density cannot
+   fail) or whose size class is NULL (the default coverage baseline, not the strictest, was
+   applied) gets tier ``data_gap`` when its worst case (those checks failed) reaches a higher
+   tier than the known checks give; ``data_gap_reason`` names the missing fields.  Data gaps rank
+   right after high risk (``priority_rank``, top-risk list, action plan); accounts with complete
+   data keep their scores, tiers and order.  NULL revenue is not a data gap here: such accounts
+   cannot be ranked, are left out of the key accounts and reported (``revenue_null_high_risk``).
 5. Workload, revenue-weighted priority score, queues, action plan, playbooks.
 
 The engine does every join and group-by over contacts; Python receives the per-key-account table
@@ -41,6 +48,7 @@ from crmlens.errors import AnalysisError
 from crmlens.metrics import coverage as M
 from crmlens.metrics.common import to_frame
 from crmlens.schema.contracts import ACCOUNTS, CONTACTS
+from crmlens.schema.typed import read_table
 from crmlens.sources.base import Dataset
 from crmlens.stats.basic import execs_to_reach, execs_within, percentile, rate
 
@@ -60,8 +68,8 @@ class ContactCoverage:
         as_of = as_of or dt.date.today()
         tc, dc = TitleClassifier(config.titles), DepartmentClassifier(config.departments)
         key_depts = dc.key_departments
-        acc = data.table(ACCOUNTS.name)
-        con = data.table(CONTACTS.name)
+        acc = read_table(data, ACCOUNTS)  # NaN/±Inf read as NULL: never a key account or employee count
+        con = read_table(data, CONTACTS)
 
         overview = M.account_overview(acc).execute()
         n_accounts, n_null_rev = int(overview["accounts"].sum()), int(overview["revenue_null"].sum())
@@ -105,6 +113,7 @@ class ContactCoverage:
         groups, codes = _peer_thresholds(df, cfg)
         df = _apply_peer_track(df, groups, codes, present, must, key_depts)
         df = _risk(df, cfg)
+        df, present, must = _data_gaps_after_high(df, present, must)
         dept_add = _workload(df, cfg, present, must, key_depts)
         df = _priority(df, cfg)
         lap("key_account_metrics")
@@ -114,7 +123,7 @@ class ContactCoverage:
         tables = {
             "key_accounts": df,
             "peer_groups": groups,
-            "top_risk": df.iloc[np.flatnonzero(df["tier"].to_numpy() == "high")[:cfg.top_n]].reset_index(drop=True),
+            "top_risk": _top_risk(df, cfg.top_n),
             "by_industry": _breakdown(df, "industry_normalized", industries),
             "by_size": _breakdown(df, "company_size_category", cfg.size_order),
             "sample_mix": df.groupby(["industry_normalized", "company_size_category"]).size().rename("accounts").reset_index(),
@@ -290,10 +299,55 @@ def _risk(df: pd.DataFrame, cfg: ContactCoverageConfig) -> pd.DataFrame:
     w = cfg.weights
     df["risk_score"] = df["flag_score_rl"].round(10)
     df["gap_score"] = (w.density * df["gap_density"] + w.decision * df["gap_decision"] + w.coverage * df["gap_coverage"]).round(10)
-    score = df["risk_score"].to_numpy()
-    df["tier"] = _labels(np.where(score >= cfg.high_risk_score - TOL, 2, np.where(score >= cfg.medium_risk_score - TOL, 1, 0)),
-                         ("low", "medium", "high"))
+    level = _tier_level(df["risk_score"].to_numpy(), cfg)
+    missing = _missing_checks(df, cfg)
+    worst = df["risk_score"].to_numpy() + missing @ np.array([w.density, w.coverage])
+    gap = _tier_level(worst, cfg) > level
+    df["tier"] = _labels(np.where(gap, len(TIERS) - 1, level), TIERS)
+    df["data_gap_reason"] = flag_names((missing > 0) & gap[:, None], list(DATA_GAP_REASONS))
     return df
+
+
+TIERS = ("low", "medium", "high", "data_gap")  # level 0..2 by score; data_gap is set apart
+ATTENTION_TIERS = ("high", "data_gap")  # the top-risk list and the head of the priority order
+DATA_GAP_REASONS = ("employees_unknown", "size_unknown")  # one per column of _missing_checks
+
+
+def _tier_level(score: np.ndarray, cfg: ContactCoverageConfig) -> np.ndarray:
+    medium = np.where(score >= cfg.medium_risk_score - TOL, 1, 0)
+    return np.where(score >= cfg.high_risk_score - TOL, 2, medium)
+
+
+def _missing_checks(df: pd.DataFrame, cfg: ContactCoverageConfig) -> np.ndarray:
+    """accounts × (density, coverage): 1 where a red-line check passed only because a value is
+    missing — no employee count (density unknown), or no size class while the coverage would
+    fail the strictest size baseline."""
+    strictest = max([*cfg.coverage_baseline.values(), cfg.coverage_baseline_default])
+    passed = ~df[["low_density_rl", "low_coverage_rl"]].to_numpy(dtype=bool)
+    density = ~df["employees_known"].to_numpy(dtype=bool) & passed[:, 0]
+    coverage = (df["company_size_category"].isna().to_numpy() & passed[:, 1]
+                & (df["coverage"].to_numpy() < strictest))
+    return np.column_stack([density, coverage]).astype("float64")
+
+
+def _top_risk(df: pd.DataFrame, top_n: int) -> pd.DataFrame:
+    """The first ``top_n`` high-risk and data-gap accounts, in priority order."""
+    rows = np.flatnonzero(np.isin(df["tier"].to_numpy(), ATTENTION_TIERS))[:top_n]
+    return df.iloc[rows].reset_index(drop=True)
+
+
+def _data_gaps_after_high(df: pd.DataFrame, present: np.ndarray,
+                          must: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Move data-gap accounts right after the high-risk ones (a stable reorder: every other
+    account keeps its relative order) and renumber ``priority_rank``."""
+    tier = df["tier"].to_numpy()
+    if not (tier == "data_gap").any():
+        return df, present, must
+    group = np.where(tier == "high", 0, np.where(tier == "data_gap", 1, 2))
+    order = np.argsort(group, kind="stable")
+    df = df.take(order).reset_index(drop=True)
+    df["priority_rank"] = np.arange(1, len(df) + 1)
+    return df, present[order], must[order]
 
 
 def _workload(df: pd.DataFrame, cfg: ContactCoverageConfig, present: np.ndarray, must: np.ndarray, key_depts: list[str]) -> np.ndarray:
@@ -435,6 +489,7 @@ def _breakdown(df: pd.DataFrame, by: str, order: list[str]) -> pd.DataFrame:
     x = pd.DataFrame({
         by: df[by],
         "high": df["tier"] == "high", "medium": df["tier"] == "medium", "low": df["tier"] == "low",
+        "data_gap": df["tier"] == "data_gap",
         "strong_risk": df["risk_class"] == "strong", "secondary_risk": df["risk_class"] == "secondary",
         "density_known": known, "density_pass": known & ~df["low_density_rl"],
         "decision_pass": ~df["low_decision_rl"], "coverage_pass": ~df["low_coverage_rl"],
@@ -443,11 +498,11 @@ def _breakdown(df: pd.DataFrame, by: str, order: list[str]) -> pd.DataFrame:
     })
     g = x.groupby(by, dropna=False)
     n = g.size()
-    sums = g[["high", "medium", "low", "strong_risk", "secondary_risk", "density_known", "density_pass",
+    sums = g[["high", "medium", "low", "data_gap", "strong_risk", "secondary_risk", "density_known", "density_pass",
               "decision_pass", "coverage_pass"]].sum()
     out = pd.DataFrame({
         "key_accounts": n,
-        **{c: sums[c] for c in ("high", "medium", "low", "strong_risk", "secondary_risk")},
+        **{c: sums[c] for c in ("high", "medium", "low", "data_gap", "strong_risk", "secondary_risk")},
         "density_pass_rate": pd.Series([rate(p, k) for p, k in zip(sums["density_pass"], sums["density_known"])], index=n.index),
         "decision_pass_rate": pd.Series([rate(p, k) for p, k in zip(sums["decision_pass"], n)], index=n.index),
         "coverage_pass_rate": pd.Series([rate(p, k) for p, k in zip(sums["coverage_pass"], n)], index=n.index),
@@ -459,7 +514,8 @@ def _breakdown(df: pd.DataFrame, by: str, order: list[str]) -> pd.DataFrame:
     out = out.reindex(list(dict.fromkeys([*order, *out.index.tolist()])))
     out.index.name = by
     out = out.reset_index()
-    for c in ("key_accounts", "high", "medium", "low", "strong_risk", "secondary_risk", "contacts_to_add", "executives_to_add"):
+    for c in ("key_accounts", "high", "medium", "low", "data_gap", "strong_risk", "secondary_risk", "contacts_to_add",
+              "executives_to_add"):
         out[c] = out[c].fillna(0).astype("int64")
     out["high_share"] = [rate(h, k) for h, k in zip(out["high"], out["key_accounts"])]
     return out
@@ -509,6 +565,7 @@ def _entities(df: pd.DataFrame) -> pd.DataFrame:
         "risk_score": df["risk_score"], "n_contacts": df["n_contacts"], "n_decision": df["n_decision"],
         "density": df["density"], "decision_ratio": df["decision_ratio"], "coverage": df["coverage"],
         "employees_known": df["employees_known"].astype(bool),
+        "data_gap_reason": ["; ".join(r) for r in df["data_gap_reason"]],
     }).sort_values("entity_id", kind="stable").reset_index(drop=True)
 
 
@@ -564,6 +621,7 @@ def _metrics(df, groups, cfg, n_accounts, n_null_rev, n_valid, n_key, threshold,
         "high_risk": Metric(int((df["tier"] == "high").sum())),
         "medium_risk": Metric(int((df["tier"] == "medium").sum())),
         "low_risk": Metric(int((df["tier"] == "low").sum())),
+        "data_gap": Metric(int((df["tier"] == "data_gap").sum())),
         "high_risk_share": Metric(rate(int((df["tier"] == "high").sum()), n_key), "ratio"),
         "density_pass_rate": Metric(rate(int((known & ~df["low_density_rl"]).sum()), n_known), "ratio"),
         "decision_pass_rate": Metric(rate(int((~df["low_decision_rl"]).sum()), n_key), "ratio"),
@@ -606,6 +664,8 @@ def _findings(m: dict[str, Metric], tables: dict[str, pd.DataFrame], df: pd.Data
     if len(gaps) and gaps["accounts_missing"].max() > 0:
         g = gaps.sort_values(["accounts_missing", "department"], ascending=[False, True]).iloc[0]
         f.append(Finding("cc.top_department_gap", {"department": g["department"], "count": int(g["accounts_missing"]), "share": g["share_missing"]}, "warning"))
+    if v["data_gap"]:
+        f.append(Finding("cc.data_gap", {"count": v["data_gap"]}, "warning"))
     if v["accounts_revenue_null"]:
         f.append(Finding("dq.revenue_null", {"count": v["accounts_revenue_null"], "high_risk": v["revenue_null_high_risk"], "enterprise": v["revenue_null_enterprise"]}, "warning"))
     for code, key in (("dq.key_employees_unknown", "key_employees_unknown"), ("dq.key_zero_contacts", "key_zero_contacts"),

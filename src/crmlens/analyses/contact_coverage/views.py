@@ -20,14 +20,16 @@ TABLES = (
     TableView("top_risk", ("priority_rank", "account_name", "industry_normalized",
                "company_size_category", "annual_revenue", "number_of_employees", "n_contacts",
                "density", "decision_ratio", "coverage", "missing_departments", "risk_score",
-               "tier", "risk_class", "contacts_to_add", "executives_to_add",
+               "tier", "data_gap_reason", "risk_class", "contacts_to_add", "executives_to_add",
                "departments_to_add", "owner_role"), "top_n"),
-    TableView("by_industry", ("industry_normalized", "key_accounts", "high", "medium", "low",
-               "high_share", "density_pass_rate", "decision_pass_rate", "coverage_pass_rate",
-               "median_density", "mean_coverage", "contacts_to_add", "executives_to_add"), 200),
-    TableView("by_size", ("company_size_category", "key_accounts", "high", "medium", "low",
-               "high_share", "density_pass_rate", "decision_pass_rate", "coverage_pass_rate",
-               "median_density", "mean_coverage", "contacts_to_add", "executives_to_add"), 200),
+    TableView("by_industry", ("industry_normalized", "key_accounts", "high", "data_gap",
+               "medium", "low", "high_share", "density_pass_rate", "decision_pass_rate",
+               "coverage_pass_rate", "median_density", "mean_coverage", "contacts_to_add",
+               "executives_to_add"), 200),
+    TableView("by_size", ("company_size_category", "key_accounts", "high", "data_gap", "medium",
+               "low", "high_share", "density_pass_rate", "decision_pass_rate",
+               "coverage_pass_rate", "median_density", "mean_coverage", "contacts_to_add",
+               "executives_to_add"), 200),
     TableView("industry_playbooks", ("industry_normalized", "key_accounts", "high_risk",
                "density_target", "must_have_departments", "entry_roles",
                "most_missing_department"), 200),
@@ -40,17 +42,18 @@ TABLES = (
 )
 
 COLUMN_FORMATS = {
-    "annual_revenue": "usd", "density": "num", "decision_ratio": "pct",
-    "density_threshold": "num", "coverage_threshold": "num", "p_density": "num",
-    "p_coverage": "num", "risk_score": "num", "high_share": "pct", "density_pass_rate": "pct",
+    "annual_revenue": "usd", "revenue_threshold": "usd", "density": "num",
+    "decision_ratio": "pct", "density_threshold": "num", "coverage_threshold": "num",
+    "p_density": "num", "p_coverage": "num", "risk_score": "num", "gap_score": "num",
+    "priority_score": "num", "high_share": "pct", "density_pass_rate": "pct",
     "decision_pass_rate": "pct", "coverage_pass_rate": "pct", "median_density": "num",
-    "mean_coverage": "num", "share_missing": "pct", "density_target": "num",
-    "number_of_employees": "int", "accounts": "int", "key_accounts": "int", "tier": "t",
-    "risk_class": "t", "company_size_category": "t", "industry_normalized": "t",
-    "department": "t", "owner_role": "t", "action": "t", "missing_departments": "list",
-    "departments_to_add": "list", "must_have_departments": "list", "entry_roles": "list",
-    "most_missing_department": "t", "fallback": "t",
-    "revenue_threshold": "usd", "priority_score": "num", "gap_score": "num", "coverage_rate": "pct",
+    "mean_coverage": "num", "share_missing": "pct", "coverage_rate": "pct",
+    "density_target": "num", "number_of_employees": "int", "accounts": "int",
+    "key_accounts": "int", "tier": "t", "risk_class": "t", "company_size_category": "t",
+    "industry_normalized": "t", "department": "t", "owner_role": "t", "action": "t",
+    "missing_departments": "list", "departments_to_add": "list", "must_have_departments": "list",
+    "data_gap_reason": "list", "entry_roles": "list", "most_missing_department": "t",
+    "fallback": "t",
 }
 
 
@@ -58,9 +61,9 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
     L: Callable[..., str] = lambda key, **p: t(key, lang, **p)  # noqa: E731
     m = r.method
     charts: list[Chart] = []
-    tier_order = ["high", "medium", "low"]
+    tier_order = ["high", "data_gap", "medium", "low"]
     tier_labels = [tr_value(x, lang) for x in tier_order]
-    tier_scale = alt.Scale(domain=tier_labels, range=["#d62728", "#ff7f0e", "#2ca02c"])
+    tier_scale = alt.Scale(domain=tier_labels, range=["#d62728", "#9467bd", "#ff7f0e", "#2ca02c"])
 
     rd = with_labels(r.tables["risk_distribution"], "tier", lang)
     if len(rd):
@@ -146,6 +149,7 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
         t("method.cc.peer", lang, pct=m["peer_percentile"], min_group=m["peer_min_group_size"], method=m["percentile_method"]),
         t("method.cc.must_have", lang, rules="; ".join(f"{tr_value(k, lang)}: {fmt_value(v, 'list', lang)}" for k, v in m["industry_must_have"].items())),
         t("method.cc.risk", lang, wd=m["weights"]["density"], wr=m["weights"]["decision"], wc=m["weights"]["coverage"], high=m["tiers"]["high"], medium=m["tiers"]["medium"]),
+        t("method.cc.data_gap", lang),
         t("method.cc.exclusions", lang),
     ]))
     rules = m["title_rules"]

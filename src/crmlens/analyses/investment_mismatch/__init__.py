@@ -10,6 +10,12 @@ from crmlens.analyses.spec import AnalysisSpec, EntityModel, RunContext
 from crmlens.schema.contracts import CUSTOMER_VALUE, CUSTOMERS
 
 
+def _checks(data, config, add) -> None:
+    from crmlens.analyses.investment_mismatch.checks import identity_checks
+
+    identity_checks(data, config, add)
+
+
 def _compute(ctx: RunContext):
     from crmlens.analyses.investment_mismatch.analysis import InvestmentMismatch
 
@@ -27,6 +33,8 @@ SPEC = AnalysisSpec(
         CUSTOMERS.name: ("customer360_id", "email", "total_sales_amount"),
     },
     compute=_compute,
+    uses={CUSTOMER_VALUE.name: ("analysis_timestamp",)},
+    checks=_checks,
     config_model=InvestmentMismatchConfig,
     entity=EntityModel(kind="customer", tiers=("mismatched", "top_matched", "other")),
     views="crmlens.analyses.investment_mismatch.views",

@@ -8,6 +8,13 @@ Engine side (``metrics.value``): de-duplication and the identity join.  The anal
 (one row per customer, a dozen columns) is then handed to numpy/scipy/scikit-learn for the
 statistics, which need row-level values (winsorising, ANOVA, correlations, a fitted model).
 Module length: the method has nine steps that share one base table; each step is one function.
+
+Missing data never makes a customer look better: a customer with a top-priority score but a NULL
+composite metric cannot be judged, so it is kept as an entity with tier ``data_gap`` (counted in
+``data_gap_top_priority``, never silently gone between monitor runs); a mismatched customer whose
+ROI is undefined (NULL or ≤ 0 CAC, NULL CLV) gets the reason ``reason.roi_unknown`` and top-priority
+customers with an undefined ROI are counted (``top_roi_unknown``).  The headline cohort numbers are
+computed on complete rows only, as before.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from crmlens.errors import AnalysisError
 from crmlens.metrics import value as V
 from crmlens.metrics.common import to_frame
 from crmlens.schema.contracts import CUSTOMER_VALUE, CUSTOMERS, MAPPING
+from crmlens.schema.typed import read_table
 from crmlens.sources.base import Dataset
 from crmlens.stats import mismatch as S
 
@@ -86,14 +94,16 @@ class InvestmentMismatch:
             "gap_decomposition": pd.DataFrame([{"component": k, "share": v} for k, v in overall_gap["shares"].items()]),
         }
         tables["action_plan"] = _action_plan(tables["mismatched"], cfg, as_of)
-        tables["entities"] = pd.DataFrame({
+        gaps = _data_gaps(raw, df, cut)
+        tables["entities"] = pd.concat([pd.DataFrame({
             "entity_id": df["customer360_id"], "entity_name": df["customer360_id"],
             "tier": np.where(df["mismatched"], "mismatched", np.where(df["top_priority"], "top_matched", "other")),
             "risk_score": 1 - df["composite"], "roi": df["roi_w"],
-        }).sort_values("entity_id", kind="stable").reset_index(drop=True)
+        }), gaps]).sort_values("entity_id", kind="stable").reset_index(drop=True)
         if model is not None:
             tables["model_coefficients"] = model.coefficients
         metrics = _metrics(df, join, dropped, cut, roi, behaviour, bias, model)
+        metrics["data_gap_top_priority"] = Metric(len(gaps))
         findings = _findings(metrics, tables, cfg)
         recs = _recommendations(df, metrics, tables, cfg, overall_gap)
         lap("tables_and_findings")
@@ -118,11 +128,12 @@ class InvestmentMismatch:
         return AnalysisResult(self.name, metrics, tables, findings, recs, method, provenance)
 
     def _base(self, data: Dataset, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFrame, dict]:
-        value = data.table(CUSTOMER_VALUE.name)
-        customers = data.table(CUSTOMERS.name)
+        value = read_table(data, CUSTOMER_VALUE)  # NaN/±Inf → NULL; text dates parsed, never guessed
+        customers = read_table(data, CUSTOMERS)
         dedup = V.dedup_value(value)
         if cfg.identity == "mapping" and data.has_table(MAPPING.name):
-            joined = V.join_by_mapping(dedup, customers, data.table(MAPPING.name), list(cfg.mapping_priority))
+            mapping = read_table(data, MAPPING)
+            joined = V.join_by_mapping(dedup, customers, mapping, list(cfg.mapping_priority))
         else:
             joined = V.join_by_email(dedup, customers)
         cols = ["customer360_id", "total_sales_amount", *V.VALUE_COLUMNS]
@@ -148,6 +159,17 @@ def _complete_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     out = df.dropna(subset=need).copy()
     dropped["rows"] = len(df) - len(out)
     return out.sort_values("customer360_id", kind="stable").reset_index(drop=True), dropped
+
+
+def _data_gaps(raw: pd.DataFrame, df: pd.DataFrame, cut: dict) -> pd.DataFrame:
+    """Entities for customers left out of the base for a NULL composite metric although their
+    priority score is in the top cohort: whether they pay back is unknown, not fine."""
+    ids = raw["customer360_id"]
+    incomplete = raw[ids.notna() & ~ids.isin(df["customer360_id"])]
+    top = incomplete[incomplete["investment_priority_score"] >= cut["priority_cutoff"]]
+    ids = top["customer360_id"].drop_duplicates()
+    return pd.DataFrame({"entity_id": ids, "entity_name": ids, "tier": "data_gap",
+                         "risk_score": np.nan, "roi": np.nan})
 
 
 def _composite(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFrame, dict]:
@@ -191,6 +213,7 @@ def _roi(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFrame,
         "mean_mismatched": float(m.mean()) if len(m) else math.nan, "mean_matched": float(n.mean()) if len(n) else math.nan,
         "median_mismatched": float(m.median()) if len(m) else math.nan, "median_matched": float(n.median()) if len(n) else math.nan,
         "top_below_alert": int(((df["roi_w"] < cfg.roi_alert) & df["top_priority"]).sum()),
+        "top_unknown": int((df["roi_w"].isna() & df["top_priority"]).sum()),
     }
     return df, roi
 
@@ -317,6 +340,7 @@ def _reasons(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> list[list[str]]
     with np.errstate(invalid="ignore"):
         checks = [(f"reason.low_{k}", df[f"norm_{k}"].to_numpy(float) < df[f"norm_{k}"].median()) for k in COMPONENTS]
         checks += [("reason.low_roi", df["roi_w"].to_numpy(float) < cfg.roi_alert),
+                   ("reason.roi_unknown", np.isnan(df["roi_w"].to_numpy(float))),
                    ("reason.weak_onboarding", df["customer_onboarding_score"].to_numpy(float) < cfg.onboarding_gate)]
     mask = np.column_stack([m for _, m in checks]) & df["mismatched"].to_numpy(bool)[:, None]
     return flag_names(mask, [name for name, _ in checks])
@@ -368,7 +392,7 @@ def _metrics(df, join, dropped, cut, roi, behaviour, bias, model) -> dict[str, M
         "roi_p99": Metric(roi["p99"], "score"), "roi_share_above_1": Metric(roi["share_above_1"], "ratio"),
         "roi_mean_mismatched": Metric(roi["mean_mismatched"], "score"), "roi_mean_matched": Metric(roi["mean_matched"], "score"),
         "roi_median_mismatched": Metric(roi["median_mismatched"], "score"), "roi_median_matched": Metric(roi["median_matched"], "score"),
-        "top_roi_below_alert": Metric(roi["top_below_alert"]),
+        "top_roi_below_alert": Metric(roi["top_below_alert"]), "top_roi_unknown": Metric(roi["top_unknown"]),
         "corr_priority_composite": Metric(bias["priority_composite"].r, "score"), "corr_priority_roi": Metric(bias["priority_roi"].r, "score"),
         "priority_terciles_monotone": Metric("yes" if bias["monotone"] else "no", "text"),
         "corr_onboarding_adoption": Metric(behaviour["overall"].r, "score"), "p_onboarding_adoption": Metric(behaviour["overall"].p, "score"),
@@ -409,7 +433,8 @@ def _findings(m: dict[str, Metric], tables: dict[str, pd.DataFrame], cfg: Invest
     if "model_mismatch_rate_test" in v:
         f.append(Finding("mm.model", {"r2": v["model_cv_r2"], "current": v["current_mismatch_rate_test"], "model": v["model_mismatch_rate_test"]}))
     for code, key in (("dq.mm_duplicates", "duplicates_removed"), ("dq.mm_unmatched", "unmatched"), ("dq.mm_customers_without_value", "customers_without_value"),
-                      ("dq.mm_cac_invalid", "roi_undefined")):
+                      ("dq.mm_cac_invalid", "roi_undefined"), ("dq.mm_top_roi_unknown", "top_roi_unknown"),
+                      ("dq.mm_data_gap", "data_gap_top_priority")):
         if v[key]:
             f.append(Finding(code, {"count": v[key]}, "warning"))
     if v["dropped_missing_metrics"]:

@@ -10,8 +10,8 @@ import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
 from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config, with_labels
-from crmlens.report.document import Bullets, Para
-from crmlens.report.i18n import fmt_value, t, tr_value
+from crmlens.report.document import Bullets
+from crmlens.report.i18n import t, tr_value
 from crmlens.report.views import AnalysisViews, TableView
 
 HEADLINE = ('base_customers', 'top_priority', 'mismatched', 'mismatch_rate_in_top', 'mismatch_share_of_all', 'roi_mean_mismatched', 'roi_mean_matched', 'roi_median', 'top_roi_below_alert', 'corr_priority_composite', 'corr_onboarding_adoption', 'model_cv_r2', 'current_mismatch_rate_test', 'model_mismatch_rate_test')
@@ -42,15 +42,15 @@ TABLES = (
 COLUMN_FORMATS = {
     "owner_role": "t", "action": "t", "industry_vertical": "t", "company_size_tier": "t",
     "lifecycle_stage": "t", "decision_maker_level": "t", "investment_priority_score": "num",
-    "composite": "num", "roi_w": "num", "reasons": "codes", "mismatch_rate": "pct", "rr": "num",
-    "rr_low": "num", "rr_high": "num", "share_sales": "pct", "share_adoption": "pct",
-    "share_support": "pct", "mean_roi": "num", "median_roi": "num", "mean_adoption": "pct",
-    "mean_priority": "num", "mean_composite": "num", "corr_priority": "num",
-    "corr_composite": "num", "alignment": "num", "misaligned": "t", "coefficient": "num",
-    "component": "t", "share": "pct", "r": "num", "t": "num", "p": "p", "executive": "t",
-    "customer_onboarding_score": "num", "customers": "int", "priority_tercile": "t",
-    "norm_sales": "num", "norm_adoption": "num", "norm_support": "num", "gap_sales": "num",
-    "gap_adoption": "num", "gap_support": "num", "roi": "num", "team_size": "int",
+    "composite": "num", "norm_sales": "num", "norm_adoption": "num", "norm_support": "num",
+    "roi": "num", "roi_w": "num", "reasons": "codes", "mismatch_rate": "pct", "rr": "num",
+    "rr_low": "num", "rr_high": "num", "gap_sales": "num", "gap_adoption": "num",
+    "gap_support": "num", "share_sales": "pct", "share_adoption": "pct", "share_support": "pct",
+    "mean_roi": "num", "median_roi": "num", "mean_adoption": "pct", "mean_priority": "num",
+    "mean_composite": "num", "corr_priority": "num", "corr_composite": "num", "alignment": "num",
+    "misaligned": "t", "coefficient": "num", "component": "t", "share": "pct", "r": "num",
+    "t": "num", "p": "p", "executive": "t", "customer_onboarding_score": "num",
+    "team_size": "int", "customers": "int", "priority_tercile": "t",
 }
 
 
