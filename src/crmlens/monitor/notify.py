@@ -12,6 +12,7 @@ for each chat format so it cannot mention everyone or smuggle links.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -115,7 +116,7 @@ def _attempt(url: str, data: bytes, timeout: float) -> str | None:
             return None if 200 <= resp.status < 300 else f"HTTP {resp.status}"
     except urllib.error.HTTPError as exc:
         return f"HTTP {exc.code}"
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         return type(exc).__name__ + ": " + str(getattr(exc, "reason", exc))
 
 
