@@ -256,20 +256,25 @@ def monitor(
         res = run_monitor(source, cfg, rules_path=rules, history=history, as_of=_as_of(as_of), out_dir=out_dir, lang=lg, png=not no_png)
     for d in res.deliveries:
         if not d.delivered:
-            err.print(t("cli.delivery_queued", lg, channel=d.channel, attempts=d.attempts, error=d.error or ""), markup=False)
+            message = t("cli.delivery_queued", lg, channel=d.channel, attempts=d.attempts,
+                        error=d.error or "")
+            err.print(message, markup=False)
         elif d.earlier:
             out.print(t("cli.outbox_retried", lg, count=d.earlier, channel=d.channel), markup=False)
     if res.run is None:
         _print_skipped(res.outcome, res.blocked, lg)
-        err.print(t("cli.monitor_blocked", lg, analyses=", ".join(res.blocked), path=str(out_dir)), markup=False)
+        message = t("cli.monitor_blocked", lg, analyses=", ".join(res.blocked), path=str(out_dir))
+        err.print(message, markup=False)
         raise typer.Exit(1)
     day = res.run.as_of.isoformat()
     if res.run.replaced:
-        out.print(t("cli.monitor_replaced", lg, as_of=day, runs=", ".join(res.run.replaced)), markup=False)
+        replaced = ", ".join(res.run.replaced)
+        out.print(t("cli.monitor_replaced", lg, as_of=day, runs=replaced), markup=False)
     for a in res.alerts:
         out.print(f"[{t('value.' + a.severity, lg)}] {a.message[lg]} (@{a.owner})", markup=False)
     if res.run.already_queued:
-        out.print(t("cli.alerts_already_sent", lg, count=res.run.already_queued, as_of=day), markup=False)
+        already = res.run.already_queued
+        out.print(t("cli.alerts_already_sent", lg, count=already, as_of=day), markup=False)
     _print_skipped(res.outcome, {}, lg)
     out.print(t("cli.monitor_done", lg, run=res.run.run_id, count=len(res.alerts), path=str(res.report / "report.html")))
     if res.critical:

@@ -29,12 +29,13 @@ class RunOutcome:
     results: dict[str, AnalysisResult] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # analysis → reason code
     fingerprint: str = ""
-    problems: dict[str, list[Issue]] = field(default_factory=dict)  # skipped analysis → its blocking issues
+    problems: dict[str, list[Issue]] = field(default_factory=dict)  # skipped analysis → its issues
 
     @property
     def blocked(self) -> dict[str, list[Issue]]:
         """Skipped analyses that were requested (or could have run) → their blocking problems."""
-        return {name: self.problems.get(name, []) for name, code in self.skipped.items() if code == BLOCKED}
+        return {name: self.problems.get(name, []) for name, code in self.skipped.items()
+                if code == BLOCKED}
 
 
 def resolve(names: list[str] | tuple[str, ...]) -> list[str]:
@@ -57,7 +58,8 @@ def open_dataset(source: str, config: CrmlensConfig):
 
 def issues_blocking(profile: DataQualityProfile, name: str) -> list[Issue]:
     """The blocking issues of ``profile`` that stop analysis ``name``."""
-    return [i for i in profile.blocking if name in DataQualityProfile(profile.analyses, [i]).blocked_analyses()]
+    return [issue for issue in profile.blocking
+            if name in DataQualityProfile(profile.analyses, [issue]).blocked_analyses()]
 
 
 def run(source: str, names: list[str], config: CrmlensConfig, as_of: dt.date | None = None) -> RunOutcome:

@@ -143,19 +143,22 @@ class HistoryStore:
         with self.transaction() as con:
             replaced = self._delete_date(con, as_of)
             con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [run.run_id, run.recorded_at, as_of, source, data_fingerprint, config_hash, __version__, ",".join(results)])
+                        [run.run_id, run.recorded_at, as_of, source, data_fingerprint, config_hash,
+                         __version__, ",".join(results)])
             if metric_rows:
                 con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?)", metric_rows)
             self._insert_entities(con, entity_rows)
             already = self._queue(con, run, alerts, [*channels, LOG_CHANNEL])
         return dataclasses.replace(run, replaced=tuple(replaced), already_queued=already)
 
-    def _rows(self, run_id: str, results: dict[str, AnalysisResult]) -> tuple[list[tuple], list[pd.DataFrame]]:
+    @staticmethod
+    def _rows(run_id: str, results: dict[str, AnalysisResult]) -> tuple[list, list[pd.DataFrame]]:
         metric_rows, entity_rows = [], []
         for name, r in results.items():
             for k, m in r.metrics.items():
                 num = float(m.value) if isinstance(m.value, (int, float)) and not isinstance(m.value, bool) else None
-                metric_rows.append((run_id, name, k, num, None if num is not None else _text(m.value), m.unit))
+                text = None if num is not None else _text(m.value)
+                metric_rows.append((run_id, name, k, num, text, m.unit))
             ent = r.tables.get("entities")
             if ent is not None and len(ent):
                 attrs = ent.drop(columns=[c for c in ("entity_id", "entity_name", "tier") if c in ent.columns])
@@ -169,13 +172,15 @@ class HistoryStore:
     @staticmethod
     def _delete_date(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[str]:
         """Inside the transaction: remove the runs already recorded for ``as_of``."""
-        old = [r[0] for r in con.execute("SELECT run_id FROM runs WHERE as_of = ? ORDER BY recorded_at", [as_of]).fetchall()]
+        same_date = "SELECT run_id FROM runs WHERE as_of = ?"
+        old = [r[0] for r in con.execute(same_date + " ORDER BY recorded_at", [as_of]).fetchall()]
         for table in ("metrics", "entities", "runs"):
-            con.execute(f"DELETE FROM {table} WHERE run_id IN (SELECT run_id FROM runs WHERE as_of = ?)", [as_of])
+            con.execute(f"DELETE FROM {table} WHERE run_id IN ({same_date})", [as_of])
         return old
 
     @staticmethod
-    def _queue(con: duckdb.DuckDBPyConnection, run: Run, alerts: list[dict[str, Any]], channels: list[str]) -> int:
+    def _queue(con: duckdb.DuckDBPyConnection, run: Run, alerts: list[dict[str, Any]],
+               channels: list[str]) -> int:
         """Queue each alert not already queued for this date; returns how many were already."""
         rows, already = [], 0
         for alert in alerts:
@@ -184,7 +189,8 @@ class HistoryStore:
                 already += 1
                 continue
             blob = json.dumps(alert, ensure_ascii=False, default=str)
-            rows += [(key, ch, run.run_id, run.as_of, blob, run.recorded_at, None, 0, None, None, None) for ch in channels]
+            rows += [(key, ch, run.run_id, run.as_of, blob, run.recorded_at, None, 0, None, None,
+                      None) for ch in channels]
         if rows:
             con.executemany("INSERT INTO outbox VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         return already
@@ -198,17 +204,21 @@ class HistoryStore:
             return pd.DataFrame()
         now = dt.datetime.now()
         with self.transaction() as con:
-            rows = con.execute("SELECT alert_key, channel, run_id, as_of, alert, attempts, claimed_by, claimed_until FROM outbox "
-                               "WHERE delivered_at IS NULL ORDER BY as_of, created_at, alert_key").df()
+            rows = con.execute("SELECT alert_key, channel, run_id, as_of, alert, attempts, claimed_by, "
+                               "claimed_until FROM outbox WHERE delivered_at IS NULL "
+                               "ORDER BY as_of, created_at, alert_key").df()
             rows = rows[rows["channel"].isin(channels)]
-            free = [_claimable(c, u, now) for c, u in zip(rows["claimed_by"], rows["claimed_until"])]
+            claims = zip(rows["claimed_by"], rows["claimed_until"])
+            free = [_claimable(by, until, now) for by, until in claims]
             rows = rows[free] if len(rows) else rows
             if rows.empty:
                 return rows
             batches = rows[["channel", "as_of"]].drop_duplicates()["channel"]
             lease = now + dt.timedelta(seconds=60 + sum(channels[c] for c in batches))
-            con.executemany("UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE alert_key = ? AND channel = ?",
-                            [[claimer, lease, k, c] for k, c in zip(rows["alert_key"], rows["channel"])])
+            con.executemany("UPDATE outbox SET claimed_by = ?, claimed_until = ? "
+                            "WHERE alert_key = ? AND channel = ?",
+                            [[claimer, lease, key, channel]
+                             for key, channel in zip(rows["alert_key"], rows["channel"])])
         return rows.drop(columns=["claimed_by", "claimed_until"]).reset_index(drop=True)
 
     def mark(self, outcomes: list[tuple[str, str, bool, int, str | None]]) -> None:
@@ -219,15 +229,16 @@ class HistoryStore:
         now = dt.datetime.now().replace(microsecond=0)
         with self.transaction() as con:
             con.executemany(
-                "UPDATE outbox SET delivered_at = CASE WHEN ? THEN ? ELSE NULL END, attempts = attempts + ?, error = ?, "
-                "claimed_by = NULL, claimed_until = NULL WHERE alert_key = ? AND channel = ?",
+                "UPDATE outbox SET delivered_at = CASE WHEN ? THEN ? ELSE NULL END, "
+                "attempts = attempts + ?, error = ?, claimed_by = NULL, claimed_until = NULL "
+                "WHERE alert_key = ? AND channel = ?",
                 [[ok, now, n, err, key, ch] for key, ch, ok, n, err in outcomes])
 
     def delivery_status(self, keys: list[str]) -> pd.DataFrame:
-        """Every channel's delivery state of the alerts ``keys`` (the alert log's own row excluded)."""
+        """Every channel's delivery state of the alerts ``keys`` (the alert log excluded)."""
         with self.connect(read_only=True) as con:
-            df = con.execute("SELECT alert_key, channel, delivered_at, attempts, error FROM outbox WHERE channel <> ?",
-                             [LOG_CHANNEL]).df()
+            df = con.execute("SELECT alert_key, channel, delivered_at, attempts, error FROM outbox "
+                             "WHERE channel <> ?", [LOG_CHANNEL]).df()
         return df[df["alert_key"].isin(keys)]
 
     def _insert_entities(self, con: duckdb.DuckDBPyConnection, frames: list[pd.DataFrame]) -> None:
@@ -262,7 +273,7 @@ class HistoryStore:
         return pd.concat([df.drop(columns="attrs"), attrs], axis=1)
 
     def previous_runs(self, as_of: dt.date, exclude: str | None = None) -> pd.DataFrame:
-        """Runs of dates strictly before ``as_of``, one per date (the latest recorded), oldest first."""
+        """Runs of dates strictly before ``as_of``, one per date (its latest), oldest first."""
         runs = self.runs()
         if runs.empty:
             return runs

@@ -44,7 +44,7 @@ def channel_label(url: str) -> str:
 
 
 def redact(text: str, url: str) -> str:
-    """``text`` with every occurrence of ``url`` (or its secret-bearing parts) replaced by its label."""
+    """``text`` with ``url`` (or any secret-bearing part of it) replaced by its label."""
     parts = urllib.parse.urlsplit(url)
     secrets = [url, parts.path, parts.query, parts.username or "", parts.password or ""]
     for secret in sorted((s for s in secrets if len(s) > 1), key=len, reverse=True):
@@ -57,7 +57,7 @@ _MENTION_ALL = re.compile(r"@(?=all\b|everyone\b|channel\b|here\b|所有人)", r
 _FULLWIDTH = str.maketrans({"<": "＜", ">": "＞", "[": "［", "]": "］", "@": "＠"})
 
 
-def _escape_slack(text: str) -> str:  # Slack mrkdwn: the three control characters, as Slack documents
+def _escape_slack(text: str) -> str:  # Slack mrkdwn: the three characters Slack says to escape
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -73,8 +73,9 @@ ESCAPE: dict[str, Callable[[str], str]] = {"generic": str, "slack": _escape_slac
 
 def _lines(alerts: list[Alert], lang: str, escape: Callable[[str], str] = str) -> list[str]:
     icon = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
-    return [f"{icon.get(a.severity, '')} [{tr_value(a.severity, lang)}] {escape(a.message.get(lang, a.rule_id))} "
-            f"(@{escape(tr_value(a.owner, lang))})" for a in alerts]
+    return [f"{icon.get(a.severity, '')} [{tr_value(a.severity, lang)}] "
+            f"{escape(a.message.get(lang, a.rule_id))} (@{escape(tr_value(a.owner, lang))})"
+            for a in alerts]
 
 
 def payload(fmt: str, alerts: list[Alert], lang: str, title: str) -> dict[str, Any]:
@@ -92,7 +93,8 @@ def payload(fmt: str, alerts: list[Alert], lang: str, title: str) -> dict[str, A
     if fmt == "wecom":
         return {"msgtype": "markdown", "markdown": {"content": f"**{title}**\n{text}"}}
     if fmt == "dingtalk":
-        return {"msgtype": "markdown", "markdown": {"title": title, "text": f"### {title}\n\n" + "\n\n".join(lines)}}
+        body = f"### {title}\n\n" + "\n\n".join(lines)
+        return {"msgtype": "markdown", "markdown": {"title": title, "text": body}}
     return {"msg_type": "text", "content": {"text": f"{title}\n{text}"}}
 
 
@@ -109,9 +111,10 @@ class Delivery:
 
 def _attempt(url: str, data: bytes, timeout: float) -> str | None:
     """One POST; None on success, else the error."""
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json; charset=utf-8"}, method="POST")
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    req = urllib.request.Request(url, data=data, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - URL from the user's config
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - configured URL
             resp.read()
             return None if 200 <= resp.status < 300 else f"HTTP {resp.status}"
     except urllib.error.HTTPError as exc:
@@ -131,7 +134,8 @@ def _attempt_within(url: str, data: bytes, timeout: float, seconds: float) -> st
     return box[0] if box else "deadline"
 
 
-def post(url: str, body: dict, timeout: float, retries: int, backoff: float, deadline: float = 30.0) -> Delivery:
+def post(url: str, body: dict, timeout: float, retries: int, backoff: float,
+         deadline: float = 30.0) -> Delivery:
     """Post with retries and exponential backoff, all within ``deadline`` seconds."""
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     end = time.monotonic() + deadline
@@ -151,8 +155,8 @@ def post(url: str, body: dict, timeout: float, retries: int, backoff: float, dea
 
 
 def _deliver(hook, alerts: list[Alert], lang: str, title: str) -> Delivery:
-    return post(hook.url, payload(hook.format, alerts, lang, title), hook.timeout, hook.retries, hook.backoff,
-                hook.deadline)
+    body = payload(hook.format, alerts, lang, title)
+    return post(hook.url, body, hook.timeout, hook.retries, hook.backoff, hook.deadline)
 
 
 def _log_lines(alerts: list[dict], status: dict[str, list[dict]]) -> str:
@@ -167,7 +171,7 @@ def _log_lines(alerts: list[dict], status: dict[str, list[dict]]) -> str:
 
 def _append(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:  # one write per run; O_APPEND keeps concurrent runs' lines whole
+    with open(path, "a", encoding="utf-8") as fh:  # one write; O_APPEND keeps lines whole
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
@@ -189,22 +193,25 @@ def notify(alerts: list[Alert], webhooks: list, log_path: Path, lang: str, title
     return deliveries
 
 
-def deliver_outbox(store, webhooks: list, log_path: Path, lang: str, current_run: str | None = None) -> list[Delivery]:
+def deliver_outbox(store, webhooks: list, log_path: Path, lang: str,
+                   current_run: str | None = None) -> list[Delivery]:
     """Deliver every undelivered alert of the store's outbox (this run's and earlier runs'): one
     message per channel and date, each marked delivered or failed; then append the alert log for
     the alerts whose state changed.  Rows of channels no longer configured stay queued."""
     from crmlens.monitor.history import LOG_CHANNEL, claimer_id
 
     hooks = {channel_label(h.url): h for h in webhooks}
-    rows = store.claim_pending({**{c: h.deadline for c, h in hooks.items()}, LOG_CHANNEL: 0.0},
-                               claimer_id())
+    deadlines = {label: hook.deadline for label, hook in hooks.items()} | {LOG_CHANNEL: 0.0}
+    rows = store.claim_pending(deadlines, claimer_id())
     if rows.empty:
         return []
     deliveries, outcomes = [], []
-    for (channel, as_of), batch in rows[rows["channel"] != LOG_CHANNEL].groupby(["channel", "as_of"], sort=False):
+    webhook_rows = rows[rows["channel"] != LOG_CHANNEL]
+    for (channel, as_of), batch in webhook_rows.groupby(["channel", "as_of"], sort=False):
         alerts = [Alert(**json.loads(blob)) for blob in batch["alert"]]
         day = pd.Timestamp(as_of).date().isoformat()
-        d = _deliver(hooks[channel], alerts, lang, t("monitor.title", lang, as_of=day, count=len(alerts)))
+        title = t("monitor.title", lang, as_of=day, count=len(alerts))
+        d = _deliver(hooks[channel], alerts, lang, title)
         d.alerts, d.earlier = len(alerts), int((batch["run_id"] != current_run).sum())
         deliveries.append(d)
         outcomes += [(k, channel, d.delivered, d.attempts, d.error) for k in batch["alert_key"]]
@@ -220,7 +227,10 @@ def deliver_outbox(store, webhooks: list, log_path: Path, lang: str, current_run
 def _write_log(store, rows: pd.DataFrame, keys: set[str], log_path: Path) -> None:
     status: dict[str, list[dict]] = {}
     for r in store.delivery_status(sorted(keys)).itertuples(index=False):
-        status.setdefault(r.alert_key, []).append({"channel": r.channel, "delivered": pd.notna(r.delivered_at),
-                                                   "attempts": int(r.attempts), "error": r.error})
+        state = {"channel": r.channel, "delivered": bool(pd.notna(r.delivered_at)),
+                 "attempts": int(r.attempts), "error": r.error}
+        status.setdefault(r.alert_key, []).append(state)
     first = rows[rows["alert_key"].isin(keys)].drop_duplicates("alert_key")
-    _append(log_path, _log_lines([json.loads(b) | {"_key": k} for k, b in zip(first["alert_key"], first["alert"])], status))
+    alerts = [json.loads(blob) | {"_key": key}
+              for key, blob in zip(first["alert_key"], first["alert"])]
+    _append(log_path, _log_lines(alerts, status))

@@ -56,7 +56,7 @@ def since_last(changes: Changes) -> dict | None:
 
 
 def history_series(store: HistoryStore, results, as_of: dt.date) -> dict[tuple[str, str], list[float]]:
-    """(analysis, metric) → one value per earlier date (the latest run of that date), oldest first."""
+    """(analysis, metric) → one value per earlier date (its latest run), oldest first."""
     runs = store.previous_runs(as_of)
     if runs.empty:
         return {}
@@ -71,7 +71,8 @@ def history_series(store: HistoryStore, results, as_of: dt.date) -> dict[tuple[s
     return out
 
 
-def blocked_analyses(outcome: RunOutcome, store: HistoryStore, as_of: dt.date) -> dict[str, list[Issue]]:
+def blocked_analyses(outcome: RunOutcome, store: HistoryStore,
+                     as_of: dt.date) -> dict[str, list[Issue]]:
     """Blocked analyses, plus skipped ones the previous run recorded (their data vanished)."""
     blocked = outcome.blocked
     previous = store.previous_runs(as_of)
@@ -92,17 +93,20 @@ def monitor(source: str, config: CrmlensConfig, *, rules_path: str | Path | None
     hooks, log = list(config.monitor.webhooks), Path(config.monitor.alert_log)
     blocked = blocked_analyses(outcome, store, as_of)
     if blocked:  # never recorded, never compared against; earlier undelivered alerts still go out
-        return MonitorOutcome(outcome, None, deliveries=deliver_outbox(store, hooks, log, lang), blocked=blocked)
+        retried = deliver_outbox(store, hooks, log, lang)
+        return MonitorOutcome(outcome, None, deliveries=retried, blocked=blocked)
     changes = compute_changes(outcome.results, store, as_of)
     series = history_series(store, outcome.results, as_of)
     run_id = new_run_id()
     current = {name: {k: m.value for k, m in r.metrics.items()} for name, r in outcome.results.items()}
     units = {(name, k): m.unit for name, r in outcome.results.items() for k, m in r.metrics.items()}
     alerts = evaluate(rules, current, series, changes, run_id, as_of.isoformat(), units)
-    run = store.record(outcome.results, as_of=as_of, source=source, data_fingerprint=outcome.fingerprint,
-                       config_hash=config.fingerprint(), run_id=run_id, alerts=[a.to_dict() for a in alerts],
+    run = store.record(outcome.results, as_of=as_of, source=source,
+                       data_fingerprint=outcome.fingerprint, config_hash=config.fingerprint(),
+                       run_id=run_id, alerts=[a.to_dict() for a in alerts],
                        channels=[channel_label(h.url) for h in hooks])
-    result = MonitorOutcome(outcome, run, alerts, deliver_outbox(store, hooks, log, lang, current_run=run_id))
+    deliveries = deliver_outbox(store, hooks, log, lang, current_run=run_id)
+    result = MonitorOutcome(outcome, run, alerts, deliveries)
     if out_dir is not None:
         result.report = write_report(outcome.results, out_dir, lang=lang, top_n=config.report.top_n, profile=outcome.profile.to_dict(),
                                      png=png, excel_max_rows=config.report.excel_max_rows, since_last=since_last(changes),
