@@ -15,7 +15,6 @@ import hashlib
 import http.client
 import json
 import os
-import re
 import threading
 import time
 import urllib.error
@@ -53,7 +52,6 @@ def redact(text: str, url: str) -> str:
 
 
 # ---- escaping per chat format -------------------------------------------------------------------
-_MENTION_ALL = re.compile(r"@(?=all\b|everyone\b|channel\b|here\b|所有人)", re.IGNORECASE)
 _FULLWIDTH = str.maketrans({"<": "＜", ">": "＞", "[": "［", "]": "］", "@": "＠"})
 
 
@@ -63,8 +61,8 @@ def _escape_slack(text: str) -> str:  # Slack mrkdwn: the three characters Slack
 
 def _escape_chat(text: str) -> str:
     """WeCom/DingTalk markdown and Feishu text: no @all/@所有人, no <@user>/<at> tags, no
-    [text](url) links — the characters are replaced by their full-width look-alikes."""
-    return _MENTION_ALL.sub("＠", text).translate(_FULLWIDTH)
+    [text](url) links — ``@ < > [ ]`` are replaced by their full-width look-alikes."""
+    return text.translate(_FULLWIDTH)
 
 
 ESCAPE: dict[str, Callable[[str], str]] = {"generic": str, "slack": _escape_slack, "wecom": _escape_chat,
