@@ -172,14 +172,29 @@ def run(
         from crmlens.monitor.service import since_last
 
         since = since_last(compute_changes(outcome.results, HistoryStore(cfg.monitor.history, cfg.monitor.lock_timeout), day))
-    for name, code in outcome.skipped.items():
-        reason = t(code, lg, count=len(outcome.profile.blocking))
-        err.print(terminal_text(t("cli.analysis_skipped", lg, analysis=name, reason=reason)), markup=False)
     with err.status(t("cli.rendering", lg)):
         path = write_report(outcome.results, out_dir, lang=lg, include_pii=include_pii or cfg.report.include_pii,
                             top_n=cfg.report.top_n, profile=outcome.profile.to_dict(), png=not no_png,
                             excel_max_rows=cfg.report.excel_max_rows, since_last=since)
     out.print(t("cli.report_written", lg, path=str(path / "report.html")))
+    _print_skipped(outcome, outcome.blocked, lg)
+    if outcome.blocked:  # the report holds what could run; the blocked analyses fail the command
+        raise typer.Exit(1)
+
+
+def _print_skipped(outcome, blocked: dict, lg: str) -> None:
+    """One line per skipped analysis; a blocked one is followed by its problems (code + text)."""
+    from crmlens.report.document import issue_text
+
+    for name, code in outcome.skipped.items():
+        if name not in blocked:
+            tables = ", ".join(sorted({i.table for i in outcome.problems.get(name, [])}))
+            reason = t(code, lg, tables=tables, count=len(outcome.problems.get(name, [])))
+            err.print(t("cli.analysis_skipped", lg, analysis=name, reason=reason), markup=False)
+    for name, issues in blocked.items():
+        err.print(t("cli.analysis_blocked", lg, analysis=name, count=len(issues)), markup=False)
+        for issue in issues:
+            err.print(terminal_text(f"  - [{issue.code}] " + issue_text(issue.to_dict(), lg)), markup=False)
 
 
 @app.command()
@@ -252,13 +267,29 @@ def monitor(
     lg = _lang(lang, cfg)
     with err.status(t("cli.running", lg)):
         res = run_monitor(source, cfg, rules_path=rules, history=history, as_of=_as_of(as_of), out_dir=out_dir, lang=lg, png=not no_png)
+    for d in res.deliveries:
+        if not d.delivered:
+            message = t("cli.delivery_queued", lg, channel=d.channel, attempts=d.attempts,
+                        error=d.error or "")
+            err.print(terminal_text(message), markup=False)
+        elif d.earlier:
+            out.print(t("cli.outbox_retried", lg, count=d.earlier, channel=d.channel), markup=False)
+    if res.run is None:
+        _print_skipped(res.outcome, res.blocked, lg)
+        message = t("cli.monitor_blocked", lg, analyses=", ".join(res.blocked), path=str(out_dir))
+        err.print(message, markup=False)
+        raise typer.Exit(1)
+    day = res.run.as_of.isoformat()
+    if res.run.replaced:
+        replaced = ", ".join(res.run.replaced)
+        out.print(t("cli.monitor_replaced", lg, as_of=day, runs=replaced), markup=False)
     for a in res.alerts:
         line = f"[{t('value.' + a.severity, lg)}] {a.message[lg]} (@{a.owner})"
         out.print(terminal_text(line), markup=False)
-    for d in res.deliveries:
-        if not d.delivered:
-            line = t("cli.delivery_failed", lg, channel=d.channel, attempts=d.attempts, error=d.error or "")
-            err.print(terminal_text(line), markup=False)
+    if res.run.already_queued:
+        already = res.run.already_queued
+        out.print(t("cli.alerts_already_sent", lg, count=already, as_of=day), markup=False)
+    _print_skipped(res.outcome, {}, lg)
     out.print(t("cli.monitor_done", lg, run=res.run.run_id, count=len(res.alerts), path=str(res.report / "report.html")))
     if res.critical:
         raise typer.Exit(4)
