@@ -21,6 +21,7 @@ from rich.table import Table
 
 from crmlens.config import CrmlensConfig, load_config
 from crmlens.errors import CrmlensError, ValidationFailed
+from crmlens.outputs import check_file, check_folder, claim_folder
 from crmlens.report.i18n import LANGS, t
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="crmlens — B2B customer analytics on CRM data.")
@@ -33,6 +34,7 @@ STATE = {"debug": False, "lang": os.environ.get("CRMLENS_LANG", "en")}
 
 ConfigOpt = typer.Option(None, "--config", "-c", help="YAML config file (see `crmlens config show`).")
 LangOpt = typer.Option(None, "--lang", help="Language of messages and reports: en or zh.")
+OUT_HELP = "Report folder: new, empty, or one crmlens wrote (then replaced atomically)."
 
 
 def _lang(lang: str | None, cfg: CrmlensConfig | None = None) -> str:
@@ -136,7 +138,7 @@ def _as_of(value: Optional[str]) -> dt.date | None:
 def run(
     analyses: list[str] = typer.Argument(None, help="Analyses to run (default: all registered)."),
     source: str = typer.Option(..., "--source", "-s", help="DuckDB/SQLite file, CSV/Parquet folder or Ibis URL."),
-    out_dir: Path = typer.Option(Path("crmlens-report"), "--out", "-o", help="Report folder (replaced atomically)."),
+    out_dir: Path = typer.Option(Path("crmlens-report"), "--out", "-o", help=OUT_HELP),
     config: Optional[Path] = ConfigOpt,
     lang: Optional[str] = LangOpt,
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date YYYY-MM-DD for due dates (default: today)."),
@@ -153,6 +155,8 @@ def run(
         cfg = _with_engine(cfg, engine)
     lg = _lang(lang, cfg)
     day = _as_of(as_of) or dt.date.today()
+    inputs = [source, cfg.monitor.history, config]
+    check_folder(out_dir, "report", inputs)  # before any work: nothing is computed for nothing
     with err.status(t("cli.running", lg)):
         outcome = run_all(source, analyses or [], cfg, day)
     since = None
@@ -167,7 +171,7 @@ def run(
     with err.status(t("cli.rendering", lg)):
         path = write_report(outcome.results, out_dir, lang=lg, include_pii=include_pii or cfg.report.include_pii,
                             top_n=cfg.report.top_n, profile=outcome.profile.to_dict(), png=not no_png,
-                            excel_max_rows=cfg.report.excel_max_rows, since_last=since)
+                            excel_max_rows=cfg.report.excel_max_rows, since_last=since, inputs=inputs)
     out.print(t("cli.report_written", lg, path=str(path / "report.html")))
 
 
@@ -184,8 +188,11 @@ def report(
     from crmlens.report.writer import load_results, write_report
 
     lg = _lang(lang)
+    in_place = out_dir is None or out_dir.resolve() == from_dir.resolve()
+    inputs = [] if in_place else [from_dir]
+    check_folder(out_dir or from_dir, "report", inputs)
     results, profile = load_results(from_dir)
-    path = write_report(results, out_dir or from_dir, lang=lg, include_pii=include_pii, top_n=top_n, profile=profile, png=not no_png)
+    path = write_report(results, out_dir or from_dir, inputs=inputs, lang=lg, include_pii=include_pii, top_n=top_n, profile=profile, png=not no_png)
     out.print(t("cli.report_written", lg, path=str(path / "report.html")))
 
 
@@ -204,7 +211,7 @@ def demo(
 
     cfg = CrmlensConfig()
     lg = _lang(lang, cfg)
-    workdir.mkdir(parents=True, exist_ok=True)
+    claim_folder(workdir, "demo")
     db = workdir / "demo.duckdb"
     with err.status(t("cli.generating", lg)):
         gen(db, accounts, seed, "duckdb", cfg.synth)
@@ -224,7 +231,7 @@ def monitor(
     source: str = typer.Option(..., "--source", "-s", help="DuckDB/SQLite file, CSV/Parquet folder or Ibis URL."),
     rules: Optional[Path] = typer.Option(None, "--rules", "-r", help="Alert rules YAML (default: the bundled rules)."),
     history: Optional[Path] = HistoryOpt,
-    out_dir: Path = typer.Option(Path("crmlens-report"), "--out", "-o", help="Report folder (replaced atomically)."),
+    out_dir: Path = typer.Option(Path("crmlens-report"), "--out", "-o", help=OUT_HELP),
     config: Optional[Path] = ConfigOpt,
     lang: Optional[str] = LangOpt,
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date of this snapshot YYYY-MM-DD (backfill); default today."),
@@ -236,6 +243,7 @@ def monitor(
 
     cfg = load_config(config)
     lg = _lang(lang, cfg)
+    check_folder(out_dir, "report", [source, history or cfg.monitor.history, rules, config])  # before recording
     with err.status(t("cli.running", lg)):
         res = run_monitor(source, cfg, rules_path=rules, history=history, as_of=_as_of(as_of), out_dir=out_dir, lang=lg, png=not no_png)
     for a in res.alerts:
@@ -308,6 +316,8 @@ def bench(
         ns = [int(x.replace("_", "")) for x in sizes.split(",") if x.strip()]
     except ValueError:
         raise CrmlensError("error.usage", reason=f"--sizes: {sizes}") from None
+    check_folder(bench_dir, "bench")
+    check_file(out_json)  # before minutes of measuring
     res = run_bench(ns, bench_dir, pandas_max=pandas_max, render=not no_render, repeat=repeat,
                     progress=lambda m: err.print(t("cli.bench_progress", STATE["lang"], step=m)))
     write_json(res, out_json)
