@@ -19,16 +19,26 @@ import time
 PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def _find_prctl():
+    """Resolved once, here: between fork and exec nothing may load a library."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        return ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        pass  # no prctl: the child's own watch (exit_with_parent) still applies
+        return None  # the child's own watch (exit_with_parent) still applies
+
+
+_PRCTL = _find_prctl()
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def popen_tied(args: list[str], **kwargs) -> subprocess.Popen:
-    if sys.platform.startswith("linux"):
+    """``subprocess.Popen`` for a child that the kernel kills when this process dies (Linux)."""
+    if _PRCTL is not None:
         kwargs["preexec_fn"] = _die_with_parent
     return subprocess.Popen(args, **kwargs)
 
