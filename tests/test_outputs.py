@@ -34,8 +34,7 @@ def digest(path: Path) -> dict[str, str]:
     """sha256 of every file under ``path`` (or of the file itself), by relative name."""
     path = Path(path)
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    return {str(p.relative_to(path) if p != path else p.name): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in files}
+    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
 def entries(folder: Path) -> set[str]:
@@ -50,6 +49,10 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
     code = main([str(a) for a in args])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def run_coverage(capsys, source: Path, out: Path | str) -> tuple[int, str, str]:
+    return cli(capsys, "run", "contact_coverage", "--source", source, "--out", out, "--no-png")
 
 
 def one_line(err: str) -> str:
@@ -109,7 +112,8 @@ def overlapping_outs(source: Path) -> dict[str, Path]:
 
 @pytest.mark.parametrize("relation", ["equal", "inside", "containing", "symlink"])
 @pytest.mark.parametrize("command", ["run", "monitor"])
-def test_out_overlapping_the_source_is_refused_before_any_work(command, relation, source, tmp_path, capsys):
+def test_out_overlapping_the_source_is_refused_before_any_work(command, relation, source, tmp_path,
+                                                               capsys):
     before, around = digest(source.parent), entries(tmp_path)
     out = overlapping_outs(source)[relation]
     history = tmp_path / "history.duckdb"
@@ -149,7 +153,7 @@ def test_out_dot_is_refused_cleanly(source, tmp_path, monkeypatch, capsys):
     work.mkdir()
     monkeypatch.chdir(work)
     for out in (".", "./", str(work)):
-        code, _, err = cli(capsys, "run", "contact_coverage", "--source", source, "--out", out, "--no-png")
+        code, _, err = run_coverage(capsys, source, out)
         assert code == 2 and "current folder" in one_line(err)
         assert entries(work) == set() and "work" in entries(tmp_path)
     monkeypatch.chdir(source.parent)
@@ -161,19 +165,19 @@ def test_out_dot_is_refused_cleanly(source, tmp_path, monkeypatch, capsys):
 def test_run_replaces_its_own_report_and_leaves_nothing_else(generated, tmp_path, capsys):
     out = tmp_path / "r"
     for _ in range(2):
-        code, _, err = cli(capsys, "run", "contact_coverage", "--source", generated["duckdb"], "--out", out, "--no-png")
+        code, _, err = run_coverage(capsys, generated["duckdb"], out)
         assert code == 0, err
     marker = json.loads((out / ".crmlens-output").read_text())
     assert marker["tool"] == "crmlens" and marker["kind"] == "report"
     assert entries(tmp_path) == {"r"}
     (out / ".crmlens-output").unlink()  # a report folder that lost its marker is no longer ours
-    code, _, err = cli(capsys, "run", "contact_coverage", "--source", generated["duckdb"], "--out", out, "--no-png")
+    code, _, err = run_coverage(capsys, generated["duckdb"], out)
     assert code == 2 and "remove it yourself" in one_line(err)
 
 
 def test_report_rerenders_in_place_but_never_over_its_input(generated, tmp_path, capsys):
     saved = tmp_path / "r"
-    code, _, err = cli(capsys, "run", "contact_coverage", "--source", generated["duckdb"], "--out", saved, "--no-png")
+    code, _, err = run_coverage(capsys, generated["duckdb"], saved)
     assert code == 0, err
     code, _, err = cli(capsys, "report", "--from", saved, "--lang", "zh", "--no-png")
     assert code == 0, err
@@ -211,7 +215,7 @@ def test_generate_replaces_only_what_it_generated(source, generated, tmp_path, c
     assert entries(tmp_path) == {"home", "wrong"}
     ours = tmp_path / "ours"
     for seed in (1, 2):  # a dataset crmlens generated is replaced
-        code, _, err = cli(capsys, "generate", "-n", 50, "--seed", seed, "--format", fmt, "--out", ours)
+        code, _, err = cli(capsys, "generate", "-n", 50, "--seed", seed, "-f", fmt, "--out", ours)
         assert code == 0, err
     assert entries(tmp_path) == {"home", "wrong", "ours"}
 
@@ -224,8 +228,11 @@ def test_bench_and_demo_refuse_foreign_folders_and_files(source, tmp_path, capsy
     a_json.write_text('{"mine": 1}')
     before = {p: digest(p) for p in (notes, a_json, source.parent)}
     tiny = ["--sizes", "200", "--repeat", "1", "--no-render", "--pandas-max", "0"]
-    for args in (["bench", "--dir", notes, *tiny], ["bench", "--dir", tmp_path / "b", "--out", a_json, *tiny],
-                 ["bench", "--dir", source.parent, *tiny], ["demo", "--dir", notes, "-n", 50, "--no-png"]):
+    refused = (["bench", "--dir", notes, *tiny],
+               ["bench", "--dir", tmp_path / "b", "--out", a_json, *tiny],
+               ["bench", "--dir", source.parent, *tiny],
+               ["demo", "--dir", notes, "-n", 50, "--no-png"])
+    for args in refused:
         code, _, err = cli(capsys, *args)
         assert code == 2 and "yourself" in one_line(err)
     assert {p: digest(p) for p in before} == before
@@ -235,9 +242,10 @@ def test_bench_and_demo_refuse_foreign_folders_and_files(source, tmp_path, capsy
 # --- failures leave nothing behind -------------------------------------------------------------
 
 
-def test_full_disk_while_writing_the_report_names_path_and_cause(generated, tmp_path, monkeypatch, capsys):
+def test_full_disk_while_writing_the_report_names_path_and_cause(generated, tmp_path, monkeypatch,
+                                                                 capsys):
     out = tmp_path / "r"
-    code, _, err = cli(capsys, "run", "contact_coverage", "--source", generated["duckdb"], "--out", out, "--no-png")
+    code, _, err = run_coverage(capsys, generated["duckdb"], out)
     assert code == 0, err
     before = digest(out)
     write_text = Path.write_text
@@ -248,7 +256,7 @@ def test_full_disk_while_writing_the_report_names_path_and_cause(generated, tmp_
         return write_text(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "write_text", full_disk)
-    code, _, err = cli(capsys, "run", "contact_coverage", "--source", generated["duckdb"], "--out", out, "--no-png")
+    code, _, err = run_coverage(capsys, generated["duckdb"], out)
     line = one_line(err)
     assert code == 2 and str(out) in line and os.strerror(errno.ENOSPC) in line
     assert digest(out) == before and entries(tmp_path) == {"r"}  # the previous report is intact
@@ -261,7 +269,8 @@ def test_full_disk_while_generating_leaves_nothing(tmp_path, monkeypatch, capsys
         raise NO_SPACE
 
     monkeypatch.setattr(pq.ParquetWriter, "write_table", full_disk)
-    code, _, err = cli(capsys, "generate", "-n", 50, "--format", "parquet", "--out", tmp_path / "deep" / "data")
+    out = tmp_path / "deep" / "data"
+    code, _, err = cli(capsys, "generate", "-n", 50, "--format", "parquet", "--out", out)
     assert code == 2 and os.strerror(errno.ENOSPC) in one_line(err)
     assert entries(tmp_path) == set()
 
@@ -277,13 +286,14 @@ def test_next_writer_sweeps_only_dead_writers_temp_folders(tmp_path):
     def partial(name: str, pid: int, started: float) -> Path:
         folder = tmp_path / name
         folder.mkdir()
-        (folder / PARTIAL).write_text(json.dumps({"tool": "crmlens", "pid": pid, "started": started}))
+        info = {"tool": "crmlens", "pid": pid, "started": started}
+        (folder / PARTIAL).write_text(json.dumps(info))
         (folder / ".action_plan.job").write_bytes(b"pickle")
         return folder
 
     me = psutil.Process()
     stale = partial(".r.dead1", *dead_pid())
-    reused = partial(".r.reused", me.pid, me.create_time() - 1000)  # pid now belongs to another process
+    reused = partial(".r.reused", me.pid, me.create_time() - 1000)  # pid reused by another process
     alive = partial(".r.alive", me.pid, me.create_time())
     foreign = tmp_path / ".cache"
     foreign.mkdir()
@@ -342,8 +352,8 @@ sys.exit(main(sys.argv[1:]))
 @pytest.mark.slow
 def test_kill_9_while_rendering_then_next_run_cleans_up(gen_db, tmp_path):
     out = tmp_path / "r"
-    cmd = [sys.executable, "-c", RUN_WITH_WORKBOOK_PROCESS, "run", "contact_coverage", "--source", str(gen_db),
-           "--out", str(out)]
+    cmd = [sys.executable, "-c", RUN_WITH_WORKBOOK_PROCESS, "run", "contact_coverage",
+           "--source", str(gen_db), "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     children: list[psutil.Process] = []

@@ -171,7 +171,8 @@ def run(
     with err.status(t("cli.rendering", lg)):
         path = write_report(outcome.results, out_dir, lang=lg, include_pii=include_pii or cfg.report.include_pii,
                             top_n=cfg.report.top_n, profile=outcome.profile.to_dict(), png=not no_png,
-                            excel_max_rows=cfg.report.excel_max_rows, since_last=since, inputs=inputs)
+                            excel_max_rows=cfg.report.excel_max_rows, since_last=since,
+                            inputs=inputs)
     out.print(t("cli.report_written", lg, path=str(path / "report.html")))
 
 
@@ -192,7 +193,8 @@ def report(
     inputs = [] if in_place else [from_dir]
     check_folder(out_dir or from_dir, "report", inputs)
     results, profile = load_results(from_dir)
-    path = write_report(results, out_dir or from_dir, inputs=inputs, lang=lg, include_pii=include_pii, top_n=top_n, profile=profile, png=not no_png)
+    path = write_report(results, out_dir or from_dir, lang=lg, include_pii=include_pii,
+                        top_n=top_n, profile=profile, png=not no_png, inputs=inputs)
     out.print(t("cli.report_written", lg, path=str(path / "report.html")))
 
 
@@ -243,7 +245,8 @@ def monitor(
 
     cfg = load_config(config)
     lg = _lang(lang, cfg)
-    check_folder(out_dir, "report", [source, history or cfg.monitor.history, rules, config])  # before recording
+    # before anything is recorded: a refused --out must not leave a run in the history
+    check_folder(out_dir, "report", [source, history or cfg.monitor.history, rules, config])
     with err.status(t("cli.running", lg)):
         res = run_monitor(source, cfg, rules_path=rules, history=history, as_of=_as_of(as_of), out_dir=out_dir, lang=lg, png=not no_png)
     for a in res.alerts:

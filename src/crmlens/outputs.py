@@ -34,6 +34,7 @@ from crmlens.errors import OutputError
 MARKER = ".crmlens-output"
 PARTIAL = ".crmlens-partial"
 GENERATED_TABLE = "_crmlens_generated"
+Inputs = Iterable[str | Path | None]
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DUCKDB_MAGIC = b"DUCK"
 
@@ -61,7 +62,8 @@ def _has_generated_table(path: Path, head: bytes) -> bool:
         if head.startswith(SQLITE_MAGIC):
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             try:
-                return db.execute(query.format("sqlite_master"), [GENERATED_TABLE]).fetchone()[0] > 0
+                found = db.execute(query.format("sqlite_master"), [GENERATED_TABLE]).fetchone()
+                return found[0] > 0
             finally:
                 db.close()
         if head[8:12] == DUCKDB_MAGIC:
@@ -95,7 +97,7 @@ def _inside(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
 
 
-def check_apart(out: Path, inputs: Iterable[str | Path | None]) -> None:
+def check_apart(out: Path, inputs: Inputs) -> None:
     """Refuse an output that is, lies inside or contains one of the inputs (symlinks resolved)."""
     target = Path(out).resolve()
     for item in inputs:
@@ -111,7 +113,7 @@ def _check_replaceable(out: Path, shown: Path) -> None:
         raise OutputError("error.output_cwd", path=str(shown))
 
 
-def check_folder(out: str | Path, kind: str, inputs: Iterable[str | Path | None] = ()) -> Path:
+def check_folder(out: str | Path, kind: str, inputs: Inputs = ()) -> Path:
     """The resolved folder crmlens may write ``out`` as, or OutputError (nothing written)."""
     shown = Path(out)
     target = shown.resolve()
@@ -127,7 +129,7 @@ def check_folder(out: str | Path, kind: str, inputs: Iterable[str | Path | None]
     return target
 
 
-def check_file(out: str | Path, inputs: Iterable[str | Path | None] = ()) -> Path:
+def check_file(out: str | Path, inputs: Inputs = ()) -> Path:
     shown = Path(out)
     check_apart(shown, inputs)
     target = shown.resolve()
@@ -138,7 +140,12 @@ def check_file(out: str | Path, inputs: Iterable[str | Path | None] = ()) -> Pat
     return target
 
 
-def claim_folder(out: str | Path, kind: str, inputs: Iterable[str | Path | None] = ()) -> Path:
+def write_error(out: str | Path, exc: OSError) -> OutputError:
+    """A failed write, named by the output and the cause (e.g. "No space left on device")."""
+    return OutputError("error.output_dir", path=str(out), reason=exc.strerror or str(exc))
+
+
+def claim_folder(out: str | Path, kind: str, inputs: Inputs = ()) -> Path:
     """A working folder crmlens keeps and adds to (bench datasets, the demo): the same rules as
     an output folder; created (with the marker) when new."""
     target = check_folder(out, kind, inputs)
@@ -147,7 +154,7 @@ def claim_folder(out: str | Path, kind: str, inputs: Iterable[str | Path | None]
         if not is_own_folder(target, kind):
             (target / MARKER).write_text(json.dumps(marker(kind)), encoding="utf-8")
     except OSError as exc:
-        raise OutputError("error.output_dir", path=str(out), reason=exc.strerror or str(exc)) from None
+        raise write_error(out, exc) from None
     return target
 
 
@@ -229,7 +236,7 @@ class _Atomic:
             raise self.error(exc) from None
 
     def error(self, exc: OSError) -> OutputError:
-        return OutputError("error.output_dir", path=str(self.shown), reason=exc.strerror or str(exc))
+        return write_error(self.shown, exc)
 
     def abort(self) -> None:
         if self.tmp is not None:
@@ -271,7 +278,7 @@ class AtomicFolder(_Atomic):
     """Write a folder output: ``with AtomicFolder(out, "report", inputs) as f:`` write into
     ``f.path``; on success it carries the marker and replaces ``out``."""
 
-    def __init__(self, out: str | Path, kind: str, inputs: Iterable[str | Path | None] = ()) -> None:
+    def __init__(self, out: str | Path, kind: str, inputs: Inputs = ()) -> None:
         self.kind = kind
         super().__init__(check_folder(out, kind, inputs), Path(out))
         self.path: Path = self.tmp
@@ -290,7 +297,7 @@ class AtomicFile(_Atomic):
     """Write a file output: write ``f.path`` (inside the temporary folder, with any side files
     such as a database's WAL); on success it replaces ``out``."""
 
-    def __init__(self, out: str | Path, inputs: Iterable[str | Path | None] = ()) -> None:
+    def __init__(self, out: str | Path, inputs: Inputs = ()) -> None:
         super().__init__(check_file(out, inputs), Path(out))
         self.path: Path = self.tmp / self.out.name
 

@@ -1,5 +1,6 @@
-"""Write the report folder atomically (:class:`crmlens.outputs.AtomicFolder`: a marked temporary
-sibling folder renamed into place; only a crmlens report folder or an empty one is replaced).  Layout::
+"""Write the report folder atomically (:class:`crmlens.outputs.AtomicFolder`: a marked
+temporary sibling folder renamed into place; only a crmlens report folder or an empty one is
+replaced).  Layout::
 
     report.html  report.md  charts/*.png  summary.json  action_plan.xlsx
     tables/<analysis>/<table>.csv|.parquet   results/<analysis>/ (re-renderable with `report --from`)
@@ -60,8 +61,9 @@ def _start_excel(results: dict[str, AnalysisResult], path: Path, lang: str, incl
                                  protocol=pickle.HIGHEST_PROTOCOL))
     env = os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # finds crmlens as this process does
     try:
-        return popen_tied([sys.executable, "-m", "crmlens.report.excel", str(job), str(os.getpid())], env=env,
-                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        args = [sys.executable, "-m", "crmlens.report.excel", str(job), str(os.getpid())]
+        quiet = dict.fromkeys(("stdin", "stdout", "stderr"), subprocess.DEVNULL)
+        return popen_tied(args, env=env, **quiet)  # stops when this process dies
     except OSError:
         job.unlink(missing_ok=True)
         return None
@@ -86,14 +88,15 @@ def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "
     """Write the report folder under the output rules of :mod:`crmlens.outputs` (replaces only
     a report folder crmlens wrote, or an empty one; never overlaps ``inputs``)."""
     with AtomicFolder(out, "report", inputs) as folder:
-        _write_files(folder.path, results, lang=lang, include_pii=include_pii, top_n=top_n, profile=profile,
-                     png=png, excel_max_rows=excel_max_rows, since_last=since_last, alerts=alerts)
+        _write_files(folder.path, results, lang=lang, include_pii=include_pii, top_n=top_n,
+                     profile=profile, png=png, excel_max_rows=excel_max_rows,
+                     since_last=since_last, alerts=alerts)
     return Path(out)
 
 
-def _write_files(tmp: Path, results: dict[str, AnalysisResult], *, lang: str, include_pii: bool, top_n: int,
-                 profile: dict | None, png: bool, excel_max_rows: int, since_last: dict | None,
-                 alerts: list[dict] | None) -> None:
+def _write_files(tmp: Path, results: dict[str, AnalysisResult], *, lang: str, include_pii: bool,
+                 top_n: int, profile: dict | None, png: bool, excel_max_rows: int,
+                 since_last: dict | None, alerts: list[dict] | None) -> None:
     excel = None
     try:
         excel = _start_excel(results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows)

@@ -54,7 +54,8 @@ class DuckDBWriter(_Atomic):
         self.con.unregister("_chunk")
 
     def close(self) -> None:
-        self.con.execute(f"CREATE TABLE {GENERATED_TABLE} (tool VARCHAR, version VARCHAR, kind VARCHAR)")
+        columns = "tool VARCHAR, version VARCHAR, kind VARCHAR"
+        self.con.execute(f"CREATE TABLE {GENERATED_TABLE} ({columns})")
         self.con.execute(f"INSERT INTO {GENERATED_TABLE} VALUES (?, ?, ?)", list(_marker_row()))
         self.con.execute("CHECKPOINT")
         self.con.close()
