@@ -27,6 +27,7 @@ import psutil
 
 from crmlens import __version__
 from crmlens.config import CrmlensConfig
+from crmlens.outputs import claim_folder, write_text
 
 ACC, CON = "salesforce__customer_360_view", "salesforce__contact_enhanced"
 
@@ -178,7 +179,7 @@ def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1
     """Per size: the two floors and crmlens compute run ``repeat`` times, interleaved (so a slow
     moment of a shared machine hits all three), medians reported; render and the pandas baseline
     run once (the baseline takes minutes at 1M accounts).  Every run is its own process."""
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = claim_folder(folder, "bench")
     rows: list[Measure] = []
     stages: dict[int, dict] = {}
     agreement: dict[int, dict] = {}
@@ -224,7 +225,4 @@ def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1
 
 
 def write_json(result: dict, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    tmp.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    os.replace(tmp, out)
+    write_text(out, json.dumps(result, indent=2))

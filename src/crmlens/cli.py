@@ -22,6 +22,7 @@ from rich.text import Text
 
 from crmlens.config import CrmlensConfig, load_config
 from crmlens.errors import CrmlensError, ValidationFailed
+from crmlens.outputs import check_file, check_folder, claim_folder
 from crmlens.report.escape import terminal_text
 from crmlens.report.i18n import LANGS, t
 
@@ -35,6 +36,7 @@ STATE = {"debug": False, "lang": "en"}  # lang: the language of messages printed
 
 ConfigOpt = typer.Option(None, "--config", "-c", help="YAML config file (see `crmlens config show`).")
 LangOpt = typer.Option(None, "--lang", help="Language of messages and reports: en or zh.")
+OUT_HELP = "Report folder: new, empty, or one crmlens wrote (then replaced atomically)."
 
 
 def _env_lang() -> str | None:
@@ -146,7 +148,7 @@ def _as_of(value: Optional[str]) -> dt.date | None:
 def run(
     analyses: list[str] = typer.Argument(None, help="Analyses to run (default: all registered)."),
     source: str = typer.Option(..., "--source", "-s", help="DuckDB/SQLite file, CSV/Parquet folder or Ibis URL."),
-    out_dir: Path = typer.Option(Path("crmlens-report"), "--out", "-o", help="Report folder (replaced atomically)."),
+    out_dir: Path = typer.Option(Path("crmlens-report"), "--out", "-o", help=OUT_HELP),
     config: Optional[Path] = ConfigOpt,
     lang: Optional[str] = LangOpt,
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date YYYY-MM-DD for due dates (default: today)."),
@@ -163,6 +165,8 @@ def run(
         cfg = _with_engine(cfg, engine)
     lg = _lang(lang, cfg)
     day = _as_of(as_of) or dt.date.today()
+    inputs = [source, cfg.monitor.history, config]
+    check_folder(out_dir, "report", inputs)  # before any work: nothing is computed for nothing
     with err.status(t("cli.running", lg)):
         outcome = run_all(source, analyses or [], cfg, day)
     since = None
@@ -175,7 +179,8 @@ def run(
     with err.status(t("cli.rendering", lg)):
         path = write_report(outcome.results, out_dir, lang=lg, include_pii=include_pii or cfg.report.include_pii,
                             top_n=cfg.report.top_n, profile=outcome.profile.to_dict(), png=not no_png,
-                            excel_max_rows=cfg.report.excel_max_rows, since_last=since)
+                            excel_max_rows=cfg.report.excel_max_rows, since_last=since,
+                            inputs=inputs)
     out.print(t("cli.report_written", lg, path=str(path / "report.html")))
     _print_skipped(outcome, outcome.blocked, lg)
     if outcome.blocked:  # the report holds what could run; the blocked analyses fail the command
@@ -211,10 +216,14 @@ def report(
     from crmlens.report.writer import load_results, write_report
 
     lg = _lang(lang)
+    in_place = out_dir is None or out_dir.resolve() == from_dir.resolve()
+    inputs = [] if in_place else [from_dir]
+    check_folder(out_dir or from_dir, "report", inputs)
     results, profile = load_results(from_dir)
     if include_pii and not pii_available(results):  # the folder was written without personal data
         err.print(t("cli.pii_unavailable", lg, path=terminal_text(from_dir)), markup=False)
-    path = write_report(results, out_dir or from_dir, lang=lg, include_pii=include_pii, top_n=top_n, profile=profile, png=not no_png)
+    path = write_report(results, out_dir or from_dir, lang=lg, include_pii=include_pii,
+                        top_n=top_n, profile=profile, png=not no_png, inputs=inputs)
     out.print(t("cli.report_written", lg, path=str(path / "report.html")))
 
 
@@ -233,7 +242,7 @@ def demo(
 
     cfg = CrmlensConfig()
     lg = _lang(lang, cfg)
-    workdir.mkdir(parents=True, exist_ok=True)
+    claim_folder(workdir, "demo")
     db = workdir / "demo.duckdb"
     with err.status(t("cli.generating", lg)):
         gen(db, accounts, seed, "duckdb", cfg.synth)
@@ -253,7 +262,7 @@ def monitor(
     source: str = typer.Option(..., "--source", "-s", help="DuckDB/SQLite file, CSV/Parquet folder or Ibis URL."),
     rules: Optional[Path] = typer.Option(None, "--rules", "-r", help="Alert rules YAML (default: the bundled rules)."),
     history: Optional[Path] = HistoryOpt,
-    out_dir: Path = typer.Option(Path("crmlens-report"), "--out", "-o", help="Report folder (replaced atomically)."),
+    out_dir: Path = typer.Option(Path("crmlens-report"), "--out", "-o", help=OUT_HELP),
     config: Optional[Path] = ConfigOpt,
     lang: Optional[str] = LangOpt,
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date of this snapshot YYYY-MM-DD (backfill); default today."),
@@ -265,6 +274,8 @@ def monitor(
 
     cfg = load_config(config)
     lg = _lang(lang, cfg)
+    # before anything is recorded: a refused --out must not leave a run in the history
+    check_folder(out_dir, "report", [source, history or cfg.monitor.history, rules, config])
     with err.status(t("cli.running", lg)):
         res = run_monitor(source, cfg, rules_path=rules, history=history, as_of=_as_of(as_of), out_dir=out_dir, lang=lg, png=not no_png)
     for d in res.deliveries:
@@ -356,6 +367,8 @@ def bench(
     except ValueError:
         raise CrmlensError("error.usage", reason=f"--sizes: {sizes}") from None
     lg = _lang(None)
+    check_folder(bench_dir, "bench")
+    check_file(out_json)  # before minutes of measuring
     res = run_bench(ns, bench_dir, pandas_max=pandas_max, render=not no_render, repeat=repeat,
                     progress=lambda m: err.print(t("cli.bench_progress", lg, step=m)))
     write_json(res, out_json)
