@@ -219,7 +219,7 @@ def truncated_duckdb_header(folder: Path) -> Path:
     return _truncate(write_duckdb(folder / "full.duckdb", base_tables()), folder / "crm.duckdb", 4096)
 
 
-@case(2, 2, "damaged")
+@case(2, 2, "cut short")
 def truncated_duckdb_half(folder: Path) -> Path:
     full = write_duckdb(folder / "full.duckdb", base_tables())
     return _truncate(full, folder / "crm.duckdb", full.stat().st_size // 2)
@@ -253,7 +253,7 @@ def sqlite_garbage_pages(folder: Path) -> Path:
     return path
 
 
-@case(2, 2, "not a regular file")
+@case(2, 2, "neither a regular file nor a folder")
 def fifo_named_duckdb(folder: Path) -> Path:
     path = folder / "crm.duckdb"
     os.mkfifo(path)  # reading it would block forever
@@ -309,12 +309,12 @@ def renamed_contacts_table(folder: Path) -> Path:
 
 @case(1, 1, "dq.column_missing", **PARTIAL)
 def missing_revenue_column(folder: Path) -> Path:
-    return duckdb_with(folder, lambda t: t[ACC].drop(columns="annual_revenue", inplace=True))
+    return duckdb_with(folder, lambda t: t.update({ACC: t[ACC].drop(columns="annual_revenue")}))
 
 
 @case(1, 1, "dq.column_missing", **PARTIAL)
 def renamed_email_column(folder: Path) -> Path:
-    return duckdb_with(folder, lambda t: t[CUS].rename(columns={"email": "e_mail"}, inplace=True))
+    return duckdb_with(folder, lambda t: t.update({CUS: t[CUS].rename(columns={"email": "e_mail"})}))
 
 
 @case(1, 1, "dq.table_missing", run_words=("blocking problem",))
@@ -370,7 +370,7 @@ def null_account_ids(folder: Path) -> Path:
     return duckdb_sql(folder, f'UPDATE "{ACC}" SET account_id = NULL WHERE account_id = \'A02\'')
 
 
-@case(0, 0, "dq.orphan_rows")
+@case(0, 0, "dq.orphan_rows", run_words=())
 def orphan_contacts(folder: Path) -> Path:
     return duckdb_sql(folder, f'UPDATE "{CON}" SET account_id = \'GHOST\' WHERE contact_id LIKE \'A05%\'')
 

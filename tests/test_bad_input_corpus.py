@@ -137,8 +137,8 @@ def test_bad_input(name, tmp_path, capsys, monkeypatch):
         check(item, command, result, tmp_path, before)
 
 
-SUBPROCESS_CASES = {"doctor": "truncated_duckdb_half", "run": "parquet_that_is_csv",
-                    "monitor": "missing_revenue_column"}
+SUBPROCESS_CASES = {"doctor": "truncated_duckdb_half", "run": "no_tables_at_all",
+                    "monitor": "truncated_sqlite"}
 
 
 @pytest.mark.parametrize("command", sorted(SUBPROCESS_CASES))

@@ -17,6 +17,7 @@ from crmlens.errors import SourceError
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _LOOKUP_IDS = itertools.count()
 DUCKDB_MAGIC = b"DUCK"  # at byte offset 8 of a DuckDB database file
+DUCKDB_HEADER_BYTES = 3 * 4096  # the main header and two database headers
 DATABASE_SUFFIXES = (".duckdb", ".ddb", ".db", ".sqlite", ".sqlite3", ".db3")
 # engine messages that mean the file itself is damaged (DuckDB and SQLite wording)
 DAMAGE_MARKERS = ("corrupt", "could not read enough bytes", "malformed", "file is not a database",
@@ -185,6 +186,18 @@ def open_duckdb(path: Path, mapping: SourceMapping, memory_limit: str | None = N
         con.raw_sql("SET enable_progress_bar = false")  # session settings; nothing is written
         if memory_limit:
             con.raw_sql(f"SET memory_limit = '{memory_limit}'")  # validated by the config pattern
+        expected = _duckdb_declared_size(con)
     except Exception as exc:
         raise opening_error(str(path), "DuckDB", exc) from None
+    size = path.stat().st_size
+    if size < expected:  # cut short (an interrupted copy): reading would fail halfway through
+        con.disconnect()
+        raise SourceError("error.source_truncated", source=str(path), size=size, expected=expected)
     return Dataset(con, "duckdb", str(path), mapping)
+
+
+def _duckdb_declared_size(con) -> int:
+    """Bytes a complete DuckDB file has: its three 4 KiB headers plus every block it declares."""
+    row = con.raw_sql("PRAGMA database_size").fetchone()
+    block_size, total_blocks = int(row[2]), int(row[3])
+    return DUCKDB_HEADER_BYTES + block_size * total_blocks
