@@ -28,7 +28,8 @@ TABLES = (ACC, CON, VAL, CUS)
 
 INDUSTRIES = ("Technology", "Healthcare", "Retail")
 SIZES = ("Enterprise", "Mid-Market", "Small Business")
-TITLES = (("CEO", "Executive"), ("VP Sales", "Sales"), ("IT Manager", "IT"), ("Analyst", "Finance"))
+TITLES = (("CEO", "Executive"), ("VP Sales", "Sales"), ("IT Manager", "IT"),
+          ("Analyst", "Finance"))
 STAGES = ("Activation", "Growth", "Maturity", "Retention", "Dormant")
 LEVELS = ("C-Level", "VP", "Director", "Manager", "Individual Contributor")
 C360_SIZES = ("Startup", "Small", "Medium", "Large", "Enterprise")
@@ -83,7 +84,8 @@ def base_tables(accounts: int = 24, customers: int = 40) -> dict[str, pd.DataFra
         "industry_normalized": [INDUSTRIES[i % 3] for i in range(accounts)],
         "company_size_category": [SIZES[i % 3] for i in range(accounts)],
     })
-    rows = [(f"{a}-c{j}", a, *TITLES[(i + j) % 4]) for i, a in enumerate(ids) for j in range(i % 4)]
+    rows = [(f"{a}-c{j}", a, *TITLES[(i + j) % 4])
+            for i, a in enumerate(ids) for j in range(i % 4)]
     con = pd.DataFrame(rows, columns=["contact_id", "account_id", "title", "department"])
     con["is_deleted"] = False
     emails = [f"user{i}@acme.io" for i in range(customers)]
@@ -95,7 +97,8 @@ def base_tables(accounts: int = 24, customers: int = 40) -> dict[str, pd.DataFra
     cac = np.round(rng.lognormal(8, 0.6, customers), 2)
     val = pd.DataFrame({
         "primary_email": emails,
-        "analysis_timestamp": pd.Timestamp("2026-06-01") + pd.to_timedelta(np.arange(customers), "h"),
+        "analysis_timestamp": pd.Timestamp("2026-06-01")
+        + pd.to_timedelta(np.arange(customers), "h"),
         "investment_priority_score": np.round(rng.uniform(0, 5, customers), 3),
         "product_adoption_rate": np.round(rng.uniform(0, 1, customers), 4),
         "support_resolution_efficiency": np.round(rng.uniform(0, 1, customers), 4),
@@ -216,7 +219,8 @@ def text_file_named_duckdb(folder: Path) -> Path:
 
 @case(2, 2, "damaged")
 def truncated_duckdb_header(folder: Path) -> Path:
-    return _truncate(write_duckdb(folder / "full.duckdb", base_tables()), folder / "crm.duckdb", 4096)
+    full = write_duckdb(folder / "full.duckdb", base_tables())
+    return _truncate(full, folder / "crm.duckdb", 4096)
 
 
 @case(2, 2, "cut short")
@@ -240,7 +244,8 @@ def truncated_sqlite(folder: Path) -> Path:
 
 @case(2, 2, "damaged")
 def sqlite_header_only(folder: Path) -> Path:
-    return _truncate(write_sqlite(folder / "full.sqlite", base_tables()), folder / "crm.sqlite", 100)
+    full = write_sqlite(folder / "full.sqlite", base_tables())
+    return _truncate(full, folder / "crm.sqlite", 100)
 
 
 @case(2, 2, "damaged")
@@ -314,7 +319,7 @@ def missing_revenue_column(folder: Path) -> Path:
 
 @case(1, 1, "dq.column_missing", **PARTIAL)
 def renamed_email_column(folder: Path) -> Path:
-    return duckdb_with(folder, lambda t: t.update({CUS: t[CUS].rename(columns={"email": "e_mail"})}))
+    return duckdb_with(folder, lambda t: t.update({CUS: t[CUS].rename(columns={"email": "mail"})}))
 
 
 @case(1, 1, "dq.table_missing", run_words=("blocking problem",))
@@ -362,7 +367,8 @@ def all_null_table_sqlite(folder: Path) -> Path:
 
 @case(1, 1, "dq.duplicate_keys", **PARTIAL)
 def duplicate_account_ids(folder: Path) -> Path:
-    return duckdb_sql(folder, f'INSERT INTO "{ACC}" SELECT * FROM "{ACC}" WHERE account_id = \'A01\'')
+    return duckdb_sql(folder, f'INSERT INTO "{ACC}" SELECT * FROM "{ACC}" '
+                              "WHERE account_id = 'A01'")
 
 
 @case(1, 1, "dq.null_keys", **PARTIAL)
@@ -372,7 +378,8 @@ def null_account_ids(folder: Path) -> Path:
 
 @case(0, 0, "dq.orphan_rows", run_words=())
 def orphan_contacts(folder: Path) -> Path:
-    return duckdb_sql(folder, f'UPDATE "{CON}" SET account_id = \'GHOST\' WHERE contact_id LIKE \'A05%\'')
+    return duckdb_sql(folder, f'UPDATE "{CON}" SET account_id = \'GHOST\' '
+                              "WHERE contact_id LIKE 'A05%'")
 
 
 # Values.
@@ -403,10 +410,12 @@ def nan_inf_value_metrics(folder: Path) -> Path:
 @case(0, 0)
 def emoji_rtl_zero_width_text(folder: Path) -> Path:
     def change(t):
-        names = ["Cafe \u2615\U0001F680", "\u0634\u0631\u0643\u0629 \u202eRTL\u202c", "Zero\u200bWidth\u200d",
+        names = ["Cafe \u2615\U0001F680", "\u0634\u0631\u0643\u0629 \u202eRTL\u202c",
+                 "Zero\u200bWidth\u200d",
                  "\U0001F468\u200d\U0001F469\u200d\U0001F467 Family"]
         t[ACC].loc[:3, "account_name"] = names
-        t[CON].loc[:3, "title"] = ["\u200bCEO", "VP \U0001F4C8 Sales", "\u0645\u062f\u064a\u0631", "CTO\u200f"]
+        t[CON].loc[:3, "title"] = ["\u200bCEO", "VP \U0001F4C8 Sales", "\u0645\u062f\u064a\u0631",
+                                   "CTO\u200f"]
     return duckdb_with(folder, change)
 
 
@@ -422,7 +431,8 @@ def one_megabyte_industry(folder: Path) -> Path:
       needs="ws-inputs: mixed date formats reported per column, never guessed")
 def mixed_date_formats(folder: Path) -> Path:
     def change(t):
-        dates = ["2024-01-05", "05/01/2024", "01/05/2024", "Jan 05, 2024", "20240105", "", "22.02.2025 02:36"]
+        dates = ["2024-01-05", "05/01/2024", "01/05/2024", "Jan 05, 2024", "20240105", "",
+                 "22.02.2025 02:36"]
         t[CON]["created_date"] = [dates[i % len(dates)] for i in range(len(t[CON]))]
         t[VAL]["analysis_timestamp"] = [dates[i % len(dates)] for i in range(len(t[VAL]))]
     return write_csv_folder(folder / "csv", _with(base_tables(), change))
