@@ -402,6 +402,24 @@ def config_schema() -> None:
     typer.echo(json.dumps(CrmlensConfig.model_json_schema(), ensure_ascii=False, indent=2))
 
 
+def _known_failure(exc: Exception) -> tuple[str, dict, int] | None:
+    """Last resort for engine and OS exceptions that escaped the library: a catalog code, its
+    parameters and the exit code (1 for values in the data, 2 for the machine or a path)."""
+    import duckdb
+    import pyarrow as pa
+
+    reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, (MemoryError, duckdb.OutOfMemoryException)):
+        return "error.out_of_memory", {"reason": reason}, 2
+    if isinstance(exc, (OverflowError, duckdb.ConversionException, duckdb.OutOfRangeException,
+                        pa.ArrowInvalid)):
+        return "error.data_value", {"kind": type(exc).__name__, "reason": reason}, 1
+    if isinstance(exc, OSError):
+        path = exc.filename if exc.filename is not None else "-"
+        return "error.os", {"path": str(path), "reason": exc.strerror or reason}, 2
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     STATE["debug"] = "--debug" in argv
@@ -434,6 +452,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         if STATE["debug"]:
             raise
+        known = _known_failure(e)
+        if known is not None:
+            err.print(terminal_text(t(known[0], STATE["lang"], **known[1])), markup=False)
+            return known[2]
         reason = str(e).splitlines()[0][:300] if str(e) else ""
         err.print(terminal_text(t("error.unexpected", STATE["lang"], kind=type(e).__name__, reason=reason)), markup=False)
         return 3
