@@ -52,8 +52,7 @@ class Case:
 
 CASES: dict[str, Case] = {}
 # one requested analysis blocked, the other runs: exit 1 naming the problem, report for the rest
-PARTIAL = dict(run_words=("blocking problem",), report=True,
-               needs="ws-monitor: exit 1 when a requested analysis is blocked")
+PARTIAL = dict(run_words=("blocking problem",), report=True)
 
 
 def case(doctor: int, run: int, *words: str, run_words: tuple[str, ...] | None = None,
@@ -384,14 +383,14 @@ def orphan_contacts(folder: Path) -> Path:
 
 # Values.
 
-@case(1, 1, "annual_revenue", needs="ws-inputs: NaN/Inf revenue counted, named, excluded")
+@case(1, 1, "annual_revenue")
 def nan_and_inf_revenue(folder: Path) -> Path:
     def change(t):
         t[ACC].loc[[1, 2, 3], "annual_revenue"] = [math.nan, math.inf, -math.inf]
     return duckdb_with(folder, change)
 
 
-@case(1, 1, "number_of_employees", needs="ws-inputs: Inf employees named, not OverflowError")
+@case(1, 1, "number_of_employees")
 def inf_employees(folder: Path) -> Path:
     def change(t):
         t[ACC]["number_of_employees"] = t[ACC]["number_of_employees"].astype(float)
@@ -399,7 +398,7 @@ def inf_employees(folder: Path) -> Path:
     return duckdb_with(folder, change)
 
 
-@case(0, 0, needs="ws-inputs: NaN/Inf value metrics counted, no numpy warnings")
+@case(0, 0)
 def nan_inf_value_metrics(folder: Path) -> Path:
     def change(t):
         t[VAL].loc[[0, 1], "acquisition_cost"] = [math.inf, math.nan]
@@ -419,7 +418,7 @@ def emoji_rtl_zero_width_text(folder: Path) -> Path:
     return duckdb_with(folder, change)
 
 
-@case(0, 0, "1,000,000", needs="ws-inputs: long text capped for classification, labels, charts")
+@case(0, 0, "1,000,000")
 def one_megabyte_industry(folder: Path) -> Path:
     def change(t):
         t[ACC].loc[0, "industry_normalized"] = "Industry " + "x" * 1_000_000
@@ -427,8 +426,7 @@ def one_megabyte_industry(folder: Path) -> Path:
     return duckdb_with(folder, change)
 
 
-@case(1, 1, "dq.", "created_date",
-      needs="ws-inputs: mixed date formats reported per column, never guessed")
+@case(1, 1, "dq.", "created_date")
 def mixed_date_formats(folder: Path) -> Path:
     def change(t):
         dates = ["2024-01-05", "05/01/2024", "01/05/2024", "Jan 05, 2024", "20240105", "",
@@ -438,20 +436,20 @@ def mixed_date_formats(folder: Path) -> Path:
     return write_csv_folder(folder / "csv", _with(base_tables(), change))
 
 
-@case(1, 1, "mapping", needs="ws-inputs: zero join coverage is a blocking doctor check")
+@case(1, 1, "mapping")
 def zero_join_coverage(folder: Path) -> Path:
     def change(t):
         t[VAL]["primary_email"] = [f"someone{i}@other.org" for i in range(len(t[VAL]))]
     return duckdb_with(folder, change)
 
 
-@case(1, 1, "GBK", needs="ws-inputs: CSV errors name the file, the row and the encoding")
+@case(1, 1, "GBK")
 def gbk_encoded_csv(folder: Path) -> Path:
     text = base_csv_text(ACC).replace("Account A0", "\u5ba2\u6237 A0")
     return csv_folder_with(folder, ACC, text.encode("gbk"))
 
 
-@case(1, 1, f"{ACC}.csv", "row", needs="ws-inputs: a ragged row is named, not six missing columns")
+@case(1, 1, f"{ACC}.csv", "row")
 def ragged_csv_row(folder: Path) -> Path:
     lines = base_csv_text(ACC).splitlines()
     lines[5] = lines[5] + ",extra,cells"

@@ -189,8 +189,6 @@ def run(
 
 def _print_skipped(outcome, blocked: dict, lg: str) -> None:
     """One line per skipped analysis; a blocked one is followed by its problems (code + text)."""
-    from crmlens.report.document import issue_text
-
     for name, code in outcome.skipped.items():
         if name not in blocked:
             tables = ", ".join(sorted({i.table for i in outcome.problems.get(name, [])}))
@@ -198,6 +196,13 @@ def _print_skipped(outcome, blocked: dict, lg: str) -> None:
             err.print(t("cli.analysis_skipped", lg, analysis=name, reason=reason), markup=False)
     for name, issues in blocked.items():
         err.print(t("cli.analysis_blocked", lg, analysis=name, count=len(issues)), markup=False)
+        _print_problems({name: issues}, lg)
+
+
+def _print_problems(blocked: dict, lg: str) -> None:
+    from crmlens.report.document import issue_text
+
+    for issues in blocked.values():
         for issue in issues:
             err.print(terminal_text(f"  - [{issue.code}] " + issue_text(issue.to_dict(), lg)), markup=False)
 
@@ -285,10 +290,10 @@ def monitor(
             err.print(terminal_text(message), markup=False)
         elif d.earlier:
             out.print(t("cli.outbox_retried", lg, count=d.earlier, channel=d.channel), markup=False)
-    if res.run is None:
-        _print_skipped(res.outcome, res.blocked, lg)
+    if res.run is None:  # one headline, then the problems that blocked it
         message = t("cli.monitor_blocked", lg, analyses=", ".join(res.blocked), path=str(out_dir))
-        err.print(message, markup=False)
+        err.print(terminal_text(message), markup=False)
+        _print_problems(res.blocked, lg)
         raise typer.Exit(1)
     day = res.run.as_of.isoformat()
     if res.run.replaced:
