@@ -28,6 +28,7 @@ import psutil
 
 from crmlens import __version__
 from crmlens.config import default_config
+from crmlens.outputs import claim_folder, write_text
 
 
 @dataclass
@@ -193,7 +194,7 @@ def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1
     run once (the baseline takes minutes at 1M accounts).  Every run is its own process."""
     analysis = target(analysis)[0].name
     agree_keys = target(analysis)[1].AGREEMENT
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = claim_folder(folder, "bench")
     rows: list[Measure] = []
     stages: dict[int, dict] = {}
     agreement: dict[int, dict] = {}
@@ -239,7 +240,4 @@ def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1
 
 
 def write_json(result: dict, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    tmp.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    os.replace(tmp, out)
+    write_text(out, json.dumps(result, indent=2))

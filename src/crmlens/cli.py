@@ -22,6 +22,7 @@ from rich.text import Text
 
 from crmlens.config import CrmlensConfig, load_config
 from crmlens.errors import CrmlensError, ValidationFailed
+from crmlens.outputs import check_file, check_folder, claim_folder
 from crmlens.report.escape import terminal_text
 from crmlens.report.i18n import LANGS, t
 
@@ -35,6 +36,7 @@ STATE = {"debug": False, "lang": "en"}  # lang: the language of messages printed
 
 ConfigOpt = typer.Option(None, "--config", "-c", help="YAML config file (see `crmlens config show`).")
 LangOpt = typer.Option(None, "--lang", help="Language of messages and reports: en or zh.")
+OUT_HELP = "Report folder: new, empty, or one crmlens wrote (then replaced atomically)."
 
 
 def _env_lang() -> str | None:
@@ -146,7 +148,7 @@ def _as_of(value: Optional[str]) -> dt.date | None:
 def run(
     analyses: list[str] = typer.Argument(None, help="Analyses to run (default: all registered)."),
     source: str = typer.Option(..., "--source", "-s", help="DuckDB/SQLite file, CSV/Parquet folder or Ibis URL."),
-    out_dir: Path = typer.Option(Path("crmlens-report"), "--out", "-o", help="Report folder (replaced atomically)."),
+    out_dir: Path = typer.Option(Path("crmlens-report"), "--out", "-o", help=OUT_HELP),
     config: Optional[Path] = ConfigOpt,
     lang: Optional[str] = LangOpt,
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date YYYY-MM-DD for due dates (default: today)."),
@@ -163,6 +165,8 @@ def run(
         cfg = _with_engine(cfg, engine)
     lg = _lang(lang, cfg)
     day = _as_of(as_of) or dt.date.today()
+    inputs = [source, cfg.monitor.history, config]
+    check_folder(out_dir, "report", inputs)  # before any work: nothing is computed for nothing
     with err.status(t("cli.running", lg)):
         outcome = run_all(source, analyses or [], cfg, day)
     since = None
@@ -172,14 +176,35 @@ def run(
         from crmlens.monitor.service import since_last
 
         since = since_last(compute_changes(outcome.results, HistoryStore(cfg.monitor.history, cfg.monitor.lock_timeout), day))
-    for name, code in outcome.skipped.items():
-        reason = t(code, lg, count=len(outcome.profile.blocking))
-        err.print(terminal_text(t("cli.analysis_skipped", lg, analysis=name, reason=reason)), markup=False)
     with err.status(t("cli.rendering", lg)):
         path = write_report(outcome.results, out_dir, lang=lg, include_pii=include_pii or cfg.report.include_pii,
                             top_n=cfg.report.top_n, profile=outcome.profile.to_dict(), png=not no_png,
-                            excel_max_rows=cfg.report.excel_max_rows, since_last=since)
+                            excel_max_rows=cfg.report.excel_max_rows, since_last=since,
+                            inputs=inputs)
     out.print(t("cli.report_written", lg, path=str(path / "report.html")))
+    _print_skipped(outcome, outcome.blocked, lg)
+    if outcome.blocked:  # the report holds what could run; the blocked analyses fail the command
+        raise typer.Exit(1)
+
+
+def _print_skipped(outcome, blocked: dict, lg: str) -> None:
+    """One line per skipped analysis; a blocked one is followed by its problems (code + text)."""
+    for name, code in outcome.skipped.items():
+        if name not in blocked:
+            tables = ", ".join(sorted({i.table for i in outcome.problems.get(name, [])}))
+            reason = t(code, lg, tables=tables, count=len(outcome.problems.get(name, [])))
+            err.print(t("cli.analysis_skipped", lg, analysis=name, reason=reason), markup=False)
+    for name, issues in blocked.items():
+        err.print(t("cli.analysis_blocked", lg, analysis=name, count=len(issues)), markup=False)
+        _print_problems({name: issues}, lg)
+
+
+def _print_problems(blocked: dict, lg: str) -> None:
+    from crmlens.report.document import issue_text
+
+    for issues in blocked.values():
+        for issue in issues:
+            err.print(terminal_text(f"  - [{issue.code}] " + issue_text(issue.to_dict(), lg)), markup=False)
 
 
 @app.command()
@@ -196,10 +221,14 @@ def report(
     from crmlens.report.writer import load_results, write_report
 
     lg = _lang(lang)
+    in_place = out_dir is None or out_dir.resolve() == from_dir.resolve()
+    inputs = [] if in_place else [from_dir]
+    check_folder(out_dir or from_dir, "report", inputs)
     results, profile = load_results(from_dir)
     if include_pii and not pii_available(results):  # the folder was written without personal data
         err.print(t("cli.pii_unavailable", lg, path=terminal_text(from_dir)), markup=False)
-    path = write_report(results, out_dir or from_dir, lang=lg, include_pii=include_pii, top_n=top_n, profile=profile, png=not no_png)
+    path = write_report(results, out_dir or from_dir, lang=lg, include_pii=include_pii,
+                        top_n=top_n, profile=profile, png=not no_png, inputs=inputs)
     out.print(t("cli.report_written", lg, path=str(path / "report.html")))
 
 
@@ -218,7 +247,7 @@ def demo(
 
     cfg = CrmlensConfig()
     lg = _lang(lang, cfg)
-    workdir.mkdir(parents=True, exist_ok=True)
+    claim_folder(workdir, "demo")
     db = workdir / "demo.duckdb"
     with err.status(t("cli.generating", lg)):
         gen(db, accounts, seed, "duckdb", cfg.synth)
@@ -239,7 +268,7 @@ def monitor(
     source: str = typer.Option(..., "--source", "-s", help="DuckDB/SQLite file, CSV/Parquet folder or Ibis URL."),
     rules: Optional[Path] = typer.Option(None, "--rules", "-r", help="Alert rules YAML (default: the bundled rules)."),
     history: Optional[Path] = HistoryOpt,
-    out_dir: Path = typer.Option(Path("crmlens-report"), "--out", "-o", help="Report folder (replaced atomically)."),
+    out_dir: Path = typer.Option(Path("crmlens-report"), "--out", "-o", help=OUT_HELP),
     config: Optional[Path] = ConfigOpt,
     lang: Optional[str] = LangOpt,
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date of this snapshot YYYY-MM-DD (backfill); default today."),
@@ -251,15 +280,33 @@ def monitor(
 
     cfg = load_config(config)
     lg = _lang(lang, cfg)
+    # before anything is recorded: a refused --out must not leave a run in the history
+    check_folder(out_dir, "report", [source, history or cfg.monitor.history, rules, config])
     with err.status(t("cli.running", lg)):
         res = run_monitor(source, cfg, analyses=analyses or [], rules_path=rules, history=history, as_of=_as_of(as_of), out_dir=out_dir, lang=lg, png=not no_png)
+    for d in res.deliveries:
+        if not d.delivered:
+            message = t("cli.delivery_queued", lg, channel=d.channel, attempts=d.attempts,
+                        error=d.error or "")
+            err.print(terminal_text(message), markup=False)
+        elif d.earlier:
+            out.print(t("cli.outbox_retried", lg, count=d.earlier, channel=d.channel), markup=False)
+    if res.run is None:  # one headline, then the problems that blocked it
+        message = t("cli.monitor_blocked", lg, analyses=", ".join(res.blocked), path=str(out_dir))
+        err.print(terminal_text(message), markup=False)
+        _print_problems(res.blocked, lg)
+        raise typer.Exit(1)
+    day = res.run.as_of.isoformat()
+    if res.run.replaced:
+        replaced = ", ".join(res.run.replaced)
+        out.print(t("cli.monitor_replaced", lg, as_of=day, runs=replaced), markup=False)
     for a in res.alerts:
         line = f"[{t('value.' + a.severity, lg)}] {a.message[lg]} (@{a.owner})"
         out.print(terminal_text(line), markup=False)
-    for d in res.deliveries:
-        if not d.delivered:
-            line = t("cli.delivery_failed", lg, channel=d.channel, attempts=d.attempts, error=d.error or "")
-            err.print(terminal_text(line), markup=False)
+    if res.run.already_queued:
+        already = res.run.already_queued
+        out.print(t("cli.alerts_already_sent", lg, count=already, as_of=day), markup=False)
+    _print_skipped(res.outcome, {}, lg)
     out.print(t("cli.monitor_done", lg, run=res.run.run_id, count=len(res.alerts), path=str(res.report / "report.html")))
     if res.critical:
         raise typer.Exit(4)
@@ -326,6 +373,8 @@ def bench(
     except ValueError:
         raise CrmlensError("error.usage", reason=f"--sizes: {sizes}") from None
     lg = _lang(None)
+    check_folder(bench_dir, "bench")
+    check_file(out_json)  # before minutes of measuring
     res = run_bench(ns, bench_dir, pandas_max=pandas_max, render=not no_render, repeat=repeat,
                     progress=lambda m: err.print(t("cli.bench_progress", lg, step=m)))
     write_json(res, out_json)
@@ -357,6 +406,24 @@ def config_show(config: Optional[Path] = ConfigOpt) -> None:
 def config_schema() -> None:
     """Print the configuration's JSON Schema."""
     typer.echo(json.dumps(CrmlensConfig.model_json_schema(), ensure_ascii=False, indent=2))
+
+
+def _known_failure(exc: Exception) -> tuple[str, dict, int] | None:
+    """Last resort for engine and OS exceptions that escaped the library: a catalog code, its
+    parameters and the exit code (1 for values in the data, 2 for the machine or a path)."""
+    import duckdb
+    import pyarrow as pa
+
+    reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, (MemoryError, duckdb.OutOfMemoryException)):
+        return "error.out_of_memory", {"reason": reason}, 2
+    if isinstance(exc, (OverflowError, duckdb.ConversionException, duckdb.OutOfRangeException,
+                        pa.ArrowInvalid)):
+        return "error.data_value", {"kind": type(exc).__name__, "reason": reason}, 1
+    if isinstance(exc, OSError):
+        path = exc.filename if exc.filename is not None else "-"
+        return "error.os", {"path": str(path), "reason": exc.strerror or reason}, 2
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -391,6 +458,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         if STATE["debug"]:
             raise
+        known = _known_failure(e)
+        if known is not None:
+            err.print(terminal_text(t(known[0], STATE["lang"], **known[1])), markup=False)
+            return known[2]
         reason = str(e).splitlines()[0][:300] if str(e) else ""
         err.print(terminal_text(t("error.unexpected", STATE["lang"], kind=type(e).__name__, reason=reason)), markup=False)
         return 3

@@ -166,6 +166,7 @@ class Webhook(Strict):
     timeout: float = Field(5.0, gt=0)
     retries: int = Field(3, ge=0)
     backoff: float = Field(0.5, ge=0, description="seconds before the first retry; doubles each retry")
+    deadline: float = Field(30.0, gt=0, description="seconds a delivery may take, retries included")
 
 
 class MonitorConfig(Strict):

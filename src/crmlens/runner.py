@@ -1,6 +1,11 @@
 """Run analyses against a source: validate once, run every requested analysis that is not blocked.
 
-This is the library entry point the CLI, the demo and (later) the monitor call.
+This is the library entry point the CLI, the demo and the monitor call.
+
+A requested analysis with blocking data problems is *blocked*: it is skipped, its problems are kept
+in ``RunOutcome.problems`` and the caller fails (exit 1) after doing what could run.  When no
+analysis is named (all registered ones), an analysis whose tables are all absent from the source
+is *not applicable* rather than blocked: a source with only contacts runs contact coverage.
 """
 
 from __future__ import annotations
@@ -12,8 +17,11 @@ from dataclasses import dataclass, field
 from crmlens.analyses import REGISTRY, AnalysisResult
 from crmlens.config import CrmlensConfig
 from crmlens.errors import AnalysisError, ValidationFailed
-from crmlens.schema.validate import DataQualityProfile, validate
+from crmlens.schema.validate import DataQualityProfile, Issue, validate
 from crmlens.sources import Dataset, open_source
+
+BLOCKED = "error.validation_failed"
+NOT_APPLICABLE = "run.not_applicable"
 
 
 @dataclass
@@ -22,6 +30,13 @@ class RunOutcome:
     results: dict[str, AnalysisResult] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # analysis → reason code
     fingerprint: str = ""
+    problems: dict[str, list[Issue]] = field(default_factory=dict)  # skipped analysis → its issues
+
+    @property
+    def blocked(self) -> dict[str, list[Issue]]:
+        """Skipped analyses that were requested (or could have run) → their blocking problems."""
+        return {name: self.problems.get(name, []) for name, code in self.skipped.items()
+                if code == BLOCKED}
 
 
 def resolve(names: list[str] | tuple[str, ...]) -> list[str]:
@@ -54,7 +69,14 @@ def open_dataset(source, config: CrmlensConfig):
     return open_source(source, config.source, config.engine.duckdb_memory_limit)
 
 
+def issues_blocking(profile: DataQualityProfile, name: str) -> list[Issue]:
+    """The blocking issues of ``profile`` that stop analysis ``name``."""
+    return [issue for issue in profile.blocking
+            if name in DataQualityProfile(profile.analyses, [issue]).blocked_analyses()]
+
+
 def run(source, names: list[str], config: CrmlensConfig, as_of: dt.date | None = None) -> RunOutcome:
+    named = bool(names) and list(names) != ["all"]
     names = resolve(names)
     data = open_dataset(source, config)
     profile = validate(data, set(names))
@@ -65,7 +87,9 @@ def run(source, names: list[str], config: CrmlensConfig, as_of: dt.date | None =
     outcome = RunOutcome(profile, fingerprint=data.fingerprint(tables))
     for name in names:
         if name in blocked:
-            outcome.skipped[name] = "error.validation_failed"
+            absent = not any(data.has_table(spec.name) for spec in REGISTRY[name].requires)
+            outcome.skipped[name] = NOT_APPLICABLE if absent and not named else BLOCKED
+            outcome.problems[name] = issues_blocking(profile, name)
             continue
         outcome.results[name] = REGISTRY[name].run(data, config, as_of=as_of)
     return outcome

@@ -1,5 +1,12 @@
-"""The monitor job: run the analyses, compare with history, record the run, evaluate the alert
-rules, notify, and write the report with "since last run" and alert sections."""
+"""The monitor job: run the analyses, compare with history, evaluate the alert rules, record the run
+and queue its alerts (one transaction), deliver the outbox, and write the report with "since last
+run" and alert sections.
+
+Comparisons use only strictly earlier as-of dates.  A run whose analyses were blocked by data
+problems is not recorded, raises no alert and leaves the report folder as it was; the caller
+fails naming the problems (``MonitorOutcome.blocked``).  An analysis recorded by the previous run
+that cannot run now counts as blocked, even when its tables vanished altogether.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +16,12 @@ from pathlib import Path
 
 from crmlens.config import CrmlensConfig
 from crmlens.monitor.changes import Changes, compute_changes
-from crmlens.monitor.history import HistoryStore, Run
-from crmlens.monitor.notify import Delivery, notify
+from crmlens.monitor.history import HistoryStore, Run, new_run_id
+from crmlens.monitor.notify import Delivery, channel_label, deliver_outbox
 from crmlens.monitor.rules import Alert, RuleSet, evaluate, load_rules
-from crmlens.report.i18n import t
 from crmlens.runner import RunOutcome
 from crmlens.runner import run as run_analyses
+from crmlens.schema.validate import Issue
 
 SINCE_LAST_EVENTS = (("entered_tier", "high"), ("left_tier", "high"), ("new_zero_contacts", None), ("improved", None),
                      ("lost_executives", None), ("new_unknown_employees", None))
@@ -23,10 +30,11 @@ SINCE_LAST_EVENTS = (("entered_tier", "high"), ("left_tier", "high"), ("new_zero
 @dataclass
 class MonitorOutcome:
     outcome: RunOutcome
-    run: Run
+    run: Run | None  # None when the run was blocked (not recorded)
     alerts: list[Alert] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
     report: Path | None = None
+    blocked: dict[str, list[Issue]] = field(default_factory=dict)  # analysis → blocking problems
 
     @property
     def critical(self) -> bool:
@@ -48,6 +56,7 @@ def since_last(changes: Changes) -> dict | None:
 
 
 def history_series(store: HistoryStore, results, as_of: dt.date) -> dict[tuple[str, str], list[float]]:
+    """(analysis, metric) → one value per earlier date (its latest run), oldest first."""
     runs = store.previous_runs(as_of)
     if runs.empty:
         return {}
@@ -62,6 +71,17 @@ def history_series(store: HistoryStore, results, as_of: dt.date) -> dict[tuple[s
     return out
 
 
+def blocked_analyses(outcome: RunOutcome, store: HistoryStore,
+                     as_of: dt.date) -> dict[str, list[Issue]]:
+    """Blocked analyses, plus skipped ones the previous run recorded (their data vanished)."""
+    blocked = outcome.blocked
+    previous = store.previous_runs(as_of)
+    if not previous.empty:
+        recorded = set(str(previous.iloc[-1]["analyses"]).split(","))
+        blocked |= {n: outcome.problems.get(n, []) for n in outcome.skipped if n in recorded}
+    return blocked
+
+
 def monitor(source: str, config: CrmlensConfig, *, analyses: list[str] | None = None, rules_path: str | Path | None = None, history: str | Path | None = None,
             as_of: dt.date | None = None, out_dir: Path | None = None, lang: str = "en", png: bool = True) -> MonitorOutcome:
     from crmlens.report.writer import write_report
@@ -71,14 +91,22 @@ def monitor(source: str, config: CrmlensConfig, *, analyses: list[str] | None = 
     outcome = run_analyses(source, list(analyses or []), config, as_of)
     rules = RuleSet(rules=[r for r in rules.rules if r.analysis in outcome.results])
     store = HistoryStore(history or config.monitor.history, config.monitor.lock_timeout)
+    hooks, log = list(config.monitor.webhooks), Path(config.monitor.alert_log)
+    blocked = blocked_analyses(outcome, store, as_of)
+    if blocked:  # never recorded, never compared against; earlier undelivered alerts still go out
+        retried = deliver_outbox(store, hooks, log, lang)
+        return MonitorOutcome(outcome, None, deliveries=retried, blocked=blocked)
     changes = compute_changes(outcome.results, store, as_of)
     series = history_series(store, outcome.results, as_of)
-    run = store.record(outcome.results, as_of=as_of, source=source, data_fingerprint=outcome.fingerprint, config_hash=config.fingerprint())
+    run_id = new_run_id()
     current = {name: {k: m.value for k, m in r.metrics.items()} for name, r in outcome.results.items()}
     units = {(name, k): m.unit for name, r in outcome.results.items() for k, m in r.metrics.items()}
-    alerts = evaluate(rules, current, series, changes, run.run_id, as_of.isoformat(), units)
-    title = t("monitor.title", lang, as_of=as_of.isoformat(), count=len(alerts))
-    deliveries = notify(alerts, list(config.monitor.webhooks), Path(config.monitor.alert_log), lang, title)
+    alerts = evaluate(rules, current, series, changes, run_id, as_of.isoformat(), units)
+    run = store.record(outcome.results, as_of=as_of, source=source,
+                       data_fingerprint=outcome.fingerprint, config_hash=config.fingerprint(),
+                       run_id=run_id, alerts=[a.to_dict() for a in alerts],
+                       channels=[channel_label(h.url) for h in hooks])
+    deliveries = deliver_outbox(store, hooks, log, lang, current_run=run_id)
     result = MonitorOutcome(outcome, run, alerts, deliveries)
     if out_dir is not None:
         result.report = write_report(outcome.results, out_dir, lang=lang, top_n=config.report.top_n, profile=outcome.profile.to_dict(),

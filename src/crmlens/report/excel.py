@@ -102,7 +102,12 @@ def main(argv: list[str]) -> int:
     """``python -m crmlens.report.excel JOB``: write the workbook described by a pickled job (the
     keyword arguments of ``write_action_plan``).  Used by the report writer to build a big
     workbook in a second process; a fresh interpreter, so nothing of the caller's ``__main__`` is
-    re-imported."""
+    re-imported.  An optional second argument is the parent's pid: the process stops when that
+    parent dies (it must never keep writing into a report folder nobody will finish)."""
+    if len(argv) > 1:
+        from crmlens.child import exit_with_parent
+
+        exit_with_parent(int(argv[1]))
     job = pickle.loads(Path(argv[0]).read_bytes())
     write_action_plan(**job)
     return 0

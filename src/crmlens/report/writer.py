@@ -1,5 +1,6 @@
-"""Write the report folder atomically: build everything in a temporary sibling folder, then
-rename it into place.  Layout::
+"""Write the report folder atomically (:class:`crmlens.outputs.AtomicFolder`: a marked
+temporary sibling folder renamed into place; only a crmlens report folder or an empty one is
+replaced).  Layout::
 
     report.html  report.md  charts/*.png  summary.json  action_plan.xlsx
     tables/<analysis>/<table>.csv|.parquet   results/<analysis>/ (re-renderable with `report --from`)
@@ -11,15 +12,16 @@ import datetime as dt
 import json
 import os
 import pickle
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
+from typing import Iterable
 
 from crmlens import __version__
 from crmlens.analyses.base import AnalysisResult, json_safe, flat_frame
+from crmlens.child import popen_tied
 from crmlens.errors import OutputError
+from crmlens.outputs import AtomicFolder
 from crmlens.report.charts import to_png
 from crmlens.report.document import ChartBlock, build_document
 from crmlens.report.escape import csv_safe_frame
@@ -61,8 +63,9 @@ def _start_excel(results: dict[str, AnalysisResult], path: Path, lang: str, incl
                                  protocol=pickle.HIGHEST_PROTOCOL))
     env = os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # finds crmlens as this process does
     try:
-        return subprocess.Popen([sys.executable, "-m", "crmlens.report.excel", str(job)], env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        args = [sys.executable, "-m", "crmlens.report.excel", str(job), str(os.getpid())]
+        quiet = dict.fromkeys(("stdin", "stdout", "stderr"), subprocess.DEVNULL)
+        return popen_tied(args, env=env, **quiet)  # stops when this process dies
     except OSError:
         job.unlink(missing_ok=True)
         return None
@@ -82,17 +85,20 @@ def _finish_excel(proc: subprocess.Popen, results: dict[str, AnalysisResult], pa
 
 def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "en", include_pii: bool = False,
                  top_n: int = 20, profile: dict | None = None, png: bool = True, excel_max_rows: int = 100_000,
-                 since_last: dict | None = None, alerts: list[dict] | None = None) -> Path:
-    out = Path(out)
-    parent = out.parent if str(out.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; the report folder is a normal folder
-    except OSError as exc:
-        raise OutputError("error.output_dir", path=str(out), reason=str(exc)) from None
+                 since_last: dict | None = None, alerts: list[dict] | None = None,
+                 inputs: Iterable[str | Path | None] = ()) -> Path:
+    """Write the report folder under the output rules of :mod:`crmlens.outputs` (replaces only
+    a report folder crmlens wrote, or an empty one; never overlaps ``inputs``)."""
+    with AtomicFolder(out, "report", inputs) as folder:
+        _write_files(folder.path, results, lang=lang, include_pii=include_pii, top_n=top_n,
+                     profile=profile, png=png, excel_max_rows=excel_max_rows,
+                     since_last=since_last, alerts=alerts)
+    return Path(out)
+
+
+def _write_files(tmp: Path, results: dict[str, AnalysisResult], *, lang: str, include_pii: bool,
+                 top_n: int, profile: dict | None, png: bool, excel_max_rows: int,
+                 since_last: dict | None, alerts: list[dict] | None) -> None:
     excel = None
     try:
         excel = _start_excel(results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows)
@@ -137,16 +143,7 @@ def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "
         if excel is not None and excel.poll() is None:
             excel.kill()  # it stops writing into tmp before tmp goes
             excel.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=parent))
-        os.replace(out, old / "x")
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
-    return out
 
 
 def load_results(folder: Path) -> tuple[dict[str, AnalysisResult], dict | None]:

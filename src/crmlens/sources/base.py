@@ -17,6 +17,11 @@ from crmlens.errors import SourceError
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _LOOKUP_IDS = itertools.count()
 DUCKDB_MAGIC = b"DUCK"  # at byte offset 8 of a DuckDB database file
+DUCKDB_HEADER_BYTES = 3 * 4096  # the main header and two database headers
+DATABASE_SUFFIXES = (".duckdb", ".ddb", ".db", ".sqlite", ".sqlite3", ".db3")
+# engine messages that mean the file itself is damaged (DuckDB and SQLite wording)
+DAMAGE_MARKERS = ("corrupt", "could not read enough bytes", "malformed", "file is not a database",
+                  "not a valid duckdb database", "checksum")
 
 
 def physical_family(dtype: Any) -> str:
@@ -127,19 +132,17 @@ def open_source(location: str | Path, mapping: SourceMapping | None = None, memo
     if "://" in loc:
         from crmlens.sources.url import open_url
 
-        return open_url(loc, mapping)
+        return open_url(loc, mapping, memory_limit)
     p = Path(loc)
     if not p.exists():
         raise SourceError("error.source_missing", source=loc)
     if p.is_dir():
-        from crmlens.sources.folder import open_folder
-
-        return open_folder(p, mapping)
-    try:
-        with p.open("rb") as fh:
-            head = fh.read(16)
-    except OSError as exc:
-        raise SourceError("error.source_unreadable", source=loc, reason=_first_line(exc)) from None
+        return _open_folder(p, mapping)
+    if not p.is_file():  # a pipe, socket or device: reading it could block forever
+        raise SourceError("error.source_not_file", source=loc)
+    head = _read_head(p)
+    if not head:
+        raise SourceError("error.source_empty", source=loc)
     if head.startswith(SQLITE_MAGIC):
         from crmlens.sources.sqlite import open_sqlite
 
@@ -149,12 +152,52 @@ def open_source(location: str | Path, mapping: SourceMapping | None = None, memo
     raise SourceError("error.source_format", source=loc)
 
 
+def _read_head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(16)
+    except OSError as exc:
+        raise SourceError("error.source_unreadable", source=str(path), reason=_first_line(exc)) from None
+
+
+def _open_folder(path: Path, mapping: SourceMapping) -> Dataset:
+    from crmlens.sources.folder import open_folder
+
+    try:
+        return open_folder(path, mapping)
+    except SourceError as exc:
+        if exc.code == "error.folder_empty" and path.suffix.lower() in DATABASE_SUFFIXES:
+            raise SourceError("error.folder_named_like_database", source=str(path)) from None
+        raise
+
+
+def opening_error(source: str, kind: str, exc: BaseException) -> SourceError:
+    """The error for a database file that fails to open: damaged (truncated, garbage pages) or
+    unreadable for another reason (locked, newer format)."""
+    reason = _first_line(exc)
+    if any(marker in reason.lower() for marker in DAMAGE_MARKERS):
+        return SourceError("error.source_damaged", source=source, kind=kind, reason=reason)
+    return SourceError("error.source_unreadable", source=source, reason=reason)
+
+
 def open_duckdb(path: Path, mapping: SourceMapping, memory_limit: str | None = None) -> Dataset:
     try:
         con = ibis.duckdb.connect(str(path), read_only=True)
         con.raw_sql("SET enable_progress_bar = false")  # session settings; nothing is written
         if memory_limit:
             con.raw_sql(f"SET memory_limit = '{memory_limit}'")  # validated by the config pattern
+        expected = _duckdb_declared_size(con)
     except Exception as exc:
-        raise SourceError("error.source_unreadable", source=str(path), reason=_first_line(exc)) from None
+        raise opening_error(str(path), "DuckDB", exc) from None
+    size = path.stat().st_size
+    if size < expected:  # cut short (an interrupted copy): reading would fail halfway through
+        con.disconnect()
+        raise SourceError("error.source_truncated", source=str(path), size=size, expected=expected)
     return Dataset(con, "duckdb", str(path), mapping)
+
+
+def _duckdb_declared_size(con) -> int:
+    """Bytes a complete DuckDB file has: its three 4 KiB headers plus every block it declares."""
+    row = con.raw_sql("PRAGMA database_size").fetchone()
+    block_size, total_blocks = int(row[2]), int(row[3])
+    return DUCKDB_HEADER_BYTES + block_size * total_blocks

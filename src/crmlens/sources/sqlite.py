@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from crmlens.config import SourceMapping
 from crmlens.errors import SourceError
-from crmlens.sources.base import Dataset, _first_line
+from crmlens.sources.base import Dataset, opening_error
 
 BATCH = 200_000
 
@@ -28,7 +28,7 @@ class SqliteLoader:
             self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
             rows = self.db.execute("SELECT name FROM sqlite_master WHERE type IN ('table','view')").fetchall()
         except sqlite3.Error as exc:
-            raise SourceError("error.source_unreadable", source=str(path), reason=_first_line(exc)) from None
+            raise opening_error(str(path), "SQLite", exc) from None
         self._names = [r[0] for r in rows]
 
     def names(self) -> list[str]:

@@ -1,6 +1,13 @@
-"""Any Ibis connection URL (postgres://, duckdb://, mysql://, …)."""
+"""Any Ibis connection URL (postgres://, duckdb://, mysql://, …).
+
+``duckdb://`` and ``sqlite://`` URLs that name a file are opened like the plain path (read-only,
+checked first): Ibis would otherwise create a missing file and open an existing one for writing.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import ibis
 
@@ -8,10 +15,29 @@ from crmlens.config import SourceMapping
 from crmlens.errors import SourceError
 from crmlens.sources.base import Dataset, _first_line
 
+FILE_SCHEMES = ("duckdb", "sqlite")
 
-def open_url(url: str, mapping: SourceMapping) -> Dataset:
+
+def open_url(url: str, mapping: SourceMapping, memory_limit: str | None = None) -> Dataset:
+    path, options = file_path(url)
+    if path and not options:
+        from crmlens.sources.base import open_source
+
+        return open_source(path, mapping, memory_limit)
+    if path and not Path(path).exists():  # with engine options Ibis opens it, but never creates it
+        raise SourceError("error.source_missing", source=url)
     try:
         con = ibis.connect(url)
     except Exception as exc:
         raise SourceError("error.source_unreadable", source=url, reason=_first_line(exc)) from None
     return Dataset(con, "url", url, mapping)
+
+
+def file_path(url: str) -> tuple[str, str]:
+    """The database file a ``duckdb://`` / ``sqlite://`` URL names ("" for other URLs and for
+    in-memory databases) and the URL's options (its query string)."""
+    parts = urlsplit(url)
+    path = parts.netloc + parts.path
+    if parts.scheme.lower() not in FILE_SCHEMES or path in ("", ":memory:"):
+        return "", ""
+    return path, parts.query

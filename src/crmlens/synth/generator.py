@@ -400,7 +400,7 @@ def generate(out, accounts: int, seed: int, fmt: str = "duckdb", cfg: SynthConfi
     cfg = cfg or SynthConfig()
     writer = make_writer(Path(out), fmt)
     counts: dict[str, int] = {}
-    try:
+    with writer.target:  # renamed into place on success; on failure nothing is left behind
         for done, tables in iter_chunks(accounts, seed, cfg):
             for name, table in tables.items():
                 writer.write(name, table)
@@ -408,8 +408,4 @@ def generate(out, accounts: int, seed: int, fmt: str = "duckdb", cfg: SynthConfi
             if progress:
                 progress(done)
         writer.close()
-    except BaseException:
-        writer.abort()
-        raise
-    writer.commit()
     return counts

@@ -1,15 +1,14 @@
 """Chunk writers for the generator: DuckDB (default), SQLite, Parquet folder, CSV folder.
 
 Every writer writes into a temporary sibling and renames it into place on success, so an
-interrupted run never leaves a half-written dataset under the requested name.
+interrupted run never leaves a half-written dataset under the requested name; a generated
+database carries the table ``_crmlens_generated`` (a folder: ``.crmlens-output``), so a later
+``generate`` may replace it and nothing else.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
-import tempfile
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,38 +16,23 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from crmlens.errors import OutputError
+from crmlens.outputs import GENERATED_TABLE, AtomicFile, AtomicFolder, marker
 
 FORMATS = ("duckdb", "sqlite", "parquet", "csv")
 
 
 class _Atomic:
+    """The output rules and the temporary location come from :mod:`crmlens.outputs`: a file
+    replaces only a dataset crmlens generated, a folder only a crmlens dataset folder."""
+
     def __init__(self, out: Path, is_dir: bool) -> None:
-        self.out = out
-        self.is_dir = is_dir
-        parent = out.parent if str(out.parent) else Path(".")
-        parent.mkdir(parents=True, exist_ok=True)
-        if is_dir:
-            self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
-        else:
-            fd, name = tempfile.mkstemp(prefix=f".{out.name}.", dir=parent)
-            os.close(fd)
-            os.unlink(name)
-            self.tmp = Path(name)
+        self.target = AtomicFolder(out, "dataset") if is_dir else AtomicFile(out)
+        self.tmp = self.target.path
 
-    def commit(self) -> None:
-        if self.out.exists():
-            if self.out.is_dir():
-                shutil.rmtree(self.out)
-            else:
-                self.out.unlink()
-        os.replace(self.tmp, self.out)
 
-    def abort(self) -> None:
-        if self.tmp.is_dir():
-            shutil.rmtree(self.tmp, ignore_errors=True)
-        else:
-            self.tmp.unlink(missing_ok=True)
-            Path(str(self.tmp) + ".wal").unlink(missing_ok=True)
+def _marker_row() -> tuple[str, str, str]:
+    info = marker("dataset")
+    return info["tool"], info["version"], info["kind"]
 
 
 class DuckDBWriter(_Atomic):
@@ -70,6 +54,9 @@ class DuckDBWriter(_Atomic):
         self.con.unregister("_chunk")
 
     def close(self) -> None:
+        columns = "tool VARCHAR, version VARCHAR, kind VARCHAR"
+        self.con.execute(f"CREATE TABLE {GENERATED_TABLE} ({columns})")
+        self.con.execute(f"INSERT INTO {GENERATED_TABLE} VALUES (?, ?, ?)", list(_marker_row()))
         self.con.execute("CHECKPOINT")
         self.con.close()
 
@@ -92,6 +79,9 @@ class SqliteWriter(_Atomic):
         self.db.commit()
 
     def close(self) -> None:
+        self.db.execute(f"CREATE TABLE {GENERATED_TABLE} (tool TEXT, version TEXT, kind TEXT)")
+        self.db.execute(f"INSERT INTO {GENERATED_TABLE} VALUES (?, ?, ?)", _marker_row())
+        self.db.commit()
         self.db.close()
 
 
