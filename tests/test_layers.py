@@ -78,3 +78,14 @@ def test_heavy_libraries_are_not_imported_by_the_cli_or_report_rerender():
             "print(','.join(m for m in ('sklearn', 'scipy', 'statsmodels', 'pyspark') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+def test_cli_help_loads_no_data_library():
+    """`crmlens --help` answers fast: the CLI module loads no data or engine library."""
+    import subprocess
+    import sys
+
+    code = ("import sys, crmlens.cli; print(','.join(m for m in ('pandas', 'numpy', 'ibis', 'duckdb', "
+            "'altair', 'pyarrow') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""

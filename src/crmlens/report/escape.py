@@ -17,8 +17,10 @@ spreadsheet formula or a terminal control sequence.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MD_INLINE = re.compile(r"([\\`\[\]|])")
@@ -57,6 +59,8 @@ def _safe_text(s: pd.Series) -> pd.Series:
 def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells are safe to open in a spreadsheet (see ``csv_safe``).
     Categorical columns are handled per category, text columns with one vectorised test."""
+    import pandas as pd  # loaded where frames are written: the CLI imports this module
+
     out = df.copy(deep=False)
     for col in out.columns:
         s = out[col]
