@@ -32,7 +32,8 @@ def widgets(folder: Path, scores: list[float]) -> Path:
     pd.DataFrame({"widget_id": [f"w{i}" for i in range(len(scores))],
                   "widget_name": [f"Widget {i}" for i in range(len(scores))],
                   "owner_name": ["Ann", "Bo"] * (len(scores) // 2) + ["Ann"] * (len(scores) % 2),
-                  "score": scores}).to_csv(folder / "toy__widgets.csv", index=False)
+                  "score": scores, "owner_email": [f"owner{i}@example.com" for i in range(len(scores))],
+                  }).to_csv(folder / "toy__widgets.csv", index=False)
     return folder
 
 
@@ -66,6 +67,10 @@ def test_toy_analysis_through_run_and_every_report_format(toy, tmp_path, capsys)
         assert {"en": "Fix widget", "zh": "修复部件"}[lang] in rows[1]
         csv = pd.read_csv(out / "tables" / "toy_widgets" / "widgets.csv")
         assert len(csv) == 5
+        # the unit's own contract marks owner_email as personal data: absent from every file
+        for f in out.rglob("*"):
+            if f.is_file():
+                assert b"@example.com" not in f.read_bytes(), f
 
 
 def test_toy_analysis_through_monitor_with_its_own_rules(toy, tmp_path, capsys):

@@ -17,7 +17,7 @@ from crmlens.schema.contracts import ColumnSpec, TableSpec
 
 WIDGETS = TableSpec("toy__widgets", "one row per widget", (
     ColumnSpec("widget_id", "id"), ColumnSpec("widget_name", "text"), ColumnSpec("owner_name", "text"),
-    ColumnSpec("score", "float"),
+    ColumnSpec("score", "float"), ColumnSpec("owner_email", "text", pii=True),
 ), key="widget_id")
 
 

@@ -32,15 +32,21 @@ class Chart:
 def base_config(chart: alt.TopLevelMixin, title: str) -> dict[str, Any]:
     spec = chart.properties(title=title).configure(font=CJK_FAMILY).configure_view(stroke=None).to_dict()
     spec.pop("$schema", None)  # no network lookups
-    _cap_labels(spec)
+    _clean_data(spec)
     return spec
 
 
-def _cap_labels(spec: dict[str, Any]) -> None:
-    """Cut every text value of the chart's data to ``MAX_TEXT_CHARS`` (with an ellipsis): a
-    megabyte category name would otherwise take the PNG renderer minutes to lay out."""
+def _clean_data(spec: dict[str, Any]) -> None:
+    """The chart's embedded data never carries personal data (a chart does not need it, and the
+    HTML report ships the data), and every text value is cut to ``MAX_TEXT_CHARS`` (with an
+    ellipsis): a megabyte category name would otherwise take the PNG renderer minutes to lay out."""
+    from crmlens.report.document import pii_columns
+
+    pii = pii_columns()
     for rows in spec.get("datasets", {}).values():
         for row in rows:
+            for key in [k for k in row if k in pii]:
+                del row[key]
             for key, value in row.items():
                 if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
                     row[key] = cap_text(value)

@@ -18,7 +18,10 @@ from crmlens.schema.contracts import cap_text
 from crmlens.schema.contracts import CONTRACTS
 
 UNIT_SPEC = {"count": "int", "ratio": "pct", "usd": "usd", "per_1000": "num", "score": "num", "days": "int", "text": ""}
-PII_COLUMNS = frozenset(c.name for spec in CONTRACTS.values() for c in spec.columns if c.pii)
+def pii_columns() -> frozenset[str]:
+    """Columns holding personal data (e-mails, phones, people's names), from every contract —
+    including tables an analysis unit brought."""
+    return frozenset(c.name for spec in CONTRACTS.values() for c in spec.columns if c.pii)
 
 
 @dataclass
@@ -103,7 +106,8 @@ def table_block(r: AnalysisResult, view: TableView, lang: str, limit: int, inclu
         return None
     cols = [c for c in view.columns if c in df.columns]
     if not include_pii:
-        cols = [c for c in cols if c not in PII_COLUMNS]
+        pii = pii_columns()
+        cols = [c for c in cols if c not in pii]
     head = df[cols].head(limit)
     rows = [[format_cell(v, c, lang, views) for c, v in zip(cols, rec)] for rec in head.itertuples(index=False, name=None)]
     keys = [[_sort_key(v) for v in rec] for rec in head.itertuples(index=False, name=None)]

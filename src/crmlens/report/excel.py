@@ -12,7 +12,7 @@ import pandas as pd
 import xlsxwriter
 
 from crmlens.analyses.base import AnalysisResult
-from crmlens.report.document import PII_COLUMNS
+from crmlens.report.document import pii_columns
 from crmlens.report.i18n import t, tr_codes, tr_value
 from crmlens.report.views import views_of
 
@@ -30,7 +30,8 @@ def _action_frame(r: AnalysisResult, lang: str, include_pii: bool, max_rows: int
         return pd.DataFrame(), 0
     total = len(plan)
     plan = plan.head(max_rows)  # already in priority order
-    cols = [c for c in plan.columns if include_pii or c not in PII_COLUMNS]
+    pii = pii_columns()
+    cols = [c for c in plan.columns if include_pii or c not in pii]
     views = views_of(r.analysis)
     out = pd.DataFrame(index=plan.index)
     for c in cols:

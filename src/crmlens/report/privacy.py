@@ -1,5 +1,5 @@
 """Personal data in saved results.  Columns marked ``pii`` in the table contracts
-(``document.PII_COLUMNS``: e-mails, phones, people's names) are dropped from every table before
+(``document.pii_columns()``: e-mails, phones, people's names) are dropped from every table before
 a result is written, unless ``--include-pii`` was given at run time.  The saved result records
 which of the two happened (``provenance['personal_data']``), so ``report --from … --include-pii``
 can say that a folder written without personal data cannot show it."""
@@ -9,13 +9,14 @@ from __future__ import annotations
 import dataclasses
 
 from crmlens.analyses.base import AnalysisResult
-from crmlens.report.document import PII_COLUMNS
+from crmlens.report.document import pii_columns
 
 PERSONAL_DATA = "personal_data"  # provenance key: "removed" | "included"
 
 
 def without_pii(result: AnalysisResult) -> AnalysisResult:
-    tables = {name: df.drop(columns=[c for c in df.columns if c in PII_COLUMNS])
+    pii = pii_columns()
+    tables = {name: df.drop(columns=[c for c in df.columns if c in pii])
               for name, df in result.tables.items()}
     return dataclasses.replace(result, tables=tables, provenance=result.provenance | {PERSONAL_DATA: "removed"})
 
