@@ -364,8 +364,9 @@ def bench(
     pandas_max: int = typer.Option(1_000_000, "--pandas-max", help="Largest size the pandas baseline runs on."),
     no_render: bool = typer.Option(False, "--no-render", help="Measure compute only."),
     repeat: int = typer.Option(3, "--repeat", min=1, help="Runs of the floors and crmlens compute per size (medians are reported)."),
+    analysis: Optional[str] = typer.Option(None, "--analysis", "-a", help="Analysis to benchmark (default: the first that ships a pandas baseline)."),
 ) -> None:
-    """Benchmark contact coverage against a pandas baseline and the DuckDB scan floor."""
+    """Benchmark an analysis against its pandas baseline and the DuckDB scan and read floors."""
     from crmlens.bench import run_bench, write_json
 
     try:
@@ -375,7 +376,7 @@ def bench(
     lg = _lang(None)
     check_folder(bench_dir, "bench")
     check_file(out_json)  # before minutes of measuring
-    res = run_bench(ns, bench_dir, pandas_max=pandas_max, render=not no_render, repeat=repeat,
+    res = run_bench(ns, bench_dir, pandas_max=pandas_max, render=not no_render, repeat=repeat, analysis=analysis,
                     progress=lambda m: err.print(t("cli.bench_progress", lg, step=m)))
     write_json(res, out_json)
     table = Table(title=t("cli.bench_title", lg))
