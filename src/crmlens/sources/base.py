@@ -197,7 +197,9 @@ def open_duckdb(path: Path, mapping: SourceMapping, memory_limit: str | None = N
 
 
 def _duckdb_declared_size(con) -> int:
-    """Bytes a complete DuckDB file has: its three 4 KiB headers plus every block it declares."""
+    """Bytes a complete DuckDB file has at least: its three 4 KiB headers plus every block in use.
+    (Not every declared block: DuckDB cuts free blocks off the end of the file, which stay
+    counted in ``total_blocks``.)"""
     row = con.raw_sql("PRAGMA database_size").fetchone()
-    block_size, total_blocks = int(row[2]), int(row[3])
-    return DUCKDB_HEADER_BYTES + block_size * total_blocks
+    block_size, used_blocks = int(row[2]), int(row[4])
+    return DUCKDB_HEADER_BYTES + block_size * used_blocks
