@@ -17,6 +17,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from bad_inputs import CASES, Case
@@ -87,6 +88,20 @@ def expected_code(item: Case, command: str) -> int:
     return item.doctor if command == "doctor" else item.run
 
 
+def commands_for(item: Case) -> tuple[str, ...]:
+    """`doctor` and `run` on every case; `monitor` (slower: history, alerts, report) on the cases
+    refused at the source (cost nothing) and on a representative subset tagged "monitor"."""
+    if item.run == 2 or "monitor" in item.tags:
+        return ("doctor", "run", "monitor")
+    return ("doctor", "run")
+
+
+def report_expected(item: Case, command: str) -> bool:
+    """`run` writes the report for what could run; `monitor` on a blocked analysis records
+    nothing and leaves its --out folder as it was (here: not created)."""
+    return item.report and (command == "run" or item.run == 0)
+
+
 def check(item: Case, command: str, result: Outcome, work: Path, before: dict[str, str]) -> None:
     where = f"{item.name} / {command}: exit {result.code}\nstderr: {result.err}"
     for noise in NOISE:
@@ -103,12 +118,24 @@ def check(item: Case, command: str, result: Outcome, work: Path, before: dict[st
     assert snapshot(work / "src") == before, f"{where}\nthe source changed"
     if command != "doctor":
         out = work / "out" / command
-        if item.report:
+        if report_expected(item, command):
             assert (out / "report.html").is_file(), where
+            report = (out / "report.md").read_text(encoding="utf-8")
+            for word in item.report_words:
+                assert word in report, f"{where}\nmissing from report.md: {word}"
         else:
             assert not out.exists(), f"{where}\npartial output left"
         hidden = sorted(p.name for p in (work / "out").iterdir() if p.name.startswith("."))
         assert not hidden, f"{where}\ntemporary folders left: {hidden}"
+    if command == "monitor" and result.code != 0:
+        assert recorded_runs(work / "state" / "history.duckdb") == 0, f"{where}\nrun recorded"
+
+
+def recorded_runs(history: Path) -> int:
+    if not history.exists():
+        return 0
+    with duckdb.connect(str(history), read_only=True) as store:
+        return store.execute("SELECT count(*) FROM runs").fetchone()[0]
 
 
 def prepare(item: Case, tmp_path: Path) -> tuple[str, dict[str, str]]:
@@ -134,7 +161,7 @@ def test_bad_input(name, tmp_path, capsys, monkeypatch):
     item = CASES[name]
     source, before = prepare(item, tmp_path)
     monkeypatch.chdir(tmp_path / "state")  # the alert log and any default history land here
-    for command in ("doctor", "run", "monitor"):
+    for command in commands_for(item):
         result = run_in_process(argv_for(command, source, tmp_path), capsys)
         check(item, command, result, tmp_path, before)
 
@@ -164,7 +191,9 @@ def test_known_exceptions_become_one_clear_line(exc, code, words, tmp_path, caps
         raise exc
 
     monkeypatch.setattr("crmlens.runner.run", fail)
-    argv = ["run", "--source", str(tmp_path), "--out", str(tmp_path / "o")]
+    source = tmp_path / "src"  # --out must lie outside the source, or it is refused first
+    source.mkdir()
+    argv = ["run", "--source", str(source), "--out", str(tmp_path / "o")]
     result = run_in_process(argv, capsys)
     assert result.code == code
     assert words in result.err and "Unexpected error" not in result.err

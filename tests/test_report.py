@@ -161,6 +161,28 @@ def test_png_has_real_cjk_glyphs():
     assert res["before"] < res["a"] / 10
 
 
+def test_font_subset_is_computed_once_per_character_set(monkeypatch):
+    """Subsetting the CJK font takes seconds: reports with the same Chinese characters reuse it."""
+    from fontTools import subset
+
+    from crmlens.report import fonts
+
+    if fonts.cjk_font_path() is None:
+        pytest.skip("the CJK font package is not installed")
+    calls = []
+    real = subset.Subsetter.subset
+    def counted(self, font):
+        calls.append(font)
+        return real(self, font)
+
+    monkeypatch.setattr(subset.Subsetter, "subset", counted)
+    first = fonts.subset_font_css("财务 会计 report")
+    assert "@font-face" in first
+    assert fonts.subset_font_css("会计 财务, another report") == first
+    assert fonts.subset_font_css("部门") != first
+    assert len(calls) <= 2  # once per character set (at most: an earlier test may have filled it)
+
+
 def test_demo_command(tmp_path, capsys):
     assert main(["demo", "--accounts", "1500", "--dir", str(tmp_path / "demo"), "--no-png"]) == 0
     assert (tmp_path / "demo" / "demo.duckdb").exists()

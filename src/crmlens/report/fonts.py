@@ -47,13 +47,19 @@ def subset_font_css(text: str) -> str:
     """An @font-face rule embedding the CJK font subset to the characters of ``text`` (plus ASCII),
     so report.html shows Chinese on machines without CJK fonts while staying one offline file.
     Empty when ``text`` has no CJK characters or the font is unavailable."""
-    import base64
-    import io
-
     chars = {c for c in text if ord(c) >= 0x2E80}
     src = cjk_font_path()
     if not chars or src is None:
         return ""
+    return _subset_css(src, "".join(sorted(chars)))
+
+
+@lru_cache(maxsize=8)
+def _subset_css(src: Path, cjk_chars: str) -> str:
+    """The @font-face rule for one set of CJK characters (subsetting takes seconds: reuse it)."""
+    import base64
+    import io
+
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -62,7 +68,8 @@ def subset_font_css(text: str) -> str:
     opts.notdef_outline = True
     font = TTFont(str(src), lazy=True)
     sub = subset.Subsetter(options=opts)
-    sub.populate(text="".join(sorted(chars)) + "".join(chr(i) for i in range(0x20, 0x7F)) + "·—…“”‘’•→⚠▲▼")
+    ascii_text = "".join(chr(i) for i in range(0x20, 0x7F))
+    sub.populate(text=cjk_chars + ascii_text + "·—…“”‘’•→⚠▲▼")
     sub.subset(font)
     buf = io.BytesIO()
     font.save(buf)
