@@ -14,6 +14,9 @@ import pytest
 
 from crmlens import cli
 from crmlens.analyses import REGISTRY, register, unregister
+from crmlens.errors import ConfigError
+from crmlens.monitor.rules import load_rules
+from crmlens.report.i18n import t
 
 SRC = Path(__file__).parents[1] / "src" / "crmlens"
 
@@ -85,6 +88,55 @@ def test_toy_analysis_through_monitor_with_its_own_rules(toy, tmp_path, capsys):
     went_bad = next(a for a in alerts if a["rule_id"] == "toy_widget_went_bad")
     assert went_bad["count"] == 3 and "Widget 1 (w1)" in went_bad["entities"]
     assert "60.0%" in printed
+
+
+def test_unit_declared_entity_event_fires_through_monitor(toy, tmp_path, capsys):
+    """score_became_zero exists only in the toy's EntityModel, rules and messages."""
+    hist, log = tmp_path / "h.duckdb", tmp_path / "alerts.jsonl"
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"monitor:\n  history: {hist}\n  alert_log: {log}\n")
+    before = widgets(tmp_path / "before", [0.9, 0.8, 0.3, 0.6, 0.55])
+    assert main("monitor", "toy_widgets", "--source", before, "--config", cfg, "--out", tmp_path / "r1",
+                "--no-png", "--as-of", "2026-03-01") == 0, capsys.readouterr()
+    after = widgets(tmp_path / "after", [0.9, 0.0, 0.7, 0.6, 0.55])  # w1 drops to 0, w2 is fixed
+    assert main("monitor", "toy_widgets", "--source", after, "--config", cfg, "--out", tmp_path / "r2",
+                "--no-png", "--as-of", "2026-03-08") == 0, capsys.readouterr()
+    alerts = {a["rule_id"]: a for a in map(json.loads, log.read_text(encoding="utf-8").splitlines())}
+    zero = alerts["toy_widget_score_zero"]
+    assert zero["entities"] == ["Widget 1 (w1)"] and zero["metric"] == "score_became_zero"
+    assert zero["message"] == {"en": "1 widget(s) dropped to a score of zero: Widget 1 (w1)",
+                               "zh": "1 个部件评分降为零：Widget 1 (w1)"}
+    assert alerts["toy_widget_fixed"]["entities"] == ["Widget 2 (w2)"]
+    went_bad = alerts["toy_widget_went_bad"]["message"]
+    assert "Bad" in went_bad["en"] and "不合格" in went_bad["zh"] and "account" not in went_bad["en"]
+    since = json.loads((tmp_path / "r2" / "summary.json").read_text(encoding="utf-8"))["since_last_run"]
+    lists = {key: [e["entity_id"] for e in rows] for key, rows in since["lists"].items()}
+    assert lists == {"toy_widgets:entered_tier": ["w1"], "toy_widgets:left_tier": ["w2"],
+                     "toy_widgets:improved": ["w2"], "toy_widgets:score_became_zero": ["w1"]}
+    md = (tmp_path / "r2" / "report.md").read_text(encoding="utf-8")
+    assert "1 widgets dropped to a score of zero: Widget 1" in md
+    assert "Bad" in md.split("1 widgets dropped")[0].split("Since the last run")[1]
+
+
+def test_entity_rules_are_checked_against_the_analysis_entity_model(toy, tmp_path):
+    rules = tmp_path / "r.yaml"
+    cases = {"error.rule_event_unknown": "{id: x, type: entity, analysis: toy_widgets, event: dropped}",
+             "error.rule_tier_unknown": "{id: x, type: entity, analysis: toy_widgets, event: entered_tier, "
+                                        "tier: high}",
+             "error.rule_analysis_unknown": "{id: x, type: entity, analysis: nope, event: improved}"}
+    allowed = {}
+    for code, rule in cases.items():
+        rules.write_text(f"rules:\n  - {rule}\n")
+        with pytest.raises(ConfigError) as caught:
+            load_rules(rules)
+        assert caught.value.code == code
+        allowed[code] = t(code, "en", **caught.value.params)
+        assert str(rules) in allowed[code] and "{" not in t(code, "zh", **caught.value.params)
+    assert "dropped" in allowed["error.rule_event_unknown"]
+    assert all(event in allowed["error.rule_event_unknown"]
+               for event in ("entered_tier", "left_tier", "improved", "score_became_zero"))
+    assert "high" in allowed["error.rule_tier_unknown"] and "bad, ok" in allowed["error.rule_tier_unknown"]
+    assert "nope" in allowed["error.rule_analysis_unknown"] and "toy_widgets" in allowed["error.rule_analysis_unknown"]
 
 
 def test_toy_config_section_in_schema_show_and_validation(toy, tmp_path, capsys):
