@@ -4,8 +4,9 @@ Rule types: ``threshold`` (current value vs bound), ``consecutive`` (bound broke
 last N runs, this one included), ``change`` (vs the previous run, absolute and/or relative) and
 ``entity`` (events on entities between the previous run and this one: ``entered_tier`` and
 ``left_tier`` of a named tier, ``improved``, and the events the analysis declares in its
-``EntityModel``; fires when more than ``more_than`` entities are affected).  Every alert has a severity, an owner role and a
-message in en and zh (catalog defaults, or the rule's own ``message``).
+``EntityModel``; fires when more than ``more_than`` entities are affected).  Every alert has a
+severity, an owner role and a message in en and zh (catalog defaults, or the rule's own
+``message``).
 """
 
 from __future__ import annotations
@@ -236,8 +237,9 @@ def _message(a: Alert, rule, lang: str, spec: str = "num") -> str:
               "op": getattr(rule, "op", ""), "entities": ", ".join(a.entities[:5]) + (" …" if len(a.entities) > 5 else "")}
     if rule.message is not None:
         return getattr(rule.message, lang).format_map(_Fmt(params, lang))
-    key = scoped_key("alert.entity", a.analysis, a.metric, lang) if a.type == "entity" else f"alert.{a.type}"
-    return t(key, lang, **params)
+    if a.type != "entity":
+        return t(f"alert.{a.type}", lang, **params)
+    return t(scoped_key("alert.entity", a.analysis, a.metric, lang), lang, **params)
 
 
 class _Fmt(dict):
