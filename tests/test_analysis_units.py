@@ -13,7 +13,10 @@ import pandas as pd
 import pytest
 
 from crmlens import cli
-from crmlens.analyses import REGISTRY, register, unregister
+from crmlens.analyses import REGISTRY, EntityModel, register, unregister
+from crmlens.errors import ConfigError
+from crmlens.monitor.rules import load_rules
+from crmlens.report.i18n import t
 
 SRC = Path(__file__).parents[1] / "src" / "crmlens"
 
@@ -90,6 +93,93 @@ def test_toy_analysis_through_monitor_with_its_own_rules(toy, tmp_path, capsys):
     went_bad = next(a for a in alerts if a["rule_id"] == "toy_widget_went_bad")
     assert went_bad["count"] == 3 and "Widget 1 (w1)" in went_bad["entities"]
     assert "60.0%" in printed
+
+
+def test_unit_declared_entity_event_fires_through_monitor(toy, tmp_path, capsys):
+    """score_became_zero exists only in the toy's EntityModel, rules and messages."""
+    hist, log = tmp_path / "h.duckdb", tmp_path / "alerts.jsonl"
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"monitor:\n  history: {hist}\n  alert_log: {log}\n")
+    before = widgets(tmp_path / "before", [0.9, 0.8, 0.3, 0.6, 0.55])
+    args = ("monitor", "toy_widgets", "--config", cfg, "--no-png", "--source")
+    first = main(*args, before, "--out", tmp_path / "r1", "--as-of", "2026-03-01")
+    assert first == 0, capsys.readouterr()
+    after = widgets(tmp_path / "after", [0.9, 0.0, 0.7, 0.6, 0.55])  # w1 drops to 0, w2 is fixed
+    second = main(*args, after, "--out", tmp_path / "r2", "--as-of", "2026-03-08")
+    assert second == 0, capsys.readouterr()
+    lines = log.read_text(encoding="utf-8").splitlines()
+    alerts = {a["rule_id"]: a for a in map(json.loads, lines)}
+    zero = alerts["toy_widget_score_zero"]
+    assert zero["entities"] == ["Widget 1 (w1)"] and zero["metric"] == "score_became_zero"
+    assert zero["message"] == {"en": "1 widget(s) dropped to a score of zero: Widget 1 (w1)",
+                               "zh": "1 个部件评分降为零：Widget 1 (w1)"}
+    assert alerts["toy_widget_fixed"]["entities"] == ["Widget 2 (w2)"]
+    went_bad = alerts["toy_widget_went_bad"]["message"]
+    assert "Bad" in went_bad["en"] and "不合格" in went_bad["zh"] and "account" not in went_bad["en"]
+    summary = json.loads((tmp_path / "r2" / "summary.json").read_text(encoding="utf-8"))
+    since = summary["since_last_run"]
+    lists = {key: [e["entity_id"] for e in rows] for key, rows in since["lists"].items()}
+    assert lists == {"toy_widgets:entered_tier": ["w1"], "toy_widgets:left_tier": ["w2"],
+                     "toy_widgets:improved": ["w2"], "toy_widgets:score_became_zero": ["w1"]}
+    md = (tmp_path / "r2" / "report.md").read_text(encoding="utf-8")
+    assert "1 widgets dropped to a score of zero: Widget 1" in md
+    assert "Bad" in md.split("1 widgets dropped")[0].split("Since the last run")[1]
+
+
+def test_entity_rules_are_checked_against_the_analysis_entity_model(toy, tmp_path):
+    rules = tmp_path / "r.yaml"
+    rule = "{id: x, type: entity, analysis: %s, event: %s}"
+    cases = {"error.rule_event_unknown": rule % ("toy_widgets", "dropped"),
+             "error.rule_tier_unknown": rule % ("toy_widgets", "entered_tier, tier: high"),
+             "error.rule_analysis_unknown": rule % ("nope", "improved")}
+    allowed = {}
+    for code, text in cases.items():
+        rules.write_text(f"rules:\n  - {text}\n")
+        with pytest.raises(ConfigError) as caught:
+            load_rules(rules)
+        assert caught.value.code == code
+        allowed[code] = t(code, "en", **caught.value.params)
+        assert str(rules) in allowed[code] and "{" not in t(code, "zh", **caught.value.params)
+    assert "dropped" in allowed["error.rule_event_unknown"]
+    assert all(event in allowed["error.rule_event_unknown"]
+               for event in ("entered_tier", "left_tier", "improved", "score_became_zero"))
+    assert all(word in allowed["error.rule_tier_unknown"] for word in ("high", "bad, ok"))
+    assert all(word in allowed["error.rule_analysis_unknown"] for word in ("nope", "toy_widgets"))
+
+
+def test_entity_model_drives_the_generic_events():
+    """Tiers worst→best, a data-gap tier, a known flag and two declared events, hand-made rows."""
+    from crmlens.monitor.changes import event_mask
+
+    events = {"score_zero": ("score", "became_zero"), "known_lost": ("known", "became_false")}
+    model = EntityModel(kind="widget", tiers=("bad", "ok"), unknown_tiers=("gap",),
+                        known_flags=("known",), events=events)
+    rows = {  # id: (tier before, tier now, score before, score now, known before, known now)
+        "fixed": ("bad", "ok", 1, 1, True, True),
+        "fixed_but_data_lost": ("bad", "ok", 1, 1, True, False),
+        "out_of_gap": ("gap", "ok", 1, 1, True, True),
+        "into_gap": ("ok", "gap", 1, 1, True, True),
+        "vanished": ("bad", None, 3, None, True, None),
+        "new": (None, "bad", None, 0, None, False),
+        "zeroed": ("ok", "ok", 2, 0, True, True),
+    }
+    columns = ["entity_id", "tier_before", "tier_now", "score_before", "score_now", "known_before",
+               "known_now"]
+    j = pd.DataFrame([(i, *v) for i, v in rows.items()], columns=columns, dtype=object)
+
+    def ids(event, tier=None):
+        return set(j["entity_id"][event_mask(j, model, event, tier).fillna(False).astype(bool)])
+
+    assert ids("improved") == {"fixed"}
+    assert ids("entered_tier", "bad") == {"new"} and ids("entered_tier", "gap") == {"into_gap"}
+    assert ids("left_tier", "bad") == {"fixed", "fixed_but_data_lost"}  # not the vanished one
+    assert ids("score_zero") == {"zeroed"}
+    assert ids("known_lost") == {"fixed_but_data_lost", "new"}
+    assert model.since_last_events() == (
+        ("entered_tier", "bad"), ("left_tier", "bad"), ("improved", None), ("score_zero", None),
+        ("known_lost", None))
+    with pytest.raises(ValueError):
+        EntityModel(events={"odd": ("score", "became_negative")})
 
 
 def test_toy_config_section_in_schema_show_and_validation(toy, tmp_path, capsys):

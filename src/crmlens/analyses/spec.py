@@ -28,29 +28,72 @@ if TYPE_CHECKING:  # pragma: no cover
     from crmlens.sources.base import Dataset
 
 
+TIER_EVENTS = ("entered_tier", "left_tier")  # a rule names the tier
+GENERIC_EVENTS = (*TIER_EVENTS, "improved")  # every unit with tiers has these
+EVENT_KINDS = ("became_zero", "became_false")
+
+
 @dataclass(frozen=True)
 class EntityModel:
     """The per-entity state the monitor compares run to run (the result's ``entities`` table).
 
     ``tiers`` are ordered from worst to best; a tier listed in ``unknown_tiers`` is a data gap:
-    it ranks with the worst tier and a move into it is never an improvement.  ``events`` maps an
-    event name to ``(column, kind)`` with kind ``became_zero`` (column was > 0, now 0) or
-    ``became_false`` (column was true or unknown, now false)."""
+    it ranks with the worst tier, and a move into or out of it is never an improvement.
+
+    ``events`` maps an event name to ``(column, kind)``: ``became_zero`` (the column was > 0 in the
+    previous run and is 0 now; the entity existed then) or ``became_false`` (it is false now and
+    was true or unknown before, an entity new to this run included).
+
+    ``known_flags`` are boolean columns saying a value is known: an entity whose flag went from
+    true to false is never "improved" (its tier may have moved only because data went missing).
+
+    ``since_last`` lists the events of the report's "since last run" section, in order (the tier
+    events name the worst tier); None: entered and left the worst tier, improved, then every
+    declared event."""
 
     kind: str = "account"
     tiers: tuple[str, ...] = ()
     unknown_tiers: tuple[str, ...] = ()
     events: dict[str, tuple[str, str]] = field(default_factory=dict)
+    known_flags: tuple[str, ...] = ()
+    since_last: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        for name, (_column, kind) in self.events.items():
+            if name in GENERIC_EVENTS or kind not in EVENT_KINDS:
+                raise ValueError(f"entity event {name!r} ({kind!r}): a generic name or an unknown "
+                                 f"kind; kinds: {', '.join(EVENT_KINDS)}")
+        unknown = set(self.since_last or ()) - set(self.all_events)
+        if unknown:
+            raise ValueError(f"since_last names undeclared events: {', '.join(sorted(unknown))}")
+
+    @property
+    def all_events(self) -> tuple[str, ...]:
+        """The events an entity rule of this analysis may name."""
+        return (*GENERIC_EVENTS, *self.events)
+
+    @property
+    def all_tiers(self) -> tuple[str, ...]:
+        return (*self.tiers, *self.unknown_tiers)
+
+    @property
+    def ranks(self) -> dict[str, int]:
+        """Tier → rank, higher is better; data-gap tiers rank with the worst."""
+        return {**dict.fromkeys(self.unknown_tiers, 0), **{t: i for i, t in enumerate(self.tiers)}}
 
     def rank(self, tier: Any) -> float | None:
-        """Lower is worse; unknown tiers rank with the worst; None for a missing entity."""
-        if tier is None or tier != tier:
-            return None
-        if tier in self.unknown_tiers:
-            return 0.0
-        if tier in self.tiers:
-            return float(self.tiers.index(tier))
-        return None
+        """Higher is better; unknown tiers rank with the worst; None for a missing entity."""
+        rank = self.ranks.get(tier) if isinstance(tier, str) else None
+        return None if rank is None else float(rank)
+
+    def since_last_events(self) -> tuple[tuple[str, str | None], ...]:
+        """(event, tier) pairs of the "since last run" section; tier events name the worst tier."""
+        events = self.since_last
+        if events is None:
+            events = (*GENERIC_EVENTS, *self.events) if self.tiers else tuple(self.events)
+        worst = self.tiers[0] if self.tiers else None
+        return tuple((e, worst if e in TIER_EVENTS else None) for e in events
+                     if worst is not None or e not in GENERIC_EVENTS)
 
 
 @dataclass(frozen=True, eq=False)

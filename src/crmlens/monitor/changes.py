@@ -11,13 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from crmlens.analyses.base import AnalysisResult
-
-# data_gap (contact coverage: a tier that missing data could hide) ranks with high; a move into or
-# out of it is a change in the data, never an improvement of the risk
-TIER_ORDER = {"data_gap": 2, "high": 2, "medium": 1, "low": 0}
-UNKNOWN_TIERS = ("data_gap",)
-EVENTS = ("entered_tier", "left_tier", "new_zero_contacts", "new_unknown_employees", "lost_executives")
+from crmlens.analyses import REGISTRY, AnalysisResult, EntityModel
 
 
 @dataclass
@@ -28,33 +22,55 @@ class Changes:
     transitions: dict[str, pd.DataFrame] = field(default_factory=dict)  # analysis → joined now/before entity frame
 
     def entities(self, analysis: str, event: str, tier: str | None = None) -> pd.DataFrame:
+        """The entities of ``analysis`` that had ``event`` (one of its model's ``all_events``)."""
         j = self.transitions.get(analysis)
         if j is None or j.empty:
             return pd.DataFrame(columns=["entity_id", "entity_name"])
-        present_before = j["tier_before"].notna()
-        if event == "entered_tier":
-            mask = (j["tier_now"] == tier) & (j["tier_before"] != tier)
-        elif event == "left_tier":
-            # an entity that is gone (e.g. its revenue became NULL) did not leave a risk tier
-            mask = (j["tier_before"] == tier) & j["tier_now"].notna() & (j["tier_now"] != tier)
-        elif event == "improved":
-            now = j["tier_now"].map(TIER_ORDER)
-            before = j["tier_before"].map(TIER_ORDER)
-            known = ~j["tier_now"].isin(UNKNOWN_TIERS) & ~j["tier_before"].isin(UNKNOWN_TIERS)
-            lost_data = _is(j, "employees_known_now", False) & _is(j, "employees_known_before", True)
-            mask = present_before & j["tier_now"].notna() & (now < before) & known & ~lost_data
-        elif event == "new_zero_contacts":
-            mask = present_before & (_num(j, "n_contacts_now") == 0) & (_num(j, "n_contacts_before") > 0)
-        elif event == "lost_executives":
-            mask = present_before & (_num(j, "n_decision_now") == 0) & (_num(j, "n_decision_before") > 0)
-        elif event == "new_unknown_employees":
-            now_unknown = j.get("employees_known_now", pd.Series(True, index=j.index)).eq(False)
-            before_known = j.get("employees_known_before", pd.Series(pd.NA, index=j.index))
-            mask = now_unknown & ((before_known == True) | before_known.isna())  # noqa: E712 - NA-aware
-        else:
-            raise ValueError(event)
+        mask = event_mask(j, entity_model(analysis), event, tier)
         out = j[mask.fillna(False).astype(bool)]
         return out.assign(entity_name=out["entity_name_now"].fillna(out["entity_name_before"]))[["entity_id", "entity_name", "tier_before", "tier_now"]]
+
+
+def entity_model(analysis: str) -> EntityModel:
+    spec = REGISTRY.get(analysis)
+    return spec.entity if spec is not None else EntityModel()
+
+
+def event_mask(j: pd.DataFrame, model: EntityModel, event: str, tier: str | None) -> pd.Series:
+    """Which rows of the joined now/before frame ``j`` had ``event``."""
+    if event == "entered_tier":
+        return (j["tier_now"] == tier) & (j["tier_before"] != tier)
+    if event == "left_tier":
+        # an entity that is gone (e.g. its revenue became NULL) did not leave a risk tier
+        return (j["tier_before"] == tier) & j["tier_now"].notna() & (j["tier_now"] != tier)
+    if event == "improved":
+        return _improved(j, model)
+    if event in model.events:
+        column, kind = model.events[event]
+        return _became_zero(j, column) if kind == "became_zero" else _became_false(j, column)
+    raise ValueError(event)
+
+
+def _improved(j: pd.DataFrame, model: EntityModel) -> pd.Series:
+    """Moved to a better tier; never into or out of a data gap, nor while data went missing."""
+    now, before = j["tier_now"].map(model.ranks), j["tier_before"].map(model.ranks)
+    gaps = model.unknown_tiers
+    known = ~j["tier_now"].isin(gaps) & ~j["tier_before"].isin(gaps)
+    lost_data = pd.Series(False, index=j.index)
+    for flag in model.known_flags:
+        lost_data |= _is(j, f"{flag}_now", False) & _is(j, f"{flag}_before", True)
+    return j["tier_before"].notna() & j["tier_now"].notna() & (now > before) & known & ~lost_data
+
+
+def _became_zero(j: pd.DataFrame, column: str) -> pd.Series:
+    now, before = _num(j, f"{column}_now"), _num(j, f"{column}_before")
+    return j["tier_before"].notna() & (now == 0) & (before > 0)
+
+
+def _became_false(j: pd.DataFrame, column: str) -> pd.Series:
+    now_false = j.get(f"{column}_now", pd.Series(True, index=j.index)).eq(False)
+    before = j.get(f"{column}_before", pd.Series(pd.NA, index=j.index))
+    return now_false & ((before == True) | before.isna())  # noqa: E712 - NA-aware
 
 
 def _is(j: pd.DataFrame, col: str, value: bool) -> pd.Series:

@@ -2,10 +2,11 @@
 
 Rule types: ``threshold`` (current value vs bound), ``consecutive`` (bound broken in each of the
 last N runs, this one included), ``change`` (vs the previous run, absolute and/or relative) and
-``entity`` (events on entities between the previous run and this one: ``entered_tier``,
-``left_tier``, ``new_zero_contacts``, ``new_unknown_employees``, ``lost_executives``; fires when
-more than ``more_than`` entities are affected).  Every alert has a severity, an owner role and a
-message in en and zh (catalog defaults, or the rule's own ``message``).
+``entity`` (events on entities between the previous run and this one: ``entered_tier`` and
+``left_tier`` of a named tier, ``improved``, and the events the analysis declares in its
+``EntityModel``; fires when more than ``more_than`` entities are affected).  Every alert has a
+severity, an owner role and a message in en and zh (catalog defaults, or the rule's own
+``message``).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from crmlens.errors import ConfigError
-from crmlens.monitor.changes import EVENTS, Changes
-from crmlens.report.i18n import LANGS, fmt_value, t
+from crmlens.analyses import REGISTRY
+from crmlens.analyses.spec import TIER_EVENTS
+from crmlens.monitor.changes import Changes
+from crmlens.report.i18n import LANGS, fmt_value, scoped_key, t
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
 Op = Literal["<", "<=", ">", ">=", "==", "!="]
@@ -76,13 +79,13 @@ class ChangeRule(_Rule):
 
 class EntityRule(_Rule):
     type: Literal["entity"]
-    event: Literal[EVENTS]  # type: ignore[valid-type]
+    event: str  # checked against the analysis's EntityModel by check_entity_rules
     tier: str | None = None
     more_than: int = Field(0, ge=0)
 
     @model_validator(mode="after")
     def _tier(self) -> "EntityRule":
-        if self.event in ("entered_tier", "left_tier") and not self.tier:
+        if self.event in TIER_EVENTS and not self.tier:
             raise ValueError(f"event {self.event} needs `tier`")
         return self
 
@@ -104,8 +107,6 @@ class RuleSet(_Strict):
 
 def default_rules_text() -> str:
     """The bundled defaults: the ``rules.yaml`` of every registered analysis unit, in order."""
-    from crmlens.analyses import REGISTRY
-
     rules: list = []
     for spec in REGISTRY.values():
         path = spec.resource("rules.yaml")
@@ -129,11 +130,31 @@ def load_rules(path: str | Path | None) -> RuleSet:
     except yaml.YAMLError as exc:
         raise ConfigError("error.config_yaml", file=name, reason=str(exc).replace("\n", " ")) from None
     try:
-        return RuleSet.model_validate(data)
+        rules = RuleSet.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         raise ConfigError("error.rules_invalid", file=name, key=".".join(str(x) for x in err["loc"]) or "(top level)",
                           reason=err["msg"], count=exc.error_count()) from None
+    check_entity_rules(rules, name)
+    return rules
+
+
+def check_entity_rules(rules: RuleSet, file: str) -> None:
+    """Entity rules name a registered analysis, one of its events and, for tier events, a tier."""
+    for rule in rules.rules:
+        if not isinstance(rule, EntityRule):
+            continue
+        spec = REGISTRY.get(rule.analysis)
+        if spec is None:
+            raise ConfigError("error.rule_analysis_unknown", file=file, rule=rule.id,
+                              analysis=rule.analysis, allowed=", ".join(REGISTRY))
+        model = spec.entity
+        if rule.event not in model.all_events:
+            raise ConfigError("error.rule_event_unknown", file=file, rule=rule.id, event=rule.event,
+                              analysis=rule.analysis, allowed=", ".join(model.all_events))
+        if rule.event in TIER_EVENTS and rule.tier not in model.all_tiers:
+            raise ConfigError("error.rule_tier_unknown", file=file, rule=rule.id, tier=rule.tier,
+                              analysis=rule.analysis, allowed=", ".join(model.all_tiers))
 
 
 @dataclass
@@ -216,8 +237,9 @@ def _message(a: Alert, rule, lang: str, spec: str = "num") -> str:
               "op": getattr(rule, "op", ""), "entities": ", ".join(a.entities[:5]) + (" …" if len(a.entities) > 5 else "")}
     if rule.message is not None:
         return getattr(rule.message, lang).format_map(_Fmt(params, lang))
-    key = f"alert.entity.{a.metric}" if a.type == "entity" else f"alert.{a.type}"
-    return t(key, lang, **params)
+    if a.type != "entity":
+        return t(f"alert.{a.type}", lang, **params)
+    return t(scoped_key("alert.entity", a.analysis, a.metric, lang), lang, **params)
 
 
 class _Fmt(dict):

@@ -15,16 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crmlens.config import CrmlensConfig
-from crmlens.monitor.changes import Changes, compute_changes
+from crmlens.monitor.changes import Changes, compute_changes, entity_model
 from crmlens.monitor.history import HistoryStore, Run, new_run_id
 from crmlens.monitor.notify import Delivery, channel_label, deliver_outbox
 from crmlens.monitor.rules import Alert, RuleSet, evaluate, load_rules
 from crmlens.runner import RunOutcome
 from crmlens.runner import run as run_analyses
 from crmlens.schema.validate import Issue
-
-SINCE_LAST_EVENTS = (("entered_tier", "high"), ("left_tier", "high"), ("new_zero_contacts", None), ("improved", None),
-                     ("lost_executives", None), ("new_unknown_employees", None))
 
 
 @dataclass
@@ -45,14 +42,15 @@ def since_last(changes: Changes) -> dict | None:
     """Plain data for the report's "since last run" section."""
     if changes.previous_run is None:
         return None
-    lists = {}
+    lists, tiers = {}, {}
     for analysis in changes.transitions:
-        for event, tier in SINCE_LAST_EVENTS:
+        for event, tier in entity_model(analysis).since_last_events():
             ents = changes.entities(analysis, event, tier)
             if len(ents):
                 lists[f"{analysis}:{event}"] = ents
+                tiers[f"{analysis}:{event}"] = tier
     return {"previous_run": changes.previous_run, "previous_as_of": changes.previous_as_of,
-            "metric_deltas": changes.metric_deltas, "lists": lists}
+            "metric_deltas": changes.metric_deltas, "lists": lists, "tiers": tiers}
 
 
 def history_series(store: HistoryStore, results, as_of: dt.date) -> dict[tuple[str, str], list[float]]:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
 from crmlens.report.charts import Chart, charts_for
-from crmlens.report.i18n import fmt_value, has, t, tr_codes, tr_value
+from crmlens.report.i18n import fmt_value, has, scoped_key, t, tr_codes, tr_value
 from crmlens.report.views import EMPTY, AnalysisViews, TableView, views_of
 from crmlens.schema.contracts import cap_text
 from crmlens.schema.contracts import CONTRACTS
@@ -151,7 +151,10 @@ def since_last_section(since: dict, results: dict[str, AnalysisResult], lang: st
         analysis, event = key.split(":", 1)
         names = [str(n) for n in ents["entity_name"].head(30)]
         more = len(ents) - len(names)
-        sec.blocks.append(Para(t(f"report.event.{event}", lang, count=len(ents), names=", ".join(names) + (f" (+{more})" if more > 0 else ""))))
+        text = t(scoped_key("report.event", analysis, event, lang), lang, count=len(ents),
+                 tier=since.get("tiers", {}).get(key),
+                 names=", ".join(names) + (f" (+{more})" if more > 0 else ""))
+        sec.blocks.append(Para(text))
     return sec
 
 

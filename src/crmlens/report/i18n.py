@@ -114,6 +114,13 @@ def has(key: str, lang: str = "en") -> bool:
     return key in catalog(lang)
 
 
+def scoped_key(prefix: str, scope: str, name: str, lang: str = "en") -> str:
+    """``prefix.scope.name`` when the catalog has it (e.g. an analysis's own wording of a generic
+    monitor event), else ``prefix.name``."""
+    key = f"{prefix}.{scope}.{name}"
+    return key if has(key, lang) else f"{prefix}.{name}"
+
+
 class _Defaulting(dict):
     def __missing__(self, key: str) -> Any:
         return None

@@ -29,9 +29,13 @@ SPEC = AnalysisSpec(
     entity=EntityModel(
         kind="account",
         tiers=("high", "medium", "low"),
+        unknown_tiers=("data_gap",),  # a tier that missing data could hide
         events={"new_zero_contacts": ("n_contacts", "became_zero"),
                 "lost_executives": ("n_decision", "became_zero"),
                 "new_unknown_employees": ("employees_known", "became_false")},
+        known_flags=("employees_known",),
+        since_last=("entered_tier", "left_tier", "new_zero_contacts", "improved",
+                    "lost_executives", "new_unknown_employees"),
     ),
     views="crmlens.analyses.contact_coverage.views",
     package=__name__,

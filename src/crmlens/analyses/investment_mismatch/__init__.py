@@ -36,7 +36,10 @@ SPEC = AnalysisSpec(
     uses={CUSTOMER_VALUE.name: ("analysis_timestamp",)},
     checks=_checks,
     config_model=InvestmentMismatchConfig,
-    entity=EntityModel(kind="customer", tiers=("mismatched", "top_matched", "other")),
+    # the tiers are categories rather than a risk scale: rules may name them, the report's
+    # "since last run" section lists no tier moves for this analysis
+    entity=EntityModel(kind="customer", tiers=("mismatched", "top_matched", "other"),
+                       unknown_tiers=("data_gap",), since_last=()),
     views="crmlens.analyses.investment_mismatch.views",
     package=__name__,
     order=20,
