@@ -45,8 +45,8 @@ from crmlens.classify.titles import TitleClassifier
 from crmlens.analyses.contact_coverage.config import ContactCoverageConfig
 from crmlens.config import CrmlensConfig
 from crmlens.errors import AnalysisError
-from crmlens.metrics import coverage as M
-from crmlens.metrics.common import to_frame
+from crmlens.analyses.contact_coverage import expressions as M
+from crmlens.analyses.engine import to_frame
 from crmlens.schema.contracts import ACCOUNTS, CONTACTS
 from crmlens.schema.typed import read_table
 from crmlens.sources.base import Dataset

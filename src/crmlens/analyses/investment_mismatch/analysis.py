@@ -32,8 +32,8 @@ from crmlens.analyses.investment_mismatch.priority_model import fit_priority_mod
 from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
 from crmlens.config import CrmlensConfig
 from crmlens.errors import AnalysisError
-from crmlens.metrics import value as V
-from crmlens.metrics.common import to_frame
+from crmlens.analyses.investment_mismatch import expressions as V
+from crmlens.analyses.engine import to_frame
 from crmlens.schema.contracts import CUSTOMER_VALUE, CUSTOMERS, MAPPING
 from crmlens.schema.typed import read_table
 from crmlens.sources.base import Dataset
