@@ -10,7 +10,7 @@ import pytest
 
 from crmlens.analyses import REGISTRY
 from crmlens.config import CrmlensConfig
-from crmlens.metrics.coverage import key_account_count
+from crmlens.analyses.contact_coverage.expressions import key_account_count
 from crmlens.sources import open_source
 from helpers import account, contacts_for, write_duckdb
 

@@ -119,6 +119,18 @@ def test_too_few_rows_for_a_model(res):
     assert len(res.recommendations) >= 5
 
 
+def test_action_plan_when_no_customer_needs_onboarding(res):
+    plan = res.tables["action_plan"]
+    # onboarding = 2 + 0.2·priority ≥ 3.4 for the mismatched c7, c8, c10 (gate 3.0 → none weak):
+    # each gets a success plan (30 days) then a re-prioritisation (90 days), by priority 8, 8, 7;
+    # the tie at 8 goes to the lower composite first: adoption 0.1 (c10) before 0.2 (c8)
+    assert list(plan["customer360_id"]) == ["id10", "id10", "id08", "id08", "id07", "id07"]
+    assert list(plan["milestone_days"]) == [30, 90] * 3
+    assert set(plan["due_date"]) == {"2026-01-31", "2026-04-01"}
+    # the detail is text like the other label columns, also when one action has no rows
+    assert plan["detail"].dtype == plan["action"].dtype
+
+
 def test_onboarding_buckets(res):
     b = res.tables["onboarding_buckets"].set_index("onboarding")
     # onboarding = 2 + 0.2·priority: 2.2 … 3.6 → <2.5: prio 1 (2.2), 2 (2.4); 2.5–3.5: prio 3..7; ≥3.5: the 8s (3.6)

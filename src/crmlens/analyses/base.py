@@ -1,4 +1,4 @@
-"""The analysis contract and its result type.
+"""The result type of an analysis (the unit contract is ``spec.AnalysisSpec``).
 
 ``AnalysisResult`` is plain data: named scalar metrics with units, tables (pandas frames), findings
 and recommendations as reason codes with parameters, and provenance.  Reports, exports and the
@@ -13,14 +13,11 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crmlens.config import CrmlensConfig
-from crmlens.schema.contracts import TableSpec
-from crmlens.sources.base import Dataset
 
 UNITS = ("count", "ratio", "usd", "per_1000", "score", "days", "text")
 
@@ -146,9 +143,3 @@ class Laps:
         self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._last, 3)
         self._last = now
 
-
-class Analysis(Protocol):
-    name: str
-    requires: tuple[TableSpec, ...]
-
-    def run(self, data: Dataset, config: CrmlensConfig, *, as_of: Any = None) -> AnalysisResult: ...

@@ -1,4 +1,10 @@
-"""Descriptive helpers with documented conventions."""
+"""Descriptive helpers with documented conventions (numpy/pandas only; no engine, no rendering).
+
+* percentiles: linear interpolation between closest ranks (numpy's default, "type 7");
+* winsorising clips to [P_lo, P_hi] of the non-missing values;
+* cumulative distribution ``cume_dist(x) = #(values ≤ x) / n`` (ties share the same value, as
+  SQL's CUME_DIST), so a cut "cume_dist ≥ 0.70" keeps ties together.
+"""
 
 from __future__ import annotations
 
@@ -22,17 +28,29 @@ def rate(numerator: int | float, denominator: int | float) -> float | None:
     return None if not denominator else float(numerator) / float(denominator)
 
 
-def execs_to_reach(n: np.ndarray, d: np.ndarray, r: float) -> np.ndarray:
-    """Smallest x ≥ 0 with (d + x) / (n + x) ≥ r and n + x ≥ 1 (added contacts are executives)."""
-    n = np.asarray(n, dtype="float64")
-    d = np.asarray(d, dtype="float64")
-    x = np.maximum(0.0, np.ceil((r * n - d) / (1.0 - r) - 1e-9))
-    x = np.where(n + x == 0, 1.0, x)
-    return x.astype("int64")
+def winsor_bounds(x: pd.Series, lo: float, hi: float) -> tuple[float, float]:
+    v = x.dropna().to_numpy(dtype=float)
+    if not v.size:
+        return math.nan, math.nan
+    return float(np.percentile(v, lo * 100)), float(np.percentile(v, hi * 100))
 
 
-def execs_within(n: np.ndarray, d: np.ndarray, total_added: np.ndarray, r: float) -> np.ndarray:
-    """Executives needed among ``total_added`` new contacts so that the ratio reaches r."""
-    n = np.asarray(n, dtype="float64")
-    need = np.ceil(r * (n + total_added) - np.asarray(d, dtype="float64") - 1e-9)
-    return np.maximum(0.0, need).astype("int64")
+def winsorise(x: pd.Series, lo: float, hi: float) -> tuple[pd.Series, tuple[float, float]]:
+    b = winsor_bounds(x, lo, hi)
+    return x.clip(lower=b[0], upper=b[1]), b
+
+
+def min_max(x: pd.Series) -> pd.Series:
+    lo, hi = x.min(), x.max()
+    if not np.isfinite(lo) or hi == lo:  # constant column: neutral 0.5
+        return pd.Series(np.where(x.notna(), 0.5, np.nan), index=x.index)
+    return (x - lo) / (hi - lo)
+
+
+def pct_rank(x: pd.Series) -> pd.Series:
+    """Percentile rank in (0, 1] (average rank / n)."""
+    return x.rank(method="average", pct=True)
+
+
+def cume_dist(x: pd.Series) -> pd.Series:
+    return x.rank(method="max", pct=True)

@@ -1,7 +1,9 @@
 """Key-account contact coverage (seeds 001, 002): the analysis unit.
 
-``config`` (its section), ``analysis`` (the stages), ``views`` (report: headline metrics, tables,
-charts, method notes), ``messages/`` (en/zh), ``rules.yaml`` (default alert rules)."""
+``config`` (its section), ``analysis`` (the stages, in order: ``key_accounts`` with
+``expressions`` on the engine, ``peers``, ``risk``, ``plan``, ``tables``, ``narrative``), ``views``
+(report: headline metrics, tables, charts, method notes), ``messages/`` (en/zh), ``rules.yaml``
+(default alert rules), ``pandas_baseline`` (for ``crmlens bench``)."""
 
 from __future__ import annotations
 
@@ -11,9 +13,9 @@ from crmlens.schema.contracts import ACCOUNTS, CONTACTS
 
 
 def _compute(ctx: RunContext):
-    from crmlens.analyses.contact_coverage.analysis import ContactCoverage
+    from crmlens.analyses.contact_coverage.analysis import compute  # loads the engine stack
 
-    return ContactCoverage().run(ctx.data, ctx.config, as_of=ctx.as_of)
+    return compute(ctx)
 
 
 SPEC = AnalysisSpec(

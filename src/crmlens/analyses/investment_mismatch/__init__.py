@@ -1,6 +1,8 @@
 """Investment vs. return mismatch (seed 000): the analysis unit.
 
-``config`` (its section), ``analysis`` (the stages), ``priority_model``, ``views`` (report),
+``config`` (its section), ``analysis`` (the stages, in order: ``base_table`` with
+``expressions`` on the engine, ``composite``, ``groups``, ``behaviour``, ``priority_model``,
+``tables`` and ``plan``, ``narrative``), ``checks`` (cross-table validation), ``views`` (report),
 ``messages/`` (en/zh), ``rules.yaml`` (default alert rules)."""
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ def _checks(data, config, add) -> None:
 
 
 def _compute(ctx: RunContext):
-    from crmlens.analyses.investment_mismatch.analysis import InvestmentMismatch
+    from crmlens.analyses.investment_mismatch.analysis import compute  # loads scipy, sklearn
 
-    return InvestmentMismatch().run(ctx.data, ctx.config, as_of=ctx.as_of)
+    return compute(ctx)
 
 
 SPEC = AnalysisSpec(

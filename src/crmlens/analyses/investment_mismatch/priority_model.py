@@ -20,7 +20,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
-from crmlens.stats.mismatch import cume_dist
+from crmlens.stats.basic import cume_dist
 
 
 @dataclass(frozen=True)

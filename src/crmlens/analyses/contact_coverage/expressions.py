@@ -1,4 +1,5 @@
-"""Contact-coverage metrics as Ibis expressions (they run on DuckDB, Spark or any Ibis backend).
+"""Contact-coverage engine side: Ibis expressions (they run on DuckDB, Spark or any Ibis
+backend).
 
 * ``account_overview`` — accounts and NULL-revenue accounts per industry (totals + industry list in
   one scan).
@@ -21,9 +22,8 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from crmlens.classify import departments as D
-from crmlens.classify import titles as T
-from crmlens.metrics.common import as_bool
+from crmlens.analyses.engine import as_bool
+from crmlens.classify import departments, titles
 
 
 def key_account_count(n_valid: int, share: float) -> int:
@@ -80,8 +80,10 @@ def title_lookup(levels: dict[str, str]) -> pd.DataFrame:
     lv = [levels[k] for k in keys]
     return pd.DataFrame({
         "t_key": pd.Series(keys, dtype="str"),
-        "t_packed": pd.Series([_pack(v == T.C_LEVEL, v == T.VP, v == T.UNRECOGNISED) for v in lv], dtype="int64"),
-        "t_unknown": pd.Series([_pack(v == T.UNKNOWN, 0) for v in lv], dtype="int64"),
+        "t_packed": pd.Series(
+            [_pack(v == titles.C_LEVEL, v == titles.VP, v == titles.UNRECOGNISED) for v in lv],
+            dtype="int64"),
+        "t_unknown": pd.Series([_pack(v == titles.UNKNOWN, 0) for v in lv], dtype="int64"),
     })
 
 
@@ -90,24 +92,28 @@ def department_lookup(classes: dict[str, str], key_departments: list[str]) -> pd
     flag per key department (``d_0`` …)."""
     keys = [k for k in classes if isinstance(k, str)]
     df = pd.DataFrame({"d_key": pd.Series(keys, dtype="str")})
-    df["d_unknown"] = pd.Series([_pack(0, classes[k] in (D.UNKNOWN, D.UNRECOGNISED)) for k in keys], dtype="int64")
+    unknown = (departments.UNKNOWN, departments.UNRECOGNISED)
+    df["d_unknown"] = pd.Series([_pack(0, classes[k] in unknown) for k in keys], dtype="int64")
     for i, dep in enumerate(key_departments):
         df[f"d_{i}"] = pd.Series([int(classes[k] == dep) for k in keys], dtype="int64")
     return df
 
 
-def contact_profile(contacts: ir.Table, tl: ir.Table, dl: ir.Table, n_key_departments: int, packed: bool = True) -> ir.Table:
+def contact_profile(contacts: ir.Table, tl: ir.Table, dl: ir.Table, n_key_departments: int,
+                    packed: bool = True) -> ir.Table:
     """Per-account aggregates over live contacts joined to the title and department lookups.
     A title or department missing from its lookup (NULL) counts as unknown.  With ``packed``
     (see ``FIELD_BITS``) the per-level counts come from two SUMs; the caller must check
     ``max(n_contacts) < FIELD`` and otherwise rebuild with ``packed=False``."""
     live = contacts.filter(live_flag(contacts)).select("account_id", "title", "department")
-    j = live.left_join(tl, _as_text(live.title) == tl.t_key).left_join(dl, _as_text(live.department) == dl.d_key)
+    j = live.left_join(tl, _as_text(live.title) == tl.t_key)
+    j = j.left_join(dl, _as_text(live.department) == dl.d_key)
     t_packed = j.t_packed.fill_null(0)
     unknown = j.t_unknown.fill_null(_pack(1, 0)) + j.d_unknown.fill_null(_pack(0, 1))
     depts = {f"has_dept_{i}": j[f"d_{i}"].fill_null(0).max() for i in range(n_key_departments)}
     if packed:
-        p = j.group_by("account_id").aggregate(n_contacts=j.count(), t_sum=t_packed.sum(), u_sum=unknown.sum(), **depts)
+        p = j.group_by("account_id").aggregate(n_contacts=j.count(), t_sum=t_packed.sum(),
+                                               u_sum=unknown.sum(), **depts)
         fields = {name: _field(p.t_sum, k) for k, name in enumerate(TITLE_FIELDS)}
         fields |= {name: _field(p.u_sum, k) for k, name in enumerate(UNKNOWN_FIELDS)}
         return p.select("account_id", "n_contacts", **fields, **{d: p[d] for d in depts})
@@ -124,7 +130,8 @@ def revenue_threshold(accounts: ir.Table, n_key: int) -> ir.Scalar:
     """The revenue of the ``n_key``-th account by revenue (ties counted): a scalar subquery, so
     the value never round-trips through a Python float literal."""
     valid = accounts.filter(accounts.annual_revenue.notnull())
-    return valid.order_by(ibis.desc(valid.annual_revenue)).limit(1, offset=n_key - 1).annual_revenue.as_scalar()
+    nth = valid.order_by(ibis.desc(valid.annual_revenue)).limit(1, offset=n_key - 1)
+    return nth.annual_revenue.as_scalar()
 
 
 def key_accounts(accounts: ir.Table, n_key: int) -> ir.Table:
@@ -152,23 +159,26 @@ def account_metrics(t: ir.Table, cfg, n_key_departments: int) -> ir.Table:
     """Add density, decision ratio, coverage, red-line flags and gaps to a per-account table that
     holds the ``contact_profile`` columns (possibly NULL after a left join).
 
-    * density = contacts / employees × ``density_per_employees``; NULL when employees is NULL or ≤ 0
+    * density = contacts / employees × ``density_per_employees``; NULL when employees is NULL
+      or ≤ 0
     * decision ratio = (C-level + VP) / contacts; 0 when there are no contacts
     * coverage = number of key departments with at least one live contact
     * gap = max(0, (red line − value) / red line), 0 when the value is unknown
     """
-    counts = ["n_contacts", "n_c_level", "n_vp", "n_title_unrecognised", "n_title_unknown", "n_dept_unknown",
-              *(f"has_dept_{i}" for i in range(n_key_departments))]
+    counts = ["n_contacts", "n_c_level", "n_vp", "n_title_unrecognised", "n_title_unknown",
+              "n_dept_unknown", *(f"has_dept_{i}" for i in range(n_key_departments))]
     t = t.mutate(**{c: t[c].fill_null(0) for c in counts})
     n = t.n_contacts
     dm = t.n_c_level + t.n_vp
     emp = t.number_of_employees
     emp_known = emp.notnull() & (emp > 0)
-    density = ibis.ifelse(emp_known, (n * cfg.density_per_employees) / emp.cast("float64"), ibis.null("float64"))
+    density = ibis.ifelse(emp_known, (n * cfg.density_per_employees) / emp.cast("float64"),
+                          ibis.null("float64"))
     ratio = ibis.ifelse(n > 0, dm.cast("float64") / n.cast("float64"), 0.0)
     coverage = sum((t[f"has_dept_{i}"] for i in range(n_key_departments)), ibis.literal(0))
     baseline = ibis.cases(
-        *[(t.company_size_category == size, base) for size, base in cfg.coverage_baseline.items()],
+        *[(t.company_size_category == size, base)
+          for size, base in cfg.coverage_baseline.items()],
         else_=cfg.coverage_baseline_default,
     ) if cfg.coverage_baseline else ibis.literal(cfg.coverage_baseline_default)
     low_density = density.notnull() & (density < cfg.density_red_line)
@@ -176,7 +186,8 @@ def account_metrics(t: ir.Table, cfg, n_key_departments: int) -> ir.Table:
     low_coverage = coverage < baseline
     w = cfg.weights
     score = (
-        low_density.cast("float64") * w.density + low_decision.cast("float64") * w.decision + low_coverage.cast("float64") * w.coverage
+        low_density.cast("float64") * w.density + low_decision.cast("float64") * w.decision
+        + low_coverage.cast("float64") * w.coverage
     )
     return t.mutate(
         n_decision=dm,
@@ -203,5 +214,6 @@ def priority_order(t: ir.Table, size_order: list[str]) -> ir.Table:
     size_rank = ibis.cases(*[(t.company_size_category == s, i) for i, s in enumerate(size_order)],
                            else_=len(size_order)) if size_order else ibis.literal(0)
     t = t.mutate(size_rank=size_rank.cast("int64"))
-    return t.order_by([ibis.desc(t.flag_score_rl.round(10)), ibis.desc(t.annual_revenue), ibis.asc(t.size_rank),
-                       ibis.desc(t.gap_decision), ibis.desc(t.gap_coverage), ibis.asc(t.account_id)])
+    return t.order_by([ibis.desc(t.flag_score_rl.round(10)), ibis.desc(t.annual_revenue),
+                       ibis.asc(t.size_rank), ibis.desc(t.gap_decision),
+                       ibis.desc(t.gap_coverage), ibis.asc(t.account_id)])

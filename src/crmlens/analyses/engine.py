@@ -1,4 +1,4 @@
-"""Small Ibis helpers shared by metric modules."""
+"""Small Ibis helpers shared by the analysis units' engine-side expressions."""
 
 from __future__ import annotations
 

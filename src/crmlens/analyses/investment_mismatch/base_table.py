@@ -1,0 +1,52 @@
+"""Step 1 of investment mismatch, on the engine: de-duplication and the identity join
+(``expressions``), then the complete rows the statistics run on (one row per customer)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crmlens.analyses.engine import to_frame
+from crmlens.analyses.investment_mismatch import expressions
+from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
+from crmlens.schema.contracts import CUSTOMER_VALUE, CUSTOMERS, MAPPING
+from crmlens.schema.typed import read_table
+from crmlens.sources.base import Dataset
+
+COMPONENTS = {"sales": "total_sales_amount", "adoption": "product_adoption_rate",
+              "support": "support_resolution_efficiency"}  # composite component → its column
+
+
+def read_base(data: Dataset, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFrame, dict]:
+    """The joined base table (one row per de-duplicated value row) and the join counts."""
+    value = read_table(data, CUSTOMER_VALUE)  # NaN/±Inf → NULL; text dates parsed, never guessed
+    customers = read_table(data, CUSTOMERS)
+    dedup = expressions.dedup_value(value)
+    if cfg.identity == "mapping" and data.has_table(MAPPING.name):
+        mapping = read_table(data, MAPPING)
+        joined = expressions.join_by_mapping(dedup, customers, mapping,
+                                             list(cfg.mapping_priority))
+    else:
+        joined = expressions.join_by_email(dedup, customers)
+    cols = ["customer360_id", "total_sales_amount", *expressions.VALUE_COLUMNS]
+    base = joined.select(primary_email=joined.email_key, **{c: joined[c] for c in cols})
+    counts = value.aggregate(rows=value.count()).execute().iloc[0]
+    n_dedup = int(dedup.count().execute())
+    df = to_frame(base)
+    matched = int(df["customer360_id"].notna().sum())
+    n_customers = int(customers.count().execute())
+    join = {
+        "value_rows": int(counts["rows"]), "duplicates_removed": int(counts["rows"]) - n_dedup,
+        "customers": n_customers, "matched": matched, "unmatched": n_dedup - matched,
+        "customers_without_value": n_customers - int(df["customer360_id"].nunique()),
+    }
+    return df, join
+
+
+def complete_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Rows with an identity, a priority score and every composite metric, by customer id; and
+    how many rows each missing column removed."""
+    need = ["customer360_id", "investment_priority_score", *COMPONENTS.values()]
+    dropped = {c: int(df[c].isna().sum()) for c in need}
+    out = df.dropna(subset=need).copy()
+    dropped["rows"] = len(df) - len(out)
+    return out.sort_values("customer360_id", kind="stable").reset_index(drop=True), dropped

@@ -1,1 +1,0 @@
-"""Engine-side metric expressions (Ibis).  Nothing here pulls row-level data into Python."""
