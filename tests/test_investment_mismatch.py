@@ -159,3 +159,47 @@ def test_mapping_identity_path(tmp_path):
     by_map = CrmlensConfig.model_validate({"investment_mismatch": {"identity": "mapping"}})
     r = REGISTRY["investment_mismatch"].run(open_source(path), by_map)
     assert r.metric("matched") == 12 and r.metric("base_customers") == 12
+
+
+def test_mapping_identity_results_do_not_depend_on_engine_row_order(tmp_path):
+    """Several value rows mapped to one customer: the result is the same whatever order the
+    rows come in (sorted by customer id, then e-mail)."""
+    import datetime as dt
+
+    import duckdb
+    import pandas as pd
+
+    from crmlens.analyses import REGISTRY
+    from crmlens.config import CrmlensConfig
+    from crmlens.sources import open_source
+
+    rng = __import__("numpy").random.default_rng(3)
+    n = 60
+    value = pd.DataFrame({
+        "primary_email": [f"u{i}@x.com" for i in range(n)], "zendesk_user_id": [f"z{i // 2}" for i in range(n)],
+        "investment_priority_score": rng.uniform(0, 100, n), "product_adoption_rate": rng.uniform(0, 1, n),
+        "support_resolution_efficiency": rng.uniform(0, 1, n), "customer_lifetime_value": rng.uniform(1e3, 1e5, n),
+        "acquisition_cost": rng.uniform(100, 5e3, n), "lifecycle_stage": rng.choice(["Onboarding", "Growth"], n),
+        "industry_vertical": "Technology", "company_size_tier": "Enterprise",
+        "customer_onboarding_score": rng.uniform(0, 100, n), "team_size": rng.integers(1, 50, n),
+        "decision_maker_level": "Manager"})
+    customers = pd.DataFrame({"customer360_id": [f"c{i}" for i in range(n // 2)],
+                              "email": [f"c{i}@corp.com" for i in range(n // 2)],
+                              "total_sales_amount": rng.uniform(1e3, 1e6, n // 2)})
+    mapping = pd.DataFrame({"customer360_id": [f"c{i}" for i in range(n // 2)], "zendesk_user_id": [f"z{i}" for i in range(n // 2)],
+                            "is_organization_header": False})
+    cfg = CrmlensConfig.model_validate({"investment_mismatch": {"identity": "mapping", "min_group_size": 2}})
+    results = []
+    for seed in (1, 2):
+        path = tmp_path / f"m{seed}.duckdb"
+        con = duckdb.connect(str(path))
+        for name, df in (("customer360__customer_value_analysis", value.sample(frac=1, random_state=seed)),
+                         ("customer360__customer", customers), ("customer360__mapping", mapping)):
+            con.register("df", df)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM df")
+            con.unregister("df")
+        con.close()
+        r = REGISTRY["investment_mismatch"].run(open_source(path), cfg, as_of=dt.date(2026, 1, 5))
+        results.append(({k: m.value for k, m in r.metrics.items()}, r.tables["action_plan"]))
+    assert results[0][0] == results[1][0]
+    pd.testing.assert_frame_equal(results[0][1], results[1][1])

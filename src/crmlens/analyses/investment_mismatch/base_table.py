@@ -43,10 +43,12 @@ def read_base(data: Dataset, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFram
 
 
 def complete_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Rows with an identity, a priority score and every composite metric, by customer id; and
-    how many rows each missing column removed."""
+    """Rows with an identity, a priority score and every composite metric, by customer id (then
+    e-mail: with ``identity: mapping`` several value rows can map to one customer, and the
+    engine returns them in any order); and how many rows each missing column removed."""
     need = ["customer360_id", "investment_priority_score", *COMPONENTS.values()]
     dropped = {c: int(df[c].isna().sum()) for c in need}
     out = df.dropna(subset=need).copy()
     dropped["rows"] = len(df) - len(out)
-    return out.sort_values("customer360_id", kind="stable").reset_index(drop=True), dropped
+    order = ["customer360_id", "primary_email"]
+    return out.sort_values(order, kind="stable").reset_index(drop=True), dropped
