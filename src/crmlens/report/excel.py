@@ -91,7 +91,8 @@ def write_action_plan(results: dict[str, AnalysisResult], path: Path, lang: str,
     row = 1
     for name, r in results.items():
         for k, v in r.method.items():
-            rules.write_row(row, 0, [name, k, v if isinstance(v, (int, float, str)) else json.dumps(v, ensure_ascii=False)])
+            text = tr_value(v, lang) if isinstance(v, str) else v  # method codes in the reader's language
+            rules.write_row(row, 0, [name, k, text if isinstance(v, (int, float, str)) else json.dumps(v, ensure_ascii=False)])
             row += 1
     rules.freeze_panes(1, 0)
     rules.set_column(0, 1, 28)

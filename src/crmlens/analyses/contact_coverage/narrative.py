@@ -180,8 +180,7 @@ def method(cfg: ContactCoverageConfig, config: CrmlensConfig, as_of: dt.date) ->
     """The rules and thresholds used, as values (the report prints them in its method notes)."""
     return {
         "key_account_share": cfg.key_account_share,
-        "tie_break": ("annual_revenue desc, account_id asc; cut is strict "
-                      "(ceil(n × share) accounts)"),
+        "tie_break": "revenue_desc_then_id",  # codes, worded by the catalogs (value.<code>)
         "density_per_employees": cfg.density_per_employees,
         "density_red_line": cfg.density_red_line,
         "decision_ratio_red_line": cfg.decision_ratio_red_line,
@@ -189,7 +188,7 @@ def method(cfg: ContactCoverageConfig, config: CrmlensConfig, as_of: dt.date) ->
                               | {"(other)": cfg.coverage_baseline_default}),
         "peer_percentile": cfg.peer_percentile,
         "peer_min_group_size": cfg.peer_min_group_size,
-        "percentile_method": "linear interpolation (numpy default)",
+        "percentile_method": "linear_interpolation",
         "industry_must_have": cfg.industry_must_have,
         "weights": cfg.weights.model_dump(),
         "tiers": {"high": cfg.high_risk_score, "medium": cfg.medium_risk_score},

@@ -141,12 +141,12 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
     blocks: list[Any] = []
     m = r.method
     blocks.append(Bullets([
-        t("method.cc.key_accounts", lang, share=m["key_account_share"], tie_break=m["tie_break"]),
+        t("method.cc.key_accounts", lang, share=m["key_account_share"], tie_break=tr_value(m["tie_break"], lang)),
         t("method.cc.density", lang, per=m["density_per_employees"], red_line=m["density_red_line"]),
         t("method.cc.decision", lang, red_line=m["decision_ratio_red_line"]),
         t("method.cc.coverage", lang, departments=list(m["key_departments"]),
           baselines="; ".join(f"{tr_value(k, lang)} {v}" for k, v in m["coverage_baseline"].items())),
-        t("method.cc.peer", lang, pct=m["peer_percentile"], min_group=m["peer_min_group_size"], method=m["percentile_method"]),
+        t("method.cc.peer", lang, pct=m["peer_percentile"], min_group=m["peer_min_group_size"], method=tr_value(m["percentile_method"], lang)),
         t("method.cc.must_have", lang, rules="; ".join(f"{tr_value(k, lang)}: {fmt_value(v, 'list', lang)}" for k, v in m["industry_must_have"].items())),
         t("method.cc.risk", lang, wd=m["weights"]["density"], wr=m["weights"]["decision"], wc=m["weights"]["coverage"], high=m["tiers"]["high"], medium=m["tiers"]["medium"]),
         t("method.cc.data_gap", lang),

@@ -197,16 +197,15 @@ def method(cfg: InvestmentMismatchConfig, bounds: dict, as_of: dt.date) -> dict[
     """The rules and thresholds used, as values (the report prints them in its method notes)."""
     return {
         "identity": cfg.identity, "mapping_priority": list(cfg.mapping_priority),
-        "dedup_rule": ("latest analysis_timestamp, then smallest primary_email, then highest "
-                       "investment_priority_score"),
+        "dedup_rule": "latest_timestamp_then_email_then_priority",  # codes: value.<code>
         "weights": cfg.weights.model_dump(), "normalisation": cfg.normalisation,
         "winsor": [cfg.winsor_low, cfg.winsor_high],
         "bounds": {k: list(v) for k, v in bounds.items()},
         "priority_top_share": cfg.priority_top_share,
         "composite_bottom_share": cfg.composite_bottom_share,
-        "cume_dist": "#(values ≤ x) / n; ties stay together",
-        "roi": "CLV / CAC; CAC ≤ 0 or NULL → undefined",
-        "rr": "group vs rest of the top-priority cohort; 95% CI by the log method",
+        "cume_dist": "share_at_or_below_ties_together",
+        "roi": "clv_over_cac_undefined_without_cac",
+        "rr": "group_vs_rest_of_top_cohort_log_ci95",
         "min_group_size": cfg.min_group_size, "onboarding_buckets": cfg.onboarding_buckets,
         "team_size_buckets": cfg.team_size_buckets, "executive_levels": cfg.executive_levels,
         "model": cfg.model.model_dump() | {

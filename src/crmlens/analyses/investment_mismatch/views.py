@@ -129,8 +129,8 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
     m = r.method
     w, mo = m["weights"], m["model"]
     blocks.append(Bullets([
-        t("method.mm.identity", lang, identity=m["identity"], rule=m["dedup_rule"]),
-        t("method.mm.composite", lang, ws=w["sales"], wa=w["adoption"], wsu=w["support"], lo=m["winsor"][0], hi=m["winsor"][1], norm=m["normalisation"]),
+        t("method.mm.identity", lang, identity=tr_value(m["identity"], lang), rule=tr_value(m["dedup_rule"], lang)),
+        t("method.mm.composite", lang, ws=w["sales"], wa=w["adoption"], wsu=w["support"], lo=m["winsor"][0], hi=m["winsor"][1], norm=tr_value(m["normalisation"], lang)),
         t("method.mm.flags", lang, top=1 - m["priority_top_share"], bottom=m["composite_bottom_share"]),
         t("method.mm.roi", lang, alert=m["roi_alert"]),
         t("method.mm.rr", lang, min=m["min_group_size"]),
