@@ -28,8 +28,7 @@ TABLES = (ACC, CON, VAL, CUS)
 
 INDUSTRIES = ("Technology", "Healthcare", "Retail")
 SIZES = ("Enterprise", "Mid-Market", "Small Business")
-TITLES = (("CEO", "Executive"), ("VP Sales", "Sales"), ("IT Manager", "IT"),
-          ("Analyst", "Finance"))
+TITLES = (("CEO", "Executive"), ("VP Sales", "Sales"), ("IT Manager", "IT"), ("Analyst", "Finance"))
 STAGES = ("Activation", "Growth", "Maturity", "Retention", "Dormant")
 LEVELS = ("C-Level", "VP", "Director", "Manager", "Individual Contributor")
 C360_SIZES = ("Startup", "Small", "Medium", "Large", "Enterprise")
@@ -58,17 +57,32 @@ PARTIAL = dict(run_words=("blocking problem",), report=True)
 MONITOR = ("monitor",)  # `monitor` also runs on this case (a representative subset)
 
 
-def case(doctor: int, run: int, *words: str, run_words: tuple[str, ...] | None = None,
-         report: bool | None = None, report_words: tuple[str, ...] = (), needs: str = "",
-         tags: tuple[str, ...] = ()):
+def case(
+    doctor: int,
+    run: int,
+    *words: str,
+    run_words: tuple[str, ...] | None = None,
+    report: bool | None = None,
+    report_words: tuple[str, ...] = (),
+    needs: str = "",
+    tags: tuple[str, ...] = (),
+):
     """Register ``build`` as a corpus case named after the function."""
 
     def register(build: Callable[[Path], Path | str]) -> Callable[[Path], Path | str]:
         name = build.__name__
-        CASES[name] = Case(name, build, doctor, run, tuple(words),
-                           tuple(words if run_words is None else run_words),
-                           run == 0 if report is None else report, tuple(report_words), needs,
-                           frozenset(tags))
+        CASES[name] = Case(
+            name,
+            build,
+            doctor,
+            run,
+            tuple(words),
+            tuple(words if run_words is None else run_words),
+            run == 0 if report is None else report,
+            tuple(report_words),
+            needs,
+            frozenset(tags),
+        )
         return build
 
     return register
@@ -76,45 +90,51 @@ def case(doctor: int, run: int, *words: str, run_words: tuple[str, ...] | None =
 
 # ---------------------------------------------------------------- the base data (valid) ---
 
+
 def base_tables(accounts: int = 24, customers: int = 40) -> dict[str, pd.DataFrame]:
     """A small valid dataset with every table both analyses need (deterministic, ASCII only)."""
     rng = np.random.default_rng(11)
     ids = [f"A{i:02d}" for i in range(accounts)]
-    acc = pd.DataFrame({
-        "account_id": ids,
-        "account_name": [f"Account {i}" for i in ids],
-        "annual_revenue": np.round(rng.lognormal(15, 1.2, accounts), 2),
-        "number_of_employees": rng.integers(5, 5000, accounts).astype("int64"),
-        "industry_normalized": [INDUSTRIES[i % 3] for i in range(accounts)],
-        "company_size_category": [SIZES[i % 3] for i in range(accounts)],
-    })
-    rows = [(f"{a}-c{j}", a, *TITLES[(i + j) % 4])
-            for i, a in enumerate(ids) for j in range(i % 4)]
+    acc = pd.DataFrame(
+        {
+            "account_id": ids,
+            "account_name": [f"Account {i}" for i in ids],
+            "annual_revenue": np.round(rng.lognormal(15, 1.2, accounts), 2),
+            "number_of_employees": rng.integers(5, 5000, accounts).astype("int64"),
+            "industry_normalized": [INDUSTRIES[i % 3] for i in range(accounts)],
+            "company_size_category": [SIZES[i % 3] for i in range(accounts)],
+        }
+    )
+    rows = [(f"{a}-c{j}", a, *TITLES[(i + j) % 4]) for i, a in enumerate(ids) for j in range(i % 4)]
     con = pd.DataFrame(rows, columns=["contact_id", "account_id", "title", "department"])
     con["is_deleted"] = False
     emails = [f"user{i}@acme.io" for i in range(customers)]
-    cus = pd.DataFrame({
-        "customer360_id": [f"c360_{i}" for i in range(customers)],
-        "email": emails,
-        "total_sales_amount": np.round(rng.lognormal(9, 1.0, customers), 2),
-    })
+    cus = pd.DataFrame(
+        {
+            "customer360_id": [f"c360_{i}" for i in range(customers)],
+            "email": emails,
+            "total_sales_amount": np.round(rng.lognormal(9, 1.0, customers), 2),
+        }
+    )
     cac = np.round(rng.lognormal(8, 0.6, customers), 2)
-    val = pd.DataFrame({
-        "primary_email": emails,
-        "analysis_timestamp": pd.Timestamp("2026-06-01")
-        + pd.to_timedelta(np.arange(customers), "h"),
-        "investment_priority_score": np.round(rng.uniform(0, 5, customers), 3),
-        "product_adoption_rate": np.round(rng.uniform(0, 1, customers), 4),
-        "support_resolution_efficiency": np.round(rng.uniform(0, 1, customers), 4),
-        "customer_lifetime_value": np.round(cac * rng.uniform(0.5, 6, customers), 2),
-        "acquisition_cost": cac,
-        "lifecycle_stage": [STAGES[i % 5] for i in range(customers)],
-        "industry_vertical": [INDUSTRIES[i % 3] for i in range(customers)],
-        "company_size_tier": [C360_SIZES[i % 5] for i in range(customers)],
-        "customer_onboarding_score": np.round(rng.uniform(1, 5, customers), 2),
-        "team_size": rng.integers(1, 500, customers).astype("int64"),
-        "decision_maker_level": [LEVELS[i % 5] for i in range(customers)],
-    })
+    val = pd.DataFrame(
+        {
+            "primary_email": emails,
+            "analysis_timestamp": pd.Timestamp("2026-06-01")
+            + pd.to_timedelta(np.arange(customers), "h"),
+            "investment_priority_score": np.round(rng.uniform(0, 5, customers), 3),
+            "product_adoption_rate": np.round(rng.uniform(0, 1, customers), 4),
+            "support_resolution_efficiency": np.round(rng.uniform(0, 1, customers), 4),
+            "customer_lifetime_value": np.round(cac * rng.uniform(0.5, 6, customers), 2),
+            "acquisition_cost": cac,
+            "lifecycle_stage": [STAGES[i % 5] for i in range(customers)],
+            "industry_vertical": [INDUSTRIES[i % 3] for i in range(customers)],
+            "company_size_tier": [C360_SIZES[i % 5] for i in range(customers)],
+            "customer_onboarding_score": np.round(rng.uniform(1, 5, customers), 2),
+            "team_size": rng.integers(1, 500, customers).astype("int64"),
+            "decision_maker_level": [LEVELS[i % 5] for i in range(customers)],
+        }
+    )
     return {ACC: acc, CON: con, VAL: val, CUS: cus}
 
 
@@ -180,6 +200,7 @@ def base_csv_text(table: str) -> str:
 
 # ------------------------------------------------------------------------- the cases ---
 # Opening the source: files and folders that are not what their name says.
+
 
 @case(2, 2, "Source not found")
 def missing_path(folder: Path) -> Path:
@@ -306,6 +327,7 @@ def duckdb_file_named_sqlite(folder: Path) -> Path:
 
 # Tables and columns.
 
+
 @case(1, 1, "dq.table_missing", **PARTIAL, tags=MONITOR)
 def missing_accounts_table(folder: Path) -> Path:
     return duckdb_with(folder, lambda t: t.pop(ACC))
@@ -336,6 +358,7 @@ def text_in_revenue(folder: Path) -> Path:
     def change(t):
         t[ACC]["annual_revenue"] = t[ACC]["annual_revenue"].astype(str)
         t[ACC].loc[3, "annual_revenue"] = "n/a"
+
     return duckdb_with(folder, change)
 
 
@@ -372,19 +395,21 @@ def all_null_table_sqlite(folder: Path) -> Path:
 
 @case(1, 1, "dq.duplicate_keys", **PARTIAL)
 def duplicate_account_ids(folder: Path) -> Path:
-    return duckdb_sql(folder, f'INSERT INTO "{ACC}" SELECT * FROM "{ACC}" '
-                              "WHERE account_id = 'A01'")
+    return duckdb_sql(
+        folder, f'INSERT INTO "{ACC}" SELECT * FROM "{ACC}" WHERE account_id = \'A01\''
+    )
 
 
 @case(1, 1, "dq.null_keys", **PARTIAL)
 def null_account_ids(folder: Path) -> Path:
-    return duckdb_sql(folder, f'UPDATE "{ACC}" SET account_id = NULL WHERE account_id = \'A02\'')
+    return duckdb_sql(folder, f"UPDATE \"{ACC}\" SET account_id = NULL WHERE account_id = 'A02'")
 
 
 @case(0, 0, "dq.orphan_rows", run_words=())
 def orphan_contacts(folder: Path) -> Path:
-    return duckdb_sql(folder, f'UPDATE "{CON}" SET account_id = \'GHOST\' '
-                              "WHERE contact_id LIKE 'A05%'")
+    return duckdb_sql(
+        folder, f"UPDATE \"{CON}\" SET account_id = 'GHOST' WHERE contact_id LIKE 'A05%'"
+    )
 
 
 # Values.
@@ -394,86 +419,173 @@ def orphan_contacts(folder: Path) -> Path:
 NON_FINITE = "NaN or infinite value(s)"
 
 
-@case(0, 0, "dq.non_finite", "annual_revenue", run_words=(),
-      report_words=(f"{ACC}.annual_revenue holds 2 {NON_FINITE}",  # NaN is NULL in DuckDB
-                    "3 accounts have no annual revenue"), tags=MONITOR)
+@case(
+    0,
+    0,
+    "dq.non_finite",
+    "annual_revenue",
+    run_words=(),
+    report_words=(
+        f"{ACC}.annual_revenue holds 2 {NON_FINITE}",  # NaN is NULL in DuckDB
+        "3 accounts have no annual revenue",
+    ),
+    tags=MONITOR,
+)
 def nan_and_inf_revenue(folder: Path) -> Path:
     def change(t):
         t[ACC].loc[[1, 2, 3], "annual_revenue"] = [math.nan, math.inf, -math.inf]
+
     return duckdb_with(folder, change)
 
 
-@case(0, 0, "dq.non_finite", "number_of_employees", run_words=(),
-      report_words=(f"{ACC}.number_of_employees holds 1 {NON_FINITE}",), tags=MONITOR)
+@case(
+    0,
+    0,
+    "dq.non_finite",
+    "number_of_employees",
+    run_words=(),
+    report_words=(f"{ACC}.number_of_employees holds 1 {NON_FINITE}",),
+    tags=MONITOR,
+)
 def inf_employees(folder: Path) -> Path:
     def change(t):
         t[ACC]["number_of_employees"] = t[ACC]["number_of_employees"].astype(float)
         t[ACC].loc[[4, 5], "number_of_employees"] = [math.inf, math.nan]
+
     return duckdb_with(folder, change)
 
 
-@case(0, 0, "dq.non_finite", "acquisition_cost", "product_adoption_rate", run_words=(),
-      report_words=(f"{VAL}.acquisition_cost holds 1 {NON_FINITE}",
-                    f"{VAL}.product_adoption_rate holds 1 {NON_FINITE}"))
+@case(
+    0,
+    0,
+    "dq.non_finite",
+    "acquisition_cost",
+    "product_adoption_rate",
+    run_words=(),
+    report_words=(
+        f"{VAL}.acquisition_cost holds 1 {NON_FINITE}",
+        f"{VAL}.product_adoption_rate holds 1 {NON_FINITE}",
+    ),
+)
 def nan_inf_value_metrics(folder: Path) -> Path:
     def change(t):
         t[VAL].loc[[0, 1], "acquisition_cost"] = [math.inf, math.nan]
         t[VAL].loc[[2, 3], "product_adoption_rate"] = [-math.inf, math.nan]
+
     return duckdb_with(folder, change)
 
 
 @case(0, 0, tags=MONITOR)
 def emoji_rtl_zero_width_text(folder: Path) -> Path:
     def change(t):
-        names = ["Cafe \u2615\U0001F680", "\u0634\u0631\u0643\u0629 \u202eRTL\u202c",
-                 "Zero\u200bWidth\u200d",
-                 "\U0001F468\u200d\U0001F469\u200d\U0001F467 Family"]
+        names = [
+            "Cafe \u2615\U0001f680",
+            "\u0634\u0631\u0643\u0629 \u202eRTL\u202c",
+            "Zero\u200bWidth\u200d",
+            "\U0001f468\u200d\U0001f469\u200d\U0001f467 Family",
+        ]
         t[ACC].loc[:3, "account_name"] = names
-        t[CON].loc[:3, "title"] = ["\u200bCEO", "VP \U0001F4C8 Sales", "\u0645\u062f\u064a\u0631",
-                                   "CTO\u200f"]
+        t[CON].loc[:3, "title"] = [
+            "\u200bCEO",
+            "VP \U0001f4c8 Sales",
+            "\u0645\u062f\u064a\u0631",
+            "CTO\u200f",
+        ]
+
     return duckdb_with(folder, change)
 
 
-@case(0, 0, "dq.text_capped", "industry_normalized", "title", run_words=(),
-      report_words=(f"of {ACC}.industry_normalized are longer than 200 characters",
-                    f"of {CON}.title are longer than 200 characters"), tags=MONITOR)
+@case(
+    0,
+    0,
+    "dq.text_capped",
+    "industry_normalized",
+    "title",
+    run_words=(),
+    report_words=(
+        f"of {ACC}.industry_normalized are longer than 200 characters",
+        f"of {CON}.title are longer than 200 characters",
+    ),
+    tags=MONITOR,
+)
 def one_megabyte_industry(folder: Path) -> Path:
     def change(t):
         t[ACC].loc[0, "industry_normalized"] = "Industry " + "x" * 1_000_000
         t[CON].loc[0, "title"] = "Chief " * 170_000
+
     return duckdb_with(folder, change)
 
 
-@case(1, 1, "dq.date_unparsable", "created_date", "analysis_timestamp", report=True,
-      run_words=("blocking problem", "dq.date_unparsable", "analysis_timestamp",
-                 "22.02.2025 02:36", "source.date_formats"), tags=MONITOR)
+@case(
+    1,
+    1,
+    "dq.date_unparsable",
+    "created_date",
+    "analysis_timestamp",
+    report=True,
+    run_words=(
+        "blocking problem",
+        "dq.date_unparsable",
+        "analysis_timestamp",
+        "22.02.2025 02:36",
+        "source.date_formats",
+    ),
+    tags=MONITOR,
+)
 def mixed_date_formats(folder: Path) -> Path:
     def change(t):
-        dates = ["2024-01-05", "05/01/2024", "01/05/2024", "Jan 05, 2024", "20240105", "",
-                 "22.02.2025 02:36"]
+        dates = [
+            "2024-01-05",
+            "05/01/2024",
+            "01/05/2024",
+            "Jan 05, 2024",
+            "20240105",
+            "",
+            "22.02.2025 02:36",
+        ]
         t[CON]["created_date"] = [dates[i % len(dates)] for i in range(len(t[CON]))]
         t[VAL]["analysis_timestamp"] = [dates[i % len(dates)] for i in range(len(t[VAL]))]
+
     return write_csv_folder(folder / "csv", _with(base_tables(), change))
 
 
-@case(1, 1, "dq.identity_coverage_email", report=True,
-      run_words=("blocking problem", "0 of 40 customers", "investment_mismatch.identity: mapping"),
-      tags=MONITOR)
+@case(
+    1,
+    1,
+    "dq.identity_coverage_email",
+    report=True,
+    run_words=("blocking problem", "0 of 40 customers", "investment_mismatch.identity: mapping"),
+    tags=MONITOR,
+)
 def zero_join_coverage(folder: Path) -> Path:
     def change(t):
         t[VAL]["primary_email"] = [f"someone{i}@other.org" for i in range(len(t[VAL]))]
+
     return duckdb_with(folder, change)
 
 
-@case(1, 1, "dq.csv_not_utf8", f"{ACC}.csv", report=True,
-      run_words=("blocking problem", f"{ACC}.csv, line 2", "not UTF-8"))
+@case(
+    1,
+    1,
+    "dq.csv_not_utf8",
+    f"{ACC}.csv",
+    report=True,
+    run_words=("blocking problem", f"{ACC}.csv, line 2", "not UTF-8"),
+)
 def gbk_encoded_csv(folder: Path) -> Path:
     text = base_csv_text(ACC).replace("Account A0", "\u5ba2\u6237 A0")
     return csv_folder_with(folder, ACC, text.encode("gbk"))
 
 
-@case(1, 1, "dq.csv_ragged", f"{ACC}.csv", report=True,
-      run_words=("blocking problem", f"{ACC}.csv, line 6", "8 fields"), tags=MONITOR)
+@case(
+    1,
+    1,
+    "dq.csv_ragged",
+    f"{ACC}.csv",
+    report=True,
+    run_words=("blocking problem", f"{ACC}.csv, line 6", "8 fields"),
+    tags=MONITOR,
+)
 def ragged_csv_row(folder: Path) -> Path:
     lines = base_csv_text(ACC).splitlines()
     lines[5] = lines[5] + ",extra,cells"
@@ -495,7 +607,7 @@ def utf8_bom_csv(folder: Path) -> Path:
 @case(1, 1, "dq.", **PARTIAL)
 def binary_blob_in_text_column_sqlite(folder: Path) -> Path:
     tables = base_tables()
-    tables[ACC]["industry_normalized"] = [bytes([0xff, 0x00, i]) for i in range(len(tables[ACC]))]
+    tables[ACC]["industry_normalized"] = [bytes([0xFF, 0x00, i]) for i in range(len(tables[ACC]))]
     return write_sqlite(folder / "crm.sqlite", tables)
 
 
@@ -513,6 +625,7 @@ def negative_and_zero_numbers(folder: Path) -> Path:
     def change(t):
         t[ACC].loc[[0, 1], "number_of_employees"] = [0, -5]
         t[VAL].loc[[0, 1], "acquisition_cost"] = [0.0, -100.0]
+
     return duckdb_with(folder, change)
 
 

@@ -56,7 +56,9 @@ def digest_all(workdir: Path) -> dict:
         if not path.exists():
             generate(path, accounts, seed)
         outcome = run(str(path), [], default_config(), AS_OF)
-        out[f"{accounts}_{seed}"] = {n: result_digest(r) for n, r in sorted(outcome.results.items())}
+        out[f"{accounts}_{seed}"] = {
+            n: result_digest(r) for n, r in sorted(outcome.results.items())
+        }
     return out
 
 

@@ -19,11 +19,12 @@ import pandas as pd
 from crmlens.config import CrmlensConfig
 
 
-
 def _matches(s: pd.Series, patterns: list[str]) -> pd.Series:
     out = pd.Series(False, index=s.index)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "pattern has match groups" — we only test membership
+        warnings.simplefilter(
+            "ignore", UserWarning
+        )  # "pattern has match groups" — we only test membership
         for p in patterns:
             out |= s.str.contains(p, case=False, regex=True, na=False)
     return out
@@ -69,10 +70,14 @@ def headline(path, cfg: CrmlensConfig | None = None) -> dict:
     cc = cfg.contact_coverage
     con = duckdb.connect(str(path), read_only=True)
     acc = con.execute("SELECT * FROM salesforce__customer_360_view").df()
-    cts = con.execute("SELECT account_id, title, department, is_deleted FROM salesforce__contact_enhanced").df()
+    cts = con.execute(
+        "SELECT account_id, title, department, is_deleted FROM salesforce__contact_enhanced"
+    ).df()
     con.close()
 
-    valid = acc[acc["annual_revenue"].notna()].sort_values(["annual_revenue", "account_id"], ascending=[False, True])
+    valid = acc[acc["annual_revenue"].notna()].sort_values(
+        ["annual_revenue", "account_id"], ascending=[False, True]
+    )
     n_key = math.ceil(round(len(valid) * cc.key_account_share, 9))
     key = valid.head(n_key).copy()
     threshold = float(key["annual_revenue"].iloc[-1])
@@ -81,7 +86,8 @@ def headline(path, cfg: CrmlensConfig | None = None) -> dict:
     live["level"] = title_level(live["title"], cfg)
     live["dept"] = dept_class(live["department"], cfg)
     per = live.groupby("account_id").agg(
-        n=("level", "size"), dm=("level", lambda s: int(s.isin(["c_level", "vp"]).sum())),
+        n=("level", "size"),
+        dm=("level", lambda s: int(s.isin(["c_level", "vp"]).sum())),
     )
     depts = list(cfg.departments.key)
     cov = live[live["dept"].isin(depts)].groupby("account_id")["dept"].nunique().rename("coverage")
@@ -90,9 +96,13 @@ def headline(path, cfg: CrmlensConfig | None = None) -> dict:
 
     emp = key["number_of_employees"].astype("float64")
     known = emp.notna() & (emp > 0)
-    key["density"] = np.where(known, key["n"] * cc.density_per_employees / emp.where(known, 1), np.nan)
+    key["density"] = np.where(
+        known, key["n"] * cc.density_per_employees / emp.where(known, 1), np.nan
+    )
     key["ratio"] = np.where(key["n"] > 0, key["dm"] / key["n"].where(key["n"] > 0, 1), 0.0)
-    base = key["company_size_category"].map(lambda s: cc.coverage_baseline.get(s, cc.coverage_baseline_default))
+    base = key["company_size_category"].map(
+        lambda s: cc.coverage_baseline.get(s, cc.coverage_baseline_default)
+    )
     low_d = known & (key["density"] < cc.density_red_line)
     low_r = key["ratio"] < cc.decision_ratio_red_line
     low_c = key["coverage"] < base
@@ -107,18 +117,33 @@ def headline(path, cfg: CrmlensConfig | None = None) -> dict:
         d = g["density"].dropna()
         if len(d):
             dens_thr[g.index] = max(cc.density_red_line, float(np.quantile(d, cc.peer_percentile)))
-        cov_thr[g.index] = np.maximum(base[g.index], float(np.quantile(g["coverage"], cc.peer_percentile)))
+        cov_thr[g.index] = np.maximum(
+            base[g.index], float(np.quantile(g["coverage"], cc.peer_percentile))
+        )
     must_missing = []
     for idx, row in key.iterrows():
-        have = set(live.loc[(live["account_id"] == row["account_id"]) & live["dept"].isin(depts), "dept"]) if row["coverage"] else set()
-        must_missing.append(any(m not in have for m in cc.industry_must_have.get(row["industry_normalized"], [])))
+        have = (
+            set(
+                live.loc[
+                    (live["account_id"] == row["account_id"]) & live["dept"].isin(depts), "dept"
+                ]
+            )
+            if row["coverage"]
+            else set()
+        )
+        must_missing.append(
+            any(m not in have for m in cc.industry_must_have.get(row["industry_normalized"], []))
+        )
     low_d_peer = known & (key["density"] < dens_thr)
     low_c_peer = (key["coverage"] < cov_thr) | pd.Series(must_missing, index=key.index)
 
     # data gap: a check that passed only because a value is missing is failed in the worst case
     # (no employee count → density; no size class → coverage against the strictest baseline)
     def tier(x):
-        return np.where(x >= cc.high_risk_score - 1e-9, 2, np.where(x >= cc.medium_risk_score - 1e-9, 1, 0))
+        return np.where(
+            x >= cc.high_risk_score - 1e-9, 2, np.where(x >= cc.medium_risk_score - 1e-9, 1, 0)
+        )
+
     strictest = max([*cc.coverage_baseline.values(), cc.coverage_baseline_default])
     size_gap = key["company_size_category"].isna() & ~low_c & (key["coverage"] < strictest)
     worst = score + cc.weights.density * ~known + cc.weights.coverage * size_gap
@@ -156,20 +181,35 @@ def mismatch_headline(path, cfg: CrmlensConfig | None = None) -> dict:
     mc = cfg.investment_mismatch
     con = duckdb.connect(str(path), read_only=True)
     v = con.execute("SELECT * FROM customer360__customer_value_analysis").df()
-    c = con.execute("SELECT customer360_id, email, total_sales_amount FROM customer360__customer").df()
+    c = con.execute(
+        "SELECT customer360_id, email, total_sales_amount FROM customer360__customer"
+    ).df()
     con.close()
     v["key"] = v["primary_email"].str.lower().str.strip()
-    v = v.sort_values(["key", "analysis_timestamp", "primary_email", "investment_priority_score"],
-                      ascending=[True, False, True, False], na_position="last")
+    v = v.sort_values(
+        ["key", "analysis_timestamp", "primary_email", "investment_priority_score"],
+        ascending=[True, False, True, False],
+        na_position="last",
+    )
     v = v[v["key"].notna()].drop_duplicates("key", keep="first")
     c["key"] = c["email"].str.lower().str.strip()
     c = c.sort_values(["key", "customer360_id"]).drop_duplicates("key", keep="first")
     df = v.merge(c[["key", "customer360_id", "total_sales_amount"]], on="key", how="left")
-    df = df.dropna(subset=["customer360_id", "investment_priority_score", "total_sales_amount",
-                           "product_adoption_rate", "support_resolution_efficiency"])
+    df = df.dropna(
+        subset=[
+            "customer360_id",
+            "investment_priority_score",
+            "total_sales_amount",
+            "product_adoption_rate",
+            "support_resolution_efficiency",
+        ]
+    )
     comp = np.zeros(len(df))
-    for col, w in (("total_sales_amount", mc.weights.sales), ("product_adoption_rate", mc.weights.adoption),
-                   ("support_resolution_efficiency", mc.weights.support)):
+    for col, w in (
+        ("total_sales_amount", mc.weights.sales),
+        ("product_adoption_rate", mc.weights.adoption),
+        ("support_resolution_efficiency", mc.weights.support),
+    ):
         x = df[col].to_numpy(float)
         lo, hi = np.percentile(x, 100 * mc.winsor_low), np.percentile(x, 100 * mc.winsor_high)
         x = np.clip(x, lo, hi)
@@ -177,7 +217,11 @@ def mismatch_headline(path, cfg: CrmlensConfig | None = None) -> dict:
     df["composite"] = comp
     n = len(df)
     pr = df["investment_priority_score"].to_numpy()
-    cd_p = np.array([(pr <= p).sum() for p in pr]) / n if n < 20000 else df["investment_priority_score"].rank(method="max").to_numpy() / n
+    cd_p = (
+        np.array([(pr <= p).sum() for p in pr]) / n
+        if n < 20000
+        else df["investment_priority_score"].rank(method="max").to_numpy() / n
+    )
     cd_c = df["composite"].rank(method="max").to_numpy() / n
     top = cd_p >= 1 - mc.priority_top_share - 1e-12
     bottom = cd_c <= mc.composite_bottom_share + 1e-12
@@ -187,11 +231,21 @@ def mismatch_headline(path, cfg: CrmlensConfig | None = None) -> dict:
     roi = df["customer_lifetime_value"].to_numpy(float)[ok] / cac[ok]
     lo, hi = np.percentile(roi, 100 * mc.winsor_low), np.percentile(roi, 100 * mc.winsor_high)
     stage_counts = df["lifecycle_stage"].value_counts().sort_index().to_dict()
-    stage_mism = df[mism]["lifecycle_stage"].value_counts().reindex(sorted(stage_counts), fill_value=0).to_dict()
+    stage_mism = (
+        df[mism]["lifecycle_stage"]
+        .value_counts()
+        .reindex(sorted(stage_counts), fill_value=0)
+        .to_dict()
+    )
     return {
-        "base_customers": n, "top_priority": int(top.sum()), "bottom_composite": int(bottom.sum()),
-        "mismatched": int(mism.sum()), "priority_cutoff": float(pr[top].min()),
+        "base_customers": n,
+        "top_priority": int(top.sum()),
+        "bottom_composite": int(bottom.sum()),
+        "mismatched": int(mism.sum()),
+        "priority_cutoff": float(pr[top].min()),
         "composite_cutoff": float(df["composite"].to_numpy()[bottom].max()),
-        "roi_median": float(np.median(np.clip(roi, lo, hi))), "roi_undefined": int((~ok).sum()),
-        "stage_counts": {k: int(v) for k, v in stage_counts.items()}, "stage_mismatched": {k: int(v) for k, v in stage_mism.items()},
+        "roi_median": float(np.median(np.clip(roi, lo, hi))),
+        "roi_undefined": int((~ok).sum()),
+        "stage_counts": {k: int(v) for k, v in stage_counts.items()},
+        "stage_mismatched": {k: int(v) for k, v in stage_mism.items()},
     }

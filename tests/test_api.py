@@ -26,7 +26,10 @@ def test_readme_python_example_runs(gen_db, tmp_path, monkeypatch, capsys):
 def test_frames_and_ibis_connection_give_the_same_numbers(gen_db):
     from_file = crmlens.run(str(gen_db), ["contact_coverage"], as_of="2026-01-05")
     con = duckdb.connect(str(gen_db), read_only=True)
-    frames = {t: con.table(t).df() for t in ("salesforce__customer_360_view", "salesforce__contact_enhanced")}
+    frames = {
+        t: con.table(t).df()
+        for t in ("salesforce__customer_360_view", "salesforce__contact_enhanced")
+    }
     con.close()
     from_frames = crmlens.run(frames, ["contact_coverage"], as_of="2026-01-05")
     backend = ibis.duckdb.connect(str(gen_db), read_only=True)

@@ -25,8 +25,15 @@ from crmlens.cli import main
 
 AS_OF = "2026-07-01"
 DETAIL_PREFIX = "  - "  # the list of blocking problems under a validation-failure headline
-NOISE = ("Traceback", "Unexpected error", "RuntimeWarning", "FutureWarning", "UserWarning",
-         "SettingWithCopyWarning", "invalid value encountered")
+NOISE = (
+    "Traceback",
+    "Unexpected error",
+    "RuntimeWarning",
+    "FutureWarning",
+    "UserWarning",
+    "SettingWithCopyWarning",
+    "invalid value encountered",
+)
 
 HIDDEN_BY_PYTHON = (DeprecationWarning, PendingDeprecationWarning, ResourceWarning)
 
@@ -72,15 +79,24 @@ def run_in_process(argv: list[str], capsys) -> Outcome:
         warnings.simplefilter("default")  # what a user's interpreter would print
         code = main(argv)
     captured = capsys.readouterr()
-    warned = [f"{w.category.__name__}: {w.message}" for w in caught
-              if not issubclass(w.category, HIDDEN_BY_PYTHON)]
+    warned = [
+        f"{w.category.__name__}: {w.message}"
+        for w in caught
+        if not issubclass(w.category, HIDDEN_BY_PYTHON)
+    ]
     return Outcome(code, captured.out, captured.err, warned)
 
 
 def run_subprocess(argv: list[str], cwd: Path) -> Outcome:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p), COLUMNS="200")
-    done = subprocess.run([sys.executable, "-m", "crmlens.cli", *argv], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "crmlens.cli", *argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return Outcome(done.returncode, done.stdout, done.stderr, [])
 
 
@@ -108,8 +124,11 @@ def check(item: Case, command: str, result: Outcome, work: Path, before: dict[st
         assert noise not in result.err, where
     assert not result.warned, f"{where}\nwarnings: {result.warned}"
     assert result.code == expected_code(item, command), where
-    headlines = [line for line in result.err.splitlines()
-                 if line.strip() and not line.startswith(DETAIL_PREFIX)]
+    headlines = [
+        line
+        for line in result.err.splitlines()
+        if line.strip() and not line.startswith(DETAIL_PREFIX)
+    ]
     if result.code != 0:
         assert len(headlines) == 1, where
     words = item.words if command == "doctor" else item.run_words
@@ -166,8 +185,11 @@ def test_bad_input(name, tmp_path, capsys, monkeypatch):
         check(item, command, result, tmp_path, before)
 
 
-SUBPROCESS_CASES = {"doctor": "truncated_duckdb_half", "run": "no_tables_at_all",
-                    "monitor": "truncated_sqlite"}
+SUBPROCESS_CASES = {
+    "doctor": "truncated_duckdb_half",
+    "run": "no_tables_at_all",
+    "monitor": "truncated_sqlite",
+}
 
 
 @pytest.mark.parametrize("command", sorted(SUBPROCESS_CASES))

@@ -19,7 +19,11 @@ def test_bench_records_every_step_and_the_baseline_agrees(tmp_path):
     assert agreement["key_accounts"]["pandas"] == agreement["key_accounts"]["crmlens"] > 0
     assert agreement["high_risk"]["pandas"] == agreement["high_risk"]["crmlens"]
     ratio = res["ratios"][0]
-    assert ratio["baseline_agrees"] is True and ratio["crmlens_over_floor"] > 0 and ratio["crmlens_over_read_floor"] > 0
+    assert (
+        ratio["baseline_agrees"] is True
+        and ratio["crmlens_over_floor"] > 0
+        and ratio["crmlens_over_read_floor"] > 0
+    )
     stages = res["crmlens_stage_seconds"]["1500"]
     assert {"engine.contact_profile", "engine.key_accounts", "action_plan"} <= set(stages)
     write_json(res, tmp_path / "b.json")
@@ -28,8 +32,25 @@ def test_bench_records_every_step_and_the_baseline_agrees(tmp_path):
 
 def test_bench_cli_writes_json(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    code = main(["bench", "--sizes", "800", "--dir", str(tmp_path), "--out", str(out), "--no-render", "--repeat", "1", "--pandas-max", "0"])
+    code = main(
+        [
+            "bench",
+            "--sizes",
+            "800",
+            "--dir",
+            str(tmp_path),
+            "--out",
+            str(out),
+            "--no-render",
+            "--repeat",
+            "1",
+            "--pandas-max",
+            "0",
+        ]
+    )
     assert code == 0
     data = json.loads(out.read_text())
-    assert [r["accounts"] for r in data["ratios"]] == [800] and data["ratios"][0]["pandas_over_crmlens"] is None
+    assert [r["accounts"] for r in data["ratios"]] == [800] and data["ratios"][0][
+        "pandas_over_crmlens"
+    ] is None
     assert "crmlens" in capsys.readouterr().out

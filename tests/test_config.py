@@ -14,7 +14,9 @@ def write(tmp_path, text):
 
 
 def test_defaults_and_override(tmp_path):
-    cfg = load_config(write(tmp_path, "contact_coverage:\n  density_red_line: 4\n  weights: {density: 0.5}\n"))
+    cfg = load_config(
+        write(tmp_path, "contact_coverage:\n  density_red_line: 4\n  weights: {density: 0.5}\n")
+    )
     assert cfg.contact_coverage.density_red_line == 4
     assert cfg.contact_coverage.weights.density == 0.5
     assert cfg.contact_coverage.weights.decision == 0.4
@@ -41,7 +43,9 @@ def test_bad_regex_and_bad_mapping(tmp_path):
         load_config(write(tmp_path, "titles:\n  vp: ['(unclosed']\n"))
     assert "titles.vp" in e.value.params["key"]
     with pytest.raises(ConfigError) as e:
-        load_config(write(tmp_path, "source:\n  columns:\n    salesforce__contact_enhanced: {titel: job}\n"))
+        load_config(
+            write(tmp_path, "source:\n  columns:\n    salesforce__contact_enhanced: {titel: job}\n")
+        )
     assert "titel" in e.value.params["reason"]
 
 

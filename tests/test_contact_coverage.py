@@ -24,6 +24,7 @@ def run(path, **cc):
 
 # ---- step 1: key accounts, ties, NULL revenue ------------------------------------------------
 
+
 def test_key_account_count_rounds_up_without_float_noise():
     assert key_account_count(5, 0.2) == 1  # 5 × 0.2 = 1.0000000000000002 in binary floats
     assert key_account_count(11, 0.2) == 3  # 2.2 → 3
@@ -33,8 +34,12 @@ def test_key_account_count_rounds_up_without_float_noise():
 
 def test_ties_at_the_cut_and_null_revenue(tmp_path):
     accs = [
-        account("A1", 100.0, 1000), account("A2", 90.0, 1000), account("A3", 90.0, 1000),
-        account("A4", 80.0, 1000), account("A5", None, 1000), account("A6", 10.0, 1000),
+        account("A1", 100.0, 1000),
+        account("A2", 90.0, 1000),
+        account("A3", 90.0, 1000),
+        account("A4", 80.0, 1000),
+        account("A5", None, 1000),
+        account("A6", 10.0, 1000),
     ]
     r = run(write_duckdb(tmp_path / "t.duckdb", accs, []), key_account_share=0.4)
     # 5 accounts with revenue × 0.4 = 2 key accounts: A1, then A2 (ties with A3 at 90; A2 < A3 by id)
@@ -51,6 +56,7 @@ def test_ties_at_the_cut_and_null_revenue(tmp_path):
 
 # ---- step 2-5 on a fixture where every account is a key account -------------------------------
 
+
 def fixture_accounts():
     accs = [
         account("K1", 600.0, 1000, "Financial Services", "Enterprise"),
@@ -62,12 +68,23 @@ def fixture_accounts():
         account("N1", None, 50, "Agriculture", "Small Business"),  # industry with no key account
     ]
     cons = (
-        contacts_for("K1", [("CEO", "Finance"), ("VP Sales", "Sales"), ("Director", "Operations"),
-                            ("Executive Assistant to the CEO", "HR"), ("Inspector", "IT"), ("Manager", None),
-                            ("CFO", "Finance", True)])
+        contacts_for(
+            "K1",
+            [
+                ("CEO", "Finance"),
+                ("VP Sales", "Sales"),
+                ("Director", "Operations"),
+                ("Executive Assistant to the CEO", "HR"),
+                ("Inspector", "IT"),
+                ("Manager", None),
+                ("CFO", "Finance", True),
+            ],
+        )
         + contacts_for("K2", [("Director", "Sales"), ("Chief Engineer", "Engineering")])
         + contacts_for("K4", [("CEO", "Sales", True), ("CFO", "Finance", True)])
-        + contacts_for("K5", [("首席执行官", "财务部"), ("副总裁", "人力资源部"), ("销售经理", "销售部")])
+        + contacts_for(
+            "K5", [("首席执行官", "财务部"), ("副总裁", "人力资源部"), ("销售经理", "销售部")]
+        )
         + contacts_for("K6", [("Manager", "Sales")])
         + contacts_for("GHOST", [("CEO", "Sales")])  # orphan
     )
@@ -117,9 +134,13 @@ def test_flags_scores_and_tiers(fx):
     expected = {"K1": 0.0, "K2": 0.6, "K3": 0.6, "K4": 0.6, "K5": 0.6, "K6": 1.0}
     for k, v in expected.items():
         assert row(fx, k)["risk_score"] == pytest.approx(v), k
-    assert fx.metric("high_risk") == 1 and fx.metric("medium_risk") == 1 and fx.metric("low_risk") == 1
+    assert (
+        fx.metric("high_risk") == 1 and fx.metric("medium_risk") == 1 and fx.metric("low_risk") == 1
+    )
     # K2-K4 have no usable employee count: with density failing they would be high (1.0) → data gap
-    assert fx.metric("data_gap") == 3 and {row(fx, k)["tier"] for k in ("K2", "K3", "K4")} == {"data_gap"}
+    assert fx.metric("data_gap") == 3 and {row(fx, k)["tier"] for k in ("K2", "K3", "K4")} == {
+        "data_gap"
+    }
     assert row(fx, "K1")["risk_class"] == "none"
     assert row(fx, "K6")["risk_class"] == "strong"
     # gap score K6: density (5-0.1)/5 = 0.98, decision 1, coverage (5-1)/5 = 0.8 → 0.4·0.98 + 0.4 + 0.2·0.8
@@ -139,7 +160,9 @@ def test_workload(fx):
     assert k6["plan_new_contacts"] == 49 and k6["plan_new_executives"] == 8  # ceil(0.15 × 50) = 8
     assert k3["executives_to_add"] == 1  # no contacts: one executive makes the ratio 100%
     assert k2["executives_to_add"] == 1  # (0 + 1) / (2 + 1) = 33%
-    assert k2["contacts_to_add"] is None or str(k2["contacts_to_add"]) == "<NA>"  # no employee count
+    assert (
+        k2["contacts_to_add"] is None or str(k2["contacts_to_add"]) == "<NA>"
+    )  # no employee count
     assert fx.metric("workload_uncomputable") == 3  # K2, K3, K4
     assert fx.metric("contacts_to_add") == 7 + 49
     # K5 (Mid-Market baseline 4, has 3, must-have Operations missing) → add Operations only
@@ -172,8 +195,12 @@ def test_action_plan(fx):
     assert k6.loc["action.review_targets", "due_date"] == "2026-04-01"  # T+90
     k2 = plan[plan["account_id"] == "K2"]
     assert "action.fix_employee_count" in set(k2["action"])
-    assert (k2[k2["action"] == "action.fix_employee_count"]["due_date"] == "2026-01-08").all()  # T+7
-    assert not (plan["account_id"] == "K1").any() or set(plan[plan["account_id"] == "K1"]["action"]) <= {"action.classify_contacts"}
+    assert (
+        k2[k2["action"] == "action.fix_employee_count"]["due_date"] == "2026-01-08"
+    ).all()  # T+7
+    assert not (plan["account_id"] == "K1").any() or set(
+        plan[plan["account_id"] == "K1"]["action"]
+    ) <= {"action.classify_contacts"}
 
 
 def test_data_quality_counts(fx):
@@ -201,6 +228,7 @@ def test_small_groups_fall_back_to_red_lines(fx):
 
 # ---- peer thresholds on a group of 12 -----------------------------------------------------------
 
+
 def test_peer_threshold_p25_and_secondary_risk(tmp_path):
     accs, cons = [], []
     depts = ["Sales", "Finance", "Operations", "IT", "HR"]
@@ -226,7 +254,15 @@ def test_no_account_at_risk(tmp_path):
     for i in range(4):
         aid = f"G{i}"
         accs.append(account(aid, 100.0 + i, 200, "Consulting", "Mid-Market"))
-        cons += contacts_for(aid, [("CFO", "Finance"), ("VP Sales", "Sales"), ("Manager", "Operations"), ("Manager", "IT")])
+        cons += contacts_for(
+            aid,
+            [
+                ("CFO", "Finance"),
+                ("VP Sales", "Sales"),
+                ("Manager", "Operations"),
+                ("Manager", "IT"),
+            ],
+        )
     r = run(write_duckdb(tmp_path / "ok.duckdb", accs, cons), key_account_share=1.0)
     assert r.metric("high_risk") == 0 and r.metric("medium_risk") == 0
     assert r.metric("strong_risk") == 0 and r.metric("secondary_risk") == 0
@@ -253,9 +289,12 @@ def test_row_order_invariance(tmp_path):
 
 # ---- degenerate contact tables ------------------------------------------------------------------
 
+
 def test_every_contact_deleted(tmp_path):
     accs = [account("K1", 100.0, 1000), account("K2", 50.0, 500)]
-    cons = contacts_for("K1", [("CEO", "Sales", True), ("CFO", "Finance", True)]) + contacts_for("K2", [("VP Sales", "Sales", True)])
+    cons = contacts_for("K1", [("CEO", "Sales", True), ("CFO", "Finance", True)]) + contacts_for(
+        "K2", [("VP Sales", "Sales", True)]
+    )
     r = run(write_duckdb(tmp_path / "d.duckdb", accs, cons), key_account_share=1.0)
     # no live contact: density 0, ratio 0, coverage 0 → every red line fails → both high risk
     assert r.metric("contacts_deleted") == 3 and r.metric("contacts_live") == 0
@@ -270,11 +309,18 @@ def test_null_titles_and_departments_count_as_unknown(tmp_path):
     r = run(write_duckdb(tmp_path / "n.duckdb", accs, cons), key_account_share=1.0)
     k1 = r.tables["key_accounts"].iloc[0]
     # 3 of 4 titles NULL, 3 of 4 departments NULL; the CEO is the only decision maker
-    assert (k1["n_title_unknown"], k1["n_dept_unknown"], k1["n_c_level"], k1["coverage"]) == (3, 3, 1, 1)
+    assert (k1["n_title_unknown"], k1["n_dept_unknown"], k1["n_c_level"], k1["coverage"]) == (
+        3,
+        3,
+        1,
+        1,
+    )
     assert k1["decision_ratio"] == pytest.approx(1 / 4)
     assert r.metric("contacts_dept_unknown") == 3 and r.metric("contacts_title_unrecognised") == 0
     plan = r.tables["action_plan"].set_index("action")
-    assert plan.loc["action.classify_contacts", "quantity"] == 3  # unrecognised titles 0 + unknown departments 3
+    assert (
+        plan.loc["action.classify_contacts", "quantity"] == 3
+    )  # unrecognised titles 0 + unknown departments 3
 
 
 def test_an_account_with_more_than_two_million_contacts(tmp_path):
@@ -294,4 +340,6 @@ def test_an_account_with_more_than_two_million_contacts(tmp_path):
     deleted = n // 1000  # i = 999, 1999, … (all CEOs)
     assert n - 10 - deleted > 1 << 21  # the C-level count needs more than 21 bits
     assert (k1["n_contacts"], k1["n_c_level"], k1["n_vp"]) == (n - deleted, n - 10 - deleted, 10)
-    assert k1["n_title_unknown"] == 0 and k1["n_dept_unknown"] == 0 and k1["n_title_unrecognised"] == 0
+    assert (
+        k1["n_title_unknown"] == 0 and k1["n_dept_unknown"] == 0 and k1["n_title_unrecognised"] == 0
+    )

@@ -31,18 +31,42 @@ def doctor_json(capsys, source):
     capsys.readouterr()
     code = main(["doctor", "--source", str(source), "--json", "--analysis", "contact_coverage"])
     out = capsys.readouterr()
-    profile = json.loads(out.out[out.out.index("{"):]) if "{" in out.out else {"issues": []}
+    profile = json.loads(out.out[out.out.index("{") :]) if "{" in out.out else {"issues": []}
     return code, {i["code"] for i in profile["issues"]}, out
 
 
 CASES = {
     "missing_table": (lambda p: mutate(p, f"DROP TABLE {CON}"), "dq.table_missing", 1),
-    "missing_column": (lambda p: mutate(p, f"ALTER TABLE {CON} DROP COLUMN title"), "dq.column_missing", 1),
-    "text_in_numeric": (lambda p: mutate(p, f"ALTER TABLE {ACC} ALTER annual_revenue TYPE VARCHAR", f"UPDATE {ACC} SET annual_revenue = 'n/a' WHERE account_id = 'A1'"), "dq.column_type", 1),
+    "missing_column": (
+        lambda p: mutate(p, f"ALTER TABLE {CON} DROP COLUMN title"),
+        "dq.column_missing",
+        1,
+    ),
+    "text_in_numeric": (
+        lambda p: mutate(
+            p,
+            f"ALTER TABLE {ACC} ALTER annual_revenue TYPE VARCHAR",
+            f"UPDATE {ACC} SET annual_revenue = 'n/a' WHERE account_id = 'A1'",
+        ),
+        "dq.column_type",
+        1,
+    ),
     "empty_table": (lambda p: mutate(p, f"DELETE FROM {CON}"), "dq.table_empty", 1),
-    "duplicate_ids": (lambda p: mutate(p, f"INSERT INTO {ACC} SELECT * FROM {ACC} WHERE account_id = 'A1'"), "dq.duplicate_keys", 1),
-    "orphan_contacts": (lambda p: mutate(p, f"INSERT INTO {CON} VALUES ('X1', 'NOPE', 'CEO', 'Sales', false)"), "dq.orphan_rows", 0),
-    "all_null_column": (lambda p: mutate(p, f"UPDATE {ACC} SET industry_normalized = NULL"), "dq.column_all_null", 1),
+    "duplicate_ids": (
+        lambda p: mutate(p, f"INSERT INTO {ACC} SELECT * FROM {ACC} WHERE account_id = 'A1'"),
+        "dq.duplicate_keys",
+        1,
+    ),
+    "orphan_contacts": (
+        lambda p: mutate(p, f"INSERT INTO {CON} VALUES ('X1', 'NOPE', 'CEO', 'Sales', false)"),
+        "dq.orphan_rows",
+        0,
+    ),
+    "all_null_column": (
+        lambda p: mutate(p, f"UPDATE {ACC} SET industry_normalized = NULL"),
+        "dq.column_all_null",
+        1,
+    ),
 }
 
 
@@ -57,8 +81,12 @@ def test_broken_duckdb_inputs(tmp_path, capsys, case):
 
 
 def test_all_problems_collected_at_once(tmp_path, capsys):
-    src = mutate(good(tmp_path), f"ALTER TABLE {CON} DROP COLUMN title", f"INSERT INTO {ACC} SELECT * FROM {ACC} WHERE account_id = 'A1'",
-                 f"ALTER TABLE {ACC} DROP COLUMN number_of_employees")
+    src = mutate(
+        good(tmp_path),
+        f"ALTER TABLE {CON} DROP COLUMN title",
+        f"INSERT INTO {ACC} SELECT * FROM {ACC} WHERE account_id = 'A1'",
+        f"ALTER TABLE {ACC} DROP COLUMN number_of_employees",
+    )
     rc, codes, _ = doctor_json(capsys, src)
     assert rc == 1
     assert {"dq.column_missing", "dq.duplicate_keys"} <= codes
@@ -91,14 +119,21 @@ CON_CSV = "contact_id,account_id,title,department,is_deleted\nC1,A1,CEO,Sales,fa
 
 
 def test_non_utf8_csv(tmp_path, capsys):
-    folder = write_csv_folder(tmp_path, (ACC_CSV + "A1,Société Générale,100,10,Financial Services,Enterprise\n").encode("latin-1"), CON_CSV.encode())
+    folder = write_csv_folder(
+        tmp_path,
+        (ACC_CSV + "A1,Société Générale,100,10,Financial Services,Enterprise\n").encode("latin-1"),
+        CON_CSV.encode(),
+    )
     rc, codes, out = doctor_json(capsys, folder)
     assert rc == 1 and "dq.csv_not_utf8" in codes  # named by file and line (test_input_checks)
     assert "Traceback" not in out.out + out.err
 
 
 def test_text_in_numeric_csv(tmp_path, capsys):
-    rows = "".join(f"A{i},Acme {i},{100 + i},10,Technology,Enterprise\n" for i in range(50)) + "A99,Late,n/a,10,Technology,Enterprise\n"
+    rows = (
+        "".join(f"A{i},Acme {i},{100 + i},10,Technology,Enterprise\n" for i in range(50))
+        + "A99,Late,n/a,10,Technology,Enterprise\n"
+    )
     folder = write_csv_folder(tmp_path, (ACC_CSV + rows).encode(), CON_CSV.encode())
     rc, codes, _ = doctor_json(capsys, folder)
     assert rc == 1 and "dq.column_type" in codes
@@ -119,9 +154,19 @@ def test_sqlite_mixed_types_reported(tmp_path, capsys):
 
     p = tmp_path / "crm.sqlite"
     db = sqlite3.connect(p)
-    db.execute(f"CREATE TABLE {ACC} (account_id TEXT, account_name TEXT, annual_revenue REAL, number_of_employees INTEGER, industry_normalized TEXT, company_size_category TEXT)")
-    db.executemany(f"INSERT INTO {ACC} VALUES (?,?,?,?,?,?)", [("A1", "x", 100.0, 10, "Retail", "Enterprise"), ("A2", "y", "unknown", 5, "Retail", "Enterprise")])
-    db.execute(f"CREATE TABLE {CON} (contact_id TEXT, account_id TEXT, title TEXT, department TEXT, is_deleted INTEGER)")
+    db.execute(
+        f"CREATE TABLE {ACC} (account_id TEXT, account_name TEXT, annual_revenue REAL, number_of_employees INTEGER, industry_normalized TEXT, company_size_category TEXT)"
+    )
+    db.executemany(
+        f"INSERT INTO {ACC} VALUES (?,?,?,?,?,?)",
+        [
+            ("A1", "x", 100.0, 10, "Retail", "Enterprise"),
+            ("A2", "y", "unknown", 5, "Retail", "Enterprise"),
+        ],
+    )
+    db.execute(
+        f"CREATE TABLE {CON} (contact_id TEXT, account_id TEXT, title TEXT, department TEXT, is_deleted INTEGER)"
+    )
     db.execute(f"INSERT INTO {CON} VALUES ('C1','A1','CEO','Sales',0)")
     db.commit()
     db.close()
@@ -131,8 +176,20 @@ def test_sqlite_mixed_types_reported(tmp_path, capsys):
 
 def test_run_on_broken_source_exits_nonzero_without_traceback(tmp_path):
     src = mutate(good(tmp_path), f"DROP TABLE {CON}")
-    proc = subprocess.run([sys.executable, "-m", "crmlens.cli", "run", "--source", str(src), "--out", str(tmp_path / "r")],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crmlens.cli",
+            "run",
+            "--source",
+            str(src),
+            "--out",
+            str(tmp_path / "r"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "dq.table_missing" in proc.stderr
@@ -142,5 +199,9 @@ def test_run_on_broken_source_exits_nonzero_without_traceback(tmp_path):
 def test_debug_shows_traceback(tmp_path):
     bad = tmp_path / "garbage.db"
     bad.write_bytes(b"nonsense" * 20)
-    proc = subprocess.run([sys.executable, "-m", "crmlens.cli", "--debug", "doctor", "--source", str(bad)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "crmlens.cli", "--debug", "doctor", "--source", str(bad)],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode != 0 and "Traceback" in proc.stderr

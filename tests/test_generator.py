@@ -19,14 +19,18 @@ def test_every_contract_column_generated_with_right_type(gen_db):
         schema = t.schema()
         for col in spec.columns:
             assert col.name in schema, f"{name}.{col.name} not generated"
-            assert physical_family(schema[col.name]) in LOGICAL_TYPES[col.type], f"{name}.{col.name}: {schema[col.name]}"
+            assert physical_family(schema[col.name]) in LOGICAL_TYPES[col.type], (
+                f"{name}.{col.name}: {schema[col.name]}"
+            )
         assert int(t.count().execute()) > 0
 
 
 def table_checksums(path) -> dict[str, str]:
     con = duckdb.connect(str(path), read_only=True)
     out = {}
-    for (name,) in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall():
+    for (name,) in con.execute(
+        "SELECT table_name FROM information_schema.tables ORDER BY 1"
+    ).fetchall():
         rows = con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall()
         out[name] = hashlib.sha256(repr(rows).encode()).hexdigest()
     con.close()
@@ -38,7 +42,11 @@ def test_same_seed_same_tables(tmp_path):
     b = generate(tmp_path / "b.duckdb", 1200, 5)
     generate(tmp_path / "c.duckdb", 1200, 6)
     assert a == b
-    sa, sb, sc = table_checksums(tmp_path / "a.duckdb"), table_checksums(tmp_path / "b.duckdb"), table_checksums(tmp_path / "c.duckdb")
+    sa, sb, sc = (
+        table_checksums(tmp_path / "a.duckdb"),
+        table_checksums(tmp_path / "b.duckdb"),
+        table_checksums(tmp_path / "c.duckdb"),
+    )
     assert sa == sb
     assert set(sa) == set(CONTRACTS) | {GENERATED_TABLE}  # the six tables + crmlens' marker
     assert sa != sc
@@ -52,16 +60,35 @@ def test_messiness_present(gen_db):
     assert 0.25 < q(f"SELECT avg((annual_revenue IS NULL)::int) FROM {acc}") < 0.35
     assert 0.15 < q(f"SELECT avg((number_of_employees IS NULL)::int) FROM {acc}") < 0.25
     assert q(f"SELECT count(*) FROM {acc} WHERE number_of_employees BETWEEN 1 AND 5") > 0
-    assert q(f"SELECT count(*) FROM {acc} a WHERE NOT EXISTS (SELECT 1 FROM {cts} c WHERE c.account_id = a.account_id)") > 0.2 * n
-    assert q(f"SELECT count(*) FROM {cts} c WHERE NOT EXISTS (SELECT 1 FROM {acc} a WHERE c.account_id = a.account_id)") > 0
+    assert (
+        q(
+            f"SELECT count(*) FROM {acc} a WHERE NOT EXISTS (SELECT 1 FROM {cts} c WHERE c.account_id = a.account_id)"
+        )
+        > 0.2 * n
+    )
+    assert (
+        q(
+            f"SELECT count(*) FROM {cts} c WHERE NOT EXISTS (SELECT 1 FROM {acc} a WHERE c.account_id = a.account_id)"
+        )
+        > 0
+    )
     assert q(f"SELECT count(*) FROM {cts} WHERE is_deleted") > 0
     assert 2.0 < q(f"SELECT count(*) FROM {cts}") / n < 3.0  # ~2.5 contacts per account
-    assert q(f"SELECT count(*) FROM {cts} WHERE title IN ('Director', 'Executive Assistant to the CEO', 'Inspector')") > 0
+    assert (
+        q(
+            f"SELECT count(*) FROM {cts} WHERE title IN ('Director', 'Executive Assistant to the CEO', 'Inspector')"
+        )
+        > 0
+    )
     assert q(f"SELECT count(*) FROM {cts} WHERE title = '首席执行官' OR department = '财务部'") > 0
     cv = "customer360__customer_value_analysis"
-    assert q(f"SELECT count(*) - count(DISTINCT lower(primary_email)) FROM {cv}") > 0  # case-duplicates
+    assert (
+        q(f"SELECT count(*) - count(DISTINCT lower(primary_email)) FROM {cv}") > 0
+    )  # case-duplicates
     assert q(f"SELECT count(*) FROM {cv} WHERE acquisition_cost <= 0") > 0
-    miss = q(f"SELECT avg((product_adoption_rate IS NULL OR support_resolution_efficiency IS NULL)::int) FROM {cv}")
+    miss = q(
+        f"SELECT avg((product_adoption_rate IS NULL OR support_resolution_efficiency IS NULL)::int) FROM {cv}"
+    )
     assert 0.25 < miss < 0.42
     r = q(f"SELECT corr(customer_onboarding_score, product_adoption_rate) FROM {cv}")
     assert 0.15 < r < 0.45

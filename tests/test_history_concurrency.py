@@ -16,14 +16,21 @@ from helpers import account, contacts_for, write_duckdb
 
 def source(tmp_path):
     accs = [account(f"A{i}", 100.0 + i, 100) for i in range(30)]
-    cons = [c for i in range(30) for c in contacts_for(f"A{i}", [("CEO", "Sales"), ("Manager", "IT")])]
+    cons = [
+        c for i in range(30) for c in contacts_for(f"A{i}", [("CEO", "Sales"), ("Manager", "IT")])
+    ]
     return write_duckdb(tmp_path / "src.duckdb", accs, cons)
 
 
 def counts(path):
     con = duckdb.connect(str(path), read_only=True)
-    out = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("runs", "metrics", "entities")}
-    out["distinct_runs_in_metrics"] = con.execute("SELECT count(DISTINCT run_id) FROM metrics").fetchone()[0]
+    out = {
+        t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("runs", "metrics", "entities")
+    }
+    out["distinct_runs_in_metrics"] = con.execute(
+        "SELECT count(DISTINCT run_id) FROM metrics"
+    ).fetchone()[0]
     con.close()
     return out
 
@@ -31,14 +38,35 @@ def counts(path):
 def test_two_runs_at_once(tmp_path):
     src = source(tmp_path)
     hist = tmp_path / "h.duckdb"
-    cmd = [sys.executable, "-m", "crmlens.cli", "monitor", "--source", str(src), "--history", str(hist), "--no-png"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "crmlens.cli",
+        "monitor",
+        "--source",
+        str(src),
+        "--history",
+        str(hist),
+        "--no-png",
+    ]
     env = dict(os.environ, CRMLENS_LANG="en")
-    procs = [subprocess.Popen(cmd + ["--out", str(tmp_path / f"r{i}")], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            cmd + ["--out", str(tmp_path / f"r{i}")],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     c = counts(hist)
-    assert c["runs"] == 1 and c["distinct_runs_in_metrics"] == 1  # one run per date: the later replaced the earlier
+    assert (
+        c["runs"] == 1 and c["distinct_runs_in_metrics"] == 1
+    )  # one run per date: the later replaced the earlier
     assert c["metrics"] > 0 and c["entities"] == 6  # 6 key accounts (top 20% of 30)
 
 
@@ -58,15 +86,37 @@ def test_killed_run_leaves_store_consistent(tmp_path):
         history.HistoryStore = Slow
         import crmlens.monitor.service as svc
         svc.HistoryStore = Slow
-        cfg = CrmlensConfig.model_validate({{"monitor": {{"history": {str(hist)!r}, "alert_log": {str(tmp_path / 'a.jsonl')!r}}}}})
+        cfg = CrmlensConfig.model_validate({{"monitor": {{"history": {str(hist)!r}, "alert_log": {str(tmp_path / "a.jsonl")!r}}}}})
         monitor({str(src)!r}, cfg)
     """)
     # one complete run first
-    ok = subprocess.run([sys.executable, "-m", "crmlens.cli", "monitor", "--source", str(src), "--history", str(hist), "--no-png",
-                         "--out", str(tmp_path / "r")], cwd=tmp_path, capture_output=True, text=True)
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crmlens.cli",
+            "monitor",
+            "--source",
+            str(src),
+            "--history",
+            str(hist),
+            "--no-png",
+            "--out",
+            str(tmp_path / "r"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stderr
     before = counts(hist)
-    p = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 120
     line = ""
     while time.time() < deadline and "inside-transaction" not in line:
@@ -76,9 +126,29 @@ def test_killed_run_leaves_store_consistent(tmp_path):
     os.kill(p.pid, signal.SIGKILL)
     p.wait()
     assert counts(hist) == before  # nothing of the killed run is visible
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()  # a new date: recorded next to the first run
-    again = subprocess.run([sys.executable, "-m", "crmlens.cli", "monitor", "--source", str(src), "--history", str(hist), "--no-png",
-                            "--as-of", tomorrow, "--out", str(tmp_path / "r2")], cwd=tmp_path, capture_output=True, text=True)
+    tomorrow = (
+        dt.date.today() + dt.timedelta(days=1)
+    ).isoformat()  # a new date: recorded next to the first run
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crmlens.cli",
+            "monitor",
+            "--source",
+            str(src),
+            "--history",
+            str(hist),
+            "--no-png",
+            "--as-of",
+            tomorrow,
+            "--out",
+            str(tmp_path / "r2"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert again.returncode == 0, again.stderr
     after = counts(hist)
     assert after["runs"] == before["runs"] + 1 and after["entities"] == before["entities"] + 6

@@ -9,7 +9,9 @@ from crmlens.analyses import REGISTRY
 from crmlens.report.i18n import LANGS, catalog, t
 
 SRC = Path(__file__).parents[1] / "src" / "crmlens"
-CODE = re.compile(r"""["']((?:error|dq|cc|rec|action|cli|report|method|sheet)\.[a-z_]+(?:\.[a-z_]+)*)["']""")
+CODE = re.compile(
+    r"""["']((?:error|dq|cc|rec|action|cli|report|method|sheet)\.[a-z_]+(?:\.[a-z_]+)*)["']"""
+)
 
 
 def test_same_keys_no_empty():
@@ -32,7 +34,11 @@ def test_every_code_in_source_is_in_catalog():
     used = set()
     for f in SRC.rglob("*.py"):
         used |= set(CODE.findall(f.read_text(encoding="utf-8")))
-    used = {u for u in used if not u.endswith(".") and u.rsplit(".", 1)[-1] not in {"html", "md", "json", "j2"}}
+    used = {
+        u
+        for u in used
+        if not u.endswith(".") and u.rsplit(".", 1)[-1] not in {"html", "md", "json", "j2"}
+    }
     missing = sorted(u for u in used if u not in en and not any(k.startswith(u + ".") for k in en))
     assert not missing
 

@@ -23,37 +23,53 @@ from helpers import account, contacts_for, write_duckdb
 ACC, CON = "salesforce__customer_360_view", "salesforce__contact_enhanced"
 VALUE, CUST = "customer360__customer_value_analysis", "customer360__customer"
 SRC = Path(__file__).resolve().parents[1] / "src"
-MIXED = ["2024-01-05", "05/01/2024", "01/25/2024", "Jan 05, 2024", "20240105", "22.02.2025 02:36", None]
+MIXED = [
+    "2024-01-05",
+    "05/01/2024",
+    "01/25/2024",
+    "Jan 05, 2024",
+    "20240105",
+    "22.02.2025 02:36",
+    None,
+]
 
 
 def coverage_tables(path: Path, n: int = 20) -> Path:
     accs = [account(f"A{i:02d}", 1000.0 + i, 100) for i in range(n)]
-    cons = [c for i in range(n) for c in contacts_for(f"A{i:02d}", [("CEO", "Sales"), ("Engineer", "IT")])]
+    cons = [
+        c
+        for i in range(n)
+        for c in contacts_for(f"A{i:02d}", [("CEO", "Sales"), ("Engineer", "IT")])
+    ]
     return write_duckdb(path, accs, cons)
 
 
 def value_frames(n: int = 40, timestamps: list | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     stamps = timestamps or ["2024-01-05 10:00:00"] * n
-    value = pd.DataFrame({
-        "primary_email": [f"u{i}@x.io" for i in range(n)],
-        "analysis_timestamp": [stamps[i % len(stamps)] for i in range(n)],
-        "investment_priority_score": [float((i * 7) % 11) for i in range(n)],
-        "product_adoption_rate": [((i * 3) % 10) / 10 for i in range(n)],
-        "support_resolution_efficiency": [((i * 5) % 9) / 9 for i in range(n)],
-        "customer_lifetime_value": [1000.0 + 37 * i for i in range(n)],
-        "acquisition_cost": [100.0 + (i % 6) * 50 for i in range(n)],
-        "lifecycle_stage": [["Onboarding", "Growth", "Maturity"][i % 3] for i in range(n)],
-        "industry_vertical": [["Retail", "Technology"][i % 2] for i in range(n)],
-        "company_size_tier": [["Enterprise", "Small"][(i // 2) % 2] for i in range(n)],
-        "customer_onboarding_score": [1 + (i % 4) for i in range(n)],
-        "team_size": [5 + (i * 13) % 90 for i in range(n)],
-        "decision_maker_level": [["VP", "Manager", "C-Level"][i % 3] for i in range(n)],
-    })
-    customers = pd.DataFrame({
-        "customer360_id": [f"C{i}" for i in range(n)],
-        "email": [f"U{i}@X.io" for i in range(n)],
-        "total_sales_amount": [500.0 + (i * 17) % 23 * 100 for i in range(n)],
-    })
+    value = pd.DataFrame(
+        {
+            "primary_email": [f"u{i}@x.io" for i in range(n)],
+            "analysis_timestamp": [stamps[i % len(stamps)] for i in range(n)],
+            "investment_priority_score": [float((i * 7) % 11) for i in range(n)],
+            "product_adoption_rate": [((i * 3) % 10) / 10 for i in range(n)],
+            "support_resolution_efficiency": [((i * 5) % 9) / 9 for i in range(n)],
+            "customer_lifetime_value": [1000.0 + 37 * i for i in range(n)],
+            "acquisition_cost": [100.0 + (i % 6) * 50 for i in range(n)],
+            "lifecycle_stage": [["Onboarding", "Growth", "Maturity"][i % 3] for i in range(n)],
+            "industry_vertical": [["Retail", "Technology"][i % 2] for i in range(n)],
+            "company_size_tier": [["Enterprise", "Small"][(i // 2) % 2] for i in range(n)],
+            "customer_onboarding_score": [1 + (i % 4) for i in range(n)],
+            "team_size": [5 + (i * 13) % 90 for i in range(n)],
+            "decision_maker_level": [["VP", "Manager", "C-Level"][i % 3] for i in range(n)],
+        }
+    )
+    customers = pd.DataFrame(
+        {
+            "customer360_id": [f"C{i}" for i in range(n)],
+            "email": [f"U{i}@X.io" for i in range(n)],
+            "total_sales_amount": [500.0 + (i * 17) % 23 * 100 for i in range(n)],
+        }
+    )
     return value, customers
 
 
@@ -77,11 +93,18 @@ def doctor_json(capsys, *args: str) -> tuple[int, list[dict], str]:
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(SRC))
-    return subprocess.run([sys.executable, "-m", "crmlens.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "crmlens.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 # ---- dates -------------------------------------------------------------------------------------
+
 
 def test_mixed_date_formats_reported_and_block_the_run(tmp_path, capsys):
     src = full_db(tmp_path / "d.duckdb", *value_frames(timestamps=MIXED))
@@ -95,7 +118,17 @@ def test_mixed_date_formats_reported_and_block_the_run(tmp_path, capsys):
     assert "22.02.2025 02:36" in params["examples"] and "05/01/2024" in params["examples"]
 
     capsys.readouterr()
-    rc = main(["run", "investment_mismatch", "--source", str(src), "--out", str(tmp_path / "out"), "--no-png"])
+    rc = main(
+        [
+            "run",
+            "investment_mismatch",
+            "--source",
+            str(src),
+            "--out",
+            str(tmp_path / "out"),
+            "--no-png",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 1
     assert "analysis_timestamp" in err and "source.date_formats" in err and "Unexpected" not in err
@@ -104,21 +137,58 @@ def test_mixed_date_formats_reported_and_block_the_run(tmp_path, capsys):
 def test_configured_date_formats_make_the_run_work(tmp_path, capsys):
     stamps = ["2024-01-05", "13/01/2024", "05/01/2024 10:30", None]
     src = full_db(tmp_path / "d.duckdb", *value_frames(timestamps=stamps))
-    assert main(["run", "investment_mismatch", "--source", str(src), "--out", str(tmp_path / "o1"), "--no-png"]) == 1
+    assert (
+        main(
+            [
+                "run",
+                "investment_mismatch",
+                "--source",
+                str(src),
+                "--out",
+                str(tmp_path / "o1"),
+                "--no-png",
+            ]
+        )
+        == 1
+    )
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(f"source:\n  date_formats:\n    {VALUE}.analysis_timestamp: "
-                   '["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%Y %H:%M"]\n', encoding="utf-8")
-    rc, issues, _ = doctor_json(capsys, "--source", str(src), "--analysis", "investment_mismatch", "--config", str(cfg))
+    cfg.write_text(
+        f"source:\n  date_formats:\n    {VALUE}.analysis_timestamp: "
+        '["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%Y %H:%M"]\n',
+        encoding="utf-8",
+    )
+    rc, issues, _ = doctor_json(
+        capsys, "--source", str(src), "--analysis", "investment_mismatch", "--config", str(cfg)
+    )
     assert rc == 0 and not [i for i in issues if i["code"].startswith("dq.date")]
     out = tmp_path / "o2"
-    assert main(["run", "investment_mismatch", "--source", str(src), "--out", str(out), "--no-png", "--config", str(cfg)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "investment_mismatch",
+                "--source",
+                str(src),
+                "--out",
+                str(out),
+                "--no-png",
+                "--config",
+                str(cfg),
+            ]
+        )
+        == 0
+    )
     assert (out / "report.html").exists()
 
 
 def test_date_format_key_is_checked(tmp_path, capsys):
     good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
-    good.write_text(f"source:\n  date_formats:\n    {VALUE}.analysis_timestamp: '%d/%m/%Y'\n", encoding="utf-8")
-    bad.write_text(f"source:\n  date_formats:\n    {VALUE}.team_size: '%d/%m/%Y'\n", encoding="utf-8")
+    good.write_text(
+        f"source:\n  date_formats:\n    {VALUE}.analysis_timestamp: '%d/%m/%Y'\n", encoding="utf-8"
+    )
+    bad.write_text(
+        f"source:\n  date_formats:\n    {VALUE}.team_size: '%d/%m/%Y'\n", encoding="utf-8"
+    )
     assert main(["config", "show", "--config", str(good)]) == 0
     capsys.readouterr()
     assert main(["config", "show", "--config", str(bad)]) == 2
@@ -127,13 +197,18 @@ def test_date_format_key_is_checked(tmp_path, capsys):
 
 # ---- cross-table checks ------------------------------------------------------------------------
 
+
 def test_zero_join_coverage_blocks_investment_mismatch_only(tmp_path, capsys):
     value, customers = value_frames()
-    src = full_db(tmp_path / "j.duckdb", value, customers.assign(email="other-" + customers["email"]))
+    src = full_db(
+        tmp_path / "j.duckdb", value, customers.assign(email="other-" + customers["email"])
+    )
     rc, issues, err = doctor_json(capsys, "--source", str(src))
     join = [i for i in issues if i["code"] == "dq.identity_coverage_email"]
     assert rc == 1 and len(join) == 1 and join[0]["severity"] == "blocking"
-    assert join[0]["params"]["matched"] == 0 and join[0]["params"]["analyses"] == "investment_mismatch"
+    assert (
+        join[0]["params"]["matched"] == 0 and join[0]["params"]["analyses"] == "investment_mismatch"
+    )
     assert "blocked analyses: investment_mismatch." in err
     assert "`investment_mismatch.identity: mapping`" in issue_text(join[0], "en")
 
@@ -141,17 +216,25 @@ def test_zero_join_coverage_blocks_investment_mismatch_only(tmp_path, capsys):
 def test_mapping_identity_path_is_checked_when_configured(tmp_path, capsys):
     value, customers = value_frames()
     value["zendesk_user_id"] = [f"z{i}" for i in range(len(value))]
-    src = full_db(tmp_path / "m.duckdb", value, customers.assign(email="other-" + customers["email"]))
-    mapping = pd.DataFrame({"customer360_id": customers["customer360_id"], "zendesk_user_id": value["zendesk_user_id"]})
+    src = full_db(
+        tmp_path / "m.duckdb", value, customers.assign(email="other-" + customers["email"])
+    )
+    mapping = pd.DataFrame(
+        {"customer360_id": customers["customer360_id"], "zendesk_user_id": value["zendesk_user_id"]}
+    )
     con = duckdb.connect(str(src))
     con.register("m", mapping.iloc[:25])
     con.execute('CREATE TABLE "customer360__mapping" AS SELECT * FROM m')
     con.close()
     cfg = tmp_path / "c.yaml"
     cfg.write_text("investment_mismatch: {identity: mapping}\n", encoding="utf-8")
-    rc, issues, _ = doctor_json(capsys, "--source", str(src), "--analysis", "investment_mismatch", "--config", str(cfg))
+    rc, issues, _ = doctor_json(
+        capsys, "--source", str(src), "--analysis", "investment_mismatch", "--config", str(cfg)
+    )
     join = [i for i in issues if i["code"].startswith("dq.identity_coverage")]
-    assert rc == 0 and [(i["code"], i["severity"]) for i in join] == [("dq.identity_coverage_mapping", "warning")]
+    assert rc == 0 and [(i["code"], i["severity"]) for i in join] == [
+        ("dq.identity_coverage_mapping", "warning")
+    ]
     assert (join[0]["params"]["matched"], join[0]["params"]["other"]) == (25, 0)
 
 
@@ -169,6 +252,7 @@ def test_join_coverage_reported_when_keys_match(tmp_path, capsys):
 
 # ---- NaN / ±Inf ---------------------------------------------------------------------------------
 
+
 def non_finite_db(path: Path) -> Path:
     value, customers = value_frames()
     value.loc[1, "support_resolution_efficiency"] = float("inf")
@@ -179,7 +263,9 @@ def non_finite_db(path: Path) -> Path:
     con.execute(f"UPDATE {ACC} SET annual_revenue = 'nan'::DOUBLE WHERE account_id = 'A00'")
     con.execute(f"UPDATE {ACC} SET annual_revenue = 'inf'::DOUBLE WHERE account_id = 'A01'")
     con.execute(f"UPDATE {ACC} SET number_of_employees = 'inf'::DOUBLE WHERE account_id = 'A19'")
-    con.execute(f"UPDATE {VALUE} SET product_adoption_rate = 'nan'::DOUBLE WHERE primary_email = 'u0@x.io'")
+    con.execute(
+        f"UPDATE {VALUE} SET product_adoption_rate = 'nan'::DOUBLE WHERE primary_email = 'u0@x.io'"
+    )
     con.close()
     return path
 
@@ -187,10 +273,18 @@ def non_finite_db(path: Path) -> Path:
 def test_non_finite_numbers_are_invalid_values(tmp_path, capsys):
     src = non_finite_db(tmp_path / "n.duckdb")
     rc, issues, _ = doctor_json(capsys, "--source", str(src))
-    counts = {(i["table"], i["column"]): i["params"]["count"] for i in issues if i["code"] == "dq.non_finite"}
-    assert counts == {(ACC, "annual_revenue"): 2, (ACC, "number_of_employees"): 1,
-                      (VALUE, "product_adoption_rate"): 1, (VALUE, "support_resolution_efficiency"): 1,
-                      (VALUE, "acquisition_cost"): 1}
+    counts = {
+        (i["table"], i["column"]): i["params"]["count"]
+        for i in issues
+        if i["code"] == "dq.non_finite"
+    }
+    assert counts == {
+        (ACC, "annual_revenue"): 2,
+        (ACC, "number_of_employees"): 1,
+        (VALUE, "product_adoption_rate"): 1,
+        (VALUE, "support_resolution_efficiency"): 1,
+        (VALUE, "acquisition_cost"): 1,
+    }
     outcome = run_all(str(src), ["contact_coverage"], CrmlensConfig())
     key = outcome.results["contact_coverage"].tables["key_accounts"]
     assert not {"A00", "A01"} & set(key["account_id"])  # NaN / Inf revenue is no revenue
@@ -200,12 +294,15 @@ def test_non_finite_numbers_are_invalid_values(tmp_path, capsys):
 @pytest.mark.slow
 def test_non_finite_numbers_run_without_warnings(tmp_path):
     src = non_finite_db(tmp_path / "n.duckdb")
-    proc = cli("run", "--source", str(src), "--out", str(tmp_path / "out"), "--no-png", cwd=tmp_path)
+    proc = cli(
+        "run", "--source", str(src), "--out", str(tmp_path / "out"), "--no-png", cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     assert "RuntimeWarning" not in proc.stderr and "Unexpected" not in proc.stderr
 
 
 # ---- CSV files ----------------------------------------------------------------------------------
+
 
 def csv_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "csv"
@@ -237,12 +334,26 @@ def test_non_utf8_csv_named(tmp_path, capsys):
     df.loc[2, "account_name"] = "北京科技有限公司"
     df.to_csv(f, index=False, encoding="gbk")
     capsys.readouterr()
-    assert main(["run", "contact_coverage", "--source", str(folder), "--out", str(tmp_path / "o"), "--no-png"]) == 1
+    assert (
+        main(
+            [
+                "run",
+                "contact_coverage",
+                "--source",
+                str(folder),
+                "--out",
+                str(tmp_path / "o"),
+                "--no-png",
+            ]
+        )
+        == 1
+    )
     err = " ".join(capsys.readouterr().err.split())
     assert f"{ACC}.csv" in err and "line 4" in err and "UTF-8" in err
 
 
 # ---- 1 MB text values ---------------------------------------------------------------------------
+
 
 def test_megabyte_category_value_is_capped_and_renders_quickly(tmp_path, capsys):
     src = coverage_tables(tmp_path / "big.duckdb")
@@ -255,7 +366,9 @@ def test_megabyte_category_value_is_capped_and_renders_quickly(tmp_path, capsys)
     capped = {i["column"]: i["params"]["count"] for i in issues if i["code"] == "dq.text_capped"}
     assert rc == 0 and capped == {"industry_normalized": 1, "title": 1}
     started = time.perf_counter()
-    assert main(["run", "contact_coverage", "--source", str(src), "--out", str(tmp_path / "out")]) == 0
+    assert (
+        main(["run", "contact_coverage", "--source", str(src), "--out", str(tmp_path / "out")]) == 0
+    )
     assert time.perf_counter() - started < 20  # was > 24 minutes with a 1 MB industry name
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert huge not in html and len(html) < 3_000_000

@@ -21,22 +21,44 @@ INDUSTRY = ["Technology"] * 6 + ["Retail", "Retail", "Media", "Media"]
 
 
 def value_row(email, prio, adopt, cac, stage, industry, ts, clv=1000.0):
-    return {"primary_email": email, "analysis_timestamp": ts, "investment_priority_score": float(prio),
-            "product_adoption_rate": adopt, "support_resolution_efficiency": 0.5, "customer_lifetime_value": clv,
-            "acquisition_cost": float(cac), "lifecycle_stage": stage, "industry_vertical": industry,
-            "company_size_tier": "Small", "customer_onboarding_score": 2.0 + 0.2 * prio, "team_size": 10,
-            "decision_maker_level": "Manager"}
+    return {
+        "primary_email": email,
+        "analysis_timestamp": ts,
+        "investment_priority_score": float(prio),
+        "product_adoption_rate": adopt,
+        "support_resolution_efficiency": 0.5,
+        "customer_lifetime_value": clv,
+        "acquisition_cost": float(cac),
+        "lifecycle_stage": stage,
+        "industry_vertical": industry,
+        "company_size_tier": "Small",
+        "customer_onboarding_score": 2.0 + 0.2 * prio,
+        "team_size": 10,
+        "decision_maker_level": "Manager",
+    }
 
 
 @pytest.fixture(scope="module")
 def fixture_db(tmp_path_factory):
     ts = pd.Timestamp("2026-06-01")
-    rows = [value_row(f"c{i + 1}@x.io", PRIO[i], ADOPT[i], CAC[i], STAGE[i], INDUSTRY[i], ts) for i in range(10)]
-    rows.append(value_row("C1@X.IO", 9, 0.01, 100, "Growth", "Technology", ts - pd.Timedelta(days=30)))  # older duplicate
-    rows.append(value_row("ghost@x.io", 5, 0.5, 100, "Growth", "Technology", ts))  # no customer record
+    rows = [
+        value_row(f"c{i + 1}@x.io", PRIO[i], ADOPT[i], CAC[i], STAGE[i], INDUSTRY[i], ts)
+        for i in range(10)
+    ]
+    rows.append(
+        value_row("C1@X.IO", 9, 0.01, 100, "Growth", "Technology", ts - pd.Timedelta(days=30))
+    )  # older duplicate
+    rows.append(
+        value_row("ghost@x.io", 5, 0.5, 100, "Growth", "Technology", ts)
+    )  # no customer record
     value = pd.DataFrame(rows)
-    customers = pd.DataFrame({"customer360_id": [f"id{i:02d}" for i in range(1, 12)],
-                              "email": [f"c{i}@x.io" for i in range(1, 12)], "total_sales_amount": [100.0] * 11})
+    customers = pd.DataFrame(
+        {
+            "customer360_id": [f"id{i:02d}" for i in range(1, 12)],
+            "email": [f"c{i}@x.io" for i in range(1, 12)],
+            "total_sales_amount": [100.0] * 11,
+        }
+    )
     path = tmp_path_factory.mktemp("mm") / "mm.duckdb"
     con = duckdb.connect(str(path))
     con.register("v", value)
@@ -50,7 +72,9 @@ def fixture_db(tmp_path_factory):
 @pytest.fixture(scope="module")
 def res(fixture_db):
     cfg = CrmlensConfig.model_validate({"investment_mismatch": {"min_group_size": 2}})
-    return REGISTRY["investment_mismatch"].run(open_source(fixture_db), cfg, as_of=dt.date(2026, 1, 1))
+    return REGISTRY["investment_mismatch"].run(
+        open_source(fixture_db), cfg, as_of=dt.date(2026, 1, 1)
+    )
 
 
 def test_join_and_data_quality(res):
@@ -61,7 +85,12 @@ def test_join_and_data_quality(res):
     assert res.metric("base_customers") == 10
     assert res.metric("roi_undefined") == 2 and res.metric("cac_nonpositive") == 2
     codes = {f.code for f in res.findings}
-    assert {"dq.mm_duplicates", "dq.mm_unmatched", "dq.mm_customers_without_value", "dq.mm_cac_invalid"} <= codes
+    assert {
+        "dq.mm_duplicates",
+        "dq.mm_unmatched",
+        "dq.mm_customers_without_value",
+        "dq.mm_cac_invalid",
+    } <= codes
 
 
 def test_cohorts_with_ties(res):
@@ -77,15 +106,21 @@ def test_composite_normalisation(res):
     # sales and support are constant → 0.5 each; adoption winsorised to [0.109, 0.9455] then min-max
     lo, hi = 0.1 + 0.09 * 0.1, 0.9 + 0.91 * 0.05
     bounds = res.tables["composite_bounds"].set_index("component")
-    assert bounds.loc["adoption", "low"] == pytest.approx(lo) and bounds.loc["adoption", "high"] == pytest.approx(hi)
-    expected_cut = 0.40 * 0.5 + 0.35 * (0.5 - lo) / (hi - lo) + 0.25 * 0.5  # c5 (0.5) is the best of the bottom half
+    assert bounds.loc["adoption", "low"] == pytest.approx(lo) and bounds.loc[
+        "adoption", "high"
+    ] == pytest.approx(hi)
+    expected_cut = (
+        0.40 * 0.5 + 0.35 * (0.5 - lo) / (hi - lo) + 0.25 * 0.5
+    )  # c5 (0.5) is the best of the bottom half
     assert res.metric("composite_cutoff") == pytest.approx(expected_cut)
 
 
 def test_roi(res):
     # ROI = 1000 / CAC for CAC > 0: [10, -, -, 10, 5, 4, 2, 1, 20, 2.5]; winsorised at P1/P99 of the 8 values
     # sorted [1, 2, 2.5, 4, 5, 10, 10, 20] → P1 = 1.07, P99 = 19.3
-    assert res.metric("roi_p1") == pytest.approx(1.07) and res.metric("roi_p99") == pytest.approx(19.3)
+    assert res.metric("roi_p1") == pytest.approx(1.07) and res.metric("roi_p99") == pytest.approx(
+        19.3
+    )
     assert res.metric("roi_median") == pytest.approx(4.5)
     assert res.metric("roi_mean_mismatched") == pytest.approx((2 + 1.07 + 2.5) / 3)
     assert res.metric("roi_share_above_1") == pytest.approx(1.0)
@@ -134,19 +169,52 @@ def test_action_plan_when_no_customer_needs_onboarding(res):
 def test_onboarding_buckets(res):
     b = res.tables["onboarding_buckets"].set_index("onboarding")
     # onboarding = 2 + 0.2·priority: 2.2 … 3.6 → <2.5: prio 1 (2.2), 2 (2.4); 2.5–3.5: prio 3..7; ≥3.5: the 8s (3.6)
-    assert b.loc["<2.5", "customers"] == 2 and b.loc["2.5–3.5", "customers"] == 5 and b.loc["≥3.5", "customers"] == 3
+    assert (
+        b.loc["<2.5", "customers"] == 2
+        and b.loc["2.5–3.5", "customers"] == 5
+        and b.loc["≥3.5", "customers"] == 3
+    )
 
 
 def test_mapping_identity_path(tmp_path):
-    value = pd.DataFrame([{**value_row(f"nomatch{i}@y.io", i % 10, 0.1 * (i % 10), 100, "Growth", "Media", pd.Timestamp("2026-01-01")),
-                           "zendesk_user_id": 1000 + i} for i in range(12)])
-    mapping = pd.DataFrame({"customer360_id": [f"id{i}" for i in range(12)], "zendesk_user_id": [1000 + i for i in range(12)],
-                            "is_organization_header": [True] * 12})
-    customers = pd.DataFrame({"customer360_id": [f"id{i}" for i in range(12)], "email": [f"other{i}@z.io" for i in range(12)],
-                              "total_sales_amount": [float(i) for i in range(12)]})
+    value = pd.DataFrame(
+        [
+            {
+                **value_row(
+                    f"nomatch{i}@y.io",
+                    i % 10,
+                    0.1 * (i % 10),
+                    100,
+                    "Growth",
+                    "Media",
+                    pd.Timestamp("2026-01-01"),
+                ),
+                "zendesk_user_id": 1000 + i,
+            }
+            for i in range(12)
+        ]
+    )
+    mapping = pd.DataFrame(
+        {
+            "customer360_id": [f"id{i}" for i in range(12)],
+            "zendesk_user_id": [1000 + i for i in range(12)],
+            "is_organization_header": [True] * 12,
+        }
+    )
+    customers = pd.DataFrame(
+        {
+            "customer360_id": [f"id{i}" for i in range(12)],
+            "email": [f"other{i}@z.io" for i in range(12)],
+            "total_sales_amount": [float(i) for i in range(12)],
+        }
+    )
     path = tmp_path / "map.duckdb"
     con = duckdb.connect(str(path))
-    for name, df in (("customer360__customer_value_analysis", value), ("customer360__customer", customers), ("customer360__mapping", mapping)):
+    for name, df in (
+        ("customer360__customer_value_analysis", value),
+        ("customer360__customer", customers),
+        ("customer360__mapping", mapping),
+    ):
         con.register("x", df)
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM x")
         con.unregister("x")
@@ -175,26 +243,49 @@ def test_mapping_identity_results_do_not_depend_on_engine_row_order(tmp_path):
 
     rng = __import__("numpy").random.default_rng(3)
     n = 60
-    value = pd.DataFrame({
-        "primary_email": [f"u{i}@x.com" for i in range(n)], "zendesk_user_id": [f"z{i // 2}" for i in range(n)],
-        "investment_priority_score": rng.uniform(0, 100, n), "product_adoption_rate": rng.uniform(0, 1, n),
-        "support_resolution_efficiency": rng.uniform(0, 1, n), "customer_lifetime_value": rng.uniform(1e3, 1e5, n),
-        "acquisition_cost": rng.uniform(100, 5e3, n), "lifecycle_stage": rng.choice(["Onboarding", "Growth"], n),
-        "industry_vertical": "Technology", "company_size_tier": "Enterprise",
-        "customer_onboarding_score": rng.uniform(0, 100, n), "team_size": rng.integers(1, 50, n),
-        "decision_maker_level": "Manager"})
-    customers = pd.DataFrame({"customer360_id": [f"c{i}" for i in range(n // 2)],
-                              "email": [f"c{i}@corp.com" for i in range(n // 2)],
-                              "total_sales_amount": rng.uniform(1e3, 1e6, n // 2)})
-    mapping = pd.DataFrame({"customer360_id": [f"c{i}" for i in range(n // 2)], "zendesk_user_id": [f"z{i}" for i in range(n // 2)],
-                            "is_organization_header": False})
-    cfg = CrmlensConfig.model_validate({"investment_mismatch": {"identity": "mapping", "min_group_size": 2}})
+    value = pd.DataFrame(
+        {
+            "primary_email": [f"u{i}@x.com" for i in range(n)],
+            "zendesk_user_id": [f"z{i // 2}" for i in range(n)],
+            "investment_priority_score": rng.uniform(0, 100, n),
+            "product_adoption_rate": rng.uniform(0, 1, n),
+            "support_resolution_efficiency": rng.uniform(0, 1, n),
+            "customer_lifetime_value": rng.uniform(1e3, 1e5, n),
+            "acquisition_cost": rng.uniform(100, 5e3, n),
+            "lifecycle_stage": rng.choice(["Onboarding", "Growth"], n),
+            "industry_vertical": "Technology",
+            "company_size_tier": "Enterprise",
+            "customer_onboarding_score": rng.uniform(0, 100, n),
+            "team_size": rng.integers(1, 50, n),
+            "decision_maker_level": "Manager",
+        }
+    )
+    customers = pd.DataFrame(
+        {
+            "customer360_id": [f"c{i}" for i in range(n // 2)],
+            "email": [f"c{i}@corp.com" for i in range(n // 2)],
+            "total_sales_amount": rng.uniform(1e3, 1e6, n // 2),
+        }
+    )
+    mapping = pd.DataFrame(
+        {
+            "customer360_id": [f"c{i}" for i in range(n // 2)],
+            "zendesk_user_id": [f"z{i}" for i in range(n // 2)],
+            "is_organization_header": False,
+        }
+    )
+    cfg = CrmlensConfig.model_validate(
+        {"investment_mismatch": {"identity": "mapping", "min_group_size": 2}}
+    )
     results = []
     for seed in (1, 2):
         path = tmp_path / f"m{seed}.duckdb"
         con = duckdb.connect(str(path))
-        for name, df in (("customer360__customer_value_analysis", value.sample(frac=1, random_state=seed)),
-                         ("customer360__customer", customers), ("customer360__mapping", mapping)):
+        for name, df in (
+            ("customer360__customer_value_analysis", value.sample(frac=1, random_state=seed)),
+            ("customer360__customer", customers),
+            ("customer360__mapping", mapping),
+        ):
             con.register("df", df)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM df")
             con.unregister("df")

@@ -13,7 +13,17 @@ SRC = Path(__file__).parents[1] / "src" / "crmlens"
 LAYERS = {
     "cli": {"*"},
     "api": {"runner", "report", "analyses", "config", "errors", "sources", "schema"},
-    "bench": {"config", "errors", "schema", "synth", "sources", "analyses", "report", "runner", "outputs"},
+    "bench": {
+        "config",
+        "errors",
+        "schema",
+        "synth",
+        "sources",
+        "analyses",
+        "report",
+        "runner",
+        "outputs",
+    },
     "runner": {"analyses", "config", "errors", "schema", "sources"},
     "report": {"report", "analyses", "config", "errors", "schema", "outputs", "child"},
     "monitor": {"monitor", "report", "analyses", "runner", "config", "errors", "schema", "outputs"},
@@ -73,9 +83,13 @@ def test_heavy_libraries_are_not_imported_by_the_cli_or_report_rerender():
     import subprocess
     import sys
 
-    code = ("import sys, crmlens.cli, crmlens.report.writer; "
-            "print(','.join(m for m in ('sklearn', 'scipy', 'statsmodels', 'pyspark') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    code = (
+        "import sys, crmlens.cli, crmlens.report.writer; "
+        "print(','.join(m for m in ('sklearn', 'scipy', 'statsmodels', 'pyspark') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == ""
 
 
@@ -84,7 +98,11 @@ def test_cli_help_loads_no_data_library():
     import subprocess
     import sys
 
-    code = ("import sys, crmlens.cli; print(','.join(m for m in ('pandas', 'numpy', 'ibis', 'duckdb', "
-            "'altair', 'pyarrow') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    code = (
+        "import sys, crmlens.cli; print(','.join(m for m in ('pandas', 'numpy', 'ibis', 'duckdb', "
+        "'altair', 'pyarrow') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == ""

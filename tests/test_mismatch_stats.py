@@ -53,7 +53,7 @@ def test_pearson_t_and_p_against_scipy():
     c = pearson(x, y)
     ref = stats.pearsonr(x, y)
     assert c.r == pytest.approx(ref.statistic) and c.p == pytest.approx(ref.pvalue)
-    assert c.t == pytest.approx(c.r * math.sqrt(198) / math.sqrt(1 - c.r ** 2))
+    assert c.t == pytest.approx(c.r * math.sqrt(198) / math.sqrt(1 - c.r**2))
     lin = stats.linregress(x, y)  # the slope's t statistic equals Pearson's t
     assert c.t == pytest.approx(lin.slope / lin.stderr)
     assert math.isnan(pearson(pd.Series([1.0, 1.0, 1.0]), pd.Series([1.0, 2.0, 3.0])).r)
@@ -67,7 +67,9 @@ def test_anova_hand_computed():
 
 
 def test_decomposition_sums_to_one():
-    shares = decompose({"sales": 0.2, "adoption": 0.1, "support": 0.0},
-                       {"sales": 0.5, "adoption": 0.5, "support": 0.25})
+    shares = decompose(
+        {"sales": 0.2, "adoption": 0.1, "support": 0.0},
+        {"sales": 0.5, "adoption": 0.5, "support": 0.25},
+    )
     assert shares == pytest.approx({"sales": 2 / 3, "adoption": 1 / 3, "support": 0.0})
     assert sum(shares.values()) == pytest.approx(1.0)

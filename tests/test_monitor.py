@@ -14,16 +14,32 @@ from crmlens.monitor.rules import load_rules
 from crmlens.monitor.service import monitor
 from helpers import account, contacts_for, write_duckdb
 
-FULL = [("CEO", "Finance"), ("VP Sales", "Sales"), ("Manager", "IT"), ("Manager", "HR"), ("Manager", "Operations")]
+FULL = [
+    ("CEO", "Finance"),
+    ("VP Sales", "Sales"),
+    ("Manager", "IT"),
+    ("Manager", "HR"),
+    ("Manager", "Operations"),
+]
 
 
 def snapshot(path, week):
-    accs = [account("A", 400.0, 100), account("B", 300.0, 100), account("C", 200.0, 100, size="Mid-Market"),
-            account("D", 100.0, 10000)]
-    a_specs = FULL if week < 3 else [(t, d, t in ("CEO", "VP Sales")) for t, d in FULL]  # week 3: A loses its executives
+    accs = [
+        account("A", 400.0, 100),
+        account("B", 300.0, 100),
+        account("C", 200.0, 100, size="Mid-Market"),
+        account("D", 100.0, 10000),
+    ]
+    a_specs = (
+        FULL if week < 3 else [(t, d, t in ("CEO", "VP Sales")) for t, d in FULL]
+    )  # week 3: A loses its executives
     b_specs = [(t, d, week in (2, 3)) for t, d in FULL]  # weeks 2-3: every B contact deleted
-    cons = (contacts_for("A", a_specs) + contacts_for("B", b_specs) + contacts_for("C", [("CEO", "Sales"), ("Manager", "Finance")])
-            + contacts_for("D", [("Manager", "Sales")]))
+    cons = (
+        contacts_for("A", a_specs)
+        + contacts_for("B", b_specs)
+        + contacts_for("C", [("CEO", "Sales"), ("Manager", "Finance")])
+        + contacts_for("D", [("Manager", "Sales")])
+    )
     if week >= 3:  # six new key accounts without an employee count
         for i in range(6):
             accs.append(account(f"N{i}", 50.0 - i, None))
@@ -33,28 +49,52 @@ def snapshot(path, week):
 
 @pytest.fixture()
 def cfg(tmp_path):
-    return CrmlensConfig.model_validate({
-        "contact_coverage": {"key_account_share": 1.0},
-        "monitor": {"history": str(tmp_path / "history.duckdb"), "alert_log": str(tmp_path / "alerts.jsonl")},
-    })
+    return CrmlensConfig.model_validate(
+        {
+            "contact_coverage": {"key_account_share": 1.0},
+            "monitor": {
+                "history": str(tmp_path / "history.duckdb"),
+                "alert_log": str(tmp_path / "alerts.jsonl"),
+            },
+        }
+    )
 
 
 def test_weekly_drift_fires_exactly_the_expected_alerts(tmp_path, cfg):
     expected = {
         1: set(),  # baseline: density pass 75% once, decision pass 75%
-        2: {"key_account_newly_zero_contacts", "key_account_lost_executives", "entered_high_risk",
-            "density_pass_rate_low_2_runs", "high_risk_up_10pct"},
-        3: {"key_account_lost_executives", "key_account_newly_unknown_employees", "density_pass_rate_low_2_runs"},
+        2: {
+            "key_account_newly_zero_contacts",
+            "key_account_lost_executives",
+            "entered_high_risk",
+            "density_pass_rate_low_2_runs",
+            "high_risk_up_10pct",
+        },
+        3: {
+            "key_account_lost_executives",
+            "key_account_newly_unknown_employees",
+            "density_pass_rate_low_2_runs",
+        },
         4: {"density_pass_rate_low_2_runs"},
     }
     fired = {}
     for week in range(1, 5):
-        res = monitor(str(snapshot(tmp_path, week)), cfg, as_of=dt.date(2026, 1, 7 * week), out_dir=tmp_path / f"rep{week}", png=False)
+        res = monitor(
+            str(snapshot(tmp_path, week)),
+            cfg,
+            as_of=dt.date(2026, 1, 7 * week),
+            out_dir=tmp_path / f"rep{week}",
+            png=False,
+        )
         fired[week] = {a.rule_id for a in res.alerts}
         if week == 2:
             assert res.critical
             zero = next(a for a in res.alerts if a.rule_id == "key_account_newly_zero_contacts")
-            assert zero.count == 1 and zero.entities == ["Account B (B)"] and zero.owner == "account_executive"
+            assert (
+                zero.count == 1
+                and zero.entities == ["Account B (B)"]
+                and zero.owner == "account_executive"
+            )
             assert "Account B" in zero.message["zh"] and "零联系人" in zero.message["zh"]
         if week == 3:
             lost = next(a for a in res.alerts if a.rule_id == "key_account_lost_executives")
@@ -79,8 +119,34 @@ def test_cli_monitor_exit_codes_history_and_trend(tmp_path, cfg, capsys):
     conf = tmp_path / "c.yaml"
     conf.write_text(yaml.safe_dump(cfg.model_dump(mode="json")), encoding="utf-8")
     args = ["monitor", "--config", str(conf), "--no-png"]
-    assert main(args + ["--source", str(snapshot(tmp_path, 1)), "--as-of", "2026-01-07", "--out", str(tmp_path / "r1")]) == 0
-    assert main(args + ["--source", str(snapshot(tmp_path, 2)), "--as-of", "2026-01-14", "--out", str(tmp_path / "r2")]) == 4
+    assert (
+        main(
+            args
+            + [
+                "--source",
+                str(snapshot(tmp_path, 1)),
+                "--as-of",
+                "2026-01-07",
+                "--out",
+                str(tmp_path / "r1"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            args
+            + [
+                "--source",
+                str(snapshot(tmp_path, 2)),
+                "--as-of",
+                "2026-01-14",
+                "--out",
+                str(tmp_path / "r2"),
+            ]
+        )
+        == 4
+    )
     capsys.readouterr()
     assert main(["history", "--config", str(conf)]) == 0
     assert "Recorded runs (2)" in capsys.readouterr().out
@@ -92,15 +158,21 @@ def test_cli_monitor_exit_codes_history_and_trend(tmp_path, cfg, capsys):
 
 def test_backfill_with_as_of_orders_by_date(tmp_path, cfg):
     monitor(str(snapshot(tmp_path, 2)), cfg, as_of=dt.date(2026, 2, 1))
-    res = monitor(str(snapshot(tmp_path, 1)), cfg, as_of=dt.date(2026, 1, 1))  # older snapshot recorded later
-    assert not res.alerts or all(a.type != "entity" for a in res.alerts)  # no earlier run to compare with
+    res = monitor(
+        str(snapshot(tmp_path, 1)), cfg, as_of=dt.date(2026, 1, 1)
+    )  # older snapshot recorded later
+    assert not res.alerts or all(
+        a.type != "entity" for a in res.alerts
+    )  # no earlier run to compare with
     runs = HistoryStore(cfg.monitor.history).runs()
     assert [str(d)[:10] for d in runs["as_of"]] == ["2026-01-01", "2026-02-01"]
 
 
 def test_rules_validation(tmp_path):
     bad = tmp_path / "r.yaml"
-    bad.write_text("rules:\n  - {id: x, type: threshold, analysis: contact_coverage, metric: m, op: '<<', value: 1}\n")
+    bad.write_text(
+        "rules:\n  - {id: x, type: threshold, analysis: contact_coverage, metric: m, op: '<<', value: 1}\n"
+    )
     with pytest.raises(ConfigError) as e:
         load_rules(bad)
     assert e.value.code == "error.rules_invalid" and "op" in e.value.params["key"]
@@ -117,6 +189,10 @@ def test_custom_message(tmp_path, cfg):
     rules = tmp_path / "r.yaml"
     rules.write_text(
         "rules:\n  - id: few\n    type: threshold\n    analysis: contact_coverage\n    metric: key_accounts\n    op: '<'\n    value: 10\n"
-        "    severity: critical\n    owner: cro\n    message: {en: 'Only {value} key accounts', zh: '仅 {value} 个重要客户'}\n", encoding="utf-8")
+        "    severity: critical\n    owner: cro\n    message: {en: 'Only {value} key accounts', zh: '仅 {value} 个重要客户'}\n",
+        encoding="utf-8",
+    )
     res = monitor(str(snapshot(tmp_path, 1)), cfg, rules_path=rules, as_of=dt.date(2026, 1, 1))
-    assert [a.message for a in res.alerts] == [{"en": "Only 4 key accounts", "zh": "仅 4 个重要客户"}]
+    assert [a.message for a in res.alerts] == [
+        {"en": "Only 4 key accounts", "zh": "仅 4 个重要客户"}
+    ]

@@ -4,7 +4,6 @@ a kill during delivery, secrets in webhook URLs, chat escaping, history write fa
 
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -28,27 +27,60 @@ from crmlens.report.i18n import t
 from crmlens.runner import run as run_analyses
 from helpers import account, contacts_for, write_duckdb
 
-FULL = [("CEO", "Finance"), ("VP Sales", "Sales"), ("Manager", "IT"), ("Manager", "HR"), ("Manager", "Operations")]
+FULL = [
+    ("CEO", "Finance"),
+    ("VP Sales", "Sales"),
+    ("Manager", "IT"),
+    ("Manager", "HR"),
+    ("Manager", "Operations"),
+]
 ALWAYS = "rules:\n  - {id: always, type: threshold, analysis: contact_coverage, metric: key_accounts, op: '>', value: 0}\n"
 D1, D2, D3 = dt.date(2026, 1, 7), dt.date(2026, 1, 14), dt.date(2026, 1, 21)
 
 
 def accounts_db(path: Path, b_deleted: bool = False) -> Path:
     """A (full team), B (full team, or every contact deleted), C and D (one contact each)."""
-    accs = [account("A", 400.0, 100), account("B", 300.0, 100), account("C", 200.0, 100), account("D", 100.0, 100)]
-    cons = (contacts_for("A", FULL) + contacts_for("B", [(ti, de, b_deleted) for ti, de in FULL])
-            + contacts_for("C", [("CEO", "Sales")]) + contacts_for("D", [("CEO", "Sales")]))
+    accs = [
+        account("A", 400.0, 100),
+        account("B", 300.0, 100),
+        account("C", 200.0, 100),
+        account("D", 100.0, 100),
+    ]
+    cons = (
+        contacts_for("A", FULL)
+        + contacts_for("B", [(ti, de, b_deleted) for ti, de in FULL])
+        + contacts_for("C", [("CEO", "Sales")])
+        + contacts_for("D", [("CEO", "Sales")])
+    )
     return write_duckdb(path, accs, cons)
 
 
 def value_tables(path: Path) -> Path:
     """Adds the two customer-360 tables so investment_mismatch runs next to contact coverage."""
-    rows = [{"primary_email": f"c{i}@x.io", "investment_priority_score": float(i % 5 + 1), "product_adoption_rate": i / 10,
-             "support_resolution_efficiency": 0.5, "customer_lifetime_value": 1000.0, "acquisition_cost": 100.0,
-             "lifecycle_stage": "Growth", "industry_vertical": "Technology", "company_size_tier": "Small",
-             "customer_onboarding_score": 2.0, "team_size": 10, "decision_maker_level": "Manager"} for i in range(10)]
-    customers = pd.DataFrame({"customer360_id": [f"id{i}" for i in range(10)], "email": [f"c{i}@x.io" for i in range(10)],
-                              "total_sales_amount": [100.0] * 10})
+    rows = [
+        {
+            "primary_email": f"c{i}@x.io",
+            "investment_priority_score": float(i % 5 + 1),
+            "product_adoption_rate": i / 10,
+            "support_resolution_efficiency": 0.5,
+            "customer_lifetime_value": 1000.0,
+            "acquisition_cost": 100.0,
+            "lifecycle_stage": "Growth",
+            "industry_vertical": "Technology",
+            "company_size_tier": "Small",
+            "customer_onboarding_score": 2.0,
+            "team_size": 10,
+            "decision_maker_level": "Manager",
+        }
+        for i in range(10)
+    ]
+    customers = pd.DataFrame(
+        {
+            "customer360_id": [f"id{i}" for i in range(10)],
+            "email": [f"c{i}@x.io" for i in range(10)],
+            "total_sales_amount": [100.0] * 10,
+        }
+    )
     con = duckdb.connect(str(path))
     con.register("v", pd.DataFrame(rows))
     con.register("c", customers)
@@ -59,8 +91,15 @@ def value_tables(path: Path) -> Path:
 
 
 def settings(tmp_path: Path, **monitor_keys) -> dict:
-    return {"contact_coverage": {"key_account_share": 1.0}, "investment_mismatch": {"min_group_size": 2},
-            "monitor": {"history": str(tmp_path / "history.duckdb"), "alert_log": str(tmp_path / "alerts.jsonl"), **monitor_keys}}
+    return {
+        "contact_coverage": {"key_account_share": 1.0},
+        "investment_mismatch": {"min_group_size": 2},
+        "monitor": {
+            "history": str(tmp_path / "history.duckdb"),
+            "alert_log": str(tmp_path / "alerts.jsonl"),
+            **monitor_keys,
+        },
+    }
 
 
 @pytest.fixture()
@@ -76,7 +115,11 @@ def write_config(tmp_path: Path, data: dict) -> Path:
 
 def log_entries(tmp_path: Path) -> list[dict]:
     path = tmp_path / "alerts.jsonl"
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    return (
+        [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+        if path.exists()
+        else []
+    )
 
 
 class Hook:
@@ -90,7 +133,9 @@ class Hook:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8"))
+                body = json.loads(
+                    self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8")
+                )
                 outer.received.append(body)
                 if outer.mode == "hang":
                     outer.release.wait(120)
@@ -135,8 +180,19 @@ def delivered_alerts(server: Hook) -> list[tuple[str, str]]:
 
 
 def cli_monitor(tmp_path, config, source, day, *extra):
-    return ["monitor", "--config", str(config), "--source", str(source), "--as-of", day.isoformat(), "--no-png",
-            "--out", str(tmp_path / f"rep-{day}"), *extra]
+    return [
+        "monitor",
+        "--config",
+        str(config),
+        "--source",
+        str(source),
+        "--as-of",
+        day.isoformat(),
+        "--no-png",
+        "--out",
+        str(tmp_path / f"rep-{day}"),
+        *extra,
+    ]
 
 
 # ---- same-date runs ---------------------------------------------------------------------------
@@ -163,24 +219,54 @@ def test_same_date_rerun_replaces_and_compares_with_the_earlier_date(tmp_path, c
 
 def test_consecutive_rules_count_distinct_dates(tmp_path, cfg):
     rules = tmp_path / "rules.yaml"
-    rules.write_text("rules:\n  - {id: two_dates, type: consecutive, analysis: contact_coverage, metric: key_accounts,"
-                     " op: '>', value: 0, runs: 2}\n", encoding="utf-8")
+    rules.write_text(
+        "rules:\n  - {id: two_dates, type: consecutive, analysis: contact_coverage, metric: key_accounts,"
+        " op: '>', value: 0, runs: 2}\n",
+        encoding="utf-8",
+    )
     source = str(accounts_db(tmp_path / "w1.duckdb"))
     assert monitor(source, cfg, rules_path=rules, as_of=D1).alerts == []
-    assert monitor(source, cfg, rules_path=rules, as_of=D1).alerts == []  # the same date twice is one date
-    assert [a.rule_id for a in monitor(source, cfg, rules_path=rules, as_of=D2).alerts] == ["two_dates"]
+    assert (
+        monitor(source, cfg, rules_path=rules, as_of=D1).alerts == []
+    )  # the same date twice is one date
+    assert [a.rule_id for a in monitor(source, cfg, rules_path=rules, as_of=D2).alerts] == [
+        "two_dates"
+    ]
 
 
 @pytest.mark.slow
 def test_two_concurrent_monitors_for_one_date_record_one_run_and_fire_once(tmp_path, hook):
     source = accounts_db(tmp_path / "w1.duckdb")
-    config = write_config(tmp_path, settings(tmp_path, webhooks=[{"url": hook.url + "/h", "retries": 0}]))
+    config = write_config(
+        tmp_path, settings(tmp_path, webhooks=[{"url": hook.url + "/h", "retries": 0}])
+    )
     rules = tmp_path / "rules.yaml"
     rules.write_text(ALWAYS, encoding="utf-8")
-    cmd = [sys.executable, "-m", "crmlens.cli", "monitor", "--config", str(config), "--rules", str(rules),
-           "--source", str(source), "--as-of", D1.isoformat(), "--no-png"]
-    procs = [subprocess.Popen(cmd + ["--out", str(tmp_path / f"r{i}")], cwd=tmp_path, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for i in range(2)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "crmlens.cli",
+        "monitor",
+        "--config",
+        str(config),
+        "--rules",
+        str(rules),
+        "--source",
+        str(source),
+        "--as-of",
+        D1.isoformat(),
+        "--no-png",
+    ]
+    procs = [
+        subprocess.Popen(
+            cmd + ["--out", str(tmp_path / f"r{i}")],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     assert len(HistoryStore(tmp_path / "history.duckdb").runs()) == 1
@@ -198,7 +284,9 @@ def degraded(path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_blocked_run_fails_is_not_recorded_and_the_next_good_run_has_no_false_alerts(tmp_path, capsys):
+def test_blocked_run_fails_is_not_recorded_and_the_next_good_run_has_no_false_alerts(
+    tmp_path, capsys
+):
     config = write_config(tmp_path, settings(tmp_path))
     good = value_tables(accounts_db(tmp_path / "good.duckdb"))
     bad = degraded(value_tables(accounts_db(tmp_path / "bad.duckdb")))
@@ -213,8 +301,14 @@ def test_blocked_run_fails_is_not_recorded_and_the_next_good_run_has_no_false_al
     assert (out_dir / "summary.json").read_bytes() == report_before  # the last good report is kept
     assert len(HistoryStore(tmp_path / "history.duckdb").runs()) == 1  # not recorded
     assert main(args + ["--source", str(good), "--as-of", D3.isoformat()]) == 0
-    fired = {day: {(e["type"], e["rule_id"]) for e in log_entries(tmp_path) if e["as_of"] == day.isoformat()}
-             for day in (D1, D3)}
+    fired = {
+        day: {
+            (e["type"], e["rule_id"])
+            for e in log_entries(tmp_path)
+            if e["as_of"] == day.isoformat()
+        }
+        for day in (D1, D3)
+    }
     assert fired[D3] == fired[D1]  # same data as D1: the same standing alerts, no false storm
     assert not any(kind in ("entity", "change") for kind, _ in fired[D3])
 
@@ -225,9 +319,16 @@ def test_run_with_a_blocked_analysis_exits_1_naming_the_problems(tmp_path, capsy
     assert main(["run", "--source", str(bad), "--out", str(out_dir), "--no-png"]) == 1
     err = capsys.readouterr().err
     assert "[dq.column_missing]" in err and "title" in err and "contact_coverage" in err
-    assert json.loads((out_dir / "summary.json").read_text())["analyses"].keys() == {"investment_mismatch"}
-    only_contacts = accounts_db(tmp_path / "contacts.duckdb")  # no customer-360 tables at all: nothing blocked
-    assert main(["run", "--source", str(only_contacts), "--out", str(tmp_path / "rep2"), "--no-png"]) == 0
+    assert json.loads((out_dir / "summary.json").read_text())["analyses"].keys() == {
+        "investment_mismatch"
+    }
+    only_contacts = accounts_db(
+        tmp_path / "contacts.duckdb"
+    )  # no customer-360 tables at all: nothing blocked
+    assert (
+        main(["run", "--source", str(only_contacts), "--out", str(tmp_path / "rep2"), "--no-png"])
+        == 0
+    )
 
 
 # ---- delivery: deadline, outbox, kill during delivery -----------------------------------------
@@ -237,7 +338,9 @@ def test_slow_drip_webhook_is_cut_at_the_overall_deadline():
         hook = Webhook(url=server.url + "/drip", timeout=5, retries=3, backoff=0.1, deadline=2)
         started = time.monotonic()
         delivery = post(hook.url, {"x": 1}, hook.timeout, hook.retries, hook.backoff, hook.deadline)
-        assert time.monotonic() - started < 3.5  # one byte a second would take 40 s; timeout alone is per read
+        assert (
+            time.monotonic() - started < 3.5
+        )  # one byte a second would take 40 s; timeout alone is per read
         assert not delivery.delivered and "deadline" in delivery.error
     finally:
         server.close()
@@ -246,14 +349,32 @@ def test_slow_drip_webhook_is_cut_at_the_overall_deadline():
 @pytest.mark.slow
 def test_kill_during_delivery_then_the_next_run_delivers_the_earlier_alerts_once(tmp_path, hook):
     source = accounts_db(tmp_path / "w1.duckdb")
-    config = write_config(tmp_path, settings(tmp_path, webhooks=[{"url": hook.url + "/h", "retries": 0, "deadline": 60}]))
+    config = write_config(
+        tmp_path,
+        settings(tmp_path, webhooks=[{"url": hook.url + "/h", "retries": 0, "deadline": 60}]),
+    )
     rules = tmp_path / "rules.yaml"
     rules.write_text(ALWAYS, encoding="utf-8")
-    base = [sys.executable, "-m", "crmlens.cli", "monitor", "--config", str(config), "--rules", str(rules),
-            "--source", str(source), "--no-png"]
+    base = [
+        sys.executable,
+        "-m",
+        "crmlens.cli",
+        "monitor",
+        "--config",
+        str(config),
+        "--rules",
+        str(rules),
+        "--source",
+        str(source),
+        "--no-png",
+    ]
     hook.mode = "hang"
-    proc = subprocess.Popen(base + ["--as-of", D1.isoformat(), "--out", str(tmp_path / "r1")], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        base + ["--as-of", D1.isoformat(), "--out", str(tmp_path / "r1")],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 120
     while not hook.received and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.1)
@@ -262,10 +383,17 @@ def test_kill_during_delivery_then_the_next_run_delivers_the_earlier_alerts_once
     proc.communicate()
     hook.mode = "ok"
     for day in (D2, D3):
-        again = subprocess.run(base + ["--as-of", day.isoformat(), "--out", str(tmp_path / f"r-{day}")], cwd=tmp_path,
-                               capture_output=True, text=True, timeout=300)
+        again = subprocess.run(
+            base + ["--as-of", day.isoformat(), "--out", str(tmp_path / f"r-{day}")],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert again.returncode == 0, again.stderr
-    assert sorted(delivered_alerts(hook)) == [(d.isoformat(), "always") for d in (D1, D2, D3)]  # D1 once, late
+    assert sorted(delivered_alerts(hook)) == [
+        (d.isoformat(), "always") for d in (D1, D2, D3)
+    ]  # D1 once, late
     logged = [(e["as_of"], e["delivered"]) for e in log_entries(tmp_path)]
     assert sorted(logged) == [(d.isoformat(), True) for d in (D1, D2, D3)]
 
@@ -285,11 +413,25 @@ def test_webhook_secrets_never_appear_in_outputs_logs_or_history(tmp_path, capsy
         assert server.received  # it was tried and failed: the failure is reported, redacted
         assert channel_label(secret_url) in captured.err
         history = duckdb.connect(str(tmp_path / "history.duckdb"), read_only=True)
-        dump = " ".join(str(v) for table in ("runs", "metrics", "entities", "outbox")
-                        for row in history.execute(f"SELECT * FROM {table}").fetchall() for v in row)
+        dump = " ".join(
+            str(v)
+            for table in ("runs", "metrics", "entities", "outbox")
+            for row in history.execute(f"SELECT * FROM {table}").fetchall()
+            for v in row
+        )
         history.close()
-        report = " ".join(p.read_text(errors="replace") for p in (tmp_path / f"rep-{D1}").rglob("*") if p.is_file())
-        for text in (captured.out, captured.err, (tmp_path / "alerts.jsonl").read_text(), dump, report):
+        report = " ".join(
+            p.read_text(errors="replace")
+            for p in (tmp_path / f"rep-{D1}").rglob("*")
+            if p.is_file()
+        )
+        for text in (
+            captured.out,
+            captured.err,
+            (tmp_path / "alerts.jsonl").read_text(),
+            dump,
+            report,
+        ):
             assert "SECRET" not in text
     finally:
         server.close()
@@ -297,19 +439,35 @@ def test_webhook_secrets_never_appear_in_outputs_logs_or_history(tmp_path, capsy
 
 def test_channel_label_keeps_scheme_and_host_only():
     label = channel_label("https://bot:pa55@hooks.slack.com/services/T1/B2/xyz?key=k")
-    assert label.startswith("https://hooks.slack.com/") and not any(s in label for s in ("bot", "pa55", "T1", "xyz", "key"))
+    assert label.startswith("https://hooks.slack.com/") and not any(
+        s in label for s in ("bot", "pa55", "T1", "xyz", "key")
+    )
     assert label != channel_label("https://hooks.slack.com/services/T1/B2/other")
 
 
 def test_chat_messages_escape_mentions_and_links():
     text = "Acme <!channel> <!here> <@U123> <https://evil.example|click> [click](https://evil.example) @all @所有人"
-    alert = Alert("r", "entity", "contact_coverage", "critical", "revops", "run", "2026-01-01", message={"en": text})
+    alert = Alert(
+        "r",
+        "entity",
+        "contact_coverage",
+        "critical",
+        "revops",
+        "run",
+        "2026-01-01",
+        message={"en": text},
+    )
     slack = payload("slack", [alert], "en", "T")
     for body in (slack["text"], slack["blocks"][1]["text"]["text"]):
-        assert not any(s in body for s in ("<!channel>", "<!here>", "<@U123>", "<https://", "|click>"))
+        assert not any(
+            s in body for s in ("<!channel>", "<!here>", "<@U123>", "<https://", "|click>")
+        )
         assert "&lt;!channel&gt;" in body
-    chats = [payload("wecom", [alert], "en", "T")["markdown"]["content"], payload("dingtalk", [alert], "en", "T")["markdown"]["text"],
-             payload("feishu", [alert], "en", "T")["content"]["text"]]
+    chats = [
+        payload("wecom", [alert], "en", "T")["markdown"]["content"],
+        payload("dingtalk", [alert], "en", "T")["markdown"]["text"],
+        payload("feishu", [alert], "en", "T")["content"]["text"],
+    ]
     for body in chats:
         assert "Acme" in body
         assert not any(s in body for s in ("@all", "@所有人", "[click](", "<@U123>", "<!channel>"))
@@ -325,7 +483,9 @@ class _DiskFullAtCommit:
     def execute(self, sql, *args):
         if sql == "COMMIT":
             self.con.execute("ROLLBACK")
-            raise duckdb.IOException('Could not write file "history.duckdb.wal": No space left on device')
+            raise duckdb.IOException(
+                'Could not write file "history.duckdb.wal": No space left on device'
+            )
         return self.con.execute(sql, *args)
 
     def __getattr__(self, name):
@@ -345,13 +505,18 @@ def test_a_full_disk_names_the_store_and_the_real_cause(tmp_path, cfg, monkeypat
 
             def __exit__(ctx, *exc):
                 return ctx.inner.__exit__(*exc)
+
         return Ctx()
 
     monkeypatch.setattr(HistoryStore, "connect", failing)
     with pytest.raises(CrmlensError) as caught:
         store.record(outcome.results, as_of=D1, source="s", data_fingerprint="f", config_hash="c")
     message = t(caught.value.code, "en", **caught.value.params)
-    assert str(store.path) in message and "No space left on device" in message and "rollback" not in message
+    assert (
+        str(store.path) in message
+        and "No space left on device" in message
+        and "rollback" not in message
+    )
     monkeypatch.undo()
     assert store.runs().empty  # nothing half-written
 
@@ -359,7 +524,15 @@ def test_a_full_disk_names_the_store_and_the_real_cause(tmp_path, cfg, monkeypat
 def test_an_unwritable_history_path_is_named(tmp_path, capsys):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
-    config = write_config(tmp_path, settings(tmp_path) | {"monitor": {"history": str(blocker / "h.duckdb"),
-                                                                      "alert_log": str(tmp_path / "a.jsonl")}})
+    config = write_config(
+        tmp_path,
+        settings(tmp_path)
+        | {
+            "monitor": {
+                "history": str(blocker / "h.duckdb"),
+                "alert_log": str(tmp_path / "a.jsonl"),
+            }
+        },
+    )
     assert main(cli_monitor(tmp_path, config, accounts_db(tmp_path / "w1.duckdb"), D1)) == 2
     assert str(blocker / "h.duckdb") in capsys.readouterr().err

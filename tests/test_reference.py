@@ -16,7 +16,9 @@ def test_headline_numbers_match_reference(db, request):
     r = REGISTRY["contact_coverage"].run(open_source(path), cfg)
     got = {k: r.metric(k) for k in expected}
     assert got == expected
-    assert expected["key_accounts"] > 100 and expected["high_risk"] > 0  # a dataset that exercises the paths
+    assert (
+        expected["key_accounts"] > 100 and expected["high_risk"] > 0
+    )  # a dataset that exercises the paths
     assert expected["data_gap"] > 0
 
 
@@ -27,7 +29,14 @@ def test_mismatch_numbers_match_reference(db, request):
     path = request.getfixturevalue(db)
     exp = mismatch_headline(path)
     r = REGISTRY["investment_mismatch"].run(open_source(path), CrmlensConfig())
-    for k in ("base_customers", "top_priority", "bottom_composite", "mismatched", "priority_cutoff", "roi_undefined"):
+    for k in (
+        "base_customers",
+        "top_priority",
+        "bottom_composite",
+        "mismatched",
+        "priority_cutoff",
+        "roi_undefined",
+    ):
         assert r.metric(k) == exp[k], k
     assert r.metric("composite_cutoff") == pytest.approx(exp["composite_cutoff"], abs=1e-12)
     assert r.metric("roi_median") == pytest.approx(exp["roi_median"], abs=1e-12)

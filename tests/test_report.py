@@ -23,7 +23,9 @@ from crmlens.sources import open_source
 def result(gen_db):
     import datetime as dt
 
-    return REGISTRY["contact_coverage"].run(open_source(gen_db), CrmlensConfig(), as_of=dt.date(2026, 1, 5))
+    return REGISTRY["contact_coverage"].run(
+        open_source(gen_db), CrmlensConfig(), as_of=dt.date(2026, 1, 5)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +35,21 @@ def report_en(result, tmp_path_factory):
 
 
 def test_folder_layout(report_en):
-    for f in ["report.html", "report.md", "summary.json", "action_plan.xlsx", "results/contact_coverage/result.json",
-              "tables/contact_coverage/key_accounts.csv", "tables/contact_coverage/key_accounts.parquet",
-              "charts/cc_density_decision.png", "charts/cc_coverage_heatmap.png"]:
+    for f in [
+        "report.html",
+        "report.md",
+        "summary.json",
+        "action_plan.xlsx",
+        "results/contact_coverage/result.json",
+        "tables/contact_coverage/key_accounts.csv",
+        "tables/contact_coverage/key_accounts.parquet",
+        "charts/cc_density_decision.png",
+        "charts/cc_coverage_heatmap.png",
+    ]:
         assert (report_en / f).exists(), f
-    assert not [p for p in report_en.parent.iterdir() if p.name.startswith(".")]  # no temp leftovers
+    assert not [
+        p for p in report_en.parent.iterdir() if p.name.startswith(".")
+    ]  # no temp leftovers
 
 
 def test_summary_json_holds_every_metric(report_en, result):
@@ -45,11 +57,16 @@ def test_summary_json_holds_every_metric(report_en, result):
     m = s["analyses"]["contact_coverage"]["metrics"]
     assert set(m) == set(result.metrics)
     assert m["key_accounts"]["value"] == result.metric("key_accounts")
-    assert s["analyses"]["contact_coverage"]["provenance"]["config_hash"] == CrmlensConfig().fingerprint()
+    assert (
+        s["analyses"]["contact_coverage"]["provenance"]["config_hash"]
+        == CrmlensConfig().fingerprint()
+    )
 
 
 def test_markdown_numbers_come_from_summary(report_en):
-    s = json.loads((report_en / "summary.json").read_text())["analyses"]["contact_coverage"]["metrics"]
+    s = json.loads((report_en / "summary.json").read_text())["analyses"]["contact_coverage"][
+        "metrics"
+    ]
     md = (report_en / "report.md").read_text()
     allowed = {fmt_value(v["value"], UNIT_SPEC[v["unit"]], "en") for v in s.values()}
     for name in views_of("contact_coverage").headline:
@@ -61,8 +78,14 @@ def test_markdown_numbers_come_from_summary(report_en):
     summary = md.split("## Executive summary", 1)[1].split("\n## ", 1)[0]
     numbers = set(re.findall(r"\$?\d[\d,]*(?:\.\d+)?%?", summary))
     params = set(allowed)
-    for f in json.loads((report_en / "summary.json").read_text())["analyses"]["contact_coverage"]["findings"] + \
-            json.loads((report_en / "summary.json").read_text())["analyses"]["contact_coverage"]["recommendations"]:
+    for f in (
+        json.loads((report_en / "summary.json").read_text())["analyses"]["contact_coverage"][
+            "findings"
+        ]
+        + json.loads((report_en / "summary.json").read_text())["analyses"]["contact_coverage"][
+            "recommendations"
+        ]
+    ):
         for v in f["params"].values():
             if isinstance(v, (int, float)):
                 params |= {fmt_value(v, spec, "en") for spec in ("int", "pct", "usd", "num")}
@@ -75,19 +98,34 @@ def test_html_is_self_contained(report_en):
     assert "<script src=" not in html and "<link " not in html
     assert not re.search(r"""(src|href)=["']https?://""", html)
     assert "vegaEmbed" in html
-    specs = json.loads(re.search(r'<script id="chart-specs" type="application/json">(.*?)</script>', html, re.S).group(1).replace("<\\/", "</"))
-    assert {"cc_risk_distribution", "cc_density_decision", "cc_density_by_size", "cc_coverage_heatmap",
-            "cc_high_risk_by_industry", "cc_department_gaps"} <= set(specs)
+    specs = json.loads(
+        re.search(r'<script id="chart-specs" type="application/json">(.*?)</script>', html, re.S)
+        .group(1)
+        .replace("<\\/", "</")
+    )
+    assert {
+        "cc_risk_distribution",
+        "cc_density_decision",
+        "cc_density_by_size",
+        "cc_coverage_heatmap",
+        "cc_high_risk_by_industry",
+        "cc_department_gaps",
+    } <= set(specs)
     assert 'id="contact_coverage-top_risk"' in html and "sortable" in html
     assert 'nav aria-label="toc"' in html
 
 
 def test_chinese_report_from_saved_results(report_en, tmp_path):
     out = tmp_path / "zh"
-    assert main(["report", "--from", str(report_en), "--out", str(out), "--lang", "zh", "--no-png"]) == 0
+    assert (
+        main(["report", "--from", str(report_en), "--out", str(out), "--lang", "zh", "--no-png"])
+        == 0
+    )
     md = (out / "report.md").read_text()
     assert "## 摘要" in md and "重要客户联系人配置风险" in md and "方法说明" in md
-    en = json.loads((report_en / "summary.json").read_text())["analyses"]["contact_coverage"]["metrics"]
+    en = json.loads((report_en / "summary.json").read_text())["analyses"]["contact_coverage"][
+        "metrics"
+    ]
     zh = json.loads((out / "summary.json").read_text())["analyses"]["contact_coverage"]["metrics"]
     assert en == zh  # re-rendered, not recomputed
 
@@ -98,7 +136,10 @@ def test_chart_spec_golden(result):
 
     charts = {c.id: c.spec for c in contact_coverage_charts(result, "en")}
     sc = charts["cc_density_decision"]
-    assert [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in sc["layer"]] == ["circle", "rule", "rule"]
+    assert [
+        layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
+        for layer in sc["layer"]
+    ] == ["circle", "rule", "rule"]
     assert sc["layer"][0]["encoding"]["x"]["scale"]["type"] == "symlog"
     assert sc["layer"][0]["encoding"]["y"]["axis"]["format"] == ".0%"
     datasets = sc["datasets"]
@@ -120,8 +161,18 @@ def test_excel_action_plan(report_en, result):
     ws = wb["Contact coverage"]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
     headers = [c.value for c in ws[1]]
-    assert {"Account", "Owner role", "Action", "Due date", "Status", "What to do", "Density", "Decision-maker ratio",
-            "Departments covered", "Missing departments"} <= set(headers)
+    assert {
+        "Account",
+        "Owner role",
+        "Action",
+        "Due date",
+        "Status",
+        "What to do",
+        "Density",
+        "Decision-maker ratio",
+        "Departments covered",
+        "Missing departments",
+    } <= set(headers)
     assert ws.max_row - 1 == len(result.tables["action_plan"])
     rules = {r[1]: r[2] for r in wb["Rules"].iter_rows(min_row=2, values_only=True)}
     assert rules["density_red_line"] == 5 and "title_rules" in rules
@@ -130,8 +181,15 @@ def test_excel_action_plan(report_en, result):
 def test_no_pii_unless_asked(result, tmp_path):
     import pandas as pd
 
-    r = AnalysisResult("contact_coverage", result.metrics, {**result.tables, "people": pd.DataFrame({"email": ["a@x.io"], "n": [1]})},
-                       result.findings, result.recommendations, result.method, result.provenance)
+    r = AnalysisResult(
+        "contact_coverage",
+        result.metrics,
+        {**result.tables, "people": pd.DataFrame({"email": ["a@x.io"], "n": [1]})},
+        result.findings,
+        result.recommendations,
+        result.method,
+        result.provenance,
+    )
     out = write_report({"contact_coverage": r}, tmp_path / "p", png=False)
     assert "a@x.io" not in (out / "tables/contact_coverage/people.csv").read_text()
     out2 = write_report({"contact_coverage": r}, tmp_path / "p2", png=False, include_pii=True)
@@ -171,6 +229,7 @@ def test_font_subset_is_computed_once_per_character_set(monkeypatch):
         pytest.skip("the CJK font package is not installed")
     calls = []
     real = subset.Subsetter.subset
+
     def counted(self, font):
         calls.append(font)
         return real(self, font)
@@ -197,8 +256,12 @@ def test_every_number_in_the_report_is_traceable(result, tmp_path, gen_db):
     recommendation parameters, method/config) or from a result table cell — nothing typed in."""
     from crmlens.report.document import format_cell
 
-    results = {"contact_coverage": result,
-               "investment_mismatch": REGISTRY["investment_mismatch"].run(open_source(gen_db), CrmlensConfig())}
+    results = {
+        "contact_coverage": result,
+        "investment_mismatch": REGISTRY["investment_mismatch"].run(
+            open_source(gen_db), CrmlensConfig()
+        ),
+    }
     out = write_report(results, tmp_path / "r", png=False)
     md = (out / "report.md").read_text()
     md = re.sub(r"`[^`]*`", "", md)  # regular expressions quoted in the method notes
@@ -232,8 +295,15 @@ def test_every_number_in_the_report_is_traceable(result, tmp_path, gen_db):
                     allowed.add(format_cell(v, col, "en"))
                     add(v if not hasattr(v, "item") else v.item())
     tokens = re.findall(r"(?<![\w.])[$−+]?\d+(?:,\d{3})*(?:\.\d+)?%?", md)
-    stray = sorted({tok for tok in tokens if tok not in allowed and tok.lstrip("$−+").rstrip("%") not in allowed
-                    and tok.lstrip("−+") not in allowed})
+    stray = sorted(
+        {
+            tok
+            for tok in tokens
+            if tok not in allowed
+            and tok.lstrip("$−+").rstrip("%") not in allowed
+            and tok.lstrip("−+") not in allowed
+        }
+    )
     assert not stray, stray[:20]
 
 
@@ -242,9 +312,20 @@ def test_excel_keeps_crm_text_as_text(result, tmp_path):
     import openpyxl
 
     plan = result.tables["action_plan"].head(3).copy()
-    plan["account_name"] = ["=HYPERLINK(\"http://evil.example\",\"x\")", "http://crm.example/acc", "+1+2"]
-    r = AnalysisResult("contact_coverage", result.metrics, {**result.tables, "action_plan": plan},
-                       result.findings, result.recommendations, result.method, result.provenance)
+    plan["account_name"] = [
+        '=HYPERLINK("http://evil.example","x")',
+        "http://crm.example/acc",
+        "+1+2",
+    ]
+    r = AnalysisResult(
+        "contact_coverage",
+        result.metrics,
+        {**result.tables, "action_plan": plan},
+        result.findings,
+        result.recommendations,
+        result.method,
+        result.provenance,
+    )
     out = write_report({"contact_coverage": r}, tmp_path / "x", png=False)
     ws = openpyxl.load_workbook(out / "action_plan.xlsx")["Contact coverage"]
     col = [c.value for c in ws[1]].index("Account") + 1
@@ -257,10 +338,14 @@ def _cells(path):
     import openpyxl
 
     wb = openpyxl.load_workbook(path)
-    return {name: [[c.value for c in row] for row in wb[name].iter_rows()] for name in wb.sheetnames}
+    return {
+        name: [[c.value for c in row] for row in wb[name].iter_rows()] for name in wb.sheetnames
+    }
 
 
-def test_big_workbook_written_by_a_second_process_is_the_same(result, report_en, tmp_path, monkeypatch):
+def test_big_workbook_written_by_a_second_process_is_the_same(
+    result, report_en, tmp_path, monkeypatch
+):
     """Above PARALLEL_EXCEL_ROWS the workbook is written by `python -m crmlens.report.excel` while
     the rest of the report is written; the file is the same as the inline one, and the job file
     does not stay in the report."""
@@ -272,7 +357,9 @@ def test_big_workbook_written_by_a_second_process_is_the_same(result, report_en,
     assert not list(out.glob(".action_plan.job*"))
 
 
-def test_failed_workbook_process_falls_back_to_writing_inline(result, report_en, tmp_path, monkeypatch):
+def test_failed_workbook_process_falls_back_to_writing_inline(
+    result, report_en, tmp_path, monkeypatch
+):
     """If the second process cannot write the workbook (here: an "interpreter" that exits 1), the
     report still gets the same workbook, written by the calling process, and no job file."""
     from crmlens.report import writer

@@ -12,21 +12,39 @@ from crmlens.config import CrmlensConfig
 from crmlens.sources import open_source
 from crmlens.synth import generate
 
-HEADLINE = ["key_accounts", "revenue_threshold", "high_risk", "strong_risk", "contacts_to_add", "executives_to_add",
-            "fail_density_red_line", "fail_decision_red_line", "fail_coverage_red_line", "contacts_orphan", "median_density"]
+HEADLINE = [
+    "key_accounts",
+    "revenue_threshold",
+    "high_risk",
+    "strong_risk",
+    "contacts_to_add",
+    "executives_to_add",
+    "fail_density_red_line",
+    "fail_decision_red_line",
+    "fail_coverage_red_line",
+    "contacts_orphan",
+    "median_density",
+]
 
 
 @pytest.fixture(scope="module")
 def formats(tmp_path_factory):
     base = tmp_path_factory.mktemp("fmts")
-    paths = {"duckdb": base / "d.duckdb", "sqlite": base / "d.sqlite", "parquet": base / "pq", "csv": base / "csv"}
+    paths = {
+        "duckdb": base / "d.duckdb",
+        "sqlite": base / "d.sqlite",
+        "parquet": base / "pq",
+        "csv": base / "csv",
+    }
     for fmt, p in paths.items():
         generate(p, 2500, 9, fmt)
     return paths
 
 
 def headline(path, cfg=None):
-    r = REGISTRY["contact_coverage"].run(open_source(path, (cfg or CrmlensConfig()).source), cfg or CrmlensConfig())
+    r = REGISTRY["contact_coverage"].run(
+        open_source(path, (cfg or CrmlensConfig()).source), cfg or CrmlensConfig()
+    )
     return {k: r.metric(k) for k in HEADLINE}
 
 
@@ -53,11 +71,20 @@ def test_table_and_column_mapping(formats, tmp_path):
     out.execute("CREATE TABLE people AS SELECT * RENAME (title AS job_title) FROM c")
     out.close()
     src.close()
-    cfg = CrmlensConfig.model_validate({"source": {
-        "tables": {"salesforce__customer_360_view": "accounts", "salesforce__contact_enhanced": "people"},
-        "columns": {"salesforce__customer_360_view": {"annual_revenue": "revenue_usd"},
-                    "salesforce__contact_enhanced": {"title": "job_title"}},
-    }})
+    cfg = CrmlensConfig.model_validate(
+        {
+            "source": {
+                "tables": {
+                    "salesforce__customer_360_view": "accounts",
+                    "salesforce__contact_enhanced": "people",
+                },
+                "columns": {
+                    "salesforce__customer_360_view": {"annual_revenue": "revenue_usd"},
+                    "salesforce__contact_enhanced": {"title": "job_title"},
+                },
+            }
+        }
+    )
     assert headline(dst, cfg) == headline(formats["duckdb"])
 
 

@@ -11,7 +11,10 @@ from crmlens.runner import open_dataset
 from crmlens.synth import generate
 
 pyspark = pytest.importorskip("pyspark")
-pytestmark = [pytest.mark.spark, pytest.mark.skipif(shutil.which("java") is None, reason="Java is not installed")]
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.skipif(shutil.which("java") is None, reason="Java is not installed"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -24,11 +27,18 @@ def parquet_folder(tmp_path_factory):
 def test_duckdb_and_spark_agree(parquet_folder):
     duck = CrmlensConfig()
     spark = CrmlensConfig.model_validate({"engine": {"name": "spark"}})
-    d_data, s_data = open_dataset(str(parquet_folder), duck), open_dataset(str(parquet_folder), spark)
+    d_data, s_data = (
+        open_dataset(str(parquet_folder), duck),
+        open_dataset(str(parquet_folder), spark),
+    )
     assert s_data.kind == "spark"
     for name, analysis in REGISTRY.items():
         a = analysis.run(d_data, duck)
         b = analysis.run(s_data, spark)
-        assert {k: m.value for k, m in a.metrics.items()} == {k: m.value for k, m in b.metrics.items()}, name
+        assert {k: m.value for k, m in a.metrics.items()} == {
+            k: m.value for k, m in b.metrics.items()
+        }, name
         ea, eb = a.tables["entities"], b.tables["entities"]
-        assert list(ea["entity_id"]) == list(eb["entity_id"]) and list(ea["tier"]) == list(eb["tier"])
+        assert list(ea["entity_id"]) == list(eb["entity_id"]) and list(ea["tier"]) == list(
+            eb["tier"]
+        )

@@ -6,8 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlens.analyses.toolkit import (Action, check_action_rows, due_date, due_dates, labels,
-                                      plan_rows, tier_levels, top_n)
+from crmlens.analyses.toolkit import (
+    Action,
+    check_action_rows,
+    due_date,
+    due_dates,
+    labels,
+    plan_rows,
+    tier_levels,
+    top_n,
+)
 
 AS_OF = dt.date(2026, 1, 30)
 
@@ -25,8 +33,9 @@ def test_labels_name_the_codes():
 
 
 def test_top_n_orders_by_the_key_and_keeps_input_order_on_ties():
-    frame = pd.DataFrame({"name": ["a", "b", "c", "d", "e"], "score": [1, 3, 3, None, 2]},
-                         index=[10, 11, 12, 13, 14])
+    frame = pd.DataFrame(
+        {"name": ["a", "b", "c", "d", "e"], "score": [1, 3, 3, None, 2]}, index=[10, 11, 12, 13, 14]
+    )
     assert top_n(frame, 2, ["score"], False)["name"].tolist() == ["b", "c"]  # tie: input order
     everyone = top_n(frame, None, ["score"], False)
     assert everyone["name"].tolist() == ["b", "c", "e", "a", "d"]  # NULL last
@@ -43,24 +52,39 @@ def test_due_dates_are_iso_dates_after_the_as_of_date():
 
 def test_plan_rows_order_entity_then_milestone_then_code():
     # three entities in priority order; "b.fix" comes at milestone 0 for entity 2 only
-    actions = [Action("c.review", np.array([True, True, False]), 1),
-               Action("b.fix", np.array([False, False, True]), 0, np.array([5, 6, 7]), 3),
-               Action("a.call", np.array([True, False, True]), 1, None, np.array([8, 9, 10]))]
+    actions = [
+        Action("c.review", np.array([True, True, False]), 1),
+        Action("b.fix", np.array([False, False, True]), 0, np.array([5, 6, 7]), 3),
+        Action("a.call", np.array([True, False, True]), 1, None, np.array([8, 9, 10])),
+    ]
     rows = plan_rows(actions)
     assert rows.codes == ["a.call", "b.fix", "c.review"]
     assert rows.entity.tolist() == [0, 0, 1, 2, 2]
-    assert [rows.codes[a] for a in rows.action] == ["a.call", "c.review", "c.review", "b.fix",
-                                                    "a.call"]
+    assert [rows.codes[a] for a in rows.action] == [
+        "a.call",
+        "c.review",
+        "c.review",
+        "b.fix",
+        "a.call",
+    ]
     assert rows.milestone.tolist() == [1, 1, 1, 0, 1]
     assert np.isnan(rows.quantity[[0, 1, 2, 4]]).all() and rows.quantity[3] == 7
     assert rows.detail.tolist() == [8, 0, 0, 3, 10]
 
 
 def _plan(**overrides):
-    plan = pd.DataFrame({"priority_rank": [1, 1, 2], "entity": ["x", "x", "y"],
-                         "owner_role": "owner", "action": ["a", "b", "a"], "detail": "",
-                         "due_date": ["2026-02-06", "2026-03-01", "2026-02-06"],
-                         "milestone_days": [7, 30, 7], "status": "open"})
+    plan = pd.DataFrame(
+        {
+            "priority_rank": [1, 1, 2],
+            "entity": ["x", "x", "y"],
+            "owner_role": "owner",
+            "action": ["a", "b", "a"],
+            "detail": "",
+            "due_date": ["2026-02-06", "2026-03-01", "2026-02-06"],
+            "milestone_days": [7, 30, 7],
+            "status": "open",
+        }
+    )
     return plan.assign(**overrides)
 
 
@@ -71,8 +95,10 @@ def test_check_action_rows_accepts_a_valid_plan_and_refuses_broken_ones():
     with pytest.raises(AssertionError, match="priority order"):
         check_action_rows(_plan(priority_rank=[2, 1, 1]), "entity", AS_OF)
     with pytest.raises(AssertionError, match="milestones"):
-        check_action_rows(_plan(due_date=["2026-02-07", "2026-03-01", "2026-02-07"]), "entity",
-                          AS_OF)
+        check_action_rows(
+            _plan(due_date=["2026-02-07", "2026-03-01", "2026-02-07"]), "entity", AS_OF
+        )
     with pytest.raises(AssertionError, match="several due dates"):
-        check_action_rows(_plan(due_date=["2026-02-06", "2026-03-01", "2026-02-08"]), "entity",
-                          AS_OF)
+        check_action_rows(
+            _plan(due_date=["2026-02-06", "2026-03-01", "2026-02-08"]), "entity", AS_OF
+        )

@@ -51,8 +51,11 @@ class Results:
         return iter(self.results)
 
     def metrics(self) -> pd.DataFrame:
-        rows = [{"analysis": a, "metric": k, "value": m.value, "unit": m.unit}
-                for a, r in self.results.items() for k, m in r.metrics.items()]
+        rows = [
+            {"analysis": a, "metric": k, "value": m.value, "unit": m.unit}
+            for a, r in self.results.items()
+            for k, m in r.metrics.items()
+        ]
         return pd.DataFrame(rows, columns=["analysis", "metric", "value", "unit"])
 
     def findings(self, lang: str = "en") -> list[str]:
@@ -63,20 +66,35 @@ class Results:
     def recommendations(self, lang: str = "en") -> list[str]:
         from crmlens.report.i18n import t
 
-        return [t(x.code, lang, **x.params) for r in self.results.values() for x in r.recommendations]
+        return [
+            t(x.code, lang, **x.params) for r in self.results.values() for x in r.recommendations
+        ]
 
-    def write_report(self, out: str | Path, *, lang: str = "en", png: bool = False,
-                     include_pii: bool = False) -> Path:
+    def write_report(
+        self, out: str | Path, *, lang: str = "en", png: bool = False, include_pii: bool = False
+    ) -> Path:
         from crmlens.report.writer import write_report
 
         cfg = self.config.report
-        return write_report(self.results, Path(out), lang=lang, include_pii=include_pii, top_n=cfg.top_n,
-                            profile=self.outcome.profile.to_dict(), png=png,
-                            excel_max_rows=cfg.excel_max_rows)
+        return write_report(
+            self.results,
+            Path(out),
+            lang=lang,
+            include_pii=include_pii,
+            top_n=cfg.top_n,
+            profile=self.outcome.profile.to_dict(),
+            png=png,
+            excel_max_rows=cfg.excel_max_rows,
+        )
 
 
-def run(source: Any, analyses: Iterable[str] | None = None, *, config: CrmlensConfig | str | Path | None = None,
-        as_of: dt.date | str | None = None) -> Results:
+def run(
+    source: Any,
+    analyses: Iterable[str] | None = None,
+    *,
+    config: CrmlensConfig | str | Path | None = None,
+    as_of: dt.date | str | None = None,
+) -> Results:
     """Validate ``source`` and run ``analyses`` (default: every registered one whose data is
     there).  Raises :class:`crmlens.errors.ValidationFailed` when none can run."""
     if config is None:

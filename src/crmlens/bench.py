@@ -72,15 +72,30 @@ def measure(step: str, accounts: int, contacts: int, fn: Callable[[], object]) -
         t0 = time.perf_counter()
         fn()
         secs = time.perf_counter() - t0
-    return Measure(accounts, contacts, step, round(secs, 3), round(s.peak / 2**20, 1), round((s.peak - start) / 2**20, 1),
-                   samples=[round(secs, 3)])
+    return Measure(
+        accounts,
+        contacts,
+        step,
+        round(secs, 3),
+        round(s.peak / 2**20, 1),
+        round((s.peak - start) / 2**20, 1),
+        samples=[round(secs, 3)],
+    )
 
 
 def summarise(runs: list[Measure]) -> Measure:
     """One row for repeated runs of a step: median time, highest peak memory, every sample."""
     first = runs[0]
-    return Measure(first.accounts, first.contacts, first.step, round(statistics.median(r.seconds for r in runs), 3),
-                   max(r.peak_rss_mb for r in runs), max(r.rss_growth_mb for r in runs), len(runs), [r.seconds for r in runs])
+    return Measure(
+        first.accounts,
+        first.contacts,
+        first.step,
+        round(statistics.median(r.seconds for r in runs), 3),
+        max(r.peak_rss_mb for r in runs),
+        max(r.rss_growth_mb for r in runs),
+        len(runs),
+        [r.seconds for r in runs],
+    )
 
 
 def target(name: str | None = None):
@@ -94,7 +109,9 @@ def target(name: str | None = None):
     able = [s for s in REGISTRY.values() if s.benchmark]
     spec = next((s for s in able if name in (None, s.name)), None)
     if spec is None:
-        raise AnalysisError("error.bench_unknown", name=name or "-", allowed=", ".join(s.name for s in able))
+        raise AnalysisError(
+            "error.bench_unknown", name=name or "-", allowed=", ".join(s.name for s in able)
+        )
     return spec, importlib.import_module(spec.benchmark)
 
 
@@ -109,8 +126,14 @@ def scan_floor(path: str, analysis: str) -> None:
     con = duckdb.connect(path, read_only=True)
     for table, cols in _floor_columns(analysis).items():
         types = {c.name: c.type for c in CONTRACTS[table].columns}
-        aggs = ", ".join(f"sum({c})" if types.get(c) in ("float", "int") else f"sum({c}::INT)" if types.get(c) == "bool"
-                         else f"max({c})" for c in cols)
+        aggs = ", ".join(
+            f"sum({c})"
+            if types.get(c) in ("float", "int")
+            else f"sum({c}::INT)"
+            if types.get(c) == "bool"
+            else f"max({c})"
+            for c in cols
+        )
         con.execute(f"SELECT {aggs} FROM {table}").fetchall()
     con.close()
 
@@ -162,7 +185,10 @@ def _step(step: str, path: str, accounts: int, seed: int, analysis: str) -> tupl
 
         def fn() -> None:
             r = _compute(p, analysis)
-            info.update(stages=r.provenance["stage_seconds"], **{k: r.metric(k) for k in target(analysis)[1].AGREEMENT})
+            info.update(
+                stages=r.provenance["stage_seconds"],
+                **{k: r.metric(k) for k in target(analysis)[1].AGREEMENT},
+            )
     elif step == "crmlens_render":
         from crmlens.report.writer import write_report
 
@@ -177,7 +203,9 @@ def _step(step: str, path: str, accounts: int, seed: int, analysis: str) -> tupl
     return asdict(measure(step, accounts, contacts, fn)), info
 
 
-def _isolated(step: str, path: Path, accounts: int, seed: int, analysis: str) -> tuple[Measure, dict]:
+def _isolated(
+    step: str, path: Path, accounts: int, seed: int, analysis: str
+) -> tuple[Measure, dict]:
     """Each measured step runs in a fresh interpreter (spawned; imports happen before the clock
     starts), so its peak memory is its own and nothing an earlier step allocated or cached in
     the process is reused.  Spawning re-imports the caller's ``__main__``: call ``run_bench``
@@ -187,8 +215,16 @@ def _isolated(step: str, path: Path, accounts: int, seed: int, analysis: str) ->
     return Measure(**m), info
 
 
-def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1_000_000, render: bool = True, repeat: int = 3,
-              progress: Callable[[str], None] = lambda s: None, analysis: str | None = None) -> dict:
+def run_bench(
+    sizes: list[int],
+    folder: Path,
+    seed: int = 1,
+    pandas_max: int = 1_000_000,
+    render: bool = True,
+    repeat: int = 3,
+    progress: Callable[[str], None] = lambda s: None,
+    analysis: str | None = None,
+) -> dict:
     """Per size: the two floors and crmlens compute run ``repeat`` times, interleaved (so a slow
     moment of a shared machine hits all three), medians reported; render and the pandas baseline
     run once (the baseline takes minutes at 1M accounts).  Every run is its own process."""
@@ -212,7 +248,9 @@ def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1
                 runs[step].append(m)
             infos.append(info)
         rows += [summarise(r) for r in runs.values()]
-        median_run = sorted(range(repeat), key=lambda i: runs["crmlens_compute"][i].seconds)[repeat // 2]
+        median_run = sorted(range(repeat), key=lambda i: runs["crmlens_compute"][i].seconds)[
+            repeat // 2
+        ]
         stages[n] = infos[median_run]["stages"]
         if render:
             progress(f"render {n:,}")
@@ -225,18 +263,40 @@ def run_bench(sizes: list[int], folder: Path, seed: int = 1, pandas_max: int = 1
     ratios = []
     for n in sizes:
         by = {r.step: r for r in rows if r.accounts == n}
-        c, f, rf, p = by.get("crmlens_compute"), by.get("scan_floor"), by.get("read_floor"), by.get("pandas_baseline")
-        ratios.append({"accounts": n, "contacts": c.contacts if c else None,
-                       "pandas_over_crmlens": round(p.seconds / c.seconds, 1) if p and c else None,
-                       "crmlens_over_floor": round(c.seconds / f.seconds, 1) if c and f else None,
-                       "crmlens_over_read_floor": round(c.seconds / rf.seconds, 1) if c and rf else None,
-                       "baseline_agrees": all(v["pandas"] == v["crmlens"] for v in agreement[n].values()) if n in agreement else None})
-    return {"crmlens_version": __version__, "analysis": analysis, "when": dt.datetime.now().isoformat(timespec="seconds"), "repeat": repeat,
-            "machine": {"cpus": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1), "python": platform.python_version(),
-                        "duckdb": duckdb.__version__},
-            "measures": [asdict(r) for r in rows], "ratios": ratios,
-            "crmlens_stage_seconds": {str(n): v for n, v in stages.items()},
-            "baseline_agreement": {str(n): v for n, v in agreement.items()}}
+        c, f, rf, p = (
+            by.get("crmlens_compute"),
+            by.get("scan_floor"),
+            by.get("read_floor"),
+            by.get("pandas_baseline"),
+        )
+        ratios.append(
+            {
+                "accounts": n,
+                "contacts": c.contacts if c else None,
+                "pandas_over_crmlens": round(p.seconds / c.seconds, 1) if p and c else None,
+                "crmlens_over_floor": round(c.seconds / f.seconds, 1) if c and f else None,
+                "crmlens_over_read_floor": round(c.seconds / rf.seconds, 1) if c and rf else None,
+                "baseline_agrees": all(v["pandas"] == v["crmlens"] for v in agreement[n].values())
+                if n in agreement
+                else None,
+            }
+        )
+    return {
+        "crmlens_version": __version__,
+        "analysis": analysis,
+        "when": dt.datetime.now().isoformat(timespec="seconds"),
+        "repeat": repeat,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(),
+            "duckdb": duckdb.__version__,
+        },
+        "measures": [asdict(r) for r in rows],
+        "ratios": ratios,
+        "crmlens_stage_seconds": {str(n): v for n, v in stages.items()},
+        "baseline_agreement": {str(n): v for n, v in agreement.items()},
+    }
 
 
 def write_json(result: dict, out: Path) -> None:

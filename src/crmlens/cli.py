@@ -26,15 +26,21 @@ from crmlens.outputs import check_file, check_folder, claim_folder
 from crmlens.report.escape import terminal_text
 from crmlens.report.i18n import LANGS, t
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="crmlens — B2B customer analytics on CRM data.")
-config_app = typer.Typer(no_args_is_help=True, help="Show the effective configuration or its JSON Schema.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="crmlens — B2B customer analytics on CRM data."
+)
+config_app = typer.Typer(
+    no_args_is_help=True, help="Show the effective configuration or its JSON Schema."
+)
 app.add_typer(config_app, name="config")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)  # messages stay one line, whatever the terminal width
 STATE = {"debug": False, "lang": "en"}  # lang: the language of messages printed so far
 
-ConfigOpt = typer.Option(None, "--config", "-c", help="YAML config file (see `crmlens config show`).")
+ConfigOpt = typer.Option(
+    None, "--config", "-c", help="YAML config file (see `crmlens config show`)."
+)
 LangOpt = typer.Option(None, "--lang", help="Language of messages and reports: en or zh.")
 OUT_HELP = "Report folder: new, empty, or one crmlens wrote (then replaced atomically)."
 
@@ -63,7 +69,12 @@ def _main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on 
 def generate(
     accounts: int = typer.Option(10_000, "--accounts", "-n", help="Number of accounts."),
     seed: int = typer.Option(42, "--seed", help="Random seed; same seed → identical tables."),
-    out_path: Path = typer.Option(Path("crmlens-demo.duckdb"), "--out", "-o", help="Output file (duckdb/sqlite) or folder (parquet/csv)."),
+    out_path: Path = typer.Option(
+        Path("crmlens-demo.duckdb"),
+        "--out",
+        "-o",
+        help="Output file (duckdb/sqlite) or folder (parquet/csv).",
+    ),
     fmt: str = typer.Option("duckdb", "--format", "-f", help="duckdb | sqlite | parquet | csv"),
     config: Optional[Path] = ConfigOpt,
     lang: Optional[str] = LangOpt,
@@ -73,10 +84,23 @@ def generate(
 
     cfg = load_config(config)
     lg = _lang(lang, cfg)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         task = bar.add_task(t("cli.generating", lg), total=accounts)
-        counts = gen(out_path, accounts, seed, fmt, cfg.synth, progress=lambda done: bar.update(task, completed=done))
+        counts = gen(
+            out_path,
+            accounts,
+            seed,
+            fmt,
+            cfg.synth,
+            progress=lambda done: bar.update(task, completed=done),
+        )
     out.print(t("cli.generated", lg, path=str(out_path), format=fmt, seed=seed))
     for name, n in counts.items():
         out.print(f"  {name}: {n:,}")
@@ -84,8 +108,12 @@ def generate(
 
 @app.command()
 def doctor(
-    source: str = typer.Option(..., "--source", "-s", help="DuckDB/SQLite file, CSV/Parquet folder or Ibis URL."),
-    analysis: list[str] = typer.Option([], "--analysis", "-a", help="Check only what these analyses need (default: all)."),
+    source: str = typer.Option(
+        ..., "--source", "-s", help="DuckDB/SQLite file, CSV/Parquet folder or Ibis URL."
+    ),
+    analysis: list[str] = typer.Option(
+        [], "--analysis", "-a", help="Check only what these analyses need (default: all)."
+    ),
     config: Optional[Path] = ConfigOpt,
     lang: Optional[str] = LangOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the data-quality profile as JSON."),
@@ -107,14 +135,27 @@ def doctor(
         for col in ("severity", "code", "table", "column", "message"):
             table.add_column(t(f"cli.col.{col}", lg))
         for i in profile.issues:
-            cells = (t(f"value.{i.severity}", lg), i.code, i.table, i.column or "", issue_text(i.to_dict(), lg))
+            cells = (
+                t(f"value.{i.severity}", lg),
+                i.code,
+                i.table,
+                i.column or "",
+                issue_text(i.to_dict(), lg),
+            )
             table.add_row(*(Text(terminal_text(c)) for c in cells))  # data, never markup or escapes
         if profile.issues:
             out.print(table)
         for name, n in profile.row_counts.items():
             out.print(f"  {name}: {n:,}")
     if profile.blocking:
-        err.print(t("cli.doctor_blocking", lg, count=len(profile.blocking), analyses=", ".join(sorted(profile.blocked_analyses()))))
+        err.print(
+            t(
+                "cli.doctor_blocking",
+                lg,
+                count=len(profile.blocking),
+                analyses=", ".join(sorted(profile.blocked_analyses())),
+            )
+        )
         raise typer.Exit(1)
     (err if as_json else out).print(t("cli.doctor_ok", lg, count=len(profile.issues)))
 
@@ -126,7 +167,9 @@ def list_analyses(lang: Optional[str] = LangOpt) -> None:
 
     lg = _lang(lang)
     for name, a in REGISTRY.items():
-        out.print(f"{name}\t{t(f'analysis.{name}.title', lg)}\t[{', '.join(s.name for s in a.requires)}]")
+        out.print(
+            f"{name}\t{t(f'analysis.{name}.title', lg)}\t[{', '.join(s.name for s in a.requires)}]"
+        )
 
 
 def _with_engine(cfg: CrmlensConfig, engine: str) -> CrmlensConfig:
@@ -147,14 +190,24 @@ def _as_of(value: Optional[str]) -> dt.date | None:
 @app.command()
 def run(
     analyses: list[str] = typer.Argument(None, help="Analyses to run (default: all registered)."),
-    source: str = typer.Option(..., "--source", "-s", help="DuckDB/SQLite file, CSV/Parquet folder or Ibis URL."),
+    source: str = typer.Option(
+        ..., "--source", "-s", help="DuckDB/SQLite file, CSV/Parquet folder or Ibis URL."
+    ),
     out_dir: Path = typer.Option(Path("crmlens-report"), "--out", "-o", help=OUT_HELP),
     config: Optional[Path] = ConfigOpt,
     lang: Optional[str] = LangOpt,
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date YYYY-MM-DD for due dates (default: today)."),
-    include_pii: bool = typer.Option(False, "--include-pii", help="Include personal data (emails, phones, names) in outputs."),
-    no_png: bool = typer.Option(False, "--no-png", help="Skip PNG chart rendering (HTML still has interactive charts)."),
-    engine: Optional[str] = typer.Option(None, "--engine", help="duckdb (default) or spark (needs the `spark` extra and Java)."),
+    as_of: Optional[str] = typer.Option(
+        None, "--as-of", help="Reference date YYYY-MM-DD for due dates (default: today)."
+    ),
+    include_pii: bool = typer.Option(
+        False, "--include-pii", help="Include personal data (emails, phones, names) in outputs."
+    ),
+    no_png: bool = typer.Option(
+        False, "--no-png", help="Skip PNG chart rendering (HTML still has interactive charts)."
+    ),
+    engine: Optional[str] = typer.Option(
+        None, "--engine", help="duckdb (default) or spark (needs the `spark` extra and Java)."
+    ),
 ) -> None:
     """Run analyses on a source and write the report folder."""
     from crmlens.report.writer import write_report
@@ -170,17 +223,31 @@ def run(
     with err.status(t("cli.running", lg)):
         outcome = run_all(source, analyses or [], cfg, day)
     since = None
-    if Path(cfg.monitor.history).exists():  # read-only: `run` never records history (`monitor` does)
+    if Path(
+        cfg.monitor.history
+    ).exists():  # read-only: `run` never records history (`monitor` does)
         from crmlens.monitor.changes import compute_changes
         from crmlens.monitor.history import HistoryStore
         from crmlens.monitor.service import since_last
 
-        since = since_last(compute_changes(outcome.results, HistoryStore(cfg.monitor.history, cfg.monitor.lock_timeout), day))
+        since = since_last(
+            compute_changes(
+                outcome.results, HistoryStore(cfg.monitor.history, cfg.monitor.lock_timeout), day
+            )
+        )
     with err.status(t("cli.rendering", lg)):
-        path = write_report(outcome.results, out_dir, lang=lg, include_pii=include_pii or cfg.report.include_pii,
-                            top_n=cfg.report.top_n, profile=outcome.profile.to_dict(), png=not no_png,
-                            excel_max_rows=cfg.report.excel_max_rows, since_last=since,
-                            inputs=inputs)
+        path = write_report(
+            outcome.results,
+            out_dir,
+            lang=lg,
+            include_pii=include_pii or cfg.report.include_pii,
+            top_n=cfg.report.top_n,
+            profile=outcome.profile.to_dict(),
+            png=not no_png,
+            excel_max_rows=cfg.report.excel_max_rows,
+            since_last=since,
+            inputs=inputs,
+        )
     out.print(t("cli.report_written", lg, path=str(path / "report.html")))
     _print_skipped(outcome, outcome.blocked, lg)
     if outcome.blocked:  # the report holds what could run; the blocked analyses fail the command
@@ -204,15 +271,22 @@ def _print_problems(blocked: dict, lg: str) -> None:
 
     for issues in blocked.values():
         for issue in issues:
-            err.print(terminal_text(f"  - [{issue.code}] " + issue_text(issue.to_dict(), lg)), markup=False)
+            err.print(
+                terminal_text(f"  - [{issue.code}] " + issue_text(issue.to_dict(), lg)),
+                markup=False,
+            )
 
 
 @app.command()
 def report(
     from_dir: Path = typer.Option(..., "--from", help="A report folder written by `crmlens run`."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to write (default: re-render in place)."),
+    out_dir: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="Where to write (default: re-render in place)."
+    ),
     lang: Optional[str] = LangOpt,
-    include_pii: bool = typer.Option(False, "--include-pii", help="Include personal data in outputs."),
+    include_pii: bool = typer.Option(
+        False, "--include-pii", help="Include personal data in outputs."
+    ),
     no_png: bool = typer.Option(False, "--no-png", help="Skip PNG chart rendering."),
     top_n: int = typer.Option(20, "--top", help="Rows in top-N tables."),
 ) -> None:
@@ -227,16 +301,28 @@ def report(
     results, profile = load_results(from_dir)
     if include_pii and not pii_available(results):  # the folder was written without personal data
         err.print(t("cli.pii_unavailable", lg, path=terminal_text(from_dir)), markup=False)
-    path = write_report(results, out_dir or from_dir, lang=lg, include_pii=include_pii,
-                        top_n=top_n, profile=profile, png=not no_png, inputs=inputs)
+    path = write_report(
+        results,
+        out_dir or from_dir,
+        lang=lg,
+        include_pii=include_pii,
+        top_n=top_n,
+        profile=profile,
+        png=not no_png,
+        inputs=inputs,
+    )
     out.print(t("cli.report_written", lg, path=str(path / "report.html")))
 
 
 @app.command()
 def demo(
-    accounts: int = typer.Option(20_000, "--accounts", "-n", help="Accounts in the synthetic demo dataset."),
+    accounts: int = typer.Option(
+        20_000, "--accounts", "-n", help="Accounts in the synthetic demo dataset."
+    ),
     seed: int = typer.Option(42, "--seed", help="Random seed."),
-    workdir: Path = typer.Option(Path("crmlens-demo"), "--dir", help="Folder for demo.duckdb and the report."),
+    workdir: Path = typer.Option(
+        Path("crmlens-demo"), "--dir", help="Folder for demo.duckdb and the report."
+    ),
     lang: Optional[str] = LangOpt,
     no_png: bool = typer.Option(False, "--no-png", help="Skip PNG chart rendering."),
 ) -> None:
@@ -254,24 +340,48 @@ def demo(
     with err.status(t("cli.running", lg)):
         outcome = run_all(str(db), [], cfg)
     with err.status(t("cli.rendering", lg)):
-        path = write_report(outcome.results, workdir / f"report-{lg}", lang=lg, top_n=cfg.report.top_n,
-                            profile=outcome.profile.to_dict(), png=not no_png)
-    out.print(t("cli.demo_done", lg, db=str(db), path=str(path / "report.html"), analyses=", ".join(outcome.results)))
+        path = write_report(
+            outcome.results,
+            workdir / f"report-{lg}",
+            lang=lg,
+            top_n=cfg.report.top_n,
+            profile=outcome.profile.to_dict(),
+            png=not no_png,
+        )
+    out.print(
+        t(
+            "cli.demo_done",
+            lg,
+            db=str(db),
+            path=str(path / "report.html"),
+            analyses=", ".join(outcome.results),
+        )
+    )
 
 
-HistoryOpt = typer.Option(None, "--history", help="History store (default: monitor.history of the config).")
+HistoryOpt = typer.Option(
+    None, "--history", help="History store (default: monitor.history of the config)."
+)
 
 
 @app.command()
 def monitor(
-    analyses: list[str] = typer.Argument(None, help="Analyses to monitor (default: all registered)."),
-    source: str = typer.Option(..., "--source", "-s", help="DuckDB/SQLite file, CSV/Parquet folder or Ibis URL."),
-    rules: Optional[Path] = typer.Option(None, "--rules", "-r", help="Alert rules YAML (default: the bundled rules)."),
+    analyses: list[str] = typer.Argument(
+        None, help="Analyses to monitor (default: all registered)."
+    ),
+    source: str = typer.Option(
+        ..., "--source", "-s", help="DuckDB/SQLite file, CSV/Parquet folder or Ibis URL."
+    ),
+    rules: Optional[Path] = typer.Option(
+        None, "--rules", "-r", help="Alert rules YAML (default: the bundled rules)."
+    ),
     history: Optional[Path] = HistoryOpt,
     out_dir: Path = typer.Option(Path("crmlens-report"), "--out", "-o", help=OUT_HELP),
     config: Optional[Path] = ConfigOpt,
     lang: Optional[str] = LangOpt,
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date of this snapshot YYYY-MM-DD (backfill); default today."),
+    as_of: Optional[str] = typer.Option(
+        None, "--as-of", help="Date of this snapshot YYYY-MM-DD (backfill); default today."
+    ),
     no_png: bool = typer.Option(False, "--no-png", help="Skip PNG chart rendering."),
 ) -> None:
     """Run all analyses, record history, evaluate alert rules, notify, write the report.
@@ -283,11 +393,26 @@ def monitor(
     # before anything is recorded: a refused --out must not leave a run in the history
     check_folder(out_dir, "report", [source, history or cfg.monitor.history, rules, config])
     with err.status(t("cli.running", lg)):
-        res = run_monitor(source, cfg, analyses=analyses or [], rules_path=rules, history=history, as_of=_as_of(as_of), out_dir=out_dir, lang=lg, png=not no_png)
+        res = run_monitor(
+            source,
+            cfg,
+            analyses=analyses or [],
+            rules_path=rules,
+            history=history,
+            as_of=_as_of(as_of),
+            out_dir=out_dir,
+            lang=lg,
+            png=not no_png,
+        )
     for d in res.deliveries:
         if not d.delivered:
-            message = t("cli.delivery_queued", lg, channel=d.channel, attempts=d.attempts,
-                        error=d.error or "")
+            message = t(
+                "cli.delivery_queued",
+                lg,
+                channel=d.channel,
+                attempts=d.attempts,
+                error=d.error or "",
+            )
             err.print(terminal_text(message), markup=False)
         elif d.earlier:
             out.print(t("cli.outbox_retried", lg, count=d.earlier, channel=d.channel), markup=False)
@@ -307,13 +432,25 @@ def monitor(
         already = res.run.already_queued
         out.print(t("cli.alerts_already_sent", lg, count=already, as_of=day), markup=False)
     _print_skipped(res.outcome, {}, lg)
-    out.print(t("cli.monitor_done", lg, run=res.run.run_id, count=len(res.alerts), path=str(res.report / "report.html")))
+    out.print(
+        t(
+            "cli.monitor_done",
+            lg,
+            run=res.run.run_id,
+            count=len(res.alerts),
+            path=str(res.report / "report.html"),
+        )
+    )
     if res.critical:
         raise typer.Exit(4)
 
 
 @app.command("history")
-def history_cmd(history: Optional[Path] = HistoryOpt, config: Optional[Path] = ConfigOpt, lang: Optional[str] = LangOpt) -> None:
+def history_cmd(
+    history: Optional[Path] = HistoryOpt,
+    config: Optional[Path] = ConfigOpt,
+    lang: Optional[str] = LangOpt,
+) -> None:
     """List recorded monitor runs."""
     from crmlens.monitor.history import HistoryStore
 
@@ -324,17 +461,39 @@ def history_cmd(history: Optional[Path] = HistoryOpt, config: Optional[Path] = C
         out.print(t("cli.history_empty", lg, path=str(history or cfg.monitor.history)))
         return
     table = Table(title=t("cli.history_title", lg, count=len(runs)))
-    for col in ("run_id", "as_of", "recorded_at", "analyses", "data_fingerprint", "config_hash", "version"):
+    for col in (
+        "run_id",
+        "as_of",
+        "recorded_at",
+        "analyses",
+        "data_fingerprint",
+        "config_hash",
+        "version",
+    ):
         table.add_column(col)
     for r in runs.itertuples(index=False):
-        table.add_row(r.run_id, str(r.as_of)[:10], str(r.recorded_at), r.analyses, r.data_fingerprint, r.config_hash, r.version)
+        table.add_row(
+            r.run_id,
+            str(r.as_of)[:10],
+            str(r.recorded_at),
+            r.analyses,
+            r.data_fingerprint,
+            r.config_hash,
+            r.version,
+        )
     out.print(table)
 
 
 @app.command("trend")
-def trend_cmd(metric: str = typer.Argument(..., help="Metric name, e.g. density_pass_rate."),
-              analysis: Optional[str] = typer.Option(None, "--analysis", "-a", help="Analysis the metric belongs to."),
-              history: Optional[Path] = HistoryOpt, config: Optional[Path] = ConfigOpt, lang: Optional[str] = LangOpt) -> None:
+def trend_cmd(
+    metric: str = typer.Argument(..., help="Metric name, e.g. density_pass_rate."),
+    analysis: Optional[str] = typer.Option(
+        None, "--analysis", "-a", help="Analysis the metric belongs to."
+    ),
+    history: Optional[Path] = HistoryOpt,
+    config: Optional[Path] = ConfigOpt,
+    lang: Optional[str] = LangOpt,
+) -> None:
     """Show one metric over the recorded runs."""
     from crmlens.monitor.history import HistoryStore
 
@@ -351,20 +510,46 @@ def trend_cmd(metric: str = typer.Argument(..., help="Metric name, e.g. density_
         v = r.value if r.value == r.value else None
         p = prev.get(r.analysis)
         change = "" if v is None or p is None else f"{v - p:+,.4g}"
-        table.add_row(str(r.as_of)[:10], r.run_id, r.analysis, r.text_value if v is None else f"{v:,.4g}", change)
+        table.add_row(
+            str(r.as_of)[:10],
+            r.run_id,
+            r.analysis,
+            r.text_value if v is None else f"{v:,.4g}",
+            change,
+        )
         prev[r.analysis] = v
     out.print(table)
 
 
 @app.command()
 def bench(
-    sizes: str = typer.Option("10000,100000,1000000", "--sizes", help="Comma-separated account counts (2.5 contacts each on average)."),
-    bench_dir: Path = typer.Option(Path("crmlens-bench"), "--dir", help="Where generated datasets are kept between runs."),
-    out_json: Path = typer.Option(Path("crmlens-bench/bench.json"), "--out", "-o", help="JSON file with every measurement."),
-    pandas_max: int = typer.Option(1_000_000, "--pandas-max", help="Largest size the pandas baseline runs on."),
+    sizes: str = typer.Option(
+        "10000,100000,1000000",
+        "--sizes",
+        help="Comma-separated account counts (2.5 contacts each on average).",
+    ),
+    bench_dir: Path = typer.Option(
+        Path("crmlens-bench"), "--dir", help="Where generated datasets are kept between runs."
+    ),
+    out_json: Path = typer.Option(
+        Path("crmlens-bench/bench.json"), "--out", "-o", help="JSON file with every measurement."
+    ),
+    pandas_max: int = typer.Option(
+        1_000_000, "--pandas-max", help="Largest size the pandas baseline runs on."
+    ),
     no_render: bool = typer.Option(False, "--no-render", help="Measure compute only."),
-    repeat: int = typer.Option(3, "--repeat", min=1, help="Runs of the floors and crmlens compute per size (medians are reported)."),
-    analysis: Optional[str] = typer.Option(None, "--analysis", "-a", help="Analysis to benchmark (default: the first that ships a pandas baseline)."),
+    repeat: int = typer.Option(
+        3,
+        "--repeat",
+        min=1,
+        help="Runs of the floors and crmlens compute per size (medians are reported).",
+    ),
+    analysis: Optional[str] = typer.Option(
+        None,
+        "--analysis",
+        "-a",
+        help="Analysis to benchmark (default: the first that ships a pandas baseline).",
+    ),
 ) -> None:
     """Benchmark an analysis against its pandas baseline and the DuckDB scan and read floors."""
     from crmlens.bench import run_bench, write_json
@@ -376,23 +561,52 @@ def bench(
     lg = _lang(None)
     check_folder(bench_dir, "bench")
     check_file(out_json)  # before minutes of measuring
-    res = run_bench(ns, bench_dir, pandas_max=pandas_max, render=not no_render, repeat=repeat, analysis=analysis,
-                    progress=lambda m: err.print(t("cli.bench_progress", lg, step=m)))
+    res = run_bench(
+        ns,
+        bench_dir,
+        pandas_max=pandas_max,
+        render=not no_render,
+        repeat=repeat,
+        analysis=analysis,
+        progress=lambda m: err.print(t("cli.bench_progress", lg, step=m)),
+    )
     write_json(res, out_json)
     table = Table(title=t("cli.bench_title", lg))
     for col in ("accounts", "contacts", "step", "runs", "seconds", "peak_rss", "rss_growth"):
         table.add_column(t(f"cli.bench_col.{col}", lg), justify="right")
     for m in res["measures"]:
-        table.add_row(f"{m['accounts']:,}", f"{m['contacts']:,}", m["step"], str(m["runs"]), f"{m['seconds']:.2f}",
-                      f"{m['peak_rss_mb']:,.0f}", f"{m['rss_growth_mb']:,.0f}")
+        table.add_row(
+            f"{m['accounts']:,}",
+            f"{m['contacts']:,}",
+            m["step"],
+            str(m["runs"]),
+            f"{m['seconds']:.2f}",
+            f"{m['peak_rss_mb']:,.0f}",
+            f"{m['rss_growth_mb']:,.0f}",
+        )
     out.print(table)
     for r in res["ratios"]:
-        out.print(t("cli.bench_ratio", lg, accounts=r["accounts"], pandas=r["pandas_over_crmlens"] or "—",
-                    floor=r["crmlens_over_floor"], read=r["crmlens_over_read_floor"]))
+        out.print(
+            t(
+                "cli.bench_ratio",
+                lg,
+                accounts=r["accounts"],
+                pandas=r["pandas_over_crmlens"] or "—",
+                floor=r["crmlens_over_floor"],
+                read=r["crmlens_over_read_floor"],
+            )
+        )
         if r["baseline_agrees"] is False:
             err.print(t("cli.bench_baseline_differs", lg, accounts=r["accounts"]))
     for n, stages in res["crmlens_stage_seconds"].items():
-        out.print(t("cli.bench_stages", lg, accounts=int(n), stages=", ".join(f"{k} {v:.2f}" for k, v in stages.items())))
+        out.print(
+            t(
+                "cli.bench_stages",
+                lg,
+                accounts=int(n),
+                stages=", ".join(f"{k} {v:.2f}" for k, v in stages.items()),
+            )
+        )
     out.print(t("cli.bench_written", lg, path=str(out_json)))
 
 
@@ -418,8 +632,10 @@ def _known_failure(exc: Exception) -> tuple[str, dict, int] | None:
     reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
     if isinstance(exc, (MemoryError, duckdb.OutOfMemoryException)):
         return "error.out_of_memory", {"reason": reason}, 2
-    if isinstance(exc, (OverflowError, duckdb.ConversionException, duckdb.OutOfRangeException,
-                        pa.ArrowInvalid)):
+    if isinstance(
+        exc,
+        (OverflowError, duckdb.ConversionException, duckdb.OutOfRangeException, pa.ArrowInvalid),
+    ):
         return "error.data_value", {"kind": type(exc).__name__, "reason": reason}, 1
     if isinstance(exc, OSError):
         path = exc.filename if exc.filename is not None else "-"
@@ -433,7 +649,9 @@ def main(argv: list[str] | None = None) -> int:
     env = _env_lang()
     STATE["lang"] = env if env in LANGS else "en"  # until a command picks its language
     try:
-        rc = app(args=argv, standalone_mode=False)  # click returns Exit codes instead of raising here
+        rc = app(
+            args=argv, standalone_mode=False
+        )  # click returns Exit codes instead of raising here
         return rc if isinstance(rc, int) else 0
     except typer.Exit as e:
         return e.exit_code
@@ -442,9 +660,14 @@ def main(argv: list[str] | None = None) -> int:
             raise
         from crmlens.report.document import issue_text
 
-        err.print(t("error.validation_failed", STATE["lang"], count=len(e.profile.blocking)), markup=False)
+        err.print(
+            t("error.validation_failed", STATE["lang"], count=len(e.profile.blocking)), markup=False
+        )
         for i in e.profile.blocking:
-            err.print(terminal_text("  - " + f"[{i.code}] " + issue_text(i.to_dict(), STATE["lang"])), markup=False)
+            err.print(
+                terminal_text("  - " + f"[{i.code}] " + issue_text(i.to_dict(), STATE["lang"])),
+                markup=False,
+            )
         return 1
     except CrmlensError as e:
         if STATE["debug"]:
@@ -454,8 +677,13 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # usage errors (typer's click exceptions) and anything unexpected
         if isinstance(e, typer.Abort):
             return 130
-        if hasattr(e, "format_message") and hasattr(e, "exit_code"):  # click/typer usage errors, whichever click
-            err.print(terminal_text(t("error.usage", STATE["lang"], reason=e.format_message())), markup=False)
+        if hasattr(e, "format_message") and hasattr(
+            e, "exit_code"
+        ):  # click/typer usage errors, whichever click
+            err.print(
+                terminal_text(t("error.usage", STATE["lang"], reason=e.format_message())),
+                markup=False,
+            )
             return 2
         if STATE["debug"]:
             raise
@@ -464,8 +692,14 @@ def main(argv: list[str] | None = None) -> int:
             err.print(terminal_text(t(known[0], STATE["lang"], **known[1])), markup=False)
             return known[2]
         reason = str(e).splitlines()[0][:300] if str(e) else ""
-        err.print(terminal_text(t("error.unexpected", STATE["lang"], kind=type(e).__name__, reason=reason)), markup=False)
+        err.print(
+            terminal_text(
+                t("error.unexpected", STATE["lang"], kind=type(e).__name__, reason=reason)
+            ),
+            markup=False,
+        )
         return 3
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

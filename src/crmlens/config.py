@@ -14,8 +14,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, create_model, field_validator,
-                      model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from crmlens.errors import ConfigError
 from crmlens.schema.contracts import CONTRACTS
@@ -37,14 +45,17 @@ def _check_patterns(patterns: list[str]) -> list[str]:
 class SourceMapping(Strict):
     """Rename a user's tables/columns to the canonical names of the data model."""
 
-    tables: dict[str, str] = Field(default_factory=dict, description="canonical table → table name in the source")
+    tables: dict[str, str] = Field(
+        default_factory=dict, description="canonical table → table name in the source"
+    )
     columns: dict[str, dict[str, str]] = Field(
-        default_factory=dict, description="canonical table → {canonical column → column name in the source}"
+        default_factory=dict,
+        description="canonical table → {canonical column → column name in the source}",
     )
     date_formats: dict[str, str | list[str]] = Field(
         default_factory=dict,
         description="canonical `table.column` → strftime format(s) of a text date column, tried "
-                    "in order (without one only ISO dates are read; day/month is never guessed)",
+        "in order (without one only ISO dates are read; day/month is never guessed)",
     )
 
     @model_validator(mode="after")
@@ -73,8 +84,9 @@ def _check_date_format(key: str, formats: list[str]) -> None:
     dates = [c.name for c in spec.date_columns] if spec else []
     if column not in dates:
         allowed = [f"{t.name}.{c.name}" for t in CONTRACTS.values() for c in t.date_columns]
-        raise ValueError(f"date_formats: {key!r} is not a date column; "
-                         f"allowed: {', '.join(allowed)}")
+        raise ValueError(
+            f"date_formats: {key!r} is not a date column; allowed: {', '.join(allowed)}"
+        )
     if not formats or any("%" not in f for f in formats):
         raise ValueError(f"date_formats: {key!r} needs strftime formats such as '%d/%m/%Y'")
 
@@ -83,10 +95,15 @@ class EngineConfig(Strict):
     """Where the engine-side work runs.  ``duckdb`` (embedded, default) or ``spark`` (extra)."""
 
     name: Literal["duckdb", "spark"] = "duckdb"
-    spark_master: str = Field("local[2]", description="Spark master URL, e.g. local[2] or spark://host:7077")
+    spark_master: str = Field(
+        "local[2]", description="Spark master URL, e.g. local[2] or spark://host:7077"
+    )
     spark_conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings")
-    duckdb_memory_limit: str = Field("3GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
-                                     description="DuckDB buffer-pool limit for analyses (spills to disk beyond it)")
+    duckdb_memory_limit: str = Field(
+        "3GB",
+        pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="DuckDB buffer-pool limit for analyses (spills to disk beyond it)",
+    )
 
 
 class TitleRules(Strict):
@@ -101,27 +118,81 @@ class TitleRules(Strict):
     """
 
     exclude: list[str] = [
-        r"\bassistant\b", r"\bassistants?\s+to\b", r"\bsecretary\b", r"\bchief\s+of\s+staff\b",
-        r"\boffice\s+of\s+the\b", r"\bintern\b", "助理", "秘书",
+        r"\bassistant\b",
+        r"\bassistants?\s+to\b",
+        r"\bsecretary\b",
+        r"\bchief\s+of\s+staff\b",
+        r"\boffice\s+of\s+the\b",
+        r"\bintern\b",
+        "助理",
+        "秘书",
     ]
     c_level: list[str] = [
-        r"\bc[eftoi]o\b", r"\bc(mo|ro|so|do|po|hro|iso|ao|lo|xo)\b", r"\bchief\b[\w\s&,-]*\bofficer\b",
-        r"(?<!vice\s)(?<!vice-)\bpresident\b", r"\bchair(man|woman|person)?\b", r"\b(co-?)?founder\b",
-        r"\bowner\b", "首席.{0,6}官", "总裁", "董事长", "总经理", "创始人",
+        r"\bc[eftoi]o\b",
+        r"\bc(mo|ro|so|do|po|hro|iso|ao|lo|xo)\b",
+        r"\bchief\b[\w\s&,-]*\bofficer\b",
+        r"(?<!vice\s)(?<!vice-)\bpresident\b",
+        r"\bchair(man|woman|person)?\b",
+        r"\b(co-?)?founder\b",
+        r"\bowner\b",
+        "首席.{0,6}官",
+        "总裁",
+        "董事长",
+        "总经理",
+        "创始人",
     ]
     vp: list[str] = [
-        r"\b[saeg]?vp\b", r"\bv\.\s?p\.", r"\bvice[\s-]+president\b", r"\bsr\.?\s+vice\b", "副总裁", "副总经理",
+        r"\b[saeg]?vp\b",
+        r"\bv\.\s?p\.",
+        r"\bvice[\s-]+president\b",
+        r"\bsr\.?\s+vice\b",
+        "副总裁",
+        "副总经理",
     ]
     vp_phrases: list[str] = [
-        r"vice[\s-]+president", r"\b[saeg]?vp\b", r"v\.\s?p\.", "副总裁", "副总经理",
+        r"vice[\s-]+president",
+        r"\b[saeg]?vp\b",
+        r"v\.\s?p\.",
+        "副总裁",
+        "副总经理",
     ]
     known_other: list[str] = [
-        r"\bdirector\b", r"\bmanager\b", r"\bhead\b", r"\blead\b", r"\bengineer\b", r"\banalyst\b",
-        r"\bspecialist\b", r"\bcoordinator\b", r"\brepresentative\b", r"\bexecutive\b", r"\bconsultant\b",
-        r"\badministrator\b", r"\bassociate\b", r"\bofficer\b", r"\bsupervisor\b", r"\baccountant\b",
-        r"\bcontroller\b", r"\bdeveloper\b", r"\bbuyer\b", r"\bplanner\b", r"\bpartner\b", r"\binspector\b",
-        r"\bclerk\b", r"\brecruiter\b", r"\barchitect\b", r"\bscientist\b", r"\bchief\b",
-        "经理", "主管", "总监", "专员", "工程师", "顾问", "经理人", "主任", "会计",
+        r"\bdirector\b",
+        r"\bmanager\b",
+        r"\bhead\b",
+        r"\blead\b",
+        r"\bengineer\b",
+        r"\banalyst\b",
+        r"\bspecialist\b",
+        r"\bcoordinator\b",
+        r"\brepresentative\b",
+        r"\bexecutive\b",
+        r"\bconsultant\b",
+        r"\badministrator\b",
+        r"\bassociate\b",
+        r"\bofficer\b",
+        r"\bsupervisor\b",
+        r"\baccountant\b",
+        r"\bcontroller\b",
+        r"\bdeveloper\b",
+        r"\bbuyer\b",
+        r"\bplanner\b",
+        r"\bpartner\b",
+        r"\binspector\b",
+        r"\bclerk\b",
+        r"\brecruiter\b",
+        r"\barchitect\b",
+        r"\bscientist\b",
+        r"\bchief\b",
+        "经理",
+        "主管",
+        "总监",
+        "专员",
+        "工程师",
+        "顾问",
+        "经理人",
+        "主任",
+        "会计",
     ]
 
     _v = field_validator("exclude", "c_level", "vp", "vp_phrases", "known_other")(_check_patterns)
@@ -131,11 +202,51 @@ class DepartmentDictionary(Strict):
     """Department keyword dictionary; first matching department wins, in the order given."""
 
     key: dict[str, list[str]] = {
-        "Sales": [r"\bsales\b", r"\bbusiness\s+development\b", r"\bbiz\s*dev\b", r"\bbd\b", "销售", "商务拓展"],
-        "Finance": [r"\bfinanc(e|ial)\b", r"\baccounting\b", r"\bacct\b", r"\bfp&a\b", r"\btreasury\b", "财务", "会计"],
-        "Operations": [r"\boperations?\b", r"\bops\b", r"\bsupply\s+chain\b", r"\blogistics\b", r"\bprocurement\b", "运营", "供应链", "物流"],
-        "IT": [r"\bit\b", r"\binformation\s+technology\b", r"\btechnology\b", r"\bengineering\b", r"\bi\.t\.", "信息技术", "技术部", "IT部"],
-        "HR": [r"\bhr\b", r"\bhuman\s+resources?\b", r"\bpeople\b", r"\btalent\b", "人力资源", "人事"],
+        "Sales": [
+            r"\bsales\b",
+            r"\bbusiness\s+development\b",
+            r"\bbiz\s*dev\b",
+            r"\bbd\b",
+            "销售",
+            "商务拓展",
+        ],
+        "Finance": [
+            r"\bfinanc(e|ial)\b",
+            r"\baccounting\b",
+            r"\bacct\b",
+            r"\bfp&a\b",
+            r"\btreasury\b",
+            "财务",
+            "会计",
+        ],
+        "Operations": [
+            r"\boperations?\b",
+            r"\bops\b",
+            r"\bsupply\s+chain\b",
+            r"\blogistics\b",
+            r"\bprocurement\b",
+            "运营",
+            "供应链",
+            "物流",
+        ],
+        "IT": [
+            r"\bit\b",
+            r"\binformation\s+technology\b",
+            r"\btechnology\b",
+            r"\bengineering\b",
+            r"\bi\.t\.",
+            "信息技术",
+            "技术部",
+            "IT部",
+        ],
+        "HR": [
+            r"\bhr\b",
+            r"\bhuman\s+resources?\b",
+            r"\bpeople\b",
+            r"\btalent\b",
+            "人力资源",
+            "人事",
+        ],
     }
     other: dict[str, list[str]] = {
         "Marketing": [r"\bmarketing\b", "市场"],
@@ -154,7 +265,9 @@ class DepartmentDictionary(Strict):
 
 
 class SynthConfig(Strict):
-    chinese_share: float = Field(0.10, ge=0, le=1, description="share of contacts with Chinese titles/departments")
+    chinese_share: float = Field(
+        0.10, ge=0, le=1, description="share of contacts with Chinese titles/departments"
+    )
     contacts_per_account: float = Field(2.5, gt=0)
     customers_per_account: float = Field(0.5, ge=0)
     opportunities_per_account: float = Field(1.2, ge=0)
@@ -165,22 +278,35 @@ class Webhook(Strict):
     format: Literal["generic", "slack", "wecom", "dingtalk", "feishu"] = "generic"
     timeout: float = Field(5.0, gt=0)
     retries: int = Field(3, ge=0)
-    backoff: float = Field(0.5, ge=0, description="seconds before the first retry; doubles each retry")
+    backoff: float = Field(
+        0.5, ge=0, description="seconds before the first retry; doubles each retry"
+    )
     deadline: float = Field(30.0, gt=0, description="seconds a delivery may take, retries included")
 
 
 class MonitorConfig(Strict):
-    history: str = Field("crmlens-history.duckdb", description="history store (a DuckDB file owned by crmlens)")
-    alert_log: str = Field("crmlens-alerts.jsonl", description="JSON-lines log of every alert and its delivery")
+    history: str = Field(
+        "crmlens-history.duckdb", description="history store (a DuckDB file owned by crmlens)"
+    )
+    alert_log: str = Field(
+        "crmlens-alerts.jsonl", description="JSON-lines log of every alert and its delivery"
+    )
     webhooks: list[Webhook] = []
-    lock_timeout: float = Field(120.0, gt=0, description="seconds to wait for another run holding the history store")
+    lock_timeout: float = Field(
+        120.0, gt=0, description="seconds to wait for another run holding the history store"
+    )
 
 
 class ReportConfig(Strict):
     lang: Literal["en", "zh"] = "en"
     include_pii: bool = False
     top_n: int = Field(20, ge=1)
-    excel_max_rows: int = Field(100_000, ge=1, le=1_048_575, description="rows per action-plan sheet (priority order); the full plan is in tables/")
+    excel_max_rows: int = Field(
+        100_000,
+        ge=1,
+        le=1_048_575,
+        description="rows per action-plan sheet (priority order); the full plan is in tables/",
+    )
 
 
 class CrmlensConfig(Strict):
@@ -212,7 +338,9 @@ class CrmlensConfig(Strict):
         for name, model in models.items():
             value = raw.get(name)
             try:
-                sections[name] = value if isinstance(value, model) else model.model_validate(value or {})
+                sections[name] = (
+                    value if isinstance(value, model) else model.model_validate(value or {})
+                )
             except ValidationError as exc:
                 raise _relocated(exc, name) from None
         obj.__pydantic_private__["_sections"] = sections
@@ -228,7 +356,9 @@ class CrmlensConfig(Strict):
         return sections[name]
 
     def __getattr__(self, name: str) -> Any:
-        private = self.__dict__.get("__pydantic_private__") or object.__getattribute__(self, "__pydantic_private__")
+        private = self.__dict__.get("__pydantic_private__") or object.__getattribute__(
+            self, "__pydantic_private__"
+        )
         sections = (private or {}).get("_sections") or {}
         if name in sections:
             return sections[name]
@@ -257,7 +387,9 @@ def analysis_section_models() -> dict[str, type[BaseModel]]:
     """Config model of every registered analysis, by section name (discovers the units)."""
     from crmlens.analyses import REGISTRY
 
-    return {name: spec.config_model for name, spec in REGISTRY.items() if spec.config_model is not None}
+    return {
+        name: spec.config_model for name, spec in REGISTRY.items() if spec.config_model is not None
+    }
 
 
 def full_config_model() -> type[BaseModel]:
@@ -291,7 +423,9 @@ def load_config(path: str | Path | None) -> CrmlensConfig:
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError("error.config_yaml", file=str(p), reason=str(exc).replace("\n", " ")) from None
+        raise ConfigError(
+            "error.config_yaml", file=str(p), reason=str(exc).replace("\n", " ")
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError("error.config_not_mapping", file=str(p))
     try:
@@ -301,7 +435,12 @@ def load_config(path: str | Path | None) -> CrmlensConfig:
         loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
         allowed = _allowed_at(err["loc"])
         raise ConfigError(
-            "error.config_invalid", file=str(p), key=loc, reason=err["msg"], allowed=allowed, count=exc.error_count()
+            "error.config_invalid",
+            file=str(p),
+            key=loc,
+            reason=err["msg"],
+            allowed=allowed,
+            count=exc.error_count(),
         ) from None
 
 

@@ -35,8 +35,11 @@ class RunOutcome:
     @property
     def blocked(self) -> dict[str, list[Issue]]:
         """Skipped analyses that were requested (or could have run) → their blocking problems."""
-        return {name: self.problems.get(name, []) for name, code in self.skipped.items()
-                if code == BLOCKED}
+        return {
+            name: self.problems.get(name, [])
+            for name, code in self.skipped.items()
+            if code == BLOCKED
+        }
 
 
 def resolve(names: list[str] | tuple[str, ...]) -> list[str]:
@@ -44,7 +47,9 @@ def resolve(names: list[str] | tuple[str, ...]) -> list[str]:
         return list(REGISTRY)
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
-        raise AnalysisError("error.analysis_unknown", name=", ".join(unknown), allowed=", ".join(REGISTRY))
+        raise AnalysisError(
+            "error.analysis_unknown", name=", ".join(unknown), allowed=", ".join(REGISTRY)
+        )
     return list(dict.fromkeys(names))
 
 
@@ -71,11 +76,16 @@ def open_dataset(source, config: CrmlensConfig):
 
 def issues_blocking(profile: DataQualityProfile, name: str) -> list[Issue]:
     """The blocking issues of ``profile`` that stop analysis ``name``."""
-    return [issue for issue in profile.blocking
-            if name in DataQualityProfile(profile.analyses, [issue]).blocked_analyses()]
+    return [
+        issue
+        for issue in profile.blocking
+        if name in DataQualityProfile(profile.analyses, [issue]).blocked_analyses()
+    ]
 
 
-def run(source, names: list[str], config: CrmlensConfig, as_of: dt.date | None = None) -> RunOutcome:
+def run(
+    source, names: list[str], config: CrmlensConfig, as_of: dt.date | None = None
+) -> RunOutcome:
     named = bool(names) and list(names) != ["all"]
     names = resolve(names)
     data = open_dataset(source, config)

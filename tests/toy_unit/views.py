@@ -12,11 +12,19 @@ from crmlens.report.views import AnalysisViews, TableView
 
 def charts(r, lang):
     df = with_labels(r.tables["widgets"], "tier", lang)
-    chart = alt.Chart(df).mark_bar().encode(x=alt.X("widget_name:N", title=t("col.widget_name", lang)),
-                                            y=alt.Y("score:Q", title=t("col.score", lang)),
-                                            color=alt.Color("tier_label:N", title=t("col.tier", lang)))
+    chart = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("widget_name:N", title=t("col.widget_name", lang)),
+            y=alt.Y("score:Q", title=t("col.score", lang)),
+            color=alt.Color("tier_label:N", title=t("col.tier", lang)),
+        )
+    )
     title = t("chart.toy.scores", lang)
-    return [Chart("toy_scores", title, base_config(chart.properties(width=WIDTH, height=200), title))]
+    return [
+        Chart("toy_scores", title, base_config(chart.properties(width=WIDTH, height=200), title))
+    ]
 
 
 def method_notes(r, lang):

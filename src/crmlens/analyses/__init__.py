@@ -51,7 +51,9 @@ def _load_builtin() -> None:
         spec = ep.load()
         if isinstance(spec, AnalysisSpec):
             register(spec)
-    for name in filter(None, (m.strip() for m in os.environ.get("CRMLENS_ANALYSES", "").split(","))):
+    for name in filter(
+        None, (m.strip() for m in os.environ.get("CRMLENS_ANALYSES", "").split(","))
+    ):
         spec = getattr(importlib.import_module(name), "SPEC", None)
         if isinstance(spec, AnalysisSpec):
             register(spec)

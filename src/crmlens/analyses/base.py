@@ -52,7 +52,9 @@ class AnalysisResult:
     tables: dict[str, pd.DataFrame]
     findings: tuple[Finding, ...] = ()
     recommendations: tuple[Recommendation, ...] = ()
-    method: dict[str, Any] = field(default_factory=dict)  # rules/thresholds used (printed in method notes)
+    method: dict[str, Any] = field(
+        default_factory=dict
+    )  # rules/thresholds used (printed in method notes)
     provenance: dict[str, Any] = field(default_factory=dict)
 
     def metric(self, name: str) -> Any:
@@ -62,9 +64,17 @@ class AnalysisResult:
     def to_json_dict(self) -> dict[str, Any]:
         return {
             "analysis": self.analysis,
-            "metrics": {k: {"value": json_safe(m.value), "unit": m.unit} for k, m in self.metrics.items()},
-            "findings": [{"code": f.code, "params": json_safe(f.params), "severity": f.severity} for f in self.findings],
-            "recommendations": [{"code": r.code, "params": json_safe(r.params), "target": json_safe(r.target)} for r in self.recommendations],
+            "metrics": {
+                k: {"value": json_safe(m.value), "unit": m.unit} for k, m in self.metrics.items()
+            },
+            "findings": [
+                {"code": f.code, "params": json_safe(f.params), "severity": f.severity}
+                for f in self.findings
+            ],
+            "recommendations": [
+                {"code": r.code, "params": json_safe(r.params), "target": json_safe(r.target)}
+                for r in self.recommendations
+            ],
             "method": json_safe(self.method),
             "provenance": json_safe(self.provenance),
             "tables": sorted(self.tables),
@@ -74,7 +84,9 @@ class AnalysisResult:
         folder.mkdir(parents=True, exist_ok=True)
         for name, df in self.tables.items():
             flat_frame(df).to_parquet(folder / f"{name}.parquet", index=False)
-        (folder / "result.json").write_text(json.dumps(self.to_json_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+        (folder / "result.json").write_text(
+            json.dumps(self.to_json_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
 
     @classmethod
     def load(cls, folder: Path) -> "AnalysisResult":
@@ -84,7 +96,9 @@ class AnalysisResult:
             metrics={k: Metric(v["value"], v["unit"]) for k, v in d["metrics"].items()},
             tables={n: pd.read_parquet(folder / f"{n}.parquet") for n in d["tables"]},
             findings=tuple(Finding(f["code"], f["params"], f["severity"]) for f in d["findings"]),
-            recommendations=tuple(Recommendation(r["code"], r["params"], r["target"]) for r in d["recommendations"]),
+            recommendations=tuple(
+                Recommendation(r["code"], r["params"], r["target"]) for r in d["recommendations"]
+            ),
             method=d["method"],
             provenance=d["provenance"],
         )
@@ -97,8 +111,12 @@ def flat_frame(df: pd.DataFrame) -> pd.DataFrame:
         if out[c].dtype != object:
             continue
         first = out[c].dropna().head(1)
-        if len(first) and isinstance(first.iloc[0], (list, tuple)):  # list columns hold lists in every row
-            out[c] = out[c].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+        if len(first) and isinstance(
+            first.iloc[0], (list, tuple)
+        ):  # list columns hold lists in every row
+            out[c] = out[c].map(
+                lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v
+            )
     return out
 
 
@@ -120,13 +138,19 @@ def json_safe(v: Any) -> Any:
 def pattern_codes(mask: np.ndarray) -> np.ndarray:
     """Each row of a boolean matrix as one integer (bit j = column j)."""
     k = mask.shape[1]
-    return mask.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64)) if k else np.zeros(len(mask), dtype=np.int64)
+    return (
+        mask.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64))
+        if k
+        else np.zeros(len(mask), dtype=np.int64)
+    )
 
 
 def flag_names(mask: np.ndarray, names: list[str]) -> list[list[str]]:
     """Row-wise lists of the names whose column is set, built once per distinct pattern (at most
     2^k) and shared between rows with the same pattern: treat them as read-only."""
-    patterns = [[n for j, n in enumerate(names) if code >> j & 1] for code in range(1 << len(names))]
+    patterns = [
+        [n for j, n in enumerate(names) if code >> j & 1] for code in range(1 << len(names))
+    ]
     return [patterns[c] for c in pattern_codes(mask).tolist()]
 
 
@@ -142,4 +166,3 @@ class Laps:
         now = time.perf_counter()
         self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._last, 3)
         self._last = now
-

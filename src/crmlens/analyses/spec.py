@@ -61,8 +61,10 @@ class EntityModel:
     def __post_init__(self) -> None:
         for name, (_column, kind) in self.events.items():
             if name in GENERIC_EVENTS or kind not in EVENT_KINDS:
-                raise ValueError(f"entity event {name!r} ({kind!r}): a generic name or an unknown "
-                                 f"kind; kinds: {', '.join(EVENT_KINDS)}")
+                raise ValueError(
+                    f"entity event {name!r} ({kind!r}): a generic name or an unknown "
+                    f"kind; kinds: {', '.join(EVENT_KINDS)}"
+                )
         unknown = set(self.since_last or ()) - set(self.all_events)
         if unknown:
             raise ValueError(f"since_last names undeclared events: {', '.join(sorted(unknown))}")
@@ -92,8 +94,11 @@ class EntityModel:
         if events is None:
             events = (*GENERIC_EVENTS, *self.events) if self.tiers else tuple(self.events)
         worst = self.tiers[0] if self.tiers else None
-        return tuple((e, worst if e in TIER_EVENTS else None) for e in events
-                     if worst is not None or e not in GENERIC_EVENTS)
+        return tuple(
+            (e, worst if e in TIER_EVENTS else None)
+            for e in events
+            if worst is not None or e not in GENERIC_EVENTS
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,8 +108,12 @@ class AnalysisSpec:
     name: str
     needs: dict[str, tuple[str, ...]]  # canonical table → the columns the analysis requires
     compute: Callable[["RunContext"], "AnalysisResult"]
-    foreign_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table → FK columns checked
-    uses: dict[str, tuple[str, ...]] = field(default_factory=dict)  # optional columns read when present
+    foreign_keys: dict[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # table → FK columns checked
+    uses: dict[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # optional columns read when present
     checks: Callable[..., None] | None = None  # checks(data, config, add): cross-table validation
     contracts: tuple[TableSpec, ...] = ()  # tables this unit adds to the canonical model
     config_model: type[BaseModel] | None = None
@@ -119,7 +128,9 @@ class AnalysisSpec:
     def requires(self) -> tuple[TableSpec, ...]:
         return tuple(CONTRACTS[t] for t in self.needs)
 
-    def run(self, data: "Dataset", config: "CrmlensConfig", *, as_of: dt.date | None = None) -> "AnalysisResult":
+    def run(
+        self, data: "Dataset", config: "CrmlensConfig", *, as_of: dt.date | None = None
+    ) -> "AnalysisResult":
         """Run on an opened dataset (the library entry point; the runner validates first)."""
         from crmlens.analyses.base import Laps
 
@@ -169,8 +180,12 @@ class RunContext:
         from crmlens import __version__
 
         return {
-            "config_hash": self.config.fingerprint(), "engine": self.data.kind,
-            "source": self.data.location, "version": __version__, "as_of": self.as_of.isoformat(),
+            "config_hash": self.config.fingerprint(),
+            "engine": self.data.kind,
+            "source": self.data.location,
+            "version": __version__,
+            "as_of": self.as_of.isoformat(),
             "seconds": round(time.perf_counter() - started, 3),
-            "stage_seconds": dict(self.laps.seconds), **extra,
+            "stage_seconds": dict(self.laps.seconds),
+            **extra,
         }

@@ -18,11 +18,19 @@ import numpy as np
 import pandas as pd
 
 OPEN = "open"  # the status of every new action
-ACTION_COLUMNS = ("priority_rank", "owner_role", "action", "detail", "due_date", "milestone_days",
-                  "status")
+ACTION_COLUMNS = (
+    "priority_rank",
+    "owner_role",
+    "action",
+    "detail",
+    "due_date",
+    "milestone_days",
+    "status",
+)
 
 
 # ---- tiers and labels -------------------------------------------------------------------------
+
 
 def tier_levels(score: np.ndarray, cutoffs: Sequence[float], tolerance: float = 0.0) -> np.ndarray:
     """How many of the ascending ``cutoffs`` each score reaches (``score ≥ cut-off − tolerance``):
@@ -41,9 +49,14 @@ def labels(codes: np.ndarray, names: Sequence[str]) -> pd.Series:
 
 # ---- top-N ------------------------------------------------------------------------------------
 
-def top_n(frame: pd.DataFrame, n: int | None, by: Sequence[str],
-          ascending: bool | Sequence[bool] = True,
-          where: np.ndarray | None = None) -> pd.DataFrame:
+
+def top_n(
+    frame: pd.DataFrame,
+    n: int | None,
+    by: Sequence[str],
+    ascending: bool | Sequence[bool] = True,
+    where: np.ndarray | None = None,
+) -> pd.DataFrame:
     """The first ``n`` rows (every row when ``n`` is None) of ``frame`` ordered by the columns
     ``by``, among the rows where ``where`` is true.  Ties on every key keep their input order (a
     stable sort), so end ``by`` with a unique column for a total order; NULL keys sort last.
@@ -55,6 +68,7 @@ def top_n(frame: pd.DataFrame, n: int | None, by: Sequence[str],
 
 
 # ---- milestones and action rows ---------------------------------------------------------------
+
 
 def due_date(as_of: dt.date, days: int) -> str:
     """The ISO date ``days`` after ``as_of``."""
@@ -102,10 +116,16 @@ def plan_rows(actions: Sequence[Action]) -> PlanRows:
         entity.append(selected)
         action.append(np.full(len(selected), codes.index(a.code)))
         milestone.append(np.full(len(selected), a.milestone))
-        quantity.append(a.quantity[selected].astype("float64") if a.quantity is not None
-                        else np.full(len(selected), np.nan))
-        detail.append(a.detail[selected] if isinstance(a.detail, np.ndarray)
-                      else np.full(len(selected), a.detail))
+        quantity.append(
+            a.quantity[selected].astype("float64")
+            if a.quantity is not None
+            else np.full(len(selected), np.nan)
+        )
+        detail.append(
+            a.detail[selected]
+            if isinstance(a.detail, np.ndarray)
+            else np.full(len(selected), a.detail)
+        )
     parts = [np.concatenate(p) for p in (entity, action, milestone, quantity, detail)]
     order = np.lexsort((parts[1], parts[2], parts[0]))
     entity, action, milestone, quantity, detail = (p[order] for p in parts)

@@ -35,5 +35,3 @@ class DepartmentClassifier:
 
     def classify_many(self, values: list[str | None]) -> dict[str | None, str]:
         return {v: self.classify(v) for v in values}
-
-

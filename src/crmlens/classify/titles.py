@@ -18,8 +18,6 @@ LEVELS = (C_LEVEL, VP, OTHER, UNRECOGNISED, UNKNOWN)
 DECISION_LEVELS = (C_LEVEL, VP)
 
 
-
-
 class TitleClassifier:
     def __init__(self, rules: TitleRules) -> None:
         self.rules = rules

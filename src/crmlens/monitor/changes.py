@@ -19,7 +19,9 @@ class Changes:
     previous_run: str | None
     previous_as_of: str | None
     metric_deltas: pd.DataFrame = field(default_factory=pd.DataFrame)
-    transitions: dict[str, pd.DataFrame] = field(default_factory=dict)  # analysis → joined now/before entity frame
+    transitions: dict[str, pd.DataFrame] = field(
+        default_factory=dict
+    )  # analysis → joined now/before entity frame
 
     def entities(self, analysis: str, event: str, tier: str | None = None) -> pd.DataFrame:
         """The entities of ``analysis`` that had ``event`` (one of its model's ``all_events``)."""
@@ -28,7 +30,9 @@ class Changes:
             return pd.DataFrame(columns=["entity_id", "entity_name"])
         mask = event_mask(j, entity_model(analysis), event, tier)
         out = j[mask.fillna(False).astype(bool)]
-        return out.assign(entity_name=out["entity_name_now"].fillna(out["entity_name_before"]))[["entity_id", "entity_name", "tier_before", "tier_now"]]
+        return out.assign(entity_name=out["entity_name_now"].fillna(out["entity_name_before"]))[
+            ["entity_id", "entity_name", "tier_before", "tier_now"]
+        ]
 
 
 def entity_model(analysis: str) -> EntityModel:
@@ -75,14 +79,22 @@ def _became_false(j: pd.DataFrame, column: str) -> pd.Series:
 
 def _is(j: pd.DataFrame, col: str, value: bool) -> pd.Series:
     """NA-aware ``j[col] == value`` (False where the column or the value is missing)."""
-    return j[col].astype(object).isin([value]) if col in j.columns else pd.Series(False, index=j.index)
+    return (
+        j[col].astype(object).isin([value]) if col in j.columns else pd.Series(False, index=j.index)
+    )
 
 
 def _num(j: pd.DataFrame, col: str) -> pd.Series:
-    return pd.to_numeric(j[col], errors="coerce") if col in j.columns else pd.Series(math.nan, index=j.index)
+    return (
+        pd.to_numeric(j[col], errors="coerce")
+        if col in j.columns
+        else pd.Series(math.nan, index=j.index)
+    )
 
 
-def compute_changes(results: dict[str, AnalysisResult], store, as_of, exclude_run: str | None = None) -> Changes:
+def compute_changes(
+    results: dict[str, AnalysisResult], store, as_of, exclude_run: str | None = None
+) -> Changes:
     prev = store.previous_runs(as_of, exclude=exclude_run)
     if prev.empty:
         return Changes(None, None)
@@ -93,17 +105,38 @@ def compute_changes(results: dict[str, AnalysisResult], store, as_of, exclude_ru
     for name, r in results.items():
         b = before[before["analysis"] == name].set_index("metric")
         for k, m in r.metrics.items():
-            if k in b.index and isinstance(m.value, (int, float)) and not isinstance(m.value, bool) and pd.notna(b.loc[k, "value"]):
+            if (
+                k in b.index
+                and isinstance(m.value, (int, float))
+                and not isinstance(m.value, bool)
+                and pd.notna(b.loc[k, "value"])
+            ):
                 prev_v = float(b.loc[k, "value"])
                 cur = float(m.value) if m.value is not None else math.nan
-                rows.append({"analysis": name, "metric": k, "unit": m.unit, "previous": prev_v, "current": cur, "delta": cur - prev_v})
+                rows.append(
+                    {
+                        "analysis": name,
+                        "metric": k,
+                        "unit": m.unit,
+                        "previous": prev_v,
+                        "current": cur,
+                        "delta": cur - prev_v,
+                    }
+                )
     transitions = {}
     for name, r in results.items():
         now = r.tables.get("entities")
         if now is None:
             continue
         then = store.entities_of(run_id, name)
-        j = now.add_suffix("_now").rename(columns={"entity_id_now": "entity_id"}).merge(
-            then.add_suffix("_before").rename(columns={"entity_id_before": "entity_id"}), on="entity_id", how="outer")
+        j = (
+            now.add_suffix("_now")
+            .rename(columns={"entity_id_now": "entity_id"})
+            .merge(
+                then.add_suffix("_before").rename(columns={"entity_id_before": "entity_id"}),
+                on="entity_id",
+                how="outer",
+            )
+        )
         transitions[name] = j
     return Changes(run_id, str(last["as_of"])[:10], pd.DataFrame(rows), transitions)

@@ -133,18 +133,37 @@ class HistoryStore:
                 raise
 
     # ---- writing ------------------------------------------------------------------------------
-    def record(self, results: dict[str, AnalysisResult], *, as_of: dt.date, source: str, data_fingerprint: str,
-               config_hash: str, run_id: str | None = None, alerts: list[dict[str, Any]] = (),
-               channels: list[str] = ()) -> Run:
+    def record(
+        self,
+        results: dict[str, AnalysisResult],
+        *,
+        as_of: dt.date,
+        source: str,
+        data_fingerprint: str,
+        config_hash: str,
+        run_id: str | None = None,
+        alerts: list[dict[str, Any]] = (),
+        channels: list[str] = (),
+    ) -> Run:
         """Record a run and queue its ``alerts`` for every channel (plus the alert log), all in one
         transaction.  A run already recorded for ``as_of`` is replaced."""
         run = Run(run_id or new_run_id(), as_of, dt.datetime.now().replace(microsecond=0))
         metric_rows, entity_rows = self._rows(run.run_id, results)
         with self.transaction() as con:
             replaced = self._delete_date(con, as_of)
-            con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [run.run_id, run.recorded_at, as_of, source, data_fingerprint, config_hash,
-                         __version__, ",".join(results)])
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run.run_id,
+                    run.recorded_at,
+                    as_of,
+                    source,
+                    data_fingerprint,
+                    config_hash,
+                    __version__,
+                    ",".join(results),
+                ],
+            )
             if metric_rows:
                 con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?)", metric_rows)
             self._insert_entities(con, entity_rows)
@@ -156,17 +175,35 @@ class HistoryStore:
         metric_rows, entity_rows = [], []
         for name, r in results.items():
             for k, m in r.metrics.items():
-                num = float(m.value) if isinstance(m.value, (int, float)) and not isinstance(m.value, bool) else None
+                num = (
+                    float(m.value)
+                    if isinstance(m.value, (int, float)) and not isinstance(m.value, bool)
+                    else None
+                )
                 text = None if num is not None else _text(m.value)
                 metric_rows.append((run_id, name, k, num, text, m.unit))
             ent = r.tables.get("entities")
             if ent is not None and len(ent):
-                attrs = ent.drop(columns=[c for c in ("entity_id", "entity_name", "tier") if c in ent.columns])
-                blobs = attrs.to_json(orient="records", lines=True).splitlines() if len(attrs.columns) else ["{}"] * len(ent)
-                entity_rows.append(pd.DataFrame({
-                    "run_id": run_id, "analysis": name, "entity_id": ent["entity_id"].astype(str),
-                    "entity_name": ent.get("entity_name", ent["entity_id"]).astype(str), "tier": ent["tier"].astype(str), "attrs": blobs,
-                }))
+                attrs = ent.drop(
+                    columns=[c for c in ("entity_id", "entity_name", "tier") if c in ent.columns]
+                )
+                blobs = (
+                    attrs.to_json(orient="records", lines=True).splitlines()
+                    if len(attrs.columns)
+                    else ["{}"] * len(ent)
+                )
+                entity_rows.append(
+                    pd.DataFrame(
+                        {
+                            "run_id": run_id,
+                            "analysis": name,
+                            "entity_id": ent["entity_id"].astype(str),
+                            "entity_name": ent.get("entity_name", ent["entity_id"]).astype(str),
+                            "tier": ent["tier"].astype(str),
+                            "attrs": blobs,
+                        }
+                    )
+                )
         return metric_rows, entity_rows
 
     @staticmethod
@@ -179,8 +216,9 @@ class HistoryStore:
         return old
 
     @staticmethod
-    def _queue(con: duckdb.DuckDBPyConnection, run: Run, alerts: list[dict[str, Any]],
-               channels: list[str]) -> int:
+    def _queue(
+        con: duckdb.DuckDBPyConnection, run: Run, alerts: list[dict[str, Any]], channels: list[str]
+    ) -> int:
         """Queue each alert not already queued for this date; returns how many were already."""
         rows, already = [], 0
         for alert in alerts:
@@ -189,8 +227,10 @@ class HistoryStore:
                 already += 1
                 continue
             blob = json.dumps(alert, ensure_ascii=False, default=str)
-            rows += [(key, ch, run.run_id, run.as_of, blob, run.recorded_at, None, 0, None, None,
-                      None) for ch in channels]
+            rows += [
+                (key, ch, run.run_id, run.as_of, blob, run.recorded_at, None, 0, None, None, None)
+                for ch in channels
+            ]
         if rows:
             con.executemany("INSERT INTO outbox VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         return already
@@ -204,9 +244,11 @@ class HistoryStore:
             return pd.DataFrame()
         now = dt.datetime.now()
         with self.transaction() as con:
-            rows = con.execute("SELECT alert_key, channel, run_id, as_of, alert, attempts, claimed_by, "
-                               "claimed_until FROM outbox WHERE delivered_at IS NULL "
-                               "ORDER BY as_of, created_at, alert_key").df()
+            rows = con.execute(
+                "SELECT alert_key, channel, run_id, as_of, alert, attempts, claimed_by, "
+                "claimed_until FROM outbox WHERE delivered_at IS NULL "
+                "ORDER BY as_of, created_at, alert_key"
+            ).df()
             rows = rows[rows["channel"].isin(channels)]
             claims = zip(rows["claimed_by"], rows["claimed_until"])
             free = [_claimable(by, until, now) for by, until in claims]
@@ -215,10 +257,14 @@ class HistoryStore:
                 return rows
             batches = rows[["channel", "as_of"]].drop_duplicates()["channel"]
             lease = now + dt.timedelta(seconds=60 + sum(channels[c] for c in batches))
-            con.executemany("UPDATE outbox SET claimed_by = ?, claimed_until = ? "
-                            "WHERE alert_key = ? AND channel = ?",
-                            [[claimer, lease, key, channel]
-                             for key, channel in zip(rows["alert_key"], rows["channel"])])
+            con.executemany(
+                "UPDATE outbox SET claimed_by = ?, claimed_until = ? "
+                "WHERE alert_key = ? AND channel = ?",
+                [
+                    [claimer, lease, key, channel]
+                    for key, channel in zip(rows["alert_key"], rows["channel"])
+                ],
+            )
         return rows.drop(columns=["claimed_by", "claimed_until"]).reset_index(drop=True)
 
     def mark(self, outcomes: list[tuple[str, str, bool, int, str | None]]) -> None:
@@ -232,19 +278,25 @@ class HistoryStore:
                 "UPDATE outbox SET delivered_at = CASE WHEN ? THEN ? ELSE NULL END, "
                 "attempts = attempts + ?, error = ?, claimed_by = NULL, claimed_until = NULL "
                 "WHERE alert_key = ? AND channel = ?",
-                [[ok, now, n, err, key, ch] for key, ch, ok, n, err in outcomes])
+                [[ok, now, n, err, key, ch] for key, ch, ok, n, err in outcomes],
+            )
 
     def delivery_status(self, keys: list[str]) -> pd.DataFrame:
         """Every channel's delivery state of the alerts ``keys`` (the alert log excluded)."""
         with self.connect(read_only=True) as con:
-            df = con.execute("SELECT alert_key, channel, delivered_at, attempts, error FROM outbox "
-                             "WHERE channel <> ?", [LOG_CHANNEL]).df()
+            df = con.execute(
+                "SELECT alert_key, channel, delivered_at, attempts, error FROM outbox "
+                "WHERE channel <> ?",
+                [LOG_CHANNEL],
+            ).df()
         return df[df["alert_key"].isin(keys)]
 
     def _insert_entities(self, con: duckdb.DuckDBPyConnection, frames: list[pd.DataFrame]) -> None:
         for frame in frames:
             con.register("_entities", frame)
-            con.execute("INSERT INTO entities SELECT run_id, analysis, entity_id, entity_name, tier, attrs FROM _entities")
+            con.execute(
+                "INSERT INTO entities SELECT run_id, analysis, entity_id, entity_name, tier, attrs FROM _entities"
+            )
             con.unregister("_entities")
 
     # ---- reading ------------------------------------------------------------------------------
@@ -253,20 +305,27 @@ class HistoryStore:
             return con.execute("SELECT * FROM runs ORDER BY as_of, recorded_at, run_id").df()
 
     def metric_series(self, metric: str, analysis: str | None = None) -> pd.DataFrame:
-        sql = ("SELECT r.run_id, r.as_of, r.recorded_at, m.analysis, m.metric, m.value, m.text_value FROM metrics m "
-               "JOIN runs r USING (run_id) WHERE m.metric = ?" + (" AND m.analysis = ?" if analysis else "") +
-               " ORDER BY r.as_of, r.recorded_at, r.run_id")
+        sql = (
+            "SELECT r.run_id, r.as_of, r.recorded_at, m.analysis, m.metric, m.value, m.text_value FROM metrics m "
+            "JOIN runs r USING (run_id) WHERE m.metric = ?"
+            + (" AND m.analysis = ?" if analysis else "")
+            + " ORDER BY r.as_of, r.recorded_at, r.run_id"
+        )
         with self.connect(read_only=True) as con:
             return con.execute(sql, [metric, analysis] if analysis else [metric]).df()
 
     def metrics_of(self, run_id: str) -> pd.DataFrame:
         with self.connect(read_only=True) as con:
-            return con.execute("SELECT analysis, metric, value, text_value FROM metrics WHERE run_id = ?", [run_id]).df()
+            return con.execute(
+                "SELECT analysis, metric, value, text_value FROM metrics WHERE run_id = ?", [run_id]
+            ).df()
 
     def entities_of(self, run_id: str, analysis: str) -> pd.DataFrame:
         with self.connect(read_only=True) as con:
-            df = con.execute("SELECT entity_id, entity_name, tier, attrs FROM entities WHERE run_id = ? AND analysis = ?",
-                             [run_id, analysis]).df()
+            df = con.execute(
+                "SELECT entity_id, entity_name, tier, attrs FROM entities WHERE run_id = ? AND analysis = ?",
+                [run_id, analysis],
+            ).df()
         if df.empty:
             return pd.DataFrame(columns=["entity_id", "entity_name", "tier"])
         attrs = pd.DataFrame([json.loads(a) for a in df["attrs"]], index=df.index)

@@ -65,15 +65,22 @@ def _escape_chat(text: str) -> str:
     return text.translate(_FULLWIDTH)
 
 
-ESCAPE: dict[str, Callable[[str], str]] = {"generic": str, "slack": _escape_slack, "wecom": _escape_chat,
-                                           "dingtalk": _escape_chat, "feishu": _escape_chat}
+ESCAPE: dict[str, Callable[[str], str]] = {
+    "generic": str,
+    "slack": _escape_slack,
+    "wecom": _escape_chat,
+    "dingtalk": _escape_chat,
+    "feishu": _escape_chat,
+}
 
 
 def _lines(alerts: list[Alert], lang: str, escape: Callable[[str], str] = str) -> list[str]:
     icon = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
-    return [f"{icon.get(a.severity, '')} [{tr_value(a.severity, lang)}] "
-            f"{escape(a.message.get(lang, a.rule_id))} (@{escape(tr_value(a.owner, lang))})"
-            for a in alerts]
+    return [
+        f"{icon.get(a.severity, '')} [{tr_value(a.severity, lang)}] "
+        f"{escape(a.message.get(lang, a.rule_id))} (@{escape(tr_value(a.owner, lang))})"
+        for a in alerts
+    ]
 
 
 def payload(fmt: str, alerts: list[Alert], lang: str, title: str) -> dict[str, Any]:
@@ -85,9 +92,13 @@ def payload(fmt: str, alerts: list[Alert], lang: str, title: str) -> dict[str, A
     text = "\n".join(lines)
     title = ESCAPE[fmt](title)
     if fmt == "slack":
-        return {"text": f"*{title}*\n{text}",
-                "blocks": [{"type": "header", "text": {"type": "plain_text", "text": title}},
-                           {"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+        return {
+            "text": f"*{title}*\n{text}",
+            "blocks": [
+                {"type": "header", "text": {"type": "plain_text", "text": title}},
+                {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+            ],
+        }
     if fmt == "wecom":
         return {"msgtype": "markdown", "markdown": {"content": f"**{title}**\n{text}"}}
     if fmt == "dingtalk":
@@ -132,8 +143,9 @@ def _attempt_within(url: str, data: bytes, timeout: float, seconds: float) -> st
     return box[0] if box else "deadline"
 
 
-def post(url: str, body: dict, timeout: float, retries: int, backoff: float,
-         deadline: float = 30.0) -> Delivery:
+def post(
+    url: str, body: dict, timeout: float, retries: int, backoff: float, deadline: float = 30.0
+) -> Delivery:
     """Post with retries and exponential backoff, all within ``deadline`` seconds."""
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     end = time.monotonic() + deadline
@@ -177,12 +189,17 @@ def _append(path: Path, text: str) -> None:
 
 def append_log(path: Path, alerts: list[Alert], deliveries: list[Delivery]) -> None:
     """Append one JSON line per alert with its delivery status (written even when webhooks fail)."""
-    status = [{"channel": d.channel, "delivered": d.delivered, "attempts": d.attempts, "error": d.error} for d in deliveries]
+    status = [
+        {"channel": d.channel, "delivered": d.delivered, "attempts": d.attempts, "error": d.error}
+        for d in deliveries
+    ]
     dicts = [a.to_dict() | {"_key": str(i)} for i, a in enumerate(alerts)]
     _append(path, _log_lines(dicts, {str(i): status for i in range(len(alerts))}))
 
 
-def notify(alerts: list[Alert], webhooks: list, log_path: Path, lang: str, title: str) -> list[Delivery]:
+def notify(
+    alerts: list[Alert], webhooks: list, log_path: Path, lang: str, title: str
+) -> list[Delivery]:
     """Deliver ``alerts`` straight away (no history store): every webhook, then the log."""
     deliveries: list[Delivery] = []
     if alerts:
@@ -191,8 +208,9 @@ def notify(alerts: list[Alert], webhooks: list, log_path: Path, lang: str, title
     return deliveries
 
 
-def deliver_outbox(store, webhooks: list, log_path: Path, lang: str,
-                   current_run: str | None = None) -> list[Delivery]:
+def deliver_outbox(
+    store, webhooks: list, log_path: Path, lang: str, current_run: str | None = None
+) -> list[Delivery]:
     """Deliver every undelivered alert of the store's outbox (this run's and earlier runs'): one
     message per channel and date, each marked delivered or failed; then append the alert log for
     the alerts whose state changed.  Rows of channels no longer configured stay queued."""
@@ -225,10 +243,15 @@ def deliver_outbox(store, webhooks: list, log_path: Path, lang: str,
 def _write_log(store, rows: pd.DataFrame, keys: set[str], log_path: Path) -> None:
     status: dict[str, list[dict]] = {}
     for r in store.delivery_status(sorted(keys)).itertuples(index=False):
-        state = {"channel": r.channel, "delivered": bool(pd.notna(r.delivered_at)),
-                 "attempts": int(r.attempts), "error": r.error}
+        state = {
+            "channel": r.channel,
+            "delivered": bool(pd.notna(r.delivered_at)),
+            "attempts": int(r.attempts),
+            "error": r.error,
+        }
         status.setdefault(r.alert_key, []).append(state)
     first = rows[rows["alert_key"].isin(keys)].drop_duplicates("alert_key")
-    alerts = [json.loads(blob) | {"_key": key}
-              for key, blob in zip(first["alert_key"], first["alert"])]
+    alerts = [
+        json.loads(blob) | {"_key": key} for key, blob in zip(first["alert_key"], first["alert"])
+    ]
     _append(log_path, _log_lines(alerts, status))

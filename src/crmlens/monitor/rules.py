@@ -26,7 +26,14 @@ from crmlens.analyses.spec import TIER_EVENTS
 from crmlens.monitor.changes import Changes
 from crmlens.report.i18n import LANGS, fmt_value, scoped_key, t
 
-OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
+OPS = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 Op = Literal["<", "<=", ">", ">=", "==", "!="]
 Severity = Literal["info", "warning", "critical"]
 
@@ -90,7 +97,9 @@ class EntityRule(_Rule):
         return self
 
 
-Rule = Annotated[Union[ThresholdRule, ConsecutiveRule, ChangeRule, EntityRule], Field(discriminator="type")]
+Rule = Annotated[
+    Union[ThresholdRule, ConsecutiveRule, ChangeRule, EntityRule], Field(discriminator="type")
+]
 
 
 class RuleSet(_Strict):
@@ -128,13 +137,20 @@ def load_rules(path: str | Path | None) -> RuleSet:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError("error.config_yaml", file=name, reason=str(exc).replace("\n", " ")) from None
+        raise ConfigError(
+            "error.config_yaml", file=name, reason=str(exc).replace("\n", " ")
+        ) from None
     try:
         rules = RuleSet.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise ConfigError("error.rules_invalid", file=name, key=".".join(str(x) for x in err["loc"]) or "(top level)",
-                          reason=err["msg"], count=exc.error_count()) from None
+        raise ConfigError(
+            "error.rules_invalid",
+            file=name,
+            key=".".join(str(x) for x in err["loc"]) or "(top level)",
+            reason=err["msg"],
+            count=exc.error_count(),
+        ) from None
     check_entity_rules(rules, name)
     return rules
 
@@ -146,15 +162,32 @@ def check_entity_rules(rules: RuleSet, file: str) -> None:
             continue
         spec = REGISTRY.get(rule.analysis)
         if spec is None:
-            raise ConfigError("error.rule_analysis_unknown", file=file, rule=rule.id,
-                              analysis=rule.analysis, allowed=", ".join(REGISTRY))
+            raise ConfigError(
+                "error.rule_analysis_unknown",
+                file=file,
+                rule=rule.id,
+                analysis=rule.analysis,
+                allowed=", ".join(REGISTRY),
+            )
         model = spec.entity
         if rule.event not in model.all_events:
-            raise ConfigError("error.rule_event_unknown", file=file, rule=rule.id, event=rule.event,
-                              analysis=rule.analysis, allowed=", ".join(model.all_events))
+            raise ConfigError(
+                "error.rule_event_unknown",
+                file=file,
+                rule=rule.id,
+                event=rule.event,
+                analysis=rule.analysis,
+                allowed=", ".join(model.all_events),
+            )
         if rule.event in TIER_EVENTS and rule.tier not in model.all_tiers:
-            raise ConfigError("error.rule_tier_unknown", file=file, rule=rule.id, tier=rule.tier,
-                              analysis=rule.analysis, allowed=", ".join(model.all_tiers))
+            raise ConfigError(
+                "error.rule_tier_unknown",
+                file=file,
+                rule=rule.id,
+                tier=rule.tier,
+                analysis=rule.analysis,
+                allowed=", ".join(model.all_tiers),
+            )
 
 
 @dataclass
@@ -178,44 +211,95 @@ class Alert:
         return asdict(self)
 
 
-def evaluate(rules: RuleSet, current: dict[str, dict[str, Any]], series: dict[tuple[str, str], list[float]],
-             changes: Changes, run_id: str, as_of: str, units: dict[tuple[str, str], str] | None = None) -> list[Alert]:
+def evaluate(
+    rules: RuleSet,
+    current: dict[str, dict[str, Any]],
+    series: dict[tuple[str, str], list[float]],
+    changes: Changes,
+    run_id: str,
+    as_of: str,
+    units: dict[tuple[str, str], str] | None = None,
+) -> list[Alert]:
     """``current``: analysis → {metric: value}; ``series``: (analysis, metric) → values of earlier
     runs, oldest first (the current value is not included)."""
     alerts: list[Alert] = []
     for rule in rules.rules:
         if rule.analysis not in current:
             continue
-        base = dict(rule_id=rule.id, type=rule.type, analysis=rule.analysis, severity=rule.severity, owner=rule.owner,
-                    run_id=run_id, as_of=as_of)
+        base = dict(
+            rule_id=rule.id,
+            type=rule.type,
+            analysis=rule.analysis,
+            severity=rule.severity,
+            owner=rule.owner,
+            run_id=run_id,
+            as_of=as_of,
+        )
         if isinstance(rule, (ThresholdRule, ConsecutiveRule, ChangeRule)):
             v = _num(current[rule.analysis].get(rule.metric))
             if v is None:
                 continue
-            history = [x for x in (_num(h) for h in series.get((rule.analysis, rule.metric), [])) if x is not None]
+            history = [
+                x
+                for x in (_num(h) for h in series.get((rule.analysis, rule.metric), []))
+                if x is not None
+            ]
             if isinstance(rule, ThresholdRule) and OPS[rule.op](v, rule.value):
                 alerts.append(Alert(**base, metric=rule.metric, value=v, threshold=rule.value))
             elif isinstance(rule, ConsecutiveRule):
-                window = (history + [v])[-rule.runs:]
+                window = (history + [v])[-rule.runs :]
                 if len(window) == rule.runs and all(OPS[rule.op](x, rule.value) for x in window):
-                    alerts.append(Alert(**base, metric=rule.metric, value=v, threshold=rule.value, count=rule.runs))
+                    alerts.append(
+                        Alert(
+                            **base,
+                            metric=rule.metric,
+                            value=v,
+                            threshold=rule.value,
+                            count=rule.runs,
+                        )
+                    )
             elif isinstance(rule, ChangeRule) and history:
                 prev = history[-1]
                 delta = v - prev
                 rel = abs(delta) / abs(prev) if prev else (math.inf if delta else 0.0)
-                direction_ok = rule.direction == "any" or (delta > 0 if rule.direction == "increase" else delta < 0)
-                big = (rule.absolute is None or abs(delta) >= rule.absolute) and (rule.relative is None or rel >= rule.relative)
+                direction_ok = rule.direction == "any" or (
+                    delta > 0 if rule.direction == "increase" else delta < 0
+                )
+                big = (rule.absolute is None or abs(delta) >= rule.absolute) and (
+                    rule.relative is None or rel >= rule.relative
+                )
                 if delta != 0 and direction_ok and big:
-                    alerts.append(Alert(**base, metric=rule.metric, value=v, previous=prev, threshold=rule.relative or rule.absolute))
+                    alerts.append(
+                        Alert(
+                            **base,
+                            metric=rule.metric,
+                            value=v,
+                            previous=prev,
+                            threshold=rule.relative or rule.absolute,
+                        )
+                    )
         elif isinstance(rule, EntityRule):
             if changes.previous_run is None:
                 continue  # the first run is the baseline
             ents = changes.entities(rule.analysis, rule.event, rule.tier)
             if len(ents) > rule.more_than:
-                labels = [f"{n} ({i})" if n and n != i else str(i) for i, n in zip(ents["entity_id"], ents["entity_name"])]
-                alerts.append(Alert(**base, metric=rule.event, count=len(ents), threshold=rule.more_than, entities=labels[:50]))
+                labels = [
+                    f"{n} ({i})" if n and n != i else str(i)
+                    for i, n in zip(ents["entity_id"], ents["entity_name"])
+                ]
+                alerts.append(
+                    Alert(
+                        **base,
+                        metric=rule.event,
+                        count=len(ents),
+                        threshold=rule.more_than,
+                        entities=labels[:50],
+                    )
+                )
     for a, rule in zip(alerts, [next(r for r in rules.rules if r.id == a.rule_id) for a in alerts]):
-        spec = {"ratio": "pct", "usd": "usd", "count": "int"}.get((units or {}).get((a.analysis, a.metric or ""), ""), "num")
+        spec = {"ratio": "pct", "usd": "usd", "count": "int"}.get(
+            (units or {}).get((a.analysis, a.metric or ""), ""), "num"
+        )
         a.message = {lang: _message(a, rule, lang, spec) for lang in LANGS}
     return alerts
 
@@ -231,10 +315,20 @@ def _message(a: Alert, rule, lang: str, spec: str = "num") -> str:
     def f(v):  # metric values in the metric's unit (ratios as percentages)
         return None if v is None else fmt_value(v, spec, lang)
 
-    params = {"rule": a.rule_id, "metric": t(f"metric.{a.analysis}.{a.metric}", lang) if a.metric and a.type != "entity" else a.metric,
-              "value": f(a.value), "threshold": f(a.threshold) if a.type != "change" else a.threshold, "previous": f(a.previous), "count": a.count,
-              "runs": getattr(rule, "runs", None), "tier": getattr(rule, "tier", None),
-              "op": getattr(rule, "op", ""), "entities": ", ".join(a.entities[:5]) + (" …" if len(a.entities) > 5 else "")}
+    params = {
+        "rule": a.rule_id,
+        "metric": t(f"metric.{a.analysis}.{a.metric}", lang)
+        if a.metric and a.type != "entity"
+        else a.metric,
+        "value": f(a.value),
+        "threshold": f(a.threshold) if a.type != "change" else a.threshold,
+        "previous": f(a.previous),
+        "count": a.count,
+        "runs": getattr(rule, "runs", None),
+        "tier": getattr(rule, "tier", None),
+        "op": getattr(rule, "op", ""),
+        "entities": ", ".join(a.entities[:5]) + (" …" if len(a.entities) > 5 else ""),
+    }
     if rule.message is not None:
         return getattr(rule.message, lang).format_map(_Fmt(params, lang))
     if a.type != "entity":
@@ -244,7 +338,12 @@ def _message(a: Alert, rule, lang: str, spec: str = "num") -> str:
 
 class _Fmt(dict):
     def __init__(self, params: dict, lang: str) -> None:
-        super().__init__({k: ("—" if v is None else fmt_value(v, "num", lang) if isinstance(v, float) else v) for k, v in params.items()})
+        super().__init__(
+            {
+                k: ("—" if v is None else fmt_value(v, "num", lang) if isinstance(v, float) else v)
+                for k, v in params.items()
+            }
+        )
 
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"

@@ -49,11 +49,18 @@ def since_last(changes: Changes) -> dict | None:
             if len(ents):
                 lists[f"{analysis}:{event}"] = ents
                 tiers[f"{analysis}:{event}"] = tier
-    return {"previous_run": changes.previous_run, "previous_as_of": changes.previous_as_of,
-            "metric_deltas": changes.metric_deltas, "lists": lists, "tiers": tiers}
+    return {
+        "previous_run": changes.previous_run,
+        "previous_as_of": changes.previous_as_of,
+        "metric_deltas": changes.metric_deltas,
+        "lists": lists,
+        "tiers": tiers,
+    }
 
 
-def history_series(store: HistoryStore, results, as_of: dt.date) -> dict[tuple[str, str], list[float]]:
+def history_series(
+    store: HistoryStore, results, as_of: dt.date
+) -> dict[tuple[str, str], list[float]]:
     """(analysis, metric) → one value per earlier date (its latest run), oldest first."""
     runs = store.previous_runs(as_of)
     if runs.empty:
@@ -61,16 +68,19 @@ def history_series(store: HistoryStore, results, as_of: dt.date) -> dict[tuple[s
     keep = set(runs["run_id"])
     out: dict[tuple[str, str], list[float]] = {}
     with store.connect(read_only=True) as con:
-        df = con.execute("SELECT m.run_id, m.analysis, m.metric, m.value FROM metrics m JOIN runs r USING (run_id) "
-                         "ORDER BY r.as_of, r.recorded_at, r.run_id").df()
+        df = con.execute(
+            "SELECT m.run_id, m.analysis, m.metric, m.value FROM metrics m JOIN runs r USING (run_id) "
+            "ORDER BY r.as_of, r.recorded_at, r.run_id"
+        ).df()
     df = df[df["run_id"].isin(keep)]
     for (a, m), g in df.groupby(["analysis", "metric"], sort=False):
         out[(a, m)] = g["value"].tolist()
     return out
 
 
-def blocked_analyses(outcome: RunOutcome, store: HistoryStore,
-                     as_of: dt.date) -> dict[str, list[Issue]]:
+def blocked_analyses(
+    outcome: RunOutcome, store: HistoryStore, as_of: dt.date
+) -> dict[str, list[Issue]]:
     """Blocked analyses, plus skipped ones the previous run recorded (their data vanished)."""
     blocked = outcome.blocked
     previous = store.previous_runs(as_of)
@@ -80,8 +90,18 @@ def blocked_analyses(outcome: RunOutcome, store: HistoryStore,
     return blocked
 
 
-def monitor(source: str, config: CrmlensConfig, *, analyses: list[str] | None = None, rules_path: str | Path | None = None, history: str | Path | None = None,
-            as_of: dt.date | None = None, out_dir: Path | None = None, lang: str = "en", png: bool = True) -> MonitorOutcome:
+def monitor(
+    source: str,
+    config: CrmlensConfig,
+    *,
+    analyses: list[str] | None = None,
+    rules_path: str | Path | None = None,
+    history: str | Path | None = None,
+    as_of: dt.date | None = None,
+    out_dir: Path | None = None,
+    lang: str = "en",
+    png: bool = True,
+) -> MonitorOutcome:
     from crmlens.report.writer import write_report
 
     as_of = as_of or dt.date.today()
@@ -97,17 +117,33 @@ def monitor(source: str, config: CrmlensConfig, *, analyses: list[str] | None = 
     changes = compute_changes(outcome.results, store, as_of)
     series = history_series(store, outcome.results, as_of)
     run_id = new_run_id()
-    current = {name: {k: m.value for k, m in r.metrics.items()} for name, r in outcome.results.items()}
+    current = {
+        name: {k: m.value for k, m in r.metrics.items()} for name, r in outcome.results.items()
+    }
     units = {(name, k): m.unit for name, r in outcome.results.items() for k, m in r.metrics.items()}
     alerts = evaluate(rules, current, series, changes, run_id, as_of.isoformat(), units)
-    run = store.record(outcome.results, as_of=as_of, source=source,
-                       data_fingerprint=outcome.fingerprint, config_hash=config.fingerprint(),
-                       run_id=run_id, alerts=[a.to_dict() for a in alerts],
-                       channels=[channel_label(h.url) for h in hooks])
+    run = store.record(
+        outcome.results,
+        as_of=as_of,
+        source=source,
+        data_fingerprint=outcome.fingerprint,
+        config_hash=config.fingerprint(),
+        run_id=run_id,
+        alerts=[a.to_dict() for a in alerts],
+        channels=[channel_label(h.url) for h in hooks],
+    )
     deliveries = deliver_outbox(store, hooks, log, lang, current_run=run_id)
     result = MonitorOutcome(outcome, run, alerts, deliveries)
     if out_dir is not None:
-        result.report = write_report(outcome.results, out_dir, lang=lang, top_n=config.report.top_n, profile=outcome.profile.to_dict(),
-                                     png=png, excel_max_rows=config.report.excel_max_rows, since_last=since_last(changes),
-                                     alerts=[a.to_dict() for a in alerts])
+        result.report = write_report(
+            outcome.results,
+            out_dir,
+            lang=lang,
+            top_n=config.report.top_n,
+            profile=outcome.profile.to_dict(),
+            png=png,
+            excel_max_rows=config.report.excel_max_rows,
+            since_last=since_last(changes),
+            alerts=[a.to_dict() for a in alerts],
+        )
     return result

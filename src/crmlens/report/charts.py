@@ -30,7 +30,12 @@ class Chart:
 
 
 def base_config(chart: alt.TopLevelMixin, title: str) -> dict[str, Any]:
-    spec = chart.properties(title=title).configure(font=CJK_FAMILY).configure_view(stroke=None).to_dict()
+    spec = (
+        chart.properties(title=title)
+        .configure(font=CJK_FAMILY)
+        .configure_view(stroke=None)
+        .to_dict()
+    )
     spec.pop("$schema", None)  # no network lookups
     _clean_data(spec)
     return spec

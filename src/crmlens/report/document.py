@@ -17,7 +17,17 @@ from crmlens.report.views import EMPTY, AnalysisViews, TableView, views_of
 from crmlens.schema.contracts import cap_text
 from crmlens.schema.contracts import CONTRACTS
 
-UNIT_SPEC = {"count": "int", "ratio": "pct", "usd": "usd", "per_1000": "num", "score": "num", "days": "int", "text": ""}
+UNIT_SPEC = {
+    "count": "int",
+    "ratio": "pct",
+    "usd": "usd",
+    "per_1000": "num",
+    "score": "num",
+    "days": "int",
+    "text": "",
+}
+
+
 def pii_columns() -> frozenset[str]:
     """Columns holding personal data (e-mails, phones, people's names), from every contract —
     including tables an analysis unit brought."""
@@ -98,8 +108,14 @@ def _sort_key(value: Any) -> Any:
     return value if isinstance(value, (int, float)) else str(value)
 
 
-def table_block(r: AnalysisResult, view: TableView, lang: str, limit: int, include_pii: bool,
-                views: AnalysisViews = EMPTY) -> TableBlock | None:
+def table_block(
+    r: AnalysisResult,
+    view: TableView,
+    lang: str,
+    limit: int,
+    include_pii: bool,
+    views: AnalysisViews = EMPTY,
+) -> TableBlock | None:
     name = view.name
     df = r.tables.get(name)
     if df is None:
@@ -109,9 +125,19 @@ def table_block(r: AnalysisResult, view: TableView, lang: str, limit: int, inclu
         pii = pii_columns()
         cols = [c for c in cols if c not in pii]
     head = df[cols].head(limit)
-    rows = [[format_cell(v, c, lang, views) for c, v in zip(cols, rec)] for rec in head.itertuples(index=False, name=None)]
+    rows = [
+        [format_cell(v, c, lang, views) for c, v in zip(cols, rec)]
+        for rec in head.itertuples(index=False, name=None)
+    ]
     keys = [[_sort_key(v) for v in rec] for rec in head.itertuples(index=False, name=None)]
-    return TableBlock(f"{r.analysis}-{name}", t(f"table.{r.analysis}.{name}", lang), [t(f"col.{c}", lang) for c in cols], rows, keys, len(df))
+    return TableBlock(
+        f"{r.analysis}-{name}",
+        t(f"table.{r.analysis}.{name}", lang),
+        [t(f"col.{c}", lang) for c in cols],
+        rows,
+        keys,
+        len(df),
+    )
 
 
 def metric_grid(r: AnalysisResult, lang: str) -> MetricGrid:
@@ -120,7 +146,9 @@ def metric_grid(r: AnalysisResult, lang: str) -> MetricGrid:
         if name not in r.metrics:  # e.g. model metrics when too few rows to fit a model
             continue
         m = r.metrics[name]
-        items.append((t(f"metric.{r.analysis}.{name}", lang), fmt_value(m.value, UNIT_SPEC[m.unit], lang)))
+        items.append(
+            (t(f"metric.{r.analysis}.{name}", lang), fmt_value(m.value, UNIT_SPEC[m.unit], lang))
+        )
     return MetricGrid(items)
 
 
@@ -138,22 +166,49 @@ def since_last_section(since: dict, results: dict[str, AnalysisResult], lang: st
             continue
         spec = UNIT_SPEC.get(d.unit, "num")
         sign = "+" if d.delta > 0 else "−"
-        rows.append([t(f"analysis.{d.analysis}.title", lang), t(f"metric.{d.analysis}.{d.metric}", lang),
-                     fmt_value(d.previous, spec, lang), fmt_value(d.current, spec, lang), sign + fmt_value(abs(d.delta), spec, lang)])
+        rows.append(
+            [
+                t(f"analysis.{d.analysis}.title", lang),
+                t(f"metric.{d.analysis}.{d.metric}", lang),
+                fmt_value(d.previous, spec, lang),
+                fmt_value(d.current, spec, lang),
+                sign + fmt_value(abs(d.delta), spec, lang),
+            ]
+        )
         keys.append([d.analysis, d.metric, d.previous, d.current, d.delta])
     if rows:
-        sec.blocks.append(TableBlock("since-last-deltas", t("report.metric_changes", lang),
-                                     [t(c, lang) for c in ("col.analysis", "report.metric", "report.previous", "report.current", "report.delta")],
-                                     rows, keys, len(rows)))
+        sec.blocks.append(
+            TableBlock(
+                "since-last-deltas",
+                t("report.metric_changes", lang),
+                [
+                    t(c, lang)
+                    for c in (
+                        "col.analysis",
+                        "report.metric",
+                        "report.previous",
+                        "report.current",
+                        "report.delta",
+                    )
+                ],
+                rows,
+                keys,
+                len(rows),
+            )
+        )
     else:
         sec.blocks.append(Para(t("report.no_metric_changes", lang)))
     for key, ents in since["lists"].items():
         analysis, event = key.split(":", 1)
         names = [str(n) for n in ents["entity_name"].head(30)]
         more = len(ents) - len(names)
-        text = t(scoped_key("report.event", analysis, event, lang), lang, count=len(ents),
-                 tier=since.get("tiers", {}).get(key),
-                 names=", ".join(names) + (f" (+{more})" if more > 0 else ""))
+        text = t(
+            scoped_key("report.event", analysis, event, lang),
+            lang,
+            count=len(ents),
+            tier=since.get("tiers", {}).get(key),
+            names=", ".join(names) + (f" (+{more})" if more > 0 else ""),
+        )
         sec.blocks.append(Para(text))
     return sec
 
@@ -165,13 +220,26 @@ def alerts_section(alerts: list[dict], lang: str) -> Section:
         return sec
     order = {"critical": 0, "warning": 1, "info": 2}
     for a in sorted(alerts, key=lambda a: (order.get(a["severity"], 3), a["rule_id"])):
-        sec.blocks.append(Para(f"[{tr_value(a['severity'], lang)}] {a['message'][lang]} — {tr_value(a['owner'], lang)}", a["severity"]))
+        sec.blocks.append(
+            Para(
+                f"[{tr_value(a['severity'], lang)}] {a['message'][lang]} — {tr_value(a['owner'], lang)}",
+                a["severity"],
+            )
+        )
     return sec
 
 
-def build_document(results: dict[str, AnalysisResult], lang: str, *, include_pii: bool = False, top_n: int = 20,
-                   profile: dict | None = None, generated: str = "", since_last: dict | None = None,
-                   alerts: list[dict] | None = None) -> Document:
+def build_document(
+    results: dict[str, AnalysisResult],
+    lang: str,
+    *,
+    include_pii: bool = False,
+    top_n: int = 20,
+    profile: dict | None = None,
+    generated: str = "",
+    since_last: dict | None = None,
+    alerts: list[dict] | None = None,
+) -> Document:
     sections: list[Section] = []
     if alerts is not None:
         sections.append(alerts_section(alerts, lang))
@@ -183,7 +251,9 @@ def build_document(results: dict[str, AnalysisResult], lang: str, *, include_pii
             summary.blocks.append(Para(t(f.code, lang, **f.params), f.severity))
         if r.recommendations:
             rec = r.recommendations[0]
-            summary.blocks.append(Para(t("report.first_action", lang, text=t(rec.code, lang, **rec.params)), "action"))
+            summary.blocks.append(
+                Para(t("report.first_action", lang, text=t(rec.code, lang, **rec.params)), "action")
+            )
     sections.append(summary)
 
     for name, r in results.items():
@@ -193,7 +263,11 @@ def build_document(results: dict[str, AnalysisResult], lang: str, *, include_pii
         sections.append(sec)
 
         fsec = Section(f"{name}-findings", t("report.findings", lang), level=3)
-        fsec.blocks.append(Bullets([t(f.code, lang, **f.params) for f in r.findings if not f.code.startswith("dq.")]))
+        fsec.blocks.append(
+            Bullets(
+                [t(f.code, lang, **f.params) for f in r.findings if not f.code.startswith("dq.")]
+            )
+        )
         sections.append(fsec)
 
         charts = charts_for(r, lang)
@@ -227,7 +301,9 @@ def build_document(results: dict[str, AnalysisResult], lang: str, *, include_pii
         qsec = Section("validation", t("report.validation", lang))
         qsec.blocks.append(Bullets([issue_text(i, lang) for i in profile["issues"]]))
         sections.append(qsec)
-    return Document(lang, t("report.title", lang), t("report.generated", lang, when=generated), sections)
+    return Document(
+        lang, t("report.title", lang), t("report.generated", lang, when=generated), sections
+    )
 
 
 def issue_text(issue: dict, lang: str) -> str:

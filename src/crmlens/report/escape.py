@@ -68,8 +68,11 @@ def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
             cats = s.cat.categories
             if cats.dtype == object or pd.api.types.is_string_dtype(cats.dtype):
                 safe = [csv_safe(c) for c in cats]
-                out[col] = (s.cat.rename_categories(safe) if len(set(safe)) == len(safe)
-                            else s.astype(object).map(csv_safe))
+                out[col] = (
+                    s.cat.rename_categories(safe)
+                    if len(set(safe)) == len(safe)
+                    else s.astype(object).map(csv_safe)
+                )
         elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
             out[col] = _safe_text(s)
     return out

@@ -22,7 +22,9 @@ STATUS_VALUES = ("open", "in_progress", "done", "blocked")
 ACTION_COLUMNS = ("action", "owner_role", "status")  # the action-row contract: always translated
 
 
-def _action_frame(r: AnalysisResult, lang: str, include_pii: bool, max_rows: int) -> tuple[pd.DataFrame, int]:
+def _action_frame(
+    r: AnalysisResult, lang: str, include_pii: bool, max_rows: int
+) -> tuple[pd.DataFrame, int]:
     """The sheet as a frame: translated labels and a 'what to do' sentence per action.
     Work is done per distinct value (labels, sentences), not per row."""
     plan = r.tables.get("action_plan")
@@ -40,28 +42,52 @@ def _action_frame(r: AnalysisResult, lang: str, include_pii: bool, max_rows: int
             labels = {v: tr_value(str(v), lang) for v in col.dropna().unique()}
             out[c] = col.map(labels)
         elif views.format_of(c) == "list":  # '; '-joined names, translated item by item
-            labels = {v: "; ".join(tr_value(x, lang) for x in str(v).split("; ") if x) for v in col.dropna().unique()}
+            labels = {
+                v: "; ".join(tr_value(x, lang) for x in str(v).split("; ") if x)
+                for v in col.dropna().unique()
+            }
             out[c] = col.map(labels)
         else:
             out[c] = col.astype(object).where(col.notna(), None)
     qty_col = plan["quantity"] if "quantity" in plan.columns else pd.Series(pd.NA, index=plan.index)
-    keys = list(zip(plan["action"].astype(object), qty_col, plan["detail"].astype(object).fillna("")))
+    keys = list(
+        zip(plan["action"].astype(object), qty_col, plan["detail"].astype(object).fillna(""))
+    )
     cache: dict = {}
     for k in set(keys):
         action, qty, detail = k
-        cache[k] = t(action + ".text", lang, quantity=None if pd.isna(qty) else int(qty), detail=tr_codes(detail, lang))
+        cache[k] = t(
+            action + ".text",
+            lang,
+            quantity=None if pd.isna(qty) else int(qty),
+            detail=tr_codes(detail, lang),
+        )
     out["action_text"] = [cache[k] for k in keys]
     out.columns = [t(f"col.{c}", lang) for c in out.columns]
     return out, total
 
 
-def write_action_plan(results: dict[str, AnalysisResult], path: Path, lang: str, include_pii: bool = False,
-                      max_rows: int = 100_000) -> None:
+def write_action_plan(
+    results: dict[str, AnalysisResult],
+    path: Path,
+    lang: str,
+    include_pii: bool = False,
+    max_rows: int = 100_000,
+) -> None:
     # CRM text is data, never a formula or a link: "=HYPERLINK(…)" in an account name stays text
     # (no spreadsheet formula injection), and no per-string formula/URL sniffing on 100,000 rows
-    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, "constant_memory": True,
-                                         "strings_to_formulas": False, "strings_to_urls": False})
-    head = wb.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True, "valign": "top"})
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "nan_inf_to_errors": True,
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    head = wb.add_format(
+        {"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True, "valign": "top"}
+    )
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     for name, r in results.items():
         frame, total = _action_frame(r, lang, include_pii, max_rows)
@@ -80,19 +106,37 @@ def write_action_plan(results: dict[str, AnalysisResult], path: Path, lang: str,
         status = t("col.status", lang)
         if status in headers and n:
             j = headers.index(status)
-            ws.data_validation(1, j, n, j, {"validate": "list", "source": [tr_value(s, lang) for s in STATUS_VALUES]})
+            ws.data_validation(
+                1,
+                j,
+                n,
+                j,
+                {"validate": "list", "source": [tr_value(s, lang) for s in STATUS_VALUES]},
+            )
         ws.write_row(0, 0, headers, head)
         for i, row in enumerate(frame.itertuples(index=False, name=None), start=1):
             ws.write_row(i, 0, row)
         if total > n:
             ws.write(n + 1, 0, t("report.excel_truncated", lang, shown=n, total=total))
     rules = wb.add_worksheet(t("sheet.rules", lang)[:31])
-    rules.write_row(0, 0, [t("col.analysis", lang), t("col.rule", lang), t("col.value", lang)], head)
+    rules.write_row(
+        0, 0, [t("col.analysis", lang), t("col.rule", lang), t("col.value", lang)], head
+    )
     row = 1
     for name, r in results.items():
         for k, v in r.method.items():
-            text = tr_value(v, lang) if isinstance(v, str) else v  # method codes in the reader's language
-            rules.write_row(row, 0, [name, k, text if isinstance(v, (int, float, str)) else json.dumps(v, ensure_ascii=False)])
+            text = (
+                tr_value(v, lang) if isinstance(v, str) else v
+            )  # method codes in the reader's language
+            rules.write_row(
+                row,
+                0,
+                [
+                    name,
+                    k,
+                    text if isinstance(v, (int, float, str)) else json.dumps(v, ensure_ascii=False),
+                ],
+            )
             row += 1
     rules.freeze_panes(1, 0)
     rules.set_column(0, 1, 28)

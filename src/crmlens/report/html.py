@@ -22,21 +22,33 @@ def vega_bundle() -> str:
 
 
 def _env() -> Environment:
-    return Environment(loader=PackageLoader("crmlens.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    return Environment(
+        loader=PackageLoader("crmlens.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
 
 
 def render_html(doc: Document) -> str:
-    specs = {b.chart.id: b.chart.spec for s in doc.sections for b in s.blocks if isinstance(b, ChartBlock)}
+    specs = {
+        b.chart.id: b.chart.spec
+        for s in doc.sections
+        for b in s.blocks
+        if isinstance(b, ChartBlock)
+    }
     specs_json = json.dumps(specs, ensure_ascii=False).replace("</", "<\\/")
     bundle = vega_bundle().replace("</script", "<\\/script")
-    page = _env().get_template("report.html.j2").render(
-        doc=doc,
-        font_css=Markup("/*FONT*/"),
-        toc_title=t("report.toc", doc.lang),
-        filter_label=t("report.filter", doc.lang),
-        shown_note=lambda n, total: t("report.rows_shown", doc.lang, shown=n, total=total),
-        specs_json=Markup(specs_json),
-        vega_bundle=Markup(bundle),
+    page = (
+        _env()
+        .get_template("report.html.j2")
+        .render(
+            doc=doc,
+            font_css=Markup("/*FONT*/"),
+            toc_title=t("report.toc", doc.lang),
+            filter_label=t("report.filter", doc.lang),
+            shown_note=lambda n, total: t("report.rows_shown", doc.lang, shown=n, total=total),
+            specs_json=Markup(specs_json),
+            vega_bundle=Markup(bundle),
+        )
     )
     visible = page.replace(bundle, "")  # characters of the page and the chart data, not the library
     return page.replace("/*FONT*/", subset_font_css(visible), 1)

@@ -33,7 +33,11 @@ def catalog(lang: str) -> dict[str, str]:
 
 @lru_cache(maxsize=None)
 def core_catalog(lang: str) -> dict[str, str]:
-    text = resources.files("crmlens.report").joinpath("catalogs", f"{lang}.yaml").read_text(encoding="utf-8")
+    text = (
+        resources.files("crmlens.report")
+        .joinpath("catalogs", f"{lang}.yaml")
+        .read_text(encoding="utf-8")
+    )
     data = yaml.safe_load(text)
     return {str(k): str(v) for k, v in data.items()}
 
@@ -45,7 +49,9 @@ def _merged(lang: str, specs: tuple) -> dict[str, str]:
     for spec in specs:
         for key, text in spec.messages(lang).items():
             if key in merged and merged[key] != text:
-                raise ValueError(f"message {key!r} of analysis {spec.name} is already defined by {owner[key]}")
+                raise ValueError(
+                    f"message {key!r} of analysis {spec.name} is already defined by {owner[key]}"
+                )
             merged[key], owner[key] = text, spec.name
     return merged
 

@@ -24,7 +24,10 @@ def render_markdown(doc: Document, chart_files: dict[str, str]) -> str:
                 prefix = {"critical": "⚠ ", "warning": "• ", "action": "→ "}.get(b.severity, "")
                 out += [prefix + _md(b.text), ""]
             elif isinstance(b, MetricGrid):
-                out += [_row([t("report.metric", doc.lang), t("report.value", doc.lang)]), "| --- | ---: |"]
+                out += [
+                    _row([t("report.metric", doc.lang), t("report.value", doc.lang)]),
+                    "| --- | ---: |",
+                ]
                 out += [_row([k, v]) for k, v in b.items] + [""]
             elif isinstance(b, Bullets):
                 out += [f"- {_md(i)}" for i in b.items] + [""]
@@ -36,6 +39,13 @@ def render_markdown(doc: Document, chart_files: dict[str, str]) -> str:
                 out += [f"**{_md(b.title)}**", "", _row(b.columns), "|" + " --- |" * len(b.columns)]
                 out += [_row(row) for row in b.rows]
                 if b.total_rows > len(b.rows):
-                    out += ["", "_" + _md(t("report.rows_shown", doc.lang, shown=len(b.rows), total=b.total_rows)) + "_"]
+                    out += [
+                        "",
+                        "_"
+                        + _md(
+                            t("report.rows_shown", doc.lang, shown=len(b.rows), total=b.total_rows)
+                        )
+                        + "_",
+                    ]
                 out += [""]
     return "\n".join(out).rstrip() + "\n"

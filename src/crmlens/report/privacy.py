@@ -16,9 +16,13 @@ PERSONAL_DATA = "personal_data"  # provenance key: "removed" | "included"
 
 def without_pii(result: AnalysisResult) -> AnalysisResult:
     pii = pii_columns()
-    tables = {name: df.drop(columns=[c for c in df.columns if c in pii])
-              for name, df in result.tables.items()}
-    return dataclasses.replace(result, tables=tables, provenance=result.provenance | {PERSONAL_DATA: "removed"})
+    tables = {
+        name: df.drop(columns=[c for c in df.columns if c in pii])
+        for name, df in result.tables.items()
+    }
+    return dataclasses.replace(
+        result, tables=tables, provenance=result.provenance | {PERSONAL_DATA: "removed"}
+    )
 
 
 def with_pii(result: AnalysisResult) -> AnalysisResult:

@@ -31,13 +31,16 @@ from crmlens.report.markdown import render_markdown
 from crmlens.report.privacy import for_saving
 
 
-def summary(results: dict[str, AnalysisResult], profile: dict | None, lang: str, generated: str) -> dict:
+def summary(
+    results: dict[str, AnalysisResult], profile: dict | None, lang: str, generated: str
+) -> dict:
     return {
         "crmlens_version": __version__,
         "generated": generated,
         "lang": lang,
         "analyses": {
-            name: {k: v for k, v in r.to_json_dict().items() if k != "tables"} | {"tables": {n: len(df) for n, df in r.tables.items()}}
+            name: {k: v for k, v in r.to_json_dict().items() if k != "tables"}
+            | {"tables": {n: len(df) for n, df in r.tables.items()}}
             for name, r in results.items()
         },
         "data_quality": json_safe(profile) if profile else None,
@@ -47,21 +50,42 @@ def summary(results: dict[str, AnalysisResult], profile: dict | None, lang: str,
 PARALLEL_EXCEL_ROWS = 20_000  # smaller workbooks take about a second: not worth a process
 
 
-def _start_excel(results: dict[str, AnalysisResult], path: Path, lang: str, include_pii: bool,
-                 max_rows: int) -> subprocess.Popen | None:
+def _start_excel(
+    results: dict[str, AnalysisResult], path: Path, lang: str, include_pii: bool, max_rows: int
+) -> subprocess.Popen | None:
     """A big action-plan workbook (cell-by-cell XML in pure Python: ~16 s for 100,000 rows) is
     written by a second Python process while this one writes everything else; only the action
     plans and rules travel to it (a pickle inside the temporary report folder).  None when the
     workbook is small: the caller writes it inline."""
-    rows = sum(min(len(r.tables["action_plan"]), max_rows) for r in results.values() if "action_plan" in r.tables)
+    rows = sum(
+        min(len(r.tables["action_plan"]), max_rows)
+        for r in results.values()
+        if "action_plan" in r.tables
+    )
     if rows < PARALLEL_EXCEL_ROWS:
         return None
-    light = {name: AnalysisResult(name, {}, {k: v for k, v in r.tables.items() if k == "action_plan"}, method=r.method)
-             for name, r in results.items()}
+    light = {
+        name: AnalysisResult(
+            name, {}, {k: v for k, v in r.tables.items() if k == "action_plan"}, method=r.method
+        )
+        for name, r in results.items()
+    }
     job = path.parent / ".action_plan.job"
-    job.write_bytes(pickle.dumps({"results": light, "path": path, "lang": lang, "include_pii": include_pii, "max_rows": max_rows},
-                                 protocol=pickle.HIGHEST_PROTOCOL))
-    env = os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # finds crmlens as this process does
+    job.write_bytes(
+        pickle.dumps(
+            {
+                "results": light,
+                "path": path,
+                "lang": lang,
+                "include_pii": include_pii,
+                "max_rows": max_rows,
+            },
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+    )
+    env = os.environ | {
+        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)
+    }  # finds crmlens as this process does
     try:
         args = [sys.executable, "-m", "crmlens.report.excel", str(job), str(os.getpid())]
         quiet = dict.fromkeys(("stdin", "stdout", "stderr"), subprocess.DEVNULL)
@@ -71,8 +95,14 @@ def _start_excel(results: dict[str, AnalysisResult], path: Path, lang: str, incl
         return None
 
 
-def _finish_excel(proc: subprocess.Popen, results: dict[str, AnalysisResult], path: Path, lang: str, include_pii: bool,
-                  max_rows: int) -> None:
+def _finish_excel(
+    proc: subprocess.Popen,
+    results: dict[str, AnalysisResult],
+    path: Path,
+    lang: str,
+    include_pii: bool,
+    max_rows: int,
+) -> None:
     """Wait for the workbook process; if it could not do its job (an interpreter that cannot run
     ``-m crmlens…``, a killed process), write the workbook here: same file, only slower.  A real
     problem with the data then surfaces from this process as usual."""
@@ -83,28 +113,65 @@ def _finish_excel(proc: subprocess.Popen, results: dict[str, AnalysisResult], pa
         write_action_plan(results, path, lang, include_pii, max_rows)
 
 
-def write_report(results: dict[str, AnalysisResult], out: Path, *, lang: str = "en", include_pii: bool = False,
-                 top_n: int = 20, profile: dict | None = None, png: bool = True, excel_max_rows: int = 100_000,
-                 since_last: dict | None = None, alerts: list[dict] | None = None,
-                 inputs: Iterable[str | Path | None] = ()) -> Path:
+def write_report(
+    results: dict[str, AnalysisResult],
+    out: Path,
+    *,
+    lang: str = "en",
+    include_pii: bool = False,
+    top_n: int = 20,
+    profile: dict | None = None,
+    png: bool = True,
+    excel_max_rows: int = 100_000,
+    since_last: dict | None = None,
+    alerts: list[dict] | None = None,
+    inputs: Iterable[str | Path | None] = (),
+) -> Path:
     """Write the report folder under the output rules of :mod:`crmlens.outputs` (replaces only
     a report folder crmlens wrote, or an empty one; never overlaps ``inputs``)."""
     with AtomicFolder(out, "report", inputs) as folder:
-        _write_files(folder.path, results, lang=lang, include_pii=include_pii, top_n=top_n,
-                     profile=profile, png=png, excel_max_rows=excel_max_rows,
-                     since_last=since_last, alerts=alerts)
+        _write_files(
+            folder.path,
+            results,
+            lang=lang,
+            include_pii=include_pii,
+            top_n=top_n,
+            profile=profile,
+            png=png,
+            excel_max_rows=excel_max_rows,
+            since_last=since_last,
+            alerts=alerts,
+        )
     return Path(out)
 
 
-def _write_files(tmp: Path, results: dict[str, AnalysisResult], *, lang: str, include_pii: bool,
-                 top_n: int, profile: dict | None, png: bool, excel_max_rows: int,
-                 since_last: dict | None, alerts: list[dict] | None) -> None:
+def _write_files(
+    tmp: Path,
+    results: dict[str, AnalysisResult],
+    *,
+    lang: str,
+    include_pii: bool,
+    top_n: int,
+    profile: dict | None,
+    png: bool,
+    excel_max_rows: int,
+    since_last: dict | None,
+    alerts: list[dict] | None,
+) -> None:
     excel = None
     try:
         excel = _start_excel(results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows)
         generated = dt.datetime.now().isoformat(timespec="seconds")
-        doc = build_document(results, lang, include_pii=include_pii, top_n=top_n, profile=profile, generated=generated,
-                             since_last=since_last, alerts=alerts)
+        doc = build_document(
+            results,
+            lang,
+            include_pii=include_pii,
+            top_n=top_n,
+            profile=profile,
+            generated=generated,
+            since_last=since_last,
+            alerts=alerts,
+        )
         chart_files: dict[str, str] = {}
         if png:
             (tmp / "charts").mkdir()
@@ -120,25 +187,39 @@ def _write_files(tmp: Path, results: dict[str, AnalysisResult], *, lang: str, in
         if alerts is not None:
             summ["alerts"] = alerts
         if since_last is not None:
-            summ["since_last_run"] = {"previous_run": since_last["previous_run"], "previous_as_of": since_last["previous_as_of"],
-                                      "metric_deltas": json_safe(since_last["metric_deltas"].to_dict(orient="records")),
-                                      "lists": {k: json_safe(v.to_dict(orient="records")) for k, v in since_last["lists"].items()}}
-        (tmp / "summary.json").write_text(json.dumps(summ, ensure_ascii=False, indent=2), encoding="utf-8")
+            summ["since_last_run"] = {
+                "previous_run": since_last["previous_run"],
+                "previous_as_of": since_last["previous_as_of"],
+                "metric_deltas": json_safe(since_last["metric_deltas"].to_dict(orient="records")),
+                "lists": {
+                    k: json_safe(v.to_dict(orient="records"))
+                    for k, v in since_last["lists"].items()
+                },
+            }
+        (tmp / "summary.json").write_text(
+            json.dumps(summ, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
         for name, r in results.items():
             saved = for_saving(r, include_pii)  # personal data only with --include-pii
             folder = tmp / "tables" / name
             folder.mkdir(parents=True)
             for tname, df in saved.tables.items():
                 flat = flat_frame(df)
-                csv_safe_frame(flat).to_csv(folder / f"{tname}.csv", index=False)  # no formula cells
+                csv_safe_frame(flat).to_csv(
+                    folder / f"{tname}.csv", index=False
+                )  # no formula cells
                 flat.to_parquet(folder / f"{tname}.parquet", index=False)
             saved.save(tmp / "results" / name)
         if profile is not None:
-            (tmp / "results" / "data_quality.json").write_text(json.dumps(json_safe(profile), ensure_ascii=False, indent=2), encoding="utf-8")
+            (tmp / "results" / "data_quality.json").write_text(
+                json.dumps(json_safe(profile), ensure_ascii=False, indent=2), encoding="utf-8"
+            )
         if excel is None:
             write_action_plan(results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows)
         else:
-            _finish_excel(excel, results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows)
+            _finish_excel(
+                excel, results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows
+            )
     except BaseException:
         if excel is not None and excel.poll() is None:
             excel.kill()  # it stops writing into tmp before tmp goes
@@ -150,7 +231,11 @@ def load_results(folder: Path) -> tuple[dict[str, AnalysisResult], dict | None]:
     base = Path(folder) / "results"
     if not base.is_dir():
         raise OutputError("error.results_missing", path=str(folder))
-    results = {p.name: AnalysisResult.load(p) for p in sorted(base.iterdir()) if (p / "result.json").exists()}
+    results = {
+        p.name: AnalysisResult.load(p)
+        for p in sorted(base.iterdir())
+        if (p / "result.json").exists()
+    }
     if not results:
         raise OutputError("error.results_missing", path=str(folder))
     dq = base / "data_quality.json"

@@ -50,10 +50,13 @@ def add_contract(spec: "TableSpec") -> None:
     CONTRACTS[spec.name] = spec
 
 
-def declare_needs(analysis: str, needs: dict[str, tuple[str, ...]],
-                  foreign_keys: dict[str, tuple[str, ...]] | None = None,
-                  uses: dict[str, tuple[str, ...]] | None = None,
-                  checks: Callable[..., None] | None = None) -> None:
+def declare_needs(
+    analysis: str,
+    needs: dict[str, tuple[str, ...]],
+    foreign_keys: dict[str, tuple[str, ...]] | None = None,
+    uses: dict[str, tuple[str, ...]] | None = None,
+    checks: Callable[..., None] | None = None,
+) -> None:
     """Record what an analysis reads, by canonical table: required columns, foreign-key columns
     checked against their parent, optional columns read when present, and its own cross-table
     checks (``checks(data, config, add)``, run by validation when its tables are usable)."""
@@ -78,7 +81,9 @@ def analysis_checks(analyses: set[str] | frozenset[str]) -> dict[str, Callable[.
     return {a: fn for a, fn in sorted(_CHECKS.items()) if a in analyses}
 
 
-def _needed_by(registry: dict[str, dict[str, frozenset[str]]], table: str, column: str) -> frozenset[str]:
+def _needed_by(
+    registry: dict[str, dict[str, frozenset[str]]], table: str, column: str
+) -> frozenset[str]:
     return frozenset(a for a, tables in registry.items() if column in tables.get(table, ()))
 
 
@@ -169,7 +174,11 @@ ACCOUNTS = TableSpec(
         _c("annual_revenue", "float", desc="USD, nullable"),
         _c("number_of_employees", "int", desc="nullable; tiny values exist"),
         _c("industry_normalized", "text"),
-        _c("company_size_category", "text", desc="Enterprise / Mid-Market / Small Business / Unknown"),
+        _c(
+            "company_size_category",
+            "text",
+            desc="Enterprise / Mid-Market / Small Business / Unknown",
+        ),
         _c("account_size_segment", "text"),
         _c("owner_id", "text"),
         _c("account_owner_name", "text"),
@@ -240,7 +249,12 @@ CUSTOMER_VALUE = TableSpec(
     "customer360__customer_value_analysis",
     "one row per customer (latest analysis); duplicate emails exist",
     (
-        _c("primary_email", "text", desc="join key to customer360__customer.email, case-insensitive", pii=True),
+        _c(
+            "primary_email",
+            "text",
+            desc="join key to customer360__customer.email, case-insensitive",
+            pii=True,
+        ),
         _c("marketo_lead_id", "id"),
         _c("stripe_customer_id", "id"),
         _c("zendesk_user_id", "id"),

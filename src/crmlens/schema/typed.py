@@ -44,8 +44,11 @@ def non_finite(column: ir.NumericValue) -> ir.BooleanValue:
 
 
 def is_text_date(spec: TableSpec, t: ir.Table, column: str) -> bool:
-    return column in t.columns and column in {c.name for c in spec.date_columns} \
+    return (
+        column in t.columns
+        and column in {c.name for c in spec.date_columns}
         and t[column].type().is_string()
+    )
 
 
 def blank_to_null(column: ir.StringValue) -> ir.StringValue:

@@ -15,7 +15,13 @@ from typing import Any
 from crmlens.config import CrmlensConfig
 from crmlens.errors import SourceError
 from crmlens.schema.checks import foreign_key_checks, issue_adder, value_checks
-from crmlens.schema.contracts import CONTRACTS, LOGICAL_TYPES, TableSpec, analysis_checks, tables_for
+from crmlens.schema.contracts import (
+    CONTRACTS,
+    LOGICAL_TYPES,
+    TableSpec,
+    analysis_checks,
+    tables_for,
+)
 from crmlens.schema.typed import read_table
 from crmlens.sources.base import Dataset, physical_family
 
@@ -70,25 +76,40 @@ class DataQualityProfile:
         }
 
 
-def validate(data: Dataset, analyses: set[str] | frozenset[str],
-             config: CrmlensConfig | None = None) -> DataQualityProfile:
+def validate(
+    data: Dataset, analyses: set[str] | frozenset[str], config: CrmlensConfig | None = None
+) -> DataQualityProfile:
     """Every problem of the tables ``analyses`` need, then each analysis' own cross-table checks
     (which may read their configuration from ``config``)."""
     profile = DataQualityProfile(tuple(sorted(analyses)))
     for spec in tables_for(analyses):
         _check_table(data, spec, set(analyses), profile)
     blocked = {i.table for i in profile.blocking}
-    for analysis, check in analysis_checks(analyses).items():  # each analysis' own cross-table checks
+    for analysis, check in analysis_checks(
+        analyses
+    ).items():  # each analysis' own cross-table checks
         if not blocked & {t.name for t in tables_for({analysis})}:
             check(data, config, issue_adder(profile.issues, Issue))
     return profile
 
 
-def _check_table(data: Dataset, spec: TableSpec, analyses: set[str], profile: DataQualityProfile) -> None:
+def _check_table(
+    data: Dataset, spec: TableSpec, analyses: set[str], profile: DataQualityProfile
+) -> None:
     add = profile.issues.append
     needed_by = sorted(spec.required_by() & analyses)
     if not data.has_table(spec.name):
-        add(Issue("dq.table_missing", BLOCKING, spec.name, params={"physical": data.physical_name(spec.name), "analyses": ", ".join(needed_by)}))
+        add(
+            Issue(
+                "dq.table_missing",
+                BLOCKING,
+                spec.name,
+                params={
+                    "physical": data.physical_name(spec.name),
+                    "analyses": ", ".join(needed_by),
+                },
+            )
+        )
         return
     try:
         t = data.table(spec.name)
@@ -101,7 +122,14 @@ def _check_table(data: Dataset, spec: TableSpec, analyses: set[str], profile: Da
         add(Issue(code, BLOCKING, spec.name, params=params))
         return
     except Exception as exc:  # engine errors while scanning (encoding, corrupt pages)
-        add(Issue("dq.table_unreadable", BLOCKING, spec.name, params={"reason": str(exc).splitlines()[0][:300]}))
+        add(
+            Issue(
+                "dq.table_unreadable",
+                BLOCKING,
+                spec.name,
+                params={"reason": str(exc).splitlines()[0][:300]},
+            )
+        )
         return
     profile.row_counts[spec.name] = n
     if n == 0:
@@ -112,19 +140,45 @@ def _check_table(data: Dataset, spec: TableSpec, analyses: set[str], profile: Da
     present_ok: list[str] = []
     for col in spec.required_columns(analyses):
         if col.name not in schema:
-            add(Issue("dq.column_missing", BLOCKING, spec.name, col.name, {
-                "expected": col.type, "analyses": ", ".join(sorted(col.required_by & analyses))}))
+            add(
+                Issue(
+                    "dq.column_missing",
+                    BLOCKING,
+                    spec.name,
+                    col.name,
+                    {
+                        "expected": col.type,
+                        "analyses": ", ".join(sorted(col.required_by & analyses)),
+                    },
+                )
+            )
             continue
         fam = physical_family(schema[col.name])
         if fam not in LOGICAL_TYPES[col.type] and fam != "null":
-            add(Issue("dq.column_type", BLOCKING, spec.name, col.name, {"expected": col.type, "found": str(schema[col.name])}))
+            add(
+                Issue(
+                    "dq.column_type",
+                    BLOCKING,
+                    spec.name,
+                    col.name,
+                    {"expected": col.type, "found": str(schema[col.name])},
+                )
+            )
             continue
         present_ok.append(col.name)
     for col in spec.columns:  # optional columns of the wrong type: the parts using them are skipped
         if col.name in schema and col.name not in present_ok and not (col.required_by & analyses):
             fam = physical_family(schema[col.name])
             if fam not in LOGICAL_TYPES[col.type] and fam != "null":
-                add(Issue("dq.optional_column_type", WARNING, spec.name, col.name, {"expected": col.type, "found": str(schema[col.name])}))
+                add(
+                    Issue(
+                        "dq.optional_column_type",
+                        WARNING,
+                        spec.name,
+                        col.name,
+                        {"expected": col.type, "found": str(schema[col.name])},
+                    )
+                )
 
     value_checks(data, spec, t, analyses, issue_adder(profile.issues, Issue))
     t = read_table(data, spec)  # NaN/±Inf and unparsable dates count as NULL below
@@ -146,10 +200,16 @@ def _check_table(data: Dataset, spec: TableSpec, analyses: set[str], profile: Da
         if dups > 0:
             add(Issue("dq.duplicate_keys", BLOCKING, spec.name, spec.key, {"count": dups}))
         if int(stats["nulls"]) > 0:
-            add(Issue("dq.null_keys", BLOCKING, spec.name, spec.key, {"count": int(stats["nulls"])}))
+            add(
+                Issue("dq.null_keys", BLOCKING, spec.name, spec.key, {"count": int(stats["nulls"])})
+            )
 
     for fk in spec.foreign_keys:
-        if not (fk.required_by & analyses) or fk.column not in present_ok or not data.has_table(fk.ref_table):
+        if (
+            not (fk.required_by & analyses)
+            or fk.column not in present_ok
+            or not data.has_table(fk.ref_table)
+        ):
             continue
         try:
             ref = data.table(fk.ref_table)

@@ -20,8 +20,14 @@ DUCKDB_MAGIC = b"DUCK"  # at byte offset 8 of a DuckDB database file
 DUCKDB_HEADER_BYTES = 3 * 4096  # the main header and two database headers
 DATABASE_SUFFIXES = (".duckdb", ".ddb", ".db", ".sqlite", ".sqlite3", ".db3")
 # engine messages that mean the file itself is damaged (DuckDB and SQLite wording)
-DAMAGE_MARKERS = ("corrupt", "could not read enough bytes", "malformed", "file is not a database",
-                  "not a valid duckdb database", "checksum")
+DAMAGE_MARKERS = (
+    "corrupt",
+    "could not read enough bytes",
+    "malformed",
+    "file is not a database",
+    "not a valid duckdb database",
+    "checksum",
+)
 
 
 def physical_family(dtype: Any) -> str:
@@ -54,7 +60,9 @@ class Dataset:
     location: str
     mapping: SourceMapping = field(default_factory=SourceMapping)
     loader: Callable[[str], ir.Table] | None = None  # for sources that load tables lazily (SQLite)
-    register_frame: Callable[[str, Any], ir.Table] | None = None  # engines without temp tables (Spark)
+    register_frame: Callable[[str, Any], ir.Table] | None = (
+        None  # engines without temp tables (Spark)
+    )
     _cache: dict[str, ir.Table] = field(default_factory=dict, repr=False)
 
     def physical_name(self, canonical: str) -> str:
@@ -77,13 +85,17 @@ class Dataset:
             return self._cache[canonical]
         name = self.physical_name(canonical)
         if not self.has_table(canonical):
-            raise SourceError("error.table_missing", table=canonical, physical=name, source=self.location)
+            raise SourceError(
+                "error.table_missing", table=canonical, physical=name, source=self.location
+            )
         try:
             raw = self.loader(name) if self.loader is not None else self.backend.table(name)
         except SourceError:
             raise
         except Exception as exc:  # engines raise many types; report the table and the reason
-            raise SourceError("error.table_unreadable", table=canonical, reason=_first_line(exc)) from exc
+            raise SourceError(
+                "error.table_unreadable", table=canonical, reason=_first_line(exc)
+            ) from exc
         renames = {
             canon: actual
             for canon, actual in self.mapping.columns.get(canonical, {}).items()
@@ -126,7 +138,9 @@ def _first_line(exc: BaseException) -> str:
     return text[0][:300] if text else type(exc).__name__
 
 
-def open_source(location: str | Path, mapping: SourceMapping | None = None, memory_limit: str | None = None) -> Dataset:
+def open_source(
+    location: str | Path, mapping: SourceMapping | None = None, memory_limit: str | None = None
+) -> Dataset:
     mapping = mapping or SourceMapping()
     loc = str(location)
     if "://" in loc:
@@ -157,7 +171,9 @@ def _read_head(path: Path) -> bytes:
         with path.open("rb") as fh:
             return fh.read(16)
     except OSError as exc:
-        raise SourceError("error.source_unreadable", source=str(path), reason=_first_line(exc)) from None
+        raise SourceError(
+            "error.source_unreadable", source=str(path), reason=_first_line(exc)
+        ) from None
 
 
 def _open_folder(path: Path, mapping: SourceMapping) -> Dataset:

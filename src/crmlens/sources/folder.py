@@ -46,7 +46,9 @@ class FolderLoader:
         except Exception as exc:
             if csv_file:
                 diagnose_csv(f, name)
-            raise SourceError("error.table_unreadable", table=name, reason=f"{f.name}: {_first_line(exc)}") from None
+            raise SourceError(
+                "error.table_unreadable", table=name, reason=f"{f.name}: {_first_line(exc)}"
+            ) from None
         if csv_file and len(t.columns) == 1:  # DuckDB reads a file with a ragged row as one column
             diagnose_csv(f, name)
         return t
@@ -66,8 +68,13 @@ def diagnose_csv(path: Path, table: str) -> None:
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise SourceError("error.csv_not_utf8", table=table, file=path.name, line=number,
-                                  byte=f"0x{raw[exc.start]:02x}") from None
+                raise SourceError(
+                    "error.csv_not_utf8",
+                    table=table,
+                    file=path.name,
+                    line=number,
+                    byte=f"0x{raw[exc.start]:02x}",
+                ) from None
     csv.field_size_limit(2**31 - 1)  # one field may legitimately hold megabytes of text
     with _open(path, text=True) as fh:
         header_line = fh.readline()
@@ -77,8 +84,14 @@ def diagnose_csv(path: Path, table: str) -> None:
         expected = len(next(reader, []))
         for record in reader:
             if record and len(record) != expected:
-                raise SourceError("error.csv_ragged", table=table, file=path.name,
-                                  line=reader.line_num, found=len(record), expected=expected)
+                raise SourceError(
+                    "error.csv_ragged",
+                    table=table,
+                    file=path.name,
+                    line=reader.line_num,
+                    found=len(record),
+                    expected=expected,
+                )
 
 
 def open_folder(folder: Path, mapping: SourceMapping) -> Dataset:

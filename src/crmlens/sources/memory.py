@@ -19,7 +19,9 @@ def open_frames(frames: Mapping[str, Any], mapping: SourceMapping | None = None)
     con = ibis.duckdb.connect()
     for name, frame in frames.items():
         con.create_table(str(name), obj=frame, temp=True)
-    return Dataset(con, "frames", "(frames: " + ", ".join(map(str, frames)) + ")", mapping or SourceMapping())
+    return Dataset(
+        con, "frames", "(frames: " + ", ".join(map(str, frames)) + ")", mapping or SourceMapping()
+    )
 
 
 def open_backend(backend: Any, mapping: SourceMapping | None = None) -> Dataset:

@@ -23,7 +23,11 @@ def spark_session(cfg: EngineConfig):
     except ImportError:
         raise SourceError("error.spark_missing") from None
     b = SparkSession.builder.master(cfg.spark_master).appName("crmlens")
-    conf = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "8", "spark.sql.session.timeZone": "UTC"} | dict(cfg.spark_conf)
+    conf = {
+        "spark.ui.enabled": "false",
+        "spark.sql.shuffle.partitions": "8",
+        "spark.sql.session.timeZone": "UTC",
+    } | dict(cfg.spark_conf)
     for k, v in conf.items():
         b = b.config(k, v)
     return b.getOrCreate()
@@ -35,7 +39,12 @@ class SparkLoader:
         if location.is_dir():
             from crmlens.sources.folder import SUFFIXES
 
-            self.files = {f.name[: -len(s)]: f for f in sorted(location.iterdir()) for s in SUFFIXES if f.name.endswith(s)}
+            self.files = {
+                f.name[: -len(s)]: f
+                for f in sorted(location.iterdir())
+                for s in SUFFIXES
+                if f.name.endswith(s)
+            }
             self.db = None
         else:
             self.files = {}
@@ -49,7 +58,9 @@ class SparkLoader:
     def __call__(self, name: str):
         try:
             if self.db is not None:
-                return temp_view(self.spark, self.con, name, self.db.table(name).to_pyarrow().to_pandas())
+                return temp_view(
+                    self.spark, self.con, name, self.db.table(name).to_pyarrow().to_pandas()
+                )
             f = self.files[name]
             if f.name.endswith(".parquet"):
                 return self.con.read_parquet(str(f), table_name=name)
@@ -57,7 +68,9 @@ class SparkLoader:
         except SourceError:
             raise
         except Exception as exc:
-            raise SourceError("error.table_unreadable", table=name, reason=_first_line(exc)) from None
+            raise SourceError(
+                "error.table_unreadable", table=name, reason=_first_line(exc)
+            ) from None
 
 
 def temp_view(spark, con, name: str, df):
@@ -78,5 +91,11 @@ def open_spark(location: str, mapping: SourceMapping, cfg: EngineConfig) -> Data
             raise SourceError("error.source_format", source=location)
     spark = spark_session(cfg)
     con = ibis.pyspark.connect(spark)
-    return Dataset(con, "spark", location, mapping, loader=SparkLoader(p, con, spark),
-                   register_frame=lambda name, df: temp_view(spark, con, name, df))
+    return Dataset(
+        con,
+        "spark",
+        location,
+        mapping,
+        loader=SparkLoader(p, con, spark),
+        register_frame=lambda name, df: temp_view(spark, con, name, df),
+    )

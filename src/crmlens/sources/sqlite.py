@@ -25,8 +25,12 @@ class SqliteLoader:
         self.path = path
         self.con = con
         try:
-            self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-            rows = self.db.execute("SELECT name FROM sqlite_master WHERE type IN ('table','view')").fetchall()
+            self.db = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
+            rows = self.db.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table','view')"
+            ).fetchall()
         except sqlite3.Error as exc:
             raise opening_error(str(path), "SQLite", exc) from None
         self._names = [r[0] for r in rows]
@@ -36,7 +40,9 @@ class SqliteLoader:
 
     def __call__(self, name: str):
         if name not in self._names:  # the identifier below is only ever a name sqlite itself listed
-            raise SourceError("error.table_missing", table=name, physical=name, source=str(self.path))
+            raise SourceError(
+                "error.table_missing", table=name, physical=name, source=str(self.path)
+            )
         quoted = '"' + name.replace('"', '""') + '"'
         cur = self.db.execute(f"SELECT * FROM {quoted}")  # noqa: S608 - name validated above
         cols = [d[0] for d in cur.description]
@@ -60,7 +66,15 @@ def _to_arrow(values: list) -> pa.Array:
         return pa.array(values, type=pa.float64())
     if kinds <= {bytes}:
         return pa.array(values, type=pa.binary())
-    return pa.array([None if v is None else (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)) for v in values], type=pa.string())
+    return pa.array(
+        [
+            None
+            if v is None
+            else (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v))
+            for v in values
+        ],
+        type=pa.string(),
+    )
 
 
 def open_sqlite(path: Path, mapping: SourceMapping) -> Dataset:

@@ -15,8 +15,9 @@ import pandas as pd
 from scipy import stats
 
 
-def rr_ci(a: int, n1: int, c: int, n2: int,
-          z: float = 1.959963984540054) -> tuple[float, float, float]:
+def rr_ci(
+    a: int, n1: int, c: int, n2: int, z: float = 1.959963984540054
+) -> tuple[float, float, float]:
     """Relative risk (a/n1)/(c/n2) with a log-method 95% CI; NaN when undefined."""
     if n1 == 0 or n2 == 0 or c == 0:
         return math.nan, math.nan, math.nan

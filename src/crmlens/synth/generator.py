@@ -26,7 +26,9 @@ from crmlens.synth import vocab as V
 
 CHUNK = 50_000
 AS_OF = dt.date(2026, 6, 30)  # fixed reference date: output never depends on today's date
-ALPHABET = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
+ALPHABET = np.frombuffer(
+    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", dtype=np.uint8
+)
 ORPHAN_BASE = 1 << 39  # index space for ids that point at no account
 _MASK40 = (1 << 40) - 1
 TABLE_STREAMS = {"accounts": 1, "contacts": 2, "opportunities": 3, "customers": 4}
@@ -41,7 +43,9 @@ SIZE_MULT_MEAN = sum(w * SIZE_MULT[s] for s, w in V.SIZES)
 def sf_ids(prefix: str, idx: np.ndarray) -> np.ndarray:
     """15-character Salesforce-like ids, unique for idx < 2**40 - 0x5DEECE66D (a bijection on the last 7 chars)."""
     idx = idx.astype(np.uint64) + np.uint64(0x5DEECE66D)  # offset: no all-zero ids; still < 2**40
-    x = (idx * np.uint64(0x9E3779B97F4A7C15)) & np.uint64(_MASK40)  # odd multiplier: bijective mod 2^40
+    x = (idx * np.uint64(0x9E3779B97F4A7C15)) & np.uint64(
+        _MASK40
+    )  # odd multiplier: bijective mod 2^40
     h = (idx * np.uint64(0xC2B2AE3D27D4EB4F)) >> np.uint64(40)
     out = np.empty((len(idx), 15), dtype=np.uint8)
     out[:, :3] = np.frombuffer(prefix.encode(), dtype=np.uint8)
@@ -107,27 +111,51 @@ def accounts_chunk(seed: int, chunk: int, start: int, n: int, cfg: SynthConfig, 
     ids = sf_ids("001", idx)
     size = _pick(rng, [(s, w) for s, w in V.SIZES], n)
     industry = _pick(rng, V.INDUSTRIES, n)
-    emp = np.where(
-        size == "Enterprise", rng.lognormal(7.0, 0.8, n).clip(1000, 200_000),
-        np.where(size == "Mid-Market", rng.uniform(100, 1000, n),
-                 np.where(size == "Small Business", rng.lognormal(2.8, 1.0, n).clip(1, 99), rng.lognormal(4.5, 2.0, n).clip(1, 50_000))),
-    ).round().astype(np.int64)
+    emp = (
+        np.where(
+            size == "Enterprise",
+            rng.lognormal(7.0, 0.8, n).clip(1000, 200_000),
+            np.where(
+                size == "Mid-Market",
+                rng.uniform(100, 1000, n),
+                np.where(
+                    size == "Small Business",
+                    rng.lognormal(2.8, 1.0, n).clip(1, 99),
+                    rng.lognormal(4.5, 2.0, n).clip(1, 50_000),
+                ),
+            ),
+        )
+        .round()
+        .astype(np.int64)
+    )
     tiny = rng.random(n) < 0.01
     emp[tiny] = rng.integers(1, 6, tiny.sum())
     emp[rng.random(n) < 0.002] = 0
     revenue = (emp.clip(1) * rng.lognormal(11.6, 0.9, n)).clip(50_000, 5e10)
     r = rng.random(n)
-    revenue = np.where(r < 0.30, np.round(revenue, -3), np.where(r < 0.36, np.round(revenue, -6), np.round(revenue, 2)))
+    revenue = np.where(
+        r < 0.30,
+        np.round(revenue, -3),
+        np.where(r < 0.36, np.round(revenue, -6), np.round(revenue, 2)),
+    )
     revenue_o = _null(rng, revenue, 0.30)
     emp_o = _null(rng, emp, 0.20)
     zh = rng.random(n) < cfg.chinese_share
-    names = np.where(zh, pools.companies_zh[rng.integers(0, len(pools.companies_zh), n)], pools.companies[rng.integers(0, len(pools.companies), n)])
+    names = np.where(
+        zh,
+        pools.companies_zh[rng.integers(0, len(pools.companies_zh), n)],
+        pools.companies[rng.integers(0, len(pools.companies), n)],
+    )
     owner_ix = rng.integers(0, len(pools.owners), n)
     seg = np.array([V.SIZE_SEGMENT[s][0] for s in size], dtype=object)
     seg[(size == "Enterprise") & (rng.random(n) < 0.4)] = "Large"
 
     # contacts per account: over-dispersed (negative binomial), loosely growing with size
-    mult = np.select([size == "Enterprise", size == "Mid-Market", size == "Small Business"], [SIZE_MULT["Enterprise"], SIZE_MULT["Mid-Market"], SIZE_MULT["Small Business"]], SIZE_MULT["Unknown"])
+    mult = np.select(
+        [size == "Enterprise", size == "Mid-Market", size == "Small Business"],
+        [SIZE_MULT["Enterprise"], SIZE_MULT["Mid-Market"], SIZE_MULT["Small Business"]],
+        SIZE_MULT["Unknown"],
+    )
     mu = cfg.contacts_per_account * mult / SIZE_MULT_MEAN  # overall mean ≈ contacts_per_account
     disp = 0.7
     n_contacts = rng.negative_binomial(disp, disp / (disp + mu))
@@ -139,32 +167,44 @@ def accounts_chunk(seed: int, chunk: int, start: int, n: int, cfg: SynthConfig, 
     live = np.bincount(owner[~deleted[:m]], minlength=n)
     has_email = np.bincount(owner[~deleted[:m] & with_email[:m]], minlength=n)
     won_amt, pipe_amt, n_opps, n_won = opps.pop("_account_stats")
-    accounts = pa.table({
-        "account_id": ids,
-        "account_name": pa.array(names, pa.string()),
-        "annual_revenue": pa.array(revenue_o, pa.float64()),
-        "number_of_employees": pa.array(emp_o, pa.int64()),
-        "industry_normalized": pa.array(industry, pa.string()),
-        "company_size_category": pa.array(size, pa.string()),
-        "account_size_segment": pa.array(seg, pa.string()),
-        "owner_id": sf_ids("005", owner_ix),
-        "account_owner_name": pa.array(pools.owners[owner_ix], pa.string()),
-        "account_type": pa.array(_pick(rng, V.ACCOUNT_TYPES, n), pa.string()),
-        "billing_state": pa.array(np.array(V.STATES, dtype=object)[rng.integers(0, len(V.STATES), n)], pa.string()),
-        "billing_city": pa.array(pools.cities[rng.integers(0, len(pools.cities), n)], pa.string()),
-        "geographic_region": pa.array(np.array(V.REGIONS, dtype=object)[rng.integers(0, len(V.REGIONS), n)], pa.string()),
-        "total_contacts": pa.array(live, pa.int64()),
-        "contacts_with_email": pa.array(has_email, pa.int64()),
-        "days_since_last_activity": pa.array(rng.geometric(0.03, n), pa.int64()),
-        "total_activities_30d": pa.array(rng.poisson(3 * mult), pa.int64()),
-        "total_won_amount": pa.array(won_amt, pa.float64()),
-        "current_pipeline_amount": pa.array(pipe_amt, pa.float64()),
-        "total_opportunities": pa.array(n_opps, pa.int64()),
-        "won_opportunities": pa.array(n_won, pa.int64()),
-        "win_rate_percentage": pa.array(np.where(n_opps > 0, 100.0 * n_won / np.maximum(n_opps, 1), np.nan), pa.float64(), from_pandas=True),
-        "churn_risk_level": pa.array(_pick(rng, V.CHURN, n), pa.string()),
-        "account_age_days": pa.array(rng.integers(30, 4000, n), pa.int64()),
-    })
+    accounts = pa.table(
+        {
+            "account_id": ids,
+            "account_name": pa.array(names, pa.string()),
+            "annual_revenue": pa.array(revenue_o, pa.float64()),
+            "number_of_employees": pa.array(emp_o, pa.int64()),
+            "industry_normalized": pa.array(industry, pa.string()),
+            "company_size_category": pa.array(size, pa.string()),
+            "account_size_segment": pa.array(seg, pa.string()),
+            "owner_id": sf_ids("005", owner_ix),
+            "account_owner_name": pa.array(pools.owners[owner_ix], pa.string()),
+            "account_type": pa.array(_pick(rng, V.ACCOUNT_TYPES, n), pa.string()),
+            "billing_state": pa.array(
+                np.array(V.STATES, dtype=object)[rng.integers(0, len(V.STATES), n)], pa.string()
+            ),
+            "billing_city": pa.array(
+                pools.cities[rng.integers(0, len(pools.cities), n)], pa.string()
+            ),
+            "geographic_region": pa.array(
+                np.array(V.REGIONS, dtype=object)[rng.integers(0, len(V.REGIONS), n)], pa.string()
+            ),
+            "total_contacts": pa.array(live, pa.int64()),
+            "contacts_with_email": pa.array(has_email, pa.int64()),
+            "days_since_last_activity": pa.array(rng.geometric(0.03, n), pa.int64()),
+            "total_activities_30d": pa.array(rng.poisson(3 * mult), pa.int64()),
+            "total_won_amount": pa.array(won_amt, pa.float64()),
+            "current_pipeline_amount": pa.array(pipe_amt, pa.float64()),
+            "total_opportunities": pa.array(n_opps, pa.int64()),
+            "won_opportunities": pa.array(n_won, pa.int64()),
+            "win_rate_percentage": pa.array(
+                np.where(n_opps > 0, 100.0 * n_won / np.maximum(n_opps, 1), np.nan),
+                pa.float64(),
+                from_pandas=True,
+            ),
+            "churn_risk_level": pa.array(_pick(rng, V.CHURN, n), pa.string()),
+            "account_age_days": pa.array(rng.integers(30, 4000, n), pa.int64()),
+        }
+    )
     return {
         "salesforce__customer_360_view": accounts,
         "salesforce__contact_enhanced": pa.table(contacts),
@@ -178,41 +218,72 @@ def contacts_for(seed, chunk, account_ids, n_contacts, cfg, pools, account_zh):
     owner = np.repeat(np.arange(len(account_ids)), n_contacts)
     n_orphans = rng.binomial(max(m, 1), 0.005) if m else 0
     total = m + n_orphans
-    acct = np.concatenate([account_ids[owner], sf_ids("001", ORPHAN_BASE + rng.integers(0, 1 << 38, n_orphans))])
-    zh = np.concatenate([account_zh[owner], np.zeros(n_orphans, bool)])  # Chinese accounts hold Chinese contacts
+    acct = np.concatenate(
+        [account_ids[owner], sf_ids("001", ORPHAN_BASE + rng.integers(0, 1 << 38, n_orphans))]
+    )
+    zh = np.concatenate(
+        [account_zh[owner], np.zeros(n_orphans, bool)]
+    )  # Chinese accounts hold Chinese contacts
     # seniority mix: ~5% C-level, ~5% VP, ~12% traps, rest others; NULL titles ~8%
     kind = rng.choice(4, size=total, p=[0.05, 0.05, 0.12, 0.78])
     en_title = np.select(
         [kind == 0, kind == 1, kind == 2],
-        [_pick(rng, V.TITLES_C, total), _pick(rng, V.TITLES_VP, total), _pick(rng, V.TITLES_TRAP, total)],
+        [
+            _pick(rng, V.TITLES_C, total),
+            _pick(rng, V.TITLES_VP, total),
+            _pick(rng, V.TITLES_TRAP, total),
+        ],
         _pick(rng, V.TITLES_OTHER, total),
     )
-    zh_title = np.select([kind == 0, kind == 1], [_pick(rng, V.TITLES_ZH_C, total), _pick(rng, V.TITLES_ZH_VP, total)], _pick(rng, V.TITLES_ZH_OTHER, total))
+    zh_title = np.select(
+        [kind == 0, kind == 1],
+        [_pick(rng, V.TITLES_ZH_C, total), _pick(rng, V.TITLES_ZH_VP, total)],
+        _pick(rng, V.TITLES_ZH_OTHER, total),
+    )
     title = _null(rng, np.where(zh, zh_title, en_title), 0.08)
-    dept = _null(rng, np.where(zh, _pick(rng, V.DEPARTMENTS_ZH, total), _pick(rng, V.DEPARTMENTS, total)), 0.35)
+    dept = _null(
+        rng,
+        np.where(zh, _pick(rng, V.DEPARTMENTS_ZH, total), _pick(rng, V.DEPARTMENTS, total)),
+        0.35,
+    )
     deleted = rng.random(total) < 0.05
     cidx = (np.int64(chunk) << 22) + np.arange(total, dtype=np.int64)  # unique per (chunk, row)
     first = pools.first[rng.integers(0, len(pools.first), total)]
     last = pools.last[rng.integers(0, len(pools.last), total)]
     has_email = rng.random(total) < 0.85
-    email = np.where(has_email, np.char.add(np.char.add(first.astype(str), "."), np.char.add(last.astype(str), "@example.com")), None)
+    email = np.where(
+        has_email,
+        np.char.add(
+            np.char.add(first.astype(str), "."), np.char.add(last.astype(str), "@example.com")
+        ),
+        None,
+    )
     phone = np.char.add("+1-555-", np.char.zfill(rng.integers(0, 10_000_000, total).astype(str), 7))
     created = rng.integers(1, 3000, total)
-    return {
-        "contact_id": pa.array(sf_ids("003", cidx), pa.string()),
-        "account_id": pa.array(acct, pa.string()),
-        "title": pa.array(title, pa.string()),
-        "department": pa.array(dept, pa.string()),
-        "is_deleted": pa.array(deleted, pa.bool_()),
-        "first_name": pa.array(first, pa.string()),
-        "last_name": pa.array(last, pa.string()),
-        "email": pa.array(email, pa.string()),
-        "phone": pa.array(phone, pa.string()),
-        "lead_source": pa.array(np.array(V.LEAD_SOURCES, dtype=object)[rng.integers(0, len(V.LEAD_SOURCES), total)], pa.string()),
-        "created_date": _dates(created),
-        "last_activity_date": _dates((created * rng.random(total)).astype(np.int64)),
-        "mailing_state": pa.array(np.array(V.STATES, dtype=object)[rng.integers(0, len(V.STATES), total)], pa.string()),
-    }, deleted, has_email
+    return (
+        {
+            "contact_id": pa.array(sf_ids("003", cidx), pa.string()),
+            "account_id": pa.array(acct, pa.string()),
+            "title": pa.array(title, pa.string()),
+            "department": pa.array(dept, pa.string()),
+            "is_deleted": pa.array(deleted, pa.bool_()),
+            "first_name": pa.array(first, pa.string()),
+            "last_name": pa.array(last, pa.string()),
+            "email": pa.array(email, pa.string()),
+            "phone": pa.array(phone, pa.string()),
+            "lead_source": pa.array(
+                np.array(V.LEAD_SOURCES, dtype=object)[rng.integers(0, len(V.LEAD_SOURCES), total)],
+                pa.string(),
+            ),
+            "created_date": _dates(created),
+            "last_activity_date": _dates((created * rng.random(total)).astype(np.int64)),
+            "mailing_state": pa.array(
+                np.array(V.STATES, dtype=object)[rng.integers(0, len(V.STATES), total)], pa.string()
+            ),
+        },
+        deleted,
+        has_email,
+    )
 
 
 def opportunities_for(seed, chunk, account_ids, size, cfg):
@@ -224,13 +295,27 @@ def opportunities_for(seed, chunk, account_ids, size, cfg):
     m = len(owner)
     closed = rng.random(m) < 0.6
     won = closed & (rng.random(m) < 0.45)
-    stage = np.where(won, "Closed Won", np.where(closed, "Closed Lost", np.array(V.STAGES_OPEN, dtype=object)[rng.integers(0, 5, m)]))
-    amount = np.round(rng.lognormal(10.5, 1.2, m) * np.select([size[owner] == "Enterprise"], [4.0], 1.0), 2)
+    stage = np.where(
+        won,
+        "Closed Won",
+        np.where(
+            closed, "Closed Lost", np.array(V.STAGES_OPEN, dtype=object)[rng.integers(0, 5, m)]
+        ),
+    )
+    amount = np.round(
+        rng.lognormal(10.5, 1.2, m) * np.select([size[owner] == "Enterprise"], [4.0], 1.0), 2
+    )
     amount_o = _null(rng, amount, 0.05)
     created = rng.integers(1, 1500, m)
-    dtc = (rng.gamma(2.0, 40.0, m)).astype(np.int64) - (rng.random(m) < 0.02) * rng.integers(1, 30, m)
+    dtc = (rng.gamma(2.0, 40.0, m)).astype(np.int64) - (rng.random(m) < 0.02) * rng.integers(
+        1, 30, m
+    )
     close_ago = created - dtc
-    prob = np.where(won, 100.0, np.where(closed, 0.0, np.array([10, 20, 40, 60, 80], float)[rng.integers(0, 5, m)]))
+    prob = np.where(
+        won,
+        100.0,
+        np.where(closed, 0.0, np.array([10, 20, 40, 60, 80], float)[rng.integers(0, 5, m)]),
+    )
     amt0 = np.where(np.isnan(amount), 0.0, amount)
     won_amt = np.bincount(owner[won], weights=amt0[won], minlength=n)
     pipe_amt = np.bincount(owner[~closed], weights=amt0[~closed], minlength=n)
@@ -245,7 +330,10 @@ def opportunities_for(seed, chunk, account_ids, size, cfg):
         "is_won": pa.array(won, pa.bool_()),
         "is_closed": pa.array(closed, pa.bool_()),
         "type": pa.array(_pick(rng, V.OPP_TYPES, m), pa.string()),
-        "lead_source": pa.array(np.array(V.LEAD_SOURCES, dtype=object)[rng.integers(0, len(V.LEAD_SOURCES), m)], pa.string()),
+        "lead_source": pa.array(
+            np.array(V.LEAD_SOURCES, dtype=object)[rng.integers(0, len(V.LEAD_SOURCES), m)],
+            pa.string(),
+        ),
         "created_date": _dates(created),
         "close_date": _dates(close_ago),
         "days_to_close": pa.array(dtc, pa.int64()),
@@ -258,7 +346,10 @@ def customers_chunk(seed: int, chunk: int, start: int, n: int, pools: Pools):
     rng = _rng(seed, "customers", chunk)
     idx = np.arange(start, start + n, dtype=np.int64)
     cid = np.char.add("c360_", sf_ids("C36", idx))
-    email = np.char.add(np.char.add("user", idx.astype(str)), np.array(["@acme.io", "@globex.com", "@initech.cn", "@umbrella.co"])[idx % 4])
+    email = np.char.add(
+        np.char.add("user", idx.astype(str)),
+        np.array(["@acme.io", "@globex.com", "@initech.cn", "@umbrella.co"])[idx % 4],
+    )
     org = np.char.add("org_", sf_ids("ORG", idx // 3))
     header = (idx % 3) == 0
     marketo = (idx * 7 + 1_000_000).astype(np.int64)
@@ -276,10 +367,14 @@ def customers_chunk(seed: int, chunk: int, start: int, n: int, pools: Pools):
     adoption_o[miss < 0.17] = None
     support_o = support.astype(object)
     support_o[(miss >= 0.17) & (miss < 0.34)] = None
-    priority = np.round((2.5 + 0.15 * q + 1.0 * rng.standard_normal(n)).clip(0, 5), 3)  # weak link to performance
+    priority = np.round(
+        (2.5 + 0.15 * q + 1.0 * rng.standard_normal(n)).clip(0, 5), 3
+    )  # weak link to performance
     team = rng.lognormal(2.5, 1.0, n).clip(1, 5000).astype(np.int64)
     cac = np.round(rng.lognormal(8.0, 0.6, n), 2)
-    clv = np.round(cac * np.exp(0.8 + 0.25 * np.log(team) + 0.3 * q + 0.6 * rng.standard_normal(n)), 2)
+    clv = np.round(
+        cac * np.exp(0.8 + 0.25 * np.log(team) + 0.3 * q + 0.6 * rng.standard_normal(n)), 2
+    )
     r = rng.random(n)
     cac_o = cac.astype(object)
     cac_o[r < 0.005] = 0.0
@@ -287,7 +382,9 @@ def customers_chunk(seed: int, chunk: int, start: int, n: int, pools: Pools):
     cac_o[(r >= 0.008) & (r < 0.012)] = None
     sales = np.round(rng.lognormal(9.0 + 0.5 * q, 1.3), 2).astype(object)
     sales[rng.random(n) < 0.03] = None
-    ts = np.datetime64("2026-06-01T00:00:00") + rng.integers(0, 29 * 86400, n).astype("timedelta64[s]")
+    ts = np.datetime64("2026-06-01T00:00:00") + rng.integers(0, 29 * 86400, n).astype(
+        "timedelta64[s]"
+    )
 
     # lifecycle follows performance loosely: weak customers drift to Dormant, strong ones mature
     stage = _pick(rng, V.LIFECYCLE, n)
@@ -300,70 +397,101 @@ def customers_chunk(seed: int, chunk: int, start: int, n: int, pools: Pools):
     dup = has_value & (rng.random(n) < 0.03)
     case_mix = rng.random(n) < 0.10
     v_email = np.where(case_mix, np.char.upper(email), email)
-    v_email = np.where(rng.random(n) < 0.02, np.char.add("unknown_", email), v_email)  # no customer match
+    v_email = np.where(
+        rng.random(n) < 0.02, np.char.add("unknown_", email), v_email
+    )  # no customer match
     rows = np.concatenate([np.flatnonzero(has_value), np.flatnonzero(dup)])
     is_dup = np.concatenate([np.zeros(has_value.sum(), bool), np.ones(dup.sum(), bool)])
     email_rows = np.where(is_dup, np.char.title(email[rows]), v_email[rows])
-    ts_rows = ts[rows] - np.where(is_dup, rng.integers(-20, 20, len(rows)), 0).astype("timedelta64[D]")
+    ts_rows = ts[rows] - np.where(is_dup, rng.integers(-20, 20, len(rows)), 0).astype(
+        "timedelta64[D]"
+    )
     jitter = np.where(is_dup, rng.normal(0, 0.3, len(rows)), 0.0)
     k = len(rows)
 
     def col(a, t):
         return pa.array(a[rows], t)
 
-    value = pa.table({
-        "primary_email": pa.array(email_rows, pa.string()),
-        "marketo_lead_id": col(marketo, pa.int64()),
-        "stripe_customer_id": col(stripe, pa.string()),
-        "zendesk_user_id": col(zendesk, pa.int64()),
-        "analysis_timestamp": pa.array(ts_rows),
-        "investment_priority_score": pa.array(np.round((priority[rows] + jitter).clip(0, 5), 3), pa.float64()),
-        "product_adoption_rate": col(adoption_o, pa.float64()),
-        "support_resolution_efficiency": col(support_o, pa.float64()),
-        "customer_lifetime_value": col(clv, pa.float64()),
-        "acquisition_cost": col(cac_o, pa.float64()),
-        "lifecycle_stage": pa.array(stage[rows], pa.string()),
-        "industry_vertical": pa.array(np.array(V.C360_INDUSTRIES, dtype=object)[rng.integers(0, len(V.C360_INDUSTRIES), n)][rows], pa.string()),
-        "company_size_tier": pa.array(_pick(rng, V.C360_SIZES, n)[rows], pa.string()),
-        "customer_onboarding_score": col(onboarding, pa.float64()),
-        "team_size": col(team, pa.int64()),
-        "decision_maker_level": pa.array(_pick(rng, V.DECISION_LEVELS, n)[rows], pa.string()),
-        "customer_tier": pa.array(_pick(rng, V.CUSTOMER_TIERS, n)[rows], pa.string()),
-        "recency_score": pa.array(rng.integers(1, 6, k), pa.int64()),
-        "frequency_score": pa.array(rng.integers(1, 6, k), pa.int64()),
-        "monetary_score": pa.array(rng.integers(1, 6, k), pa.int64()),
-        "customer_health_score": pa.array(np.round(rng.uniform(0, 100, k), 1), pa.float64()),
-        "churn_probability": pa.array(np.round(rng.uniform(0, 1, k), 3), pa.float64()),
-        "nps_score": pa.array(rng.integers(-100, 101, k).astype(float), pa.float64()),
-        "renewal_probability": pa.array(np.round(rng.uniform(0, 1, k), 3), pa.float64()),
-        "expansion_revenue_potential": pa.array(np.round(rng.lognormal(8, 1, k), 2), pa.float64()),
-        "estimated_customer_ltv": pa.array(np.round(clv[rows] * rng.uniform(0.8, 1.2, k), 2), pa.float64()),
-        "digital_engagement_score": pa.array(np.round(rng.uniform(0, 1, k), 3), pa.float64()),
-        "time_to_value_days": pa.array(np.round(rng.gamma(2, 20, k), 1), pa.float64()),
-    })
+    value = pa.table(
+        {
+            "primary_email": pa.array(email_rows, pa.string()),
+            "marketo_lead_id": col(marketo, pa.int64()),
+            "stripe_customer_id": col(stripe, pa.string()),
+            "zendesk_user_id": col(zendesk, pa.int64()),
+            "analysis_timestamp": pa.array(ts_rows),
+            "investment_priority_score": pa.array(
+                np.round((priority[rows] + jitter).clip(0, 5), 3), pa.float64()
+            ),
+            "product_adoption_rate": col(adoption_o, pa.float64()),
+            "support_resolution_efficiency": col(support_o, pa.float64()),
+            "customer_lifetime_value": col(clv, pa.float64()),
+            "acquisition_cost": col(cac_o, pa.float64()),
+            "lifecycle_stage": pa.array(stage[rows], pa.string()),
+            "industry_vertical": pa.array(
+                np.array(V.C360_INDUSTRIES, dtype=object)[
+                    rng.integers(0, len(V.C360_INDUSTRIES), n)
+                ][rows],
+                pa.string(),
+            ),
+            "company_size_tier": pa.array(_pick(rng, V.C360_SIZES, n)[rows], pa.string()),
+            "customer_onboarding_score": col(onboarding, pa.float64()),
+            "team_size": col(team, pa.int64()),
+            "decision_maker_level": pa.array(_pick(rng, V.DECISION_LEVELS, n)[rows], pa.string()),
+            "customer_tier": pa.array(_pick(rng, V.CUSTOMER_TIERS, n)[rows], pa.string()),
+            "recency_score": pa.array(rng.integers(1, 6, k), pa.int64()),
+            "frequency_score": pa.array(rng.integers(1, 6, k), pa.int64()),
+            "monetary_score": pa.array(rng.integers(1, 6, k), pa.int64()),
+            "customer_health_score": pa.array(np.round(rng.uniform(0, 100, k), 1), pa.float64()),
+            "churn_probability": pa.array(np.round(rng.uniform(0, 1, k), 3), pa.float64()),
+            "nps_score": pa.array(rng.integers(-100, 101, k).astype(float), pa.float64()),
+            "renewal_probability": pa.array(np.round(rng.uniform(0, 1, k), 3), pa.float64()),
+            "expansion_revenue_potential": pa.array(
+                np.round(rng.lognormal(8, 1, k), 2), pa.float64()
+            ),
+            "estimated_customer_ltv": pa.array(
+                np.round(clv[rows] * rng.uniform(0.8, 1.2, k), 2), pa.float64()
+            ),
+            "digital_engagement_score": pa.array(np.round(rng.uniform(0, 1, k), 3), pa.float64()),
+            "time_to_value_days": pa.array(np.round(rng.gamma(2, 20, k), 1), pa.float64()),
+        }
+    )
     countries = np.array(V.COUNTRIES, dtype=object)
-    customers = pa.table({
-        "customer360_id": pa.array(cid, pa.string()),
-        "email": pa.array(email, pa.string()),
-        "total_sales_amount": pa.array(sales, pa.float64()),
-        "organization_name": pa.array(pools.companies[idx // 3 % len(pools.companies)], pa.string()),
-        "full_name": pa.array(np.char.add(np.char.add(pools.first[rng.integers(0, len(pools.first), n)].astype(str), " "), pools.last[rng.integers(0, len(pools.last), n)].astype(str)), pa.string()),
-        "country": pa.array(countries[rng.integers(0, len(countries), n)], pa.string()),
-        "state": pa.array(np.array(V.STATES, dtype=object)[rng.integers(0, len(V.STATES), n)], pa.string()),
-        "city": pa.array(pools.cities[rng.integers(0, len(pools.cities), n)], pa.string()),
-        "customer360_organization_id": pa.array(org, pa.string()),
-        "is_organization_header": pa.array(header, pa.bool_()),
-        "first_sale_date": _dates(rng.integers(400, 2500, n)),
-        "most_recent_sale_date": _dates(rng.integers(1, 400, n)),
-    })
-    mapping = pa.table({
-        "customer360_id": pa.array(cid, pa.string()),
-        "customer360_organization_id": pa.array(org, pa.string()),
-        "is_organization_header": pa.array(header, pa.bool_()),
-        "marketo_lead_id": pa.array(marketo, pa.int64()),
-        "stripe_customer_id": pa.array(stripe, pa.string()),
-        "zendesk_user_id": pa.array(zendesk, pa.int64()),
-    })
+    customers = pa.table(
+        {
+            "customer360_id": pa.array(cid, pa.string()),
+            "email": pa.array(email, pa.string()),
+            "total_sales_amount": pa.array(sales, pa.float64()),
+            "organization_name": pa.array(
+                pools.companies[idx // 3 % len(pools.companies)], pa.string()
+            ),
+            "full_name": pa.array(
+                np.char.add(
+                    np.char.add(pools.first[rng.integers(0, len(pools.first), n)].astype(str), " "),
+                    pools.last[rng.integers(0, len(pools.last), n)].astype(str),
+                ),
+                pa.string(),
+            ),
+            "country": pa.array(countries[rng.integers(0, len(countries), n)], pa.string()),
+            "state": pa.array(
+                np.array(V.STATES, dtype=object)[rng.integers(0, len(V.STATES), n)], pa.string()
+            ),
+            "city": pa.array(pools.cities[rng.integers(0, len(pools.cities), n)], pa.string()),
+            "customer360_organization_id": pa.array(org, pa.string()),
+            "is_organization_header": pa.array(header, pa.bool_()),
+            "first_sale_date": _dates(rng.integers(400, 2500, n)),
+            "most_recent_sale_date": _dates(rng.integers(1, 400, n)),
+        }
+    )
+    mapping = pa.table(
+        {
+            "customer360_id": pa.array(cid, pa.string()),
+            "customer360_organization_id": pa.array(org, pa.string()),
+            "is_organization_header": pa.array(header, pa.bool_()),
+            "marketo_lead_id": pa.array(marketo, pa.int64()),
+            "stripe_customer_id": pa.array(stripe, pa.string()),
+            "zendesk_user_id": pa.array(zendesk, pa.int64()),
+        }
+    )
     return {
         "customer360__customer_value_analysis": value,
         "customer360__customer": customers,
@@ -381,14 +509,24 @@ def iter_chunks(accounts: int, seed: int, cfg: SynthConfig):
         n = min(CHUNK, accounts - start)
         tables = accounts_chunk(seed, chunk, start, n, cfg, pools)
         c_start = int(round(start * cfg.customers_per_account))
-        c_end = n_customers if chunk == n_chunks - 1 else int(round((start + n) * cfg.customers_per_account))
+        c_end = (
+            n_customers
+            if chunk == n_chunks - 1
+            else int(round((start + n) * cfg.customers_per_account))
+        )
         if c_end > c_start:
             tables |= customers_chunk(seed, chunk, c_start, c_end - c_start, pools)
         yield start + n, tables
 
 
-def generate(out, accounts: int, seed: int, fmt: str = "duckdb", cfg: SynthConfig | None = None,
-             progress: Progress | None = None) -> dict[str, int]:
+def generate(
+    out,
+    accounts: int,
+    seed: int,
+    fmt: str = "duckdb",
+    cfg: SynthConfig | None = None,
+    progress: Progress | None = None,
+) -> dict[str, int]:
     """Write a synthetic dataset to ``out`` (atomically).  Returns row counts per table."""
     from pathlib import Path
 

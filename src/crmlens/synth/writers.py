@@ -47,7 +47,9 @@ class DuckDBWriter(_Atomic):
     def write(self, name: str, table: pa.Table) -> None:
         self.con.register("_chunk", table)
         if name in self.created:
-            self.con.execute(f'INSERT INTO "{name}" SELECT * FROM _chunk')  # name: canonical table constant
+            self.con.execute(
+                f'INSERT INTO "{name}" SELECT * FROM _chunk'
+            )  # name: canonical table constant
         else:
             self.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _chunk')
             self.created.add(name)
@@ -97,7 +99,10 @@ def _sqlite_values(col: pa.Array) -> list:
     if pa.types.is_boolean(col.type):
         return [None if v is None else int(v) for v in col.to_pylist()]
     if pa.types.is_date(col.type) or pa.types.is_timestamp(col.type):
-        return [None if v is None else v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat() for v in col.to_pylist()]
+        return [
+            None if v is None else v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
+            for v in col.to_pylist()
+        ]
     return col.to_pylist()
 
 
@@ -111,7 +116,11 @@ class FolderWriter(_Atomic):
         w = self.writers.get(name)
         if w is None:
             path = self.tmp / f"{name}.{self.fmt}"
-            w = pq.ParquetWriter(path, table.schema) if self.fmt == "parquet" else pacsv.CSVWriter(path, table.schema)
+            w = (
+                pq.ParquetWriter(path, table.schema)
+                if self.fmt == "parquet"
+                else pacsv.CSVWriter(path, table.schema)
+            )
             self.writers[name] = w
         w.write_table(table)
 

@@ -21,8 +21,14 @@ def _compute(ctx: RunContext):
 SPEC = AnalysisSpec(
     name="contact_coverage",
     needs={
-        ACCOUNTS.name: ("account_id", "account_name", "annual_revenue", "number_of_employees",
-                        "industry_normalized", "company_size_category"),
+        ACCOUNTS.name: (
+            "account_id",
+            "account_name",
+            "annual_revenue",
+            "number_of_employees",
+            "industry_normalized",
+            "company_size_category",
+        ),
         CONTACTS.name: ("contact_id", "account_id", "title", "department", "is_deleted"),
     },
     foreign_keys={CONTACTS.name: ("account_id",)},
@@ -32,12 +38,20 @@ SPEC = AnalysisSpec(
         kind="account",
         tiers=("high", "medium", "low"),
         unknown_tiers=("data_gap",),  # a tier that missing data could hide
-        events={"new_zero_contacts": ("n_contacts", "became_zero"),
-                "lost_executives": ("n_decision", "became_zero"),
-                "new_unknown_employees": ("employees_known", "became_false")},
+        events={
+            "new_zero_contacts": ("n_contacts", "became_zero"),
+            "lost_executives": ("n_decision", "became_zero"),
+            "new_unknown_employees": ("employees_known", "became_false"),
+        },
         known_flags=("employees_known",),
-        since_last=("entered_tier", "left_tier", "new_zero_contacts", "improved",
-                    "lost_executives", "new_unknown_employees"),
+        since_last=(
+            "entered_tier",
+            "left_tier",
+            "new_zero_contacts",
+            "improved",
+            "lost_executives",
+            "new_unknown_employees",
+        ),
     ),
     views="crmlens.analyses.contact_coverage.views",
     package=__name__,

@@ -59,5 +59,4 @@ def compute(ctx: RunContext) -> AnalysisResult:
     method = narrative.method(cfg, ctx.config, ctx.as_of)
     row_counts = {"accounts": source.accounts, "contacts": source.quality["contacts_total"]}
     provenance = ctx.provenance(started, analysis=ctx.spec.name, row_counts=row_counts)
-    return AnalysisResult(ctx.spec.name, metrics, result_tables, findings, recs, method,
-                          provenance)
+    return AnalysisResult(ctx.spec.name, metrics, result_tables, findings, recs, method, provenance)

@@ -14,8 +14,12 @@ class RiskWeights(Strict):
 
 
 class ContactCoverageConfig(Strict):
-    key_account_share: float = Field(0.20, gt=0, le=1, description="top share of accounts by revenue")
-    density_per_employees: int = Field(1000, gt=0, description="density = contacts / employees × this")
+    key_account_share: float = Field(
+        0.20, gt=0, le=1, description="top share of accounts by revenue"
+    )
+    density_per_employees: int = Field(
+        1000, gt=0, description="density = contacts / employees × this"
+    )
     density_red_line: float = Field(5.0, ge=0)
     decision_ratio_red_line: float = Field(0.15, ge=0, lt=1)
     coverage_baseline: dict[str, int] = {"Enterprise": 5, "Mid-Market": 4}
@@ -37,7 +41,10 @@ class ContactCoverageConfig(Strict):
     high_risk_score: float = Field(0.8, ge=0, description="flag score ≥ this → tier high")
     medium_risk_score: float = Field(0.4, ge=0, description="flag score ≥ this → tier medium")
     size_order: list[str] = ["Enterprise", "Mid-Market", "Small Business", "Unknown"]
-    queues: dict[str, str] = {"Enterprise": "account_executive", "Mid-Market": "inside_sales_marketing"}
+    queues: dict[str, str] = {
+        "Enterprise": "account_executive",
+        "Mid-Market": "inside_sales_marketing",
+    }
     default_owner_role: str = "customer_success"
     department_roles: dict[str, list[str]] = {
         "Sales": ["CSO", "VP Sales", "Sales Director"],
@@ -49,12 +56,16 @@ class ContactCoverageConfig(Strict):
     executive_roles: list[str] = ["CEO", "CFO", "COO", "CIO/CTO", "VP of the buying department"]
     milestones_days: list[int] = [7, 30, 60, 90]
     top_n: int = Field(20, ge=1)
-    scatter_points: int = Field(2000, ge=10, description="max accounts drawn in the density × decision scatter")
+    scatter_points: int = Field(
+        2000, ge=10, description="max accounts drawn in the density × decision scatter"
+    )
 
     @model_validator(mode="after")
     def _tiers(self) -> "ContactCoverageConfig":
         if self.medium_risk_score > self.high_risk_score:
             raise ValueError("medium_risk_score must not exceed high_risk_score")
         if len(self.milestones_days) != 4 or sorted(self.milestones_days) != self.milestones_days:
-            raise ValueError("milestones_days must be 4 increasing day offsets (data fixes, 30/60/90-style targets)")
+            raise ValueError(
+                "milestones_days must be 4 increasing day offsets (data fixes, 30/60/90-style targets)"
+            )
         return self

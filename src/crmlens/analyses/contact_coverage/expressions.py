@@ -35,7 +35,8 @@ def account_overview(accounts: ir.Table) -> ir.Table:
     """Accounts and NULL-revenue accounts per industry (NULL industry is a group of its own)."""
     a = accounts
     return a.group_by("industry_normalized").aggregate(
-        accounts=a.count(), revenue_null=a.annual_revenue.isnull().cast("int64").sum())
+        accounts=a.count(), revenue_null=a.annual_revenue.isnull().cast("int64").sum()
+    )
 
 
 def live_flag(contacts: ir.Table) -> ir.BooleanValue:
@@ -50,7 +51,8 @@ def contact_values(contacts: ir.Table) -> ir.Table:
     """Contacts (all / live) per distinct (title, department) pair."""
     c = contacts
     return c.group_by(title=_as_text(c.title), department=_as_text(c.department)).aggregate(
-        contacts=c.count(), live=live_flag(c).cast("int64").sum())
+        contacts=c.count(), live=live_flag(c).cast("int64").sum()
+    )
 
 
 # The profile sums several per-level counts in ONE aggregate: each lookup row carries its flags
@@ -78,13 +80,16 @@ def title_lookup(levels: dict[str, str]) -> pd.DataFrame:
     (a blank title), each packed as described above."""
     keys = [k for k in levels if isinstance(k, str)]
     lv = [levels[k] for k in keys]
-    return pd.DataFrame({
-        "t_key": pd.Series(keys, dtype="str"),
-        "t_packed": pd.Series(
-            [_pack(v == titles.C_LEVEL, v == titles.VP, v == titles.UNRECOGNISED) for v in lv],
-            dtype="int64"),
-        "t_unknown": pd.Series([_pack(v == titles.UNKNOWN, 0) for v in lv], dtype="int64"),
-    })
+    return pd.DataFrame(
+        {
+            "t_key": pd.Series(keys, dtype="str"),
+            "t_packed": pd.Series(
+                [_pack(v == titles.C_LEVEL, v == titles.VP, v == titles.UNRECOGNISED) for v in lv],
+                dtype="int64",
+            ),
+            "t_unknown": pd.Series([_pack(v == titles.UNKNOWN, 0) for v in lv], dtype="int64"),
+        }
+    )
 
 
 def department_lookup(classes: dict[str, str], key_departments: list[str]) -> pd.DataFrame:
@@ -99,8 +104,9 @@ def department_lookup(classes: dict[str, str], key_departments: list[str]) -> pd
     return df
 
 
-def contact_profile(contacts: ir.Table, tl: ir.Table, dl: ir.Table, n_key_departments: int,
-                    packed: bool = True) -> ir.Table:
+def contact_profile(
+    contacts: ir.Table, tl: ir.Table, dl: ir.Table, n_key_departments: int, packed: bool = True
+) -> ir.Table:
     """Per-account aggregates over live contacts joined to the title and department lookups.
     A title or department missing from its lookup (NULL) counts as unknown.  With ``packed``
     (see ``FIELD_BITS``) the per-level counts come from two SUMs; the caller must check
@@ -112,8 +118,9 @@ def contact_profile(contacts: ir.Table, tl: ir.Table, dl: ir.Table, n_key_depart
     unknown = j.t_unknown.fill_null(_pack(1, 0)) + j.d_unknown.fill_null(_pack(0, 1))
     depts = {f"has_dept_{i}": j[f"d_{i}"].fill_null(0).max() for i in range(n_key_departments)}
     if packed:
-        p = j.group_by("account_id").aggregate(n_contacts=j.count(), t_sum=t_packed.sum(),
-                                               u_sum=unknown.sum(), **depts)
+        p = j.group_by("account_id").aggregate(
+            n_contacts=j.count(), t_sum=t_packed.sum(), u_sum=unknown.sum(), **depts
+        )
         fields = {name: _field(p.t_sum, k) for k, name in enumerate(TITLE_FIELDS)}
         fields |= {name: _field(p.u_sum, k) for k, name in enumerate(UNKNOWN_FIELDS)}
         return p.select("account_id", "n_contacts", **fields, **{d: p[d] for d in depts})
@@ -165,28 +172,43 @@ def account_metrics(t: ir.Table, cfg, n_key_departments: int) -> ir.Table:
     * coverage = number of key departments with at least one live contact
     * gap = max(0, (red line − value) / red line), 0 when the value is unknown
     """
-    counts = ["n_contacts", "n_c_level", "n_vp", "n_title_unrecognised", "n_title_unknown",
-              "n_dept_unknown", *(f"has_dept_{i}" for i in range(n_key_departments))]
+    counts = [
+        "n_contacts",
+        "n_c_level",
+        "n_vp",
+        "n_title_unrecognised",
+        "n_title_unknown",
+        "n_dept_unknown",
+        *(f"has_dept_{i}" for i in range(n_key_departments)),
+    ]
     t = t.mutate(**{c: t[c].fill_null(0) for c in counts})
     n = t.n_contacts
     dm = t.n_c_level + t.n_vp
     emp = t.number_of_employees
     emp_known = emp.notnull() & (emp > 0)
-    density = ibis.ifelse(emp_known, (n * cfg.density_per_employees) / emp.cast("float64"),
-                          ibis.null("float64"))
+    density = ibis.ifelse(
+        emp_known, (n * cfg.density_per_employees) / emp.cast("float64"), ibis.null("float64")
+    )
     ratio = ibis.ifelse(n > 0, dm.cast("float64") / n.cast("float64"), 0.0)
     coverage = sum((t[f"has_dept_{i}"] for i in range(n_key_departments)), ibis.literal(0))
-    baseline = ibis.cases(
-        *[(t.company_size_category == size, base)
-          for size, base in cfg.coverage_baseline.items()],
-        else_=cfg.coverage_baseline_default,
-    ) if cfg.coverage_baseline else ibis.literal(cfg.coverage_baseline_default)
+    baseline = (
+        ibis.cases(
+            *[
+                (t.company_size_category == size, base)
+                for size, base in cfg.coverage_baseline.items()
+            ],
+            else_=cfg.coverage_baseline_default,
+        )
+        if cfg.coverage_baseline
+        else ibis.literal(cfg.coverage_baseline_default)
+    )
     low_density = density.notnull() & (density < cfg.density_red_line)
     low_decision = ratio < cfg.decision_ratio_red_line
     low_coverage = coverage < baseline
     w = cfg.weights
     score = (
-        low_density.cast("float64") * w.density + low_decision.cast("float64") * w.decision
+        low_density.cast("float64") * w.density
+        + low_decision.cast("float64") * w.decision
         + low_coverage.cast("float64") * w.coverage
     )
     return t.mutate(
@@ -211,9 +233,22 @@ def priority_order(t: ir.Table, size_order: list[str]) -> ir.Table:
     decision gap ↓, coverage gap ↓, ``account_id`` ↑ (a total order: ids are unique).  The risk
     score is rounded to 10 decimals so float noise in weight sums never splits a tie.  The caller
     numbers the rows (a window over this order would cost more than the sort itself)."""
-    size_rank = ibis.cases(*[(t.company_size_category == s, i) for i, s in enumerate(size_order)],
-                           else_=len(size_order)) if size_order else ibis.literal(0)
+    size_rank = (
+        ibis.cases(
+            *[(t.company_size_category == s, i) for i, s in enumerate(size_order)],
+            else_=len(size_order),
+        )
+        if size_order
+        else ibis.literal(0)
+    )
     t = t.mutate(size_rank=size_rank.cast("int64"))
-    return t.order_by([ibis.desc(t.flag_score_rl.round(10)), ibis.desc(t.annual_revenue),
-                       ibis.asc(t.size_rank), ibis.desc(t.gap_decision),
-                       ibis.desc(t.gap_coverage), ibis.asc(t.account_id)])
+    return t.order_by(
+        [
+            ibis.desc(t.flag_score_rl.round(10)),
+            ibis.desc(t.annual_revenue),
+            ibis.asc(t.size_rank),
+            ibis.desc(t.gap_decision),
+            ibis.desc(t.gap_coverage),
+            ibis.asc(t.account_id),
+        ]
+    )

@@ -76,8 +76,15 @@ def read_key_accounts(ctx: RunContext) -> KeyAccounts:
     profile = _contact_profile(ctx, con, tmap, dmap, key_depts)
     ctx.laps("engine.contact_profile")
     opt = [c for c in OPTIONAL_ACCOUNT_COLUMNS if c in acc.columns]
-    base_cols = ["account_id", "account_name", "annual_revenue", "number_of_employees",
-                 "industry_normalized", "company_size_category", *opt]
+    base_cols = [
+        "account_id",
+        "account_name",
+        "annual_revenue",
+        "number_of_employees",
+        "industry_normalized",
+        "company_size_category",
+        *opt,
+    ]
     key = expressions.key_accounts(acc.select(*base_cols), n_key)
     key = key.left_join(profile, key.account_id == profile.account_id).drop("account_id_right")
     metrics = expressions.account_metrics(key, cfg, len(key_depts))
@@ -92,8 +99,21 @@ def read_key_accounts(ctx: RunContext) -> KeyAccounts:
     tied_excluded = at_threshold - int((df["annual_revenue"] == threshold).sum())
     hidden, dq["orphans"] = outside_key_accounts(acc, profile, cfg, len(key_depts))
     ctx.laps("engine.ties_and_outside_key_accounts")
-    return KeyAccounts(df, n_accounts, n_null_rev, n_valid, n_key, threshold, tied_excluded,
-                       hidden, dq, industries, key_depts, tmap, dmap)
+    return KeyAccounts(
+        df,
+        n_accounts,
+        n_null_rev,
+        n_valid,
+        n_key,
+        threshold,
+        tied_excluded,
+        hidden,
+        dq,
+        industries,
+        key_depts,
+        tmap,
+        dmap,
+    )
 
 
 def _contact_profile(ctx: RunContext, con, tmap: dict, dmap: dict, key_depts: list[str]):
@@ -106,32 +126,40 @@ def _contact_profile(ctx: RunContext, con, tmap: dict, dmap: dict, key_depts: li
     return profile
 
 
-def outside_key_accounts(acc, profile, cfg: ContactCoverageConfig,
-                         n_depts: int) -> tuple[dict[str, int], int]:
+def outside_key_accounts(
+    acc, profile, cfg: ContactCoverageConfig, n_depts: int
+) -> tuple[dict[str, int], int]:
     """In one join of all accounts with the contact profile: how much risk the NULL-revenue
     accounts (excluded from the ranking) would hide, and the live contacts whose account_id is
     not in the account table (orphans)."""
-    a = acc.select("account_id", "annual_revenue", "number_of_employees",
-                   "company_size_category").mutate(known=ibis.literal(1))
+    a = acc.select(
+        "account_id", "annual_revenue", "number_of_employees", "company_size_category"
+    ).mutate(known=ibis.literal(1))
     j = a.outer_join(profile, a.account_id == profile.account_id)
     j = expressions.account_metrics(j, cfg, n_depts)
     null_rev = j.known.notnull() & j.annual_revenue.isnull()
     enterprise = null_rev & (j.company_size_category == "Enterprise")
     high = j.flag_score_rl >= cfg.high_risk_score - TOLERANCE
-    out = j.aggregate(
-        accounts=null_rev.cast("int64").sum(),
-        enterprise=enterprise.cast("int64").sum(),
-        high_risk=(null_rev & high).cast("int64").sum(),
-        enterprise_high_risk=(enterprise & high).cast("int64").sum(),
-        orphans=ibis.ifelse(j.known.isnull(), j.n_contacts, 0).sum(),
-    ).execute().iloc[0]
+    out = (
+        j.aggregate(
+            accounts=null_rev.cast("int64").sum(),
+            enterprise=enterprise.cast("int64").sum(),
+            high_risk=(null_rev & high).cast("int64").sum(),
+            enterprise_high_risk=(enterprise & high).cast("int64").sum(),
+            orphans=ibis.ifelse(j.known.isnull(), j.n_contacts, 0).sum(),
+        )
+        .execute()
+        .iloc[0]
+    )
     counts = {k: int(v or 0) for k, v in out.items()}
     return counts, counts.pop("orphans")
 
 
-def classify_values(values: pd.DataFrame, title_classifier: TitleClassifier,
-                    department_classifier: DepartmentClassifier,
-                    ) -> tuple[dict, dict, dict[str, int]]:
+def classify_values(
+    values: pd.DataFrame,
+    title_classifier: TitleClassifier,
+    department_classifier: DepartmentClassifier,
+) -> tuple[dict, dict, dict[str, int]]:
     """Classify the distinct titles and departments of live contacts, and count contact data
     quality from the (title, department) pairs: one row per distinct pair, so this is small."""
     live = values[values["live"] > 0]
@@ -140,10 +168,12 @@ def classify_values(values: pd.DataFrame, title_classifier: TitleClassifier,
     tmap = title_classifier.classify_many(sorted({t for t in title_values if t is not None}))
     dmap = department_classifier.classify_many(sorted({d for d in dept_values if d is not None}))
     n = live["live"].to_numpy(dtype="int64")
-    t_level = np.array([tmap[t] if t is not None else titles.UNKNOWN for t in title_values],
-                       dtype=object)
-    d_class = np.array([dmap[d] if d is not None else departments.UNKNOWN for d in dept_values],
-                       dtype=object)
+    t_level = np.array(
+        [tmap[t] if t is not None else titles.UNKNOWN for t in title_values], dtype=object
+    )
+    d_class = np.array(
+        [dmap[d] if d is not None else departments.UNKNOWN for d in dept_values], dtype=object
+    )
     total = int(values["contacts"].sum())
     n_live = int(n.sum())
     dept_unknown = (d_class == departments.UNKNOWN) | (d_class == departments.UNRECOGNISED)

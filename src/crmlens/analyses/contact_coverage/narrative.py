@@ -57,8 +57,9 @@ def metrics(df: pd.DataFrame, groups: pd.DataFrame, source: KeyAccounts) -> dict
         "low_risk": count(df["tier"] == "low"),
         "data_gap": count(df["tier"] == "data_gap"),
         "high_risk_share": Metric(rate(int((df["tier"] == "high").sum()), n_key), "ratio"),
-        "density_pass_rate": Metric(rate(int((known & ~df["low_density_rl"]).sum()), n_known),
-                                    "ratio"),
+        "density_pass_rate": Metric(
+            rate(int((known & ~df["low_density_rl"]).sum()), n_known), "ratio"
+        ),
         "decision_pass_rate": Metric(rate(int((~df["low_decision_rl"]).sum()), n_key), "ratio"),
         "coverage_pass_rate": Metric(rate(int((~df["low_coverage_rl"]).sum()), n_key), "ratio"),
         "median_density": Metric(percentile(df["density"], 0.5), "per_1000"),
@@ -86,43 +87,84 @@ def metrics(df: pd.DataFrame, groups: pd.DataFrame, source: KeyAccounts) -> dict
 def findings(m: dict[str, Metric], tables: dict[str, pd.DataFrame]) -> tuple[Finding, ...]:
     v = {k: x.value for k, x in m.items()}
     f = [
-        Finding("cc.key_accounts", {"key_accounts": v["key_accounts"],
-                                    "accounts": v["accounts_revenue_known"],
-                                    "threshold": v["revenue_threshold"],
-                                    "tied_excluded": v["tied_excluded"]}),
-        Finding("cc.high_risk", {"count": v["high_risk"], "share": v["high_risk_share"],
-                                 "strong": v["strong_risk"]},
-                "critical" if v["high_risk"] else "info"),
-        Finding("cc.fail_rates", {"density": v["fail_density_red_line"],
-                                  "decision": v["fail_decision_red_line"],
-                                  "coverage": v["fail_coverage_red_line"],
-                                  "key_accounts": v["key_accounts"]}, "warning"),
+        Finding(
+            "cc.key_accounts",
+            {
+                "key_accounts": v["key_accounts"],
+                "accounts": v["accounts_revenue_known"],
+                "threshold": v["revenue_threshold"],
+                "tied_excluded": v["tied_excluded"],
+            },
+        ),
+        Finding(
+            "cc.high_risk",
+            {"count": v["high_risk"], "share": v["high_risk_share"], "strong": v["strong_risk"]},
+            "critical" if v["high_risk"] else "info",
+        ),
+        Finding(
+            "cc.fail_rates",
+            {
+                "density": v["fail_density_red_line"],
+                "decision": v["fail_decision_red_line"],
+                "coverage": v["fail_coverage_red_line"],
+                "key_accounts": v["key_accounts"],
+            },
+            "warning",
+        ),
     ]
     by_ind = tables["by_industry"]
     if len(by_ind) and by_ind["high"].max() > 0:
         top = top_n(by_ind, 1, ["high", "industry_normalized"], [False, True]).iloc[0]
-        f.append(Finding("cc.top_industry", {"industry": top["industry_normalized"],
-                                             "count": int(top["high"]),
-                                             "share": top["high_share"]}, "warning"))
+        f.append(
+            Finding(
+                "cc.top_industry",
+                {
+                    "industry": top["industry_normalized"],
+                    "count": int(top["high"]),
+                    "share": top["high_share"],
+                },
+                "warning",
+            )
+        )
     gaps = tables["department_gaps"]
     if len(gaps) and gaps["accounts_missing"].max() > 0:
         g = top_department_gap(gaps)
-        f.append(Finding("cc.top_department_gap", {"department": g["department"],
-                                                   "count": int(g["accounts_missing"]),
-                                                   "share": g["share_missing"]}, "warning"))
+        f.append(
+            Finding(
+                "cc.top_department_gap",
+                {
+                    "department": g["department"],
+                    "count": int(g["accounts_missing"]),
+                    "share": g["share_missing"],
+                },
+                "warning",
+            )
+        )
     if v["data_gap"]:
         f.append(Finding("cc.data_gap", {"count": v["data_gap"]}, "warning"))
     if v["accounts_revenue_null"]:
-        f.append(Finding("dq.revenue_null", {"count": v["accounts_revenue_null"],
-                                             "high_risk": v["revenue_null_high_risk"],
-                                             "enterprise": v["revenue_null_enterprise"]},
-                         "warning"))
+        f.append(
+            Finding(
+                "dq.revenue_null",
+                {
+                    "count": v["accounts_revenue_null"],
+                    "high_risk": v["revenue_null_high_risk"],
+                    "enterprise": v["revenue_null_enterprise"],
+                },
+                "warning",
+            )
+        )
     for code, key in DATA_QUALITY_FINDINGS:
         if v[key]:
             f.append(Finding(code, {"count": v[key]}, "warning"))
     if v["tied_excluded"]:
-        f.append(Finding("cc.ties_at_cut", {"count": v["tied_excluded"],
-                                            "threshold": v["revenue_threshold"]}, "info"))
+        f.append(
+            Finding(
+                "cc.ties_at_cut",
+                {"count": v["tied_excluded"], "threshold": v["revenue_threshold"]},
+                "info",
+            )
+        )
     return tuple(f)
 
 
@@ -131,48 +173,86 @@ def top_department_gap(gaps: pd.DataFrame) -> pd.Series:
     return top_n(gaps, 1, ["accounts_missing", "department"], [False, True]).iloc[0]
 
 
-def recommendations(m: dict[str, Metric], tables: dict[str, pd.DataFrame],
-                    cfg: ContactCoverageConfig, df: pd.DataFrame) -> tuple[Recommendation, ...]:
+def recommendations(
+    m: dict[str, Metric],
+    tables: dict[str, pd.DataFrame],
+    cfg: ContactCoverageConfig,
+    df: pd.DataFrame,
+) -> tuple[Recommendation, ...]:
     v = {k: x.value for k, x in m.items()}
     recs: list[Recommendation] = []
     low_dec = df["low_decision_rl"]
     if low_dec.any():
-        recs.append(Recommendation(
-            "rec.add_executives",
-            {"accounts": int(low_dec.sum()),
-             "contacts": int(df.loc[low_dec, "executives_to_add"].sum()),
-             "target": cfg.decision_ratio_red_line},
-            {"metric": "decision_ratio", "min": cfg.decision_ratio_red_line}))
+        recs.append(
+            Recommendation(
+                "rec.add_executives",
+                {
+                    "accounts": int(low_dec.sum()),
+                    "contacts": int(df.loc[low_dec, "executives_to_add"].sum()),
+                    "target": cfg.decision_ratio_red_line,
+                },
+                {"metric": "decision_ratio", "min": cfg.decision_ratio_red_line},
+            )
+        )
     low_den = df["low_density_rl"]
     if low_den.any():
-        recs.append(Recommendation(
-            "rec.add_contacts",
-            {"accounts": int(low_den.sum()),
-             "contacts": int(df.loc[low_den, "contacts_to_add"].sum())},
-            {"metric": "density", "min": cfg.density_red_line}))
+        recs.append(
+            Recommendation(
+                "rec.add_contacts",
+                {
+                    "accounts": int(low_den.sum()),
+                    "contacts": int(df.loc[low_den, "contacts_to_add"].sum()),
+                },
+                {"metric": "density", "min": cfg.density_red_line},
+            )
+        )
     if v["departments_to_add"]:
-        recs.append(Recommendation(
-            "rec.cover_departments",
-            {"accounts": int((df["n_departments_to_add"] > 0).sum()),
-             "departments": v["departments_to_add"],
-             "top_department": top_department_gap(tables["department_gaps"])["department"]},
-            {"metric": "coverage", "min": "baseline by size"}))
+        recs.append(
+            Recommendation(
+                "rec.cover_departments",
+                {
+                    "accounts": int((df["n_departments_to_add"] > 0).sum()),
+                    "departments": v["departments_to_add"],
+                    "top_department": top_department_gap(tables["department_gaps"])["department"],
+                },
+                {"metric": "coverage", "min": "baseline by size"},
+            )
+        )
     for size, role in cfg.queues.items():
         q = int(((df["risk_class"] == "strong") & (df["company_size_category"] == size)).sum())
         if q:
-            recs.append(Recommendation("rec.queue", {"size": size, "role": role, "accounts": q,
-                                                     "first_due_days": cfg.milestones_days[1]},
-                                       {"queue": role}))
-    data_fixes = {"employees_unknown": v["key_employees_unknown"],
-                  "titles": v["contacts_title_unrecognised"],
-                  "departments": v["contacts_dept_unknown"]}
+            recs.append(
+                Recommendation(
+                    "rec.queue",
+                    {
+                        "size": size,
+                        "role": role,
+                        "accounts": q,
+                        "first_due_days": cfg.milestones_days[1],
+                    },
+                    {"queue": role},
+                )
+            )
+    data_fixes = {
+        "employees_unknown": v["key_employees_unknown"],
+        "titles": v["contacts_title_unrecognised"],
+        "departments": v["contacts_dept_unknown"],
+    }
     if any(data_fixes.values()):
-        recs.append(Recommendation("rec.fix_data", data_fixes | {"days": cfg.milestones_days[0]},
-                                   {}))
-    recs.append(Recommendation("rec.monitor", {"density": v["density_pass_rate"],
-                                               "decision": v["decision_pass_rate"],
-                                               "coverage": v["coverage_pass_rate"]},
-                               {"cadence": "weekly"}))
+        recs.append(
+            Recommendation("rec.fix_data", data_fixes | {"days": cfg.milestones_days[0]}, {})
+        )
+    recs.append(
+        Recommendation(
+            "rec.monitor",
+            {
+                "density": v["density_pass_rate"],
+                "decision": v["decision_pass_rate"],
+                "coverage": v["coverage_pass_rate"],
+            },
+            {"cadence": "weekly"},
+        )
+    )
     return tuple(recs)
 
 
@@ -184,8 +264,9 @@ def method(cfg: ContactCoverageConfig, config: CrmlensConfig, as_of: dt.date) ->
         "density_per_employees": cfg.density_per_employees,
         "density_red_line": cfg.density_red_line,
         "decision_ratio_red_line": cfg.decision_ratio_red_line,
-        "coverage_baseline": (dict(cfg.coverage_baseline)
-                              | {"(other)": cfg.coverage_baseline_default}),
+        "coverage_baseline": (
+            dict(cfg.coverage_baseline) | {"(other)": cfg.coverage_baseline_default}
+        ),
         "peer_percentile": cfg.peer_percentile,
         "peer_min_group_size": cfg.peer_min_group_size,
         "percentile_method": "linear_interpolation",

@@ -25,8 +25,9 @@ def presence(df: pd.DataFrame, key_depts: list[str]) -> np.ndarray:
     return np.column_stack(cols) if cols else np.zeros((len(df), 0), dtype=bool)
 
 
-def must_have_matrix(industry: pd.Series, cfg: ContactCoverageConfig,
-                     key_depts: list[str]) -> np.ndarray:
+def must_have_matrix(
+    industry: pd.Series, cfg: ContactCoverageConfig, key_depts: list[str]
+) -> np.ndarray:
     """accounts × key departments: the department is a must-have in the account's industry."""
     codes, uniques = pd.factorize(industry)  # one row of flags per distinct industry, then a take
     rows = [[d in cfg.industry_must_have.get(ind, []) for d in key_depts] for ind in uniques]
@@ -35,8 +36,9 @@ def must_have_matrix(industry: pd.Series, cfg: ContactCoverageConfig,
     return table[np.where(codes < 0, len(uniques), codes)]
 
 
-def peer_thresholds(df: pd.DataFrame,
-                    cfg: ContactCoverageConfig) -> tuple[pd.DataFrame, np.ndarray]:
+def peer_thresholds(
+    df: pd.DataFrame, cfg: ContactCoverageConfig
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Per industry × size group: P(peer_percentile) of density and coverage and the thresholds;
     also each account's group number (a row of the returned table)."""
     keys = ["industry_normalized", "company_size_category"]
@@ -53,21 +55,44 @@ def peer_thresholds(df: pd.DataFrame,
         p_den = percentile(den, cfg.peer_percentile)
         p_cov = percentile(cov, cfg.peer_percentile)
         fallback = bool(n < cfg.peer_min_group_size)
-        den_thr = (cfg.density_red_line if fallback or np.isnan(p_den)
-                   else max(cfg.density_red_line, p_den))
+        den_thr = (
+            cfg.density_red_line
+            if fallback or np.isnan(p_den)
+            else max(cfg.density_red_line, p_den)
+        )
         cov_thr = float(base) if fallback else max(float(base), p_cov)
-        rows.append({
-            "industry_normalized": ind, "company_size_category": size, "accounts": int(n),
-            "p_density": p_den, "p_coverage": p_cov, "density_threshold": den_thr,
-            "coverage_threshold": cov_thr, "fallback": fallback,
-        })
-    cols = [*keys, "accounts", "p_density", "p_coverage", "density_threshold",
-            "coverage_threshold", "fallback"]
+        rows.append(
+            {
+                "industry_normalized": ind,
+                "company_size_category": size,
+                "accounts": int(n),
+                "p_density": p_den,
+                "p_coverage": p_cov,
+                "density_threshold": den_thr,
+                "coverage_threshold": cov_thr,
+                "fallback": fallback,
+            }
+        )
+    cols = [
+        *keys,
+        "accounts",
+        "p_density",
+        "p_coverage",
+        "density_threshold",
+        "coverage_threshold",
+        "fallback",
+    ]
     return pd.DataFrame(rows, columns=cols), codes
 
 
-def apply_peer_track(df: pd.DataFrame, groups: pd.DataFrame, codes: np.ndarray,
-                     present: np.ndarray, must: np.ndarray, key_depts: list[str]) -> pd.DataFrame:
+def apply_peer_track(
+    df: pd.DataFrame,
+    groups: pd.DataFrame,
+    codes: np.ndarray,
+    present: np.ndarray,
+    must: np.ndarray,
+    key_depts: list[str],
+) -> pd.DataFrame:
     """Peer thresholds per account, the peer-track failures and the risk class."""
     for col in ("density_threshold", "coverage_threshold"):
         df[col] = groups[col].to_numpy(dtype="float64")[codes] if len(groups) else np.nan
@@ -79,11 +104,13 @@ def apply_peer_track(df: pd.DataFrame, groups: pd.DataFrame, codes: np.ndarray,
     with np.errstate(invalid="ignore"):
         df["low_density_peer"] = ~np.isnan(density) & (density < density_threshold)
     df["low_decision_peer"] = df["low_decision_rl"]  # no peer threshold for the decision ratio
-    df["low_coverage_peer"] = ((df["coverage"].to_numpy() < df["coverage_threshold"].to_numpy())
-                               | must_missing.any(axis=1))
+    df["low_coverage_peer"] = (
+        df["coverage"].to_numpy() < df["coverage_threshold"].to_numpy()
+    ) | must_missing.any(axis=1)
     fails_rl = df[["low_density_rl", "low_decision_rl", "low_coverage_rl"]].to_numpy(dtype=bool)
-    fails_peer = df[["low_density_peer", "low_decision_peer",
-                     "low_coverage_peer"]].to_numpy(dtype=bool)
+    fails_peer = df[["low_density_peer", "low_decision_peer", "low_coverage_peer"]].to_numpy(
+        dtype=bool
+    )
     fails = fails_rl.any(axis=1).astype(int) + fails_peer.any(axis=1).astype(int)
     df["risk_class"] = labels(fails, RISK_CLASSES)
     return df

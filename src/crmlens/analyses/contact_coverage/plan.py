@@ -18,23 +18,34 @@ from crmlens.analyses.contact_coverage.key_accounts import OPTIONAL_ACCOUNT_COLU
 from crmlens.analyses.toolkit import OPEN, Action, due_dates, plan_rows
 
 ACTIONS = (  # code, milestone index (cfg.milestones_days)
-    ("action.fix_employee_count", 0), ("action.classify_contacts", 0),
-    ("action.add_executives", 1), ("action.add_contacts", 2), ("action.add_departments", 2),
+    ("action.fix_employee_count", 0),
+    ("action.classify_contacts", 0),
+    ("action.add_executives", 1),
+    ("action.add_contacts", 2),
+    ("action.add_departments", 2),
     ("action.review_targets", 3),
 )
 LABEL_COLUMNS = ("owner_role", "tier", "risk_class")
 GAP_COLUMNS = ("density", "decision_ratio", "coverage", "missing_departments")  # actions close
 
 
-def action_plan(df: pd.DataFrame, cfg: ContactCoverageConfig, as_of: dt.date, present: np.ndarray,
-                dept_add: np.ndarray, key_depts: list[str]) -> pd.DataFrame:
+def action_plan(
+    df: pd.DataFrame,
+    cfg: ContactCoverageConfig,
+    as_of: dt.date,
+    present: np.ndarray,
+    dept_add: np.ndarray,
+    key_depts: list[str],
+) -> pd.DataFrame:
     """One row per (key account, action), ordered by priority rank, milestone, action code."""
     # detail labels: "" / the executive roles / one label per department set (at most 2^k)
-    dep_sets = [[d for j, d in enumerate(key_depts) if code >> j & 1]
-                for code in range(1 << len(key_depts))]
+    dep_sets = [
+        [d for j, d in enumerate(key_depts) if code >> j & 1] for code in range(1 << len(key_depts))
+    ]
     details = ["", " / ".join(cfg.executive_roles)] + [
         "; ".join(f"{d}: {' / '.join(cfg.department_roles.get(d, []))}" for d in deps)
-        for deps in dep_sets]
+        for deps in dep_sets
+    ]
     rows = plan_rows(_actions(df, dept_add))
 
     idx = rows.entity
@@ -46,20 +57,35 @@ def action_plan(df: pd.DataFrame, cfg: ContactCoverageConfig, as_of: dt.date, pr
         out[c] = categorical_take(df[c], idx)
     for c in ("density", "decision_ratio", "coverage"):
         out[c] = df[c].to_numpy()[idx]
-    out["missing_departments"] = categorical_codes(pattern_codes(~present)[idx],
-                                                   ["; ".join(deps) for deps in dep_sets])
+    out["missing_departments"] = categorical_codes(
+        pattern_codes(~present)[idx], ["; ".join(deps) for deps in dep_sets]
+    )
     out["action"] = categorical_codes(rows.action, rows.codes)
     no_qty = np.isnan(rows.quantity)  # review_targets has no quantity
     out["quantity"] = pd.arrays.IntegerArray(
-        np.where(no_qty, 0, rows.quantity).astype("int64"), no_qty)
+        np.where(no_qty, 0, rows.quantity).astype("int64"), no_qty
+    )
     out["detail"] = categorical_codes(rows.detail, details)
     days = np.asarray(cfg.milestones_days, dtype="int64")
     out["milestone_days"] = days[rows.milestone]
     out["due_date"] = categorical_codes(rows.milestone, due_dates(as_of, days))
     out["status"] = categorical_codes(np.zeros(len(idx), dtype="int64"), [OPEN])
-    cols = ["priority_rank", "account_id", "account_name", "owner_role", *extra, "tier",
-            "risk_class", *GAP_COLUMNS, "action", "quantity", "detail", "milestone_days",
-            "due_date", "status"]
+    cols = [
+        "priority_rank",
+        "account_id",
+        "account_name",
+        "owner_role",
+        *extra,
+        "tier",
+        "risk_class",
+        *GAP_COLUMNS,
+        "action",
+        "quantity",
+        "detail",
+        "milestone_days",
+        "due_date",
+        "status",
+    ]
     return pd.DataFrame({c: out[c] for c in cols})
 
 
@@ -72,17 +98,25 @@ def _actions(df: pd.DataFrame, dept_add: np.ndarray) -> list[Action]:
     n_dep = df["n_departments_to_add"].to_numpy()
     rows = len(df)
     spec = {  # action → (mask, quantity, detail code)
-        "action.fix_employee_count": (~df["employees_known"].to_numpy(dtype=bool),
-                                      np.ones(rows, dtype="int64"), 0),
+        "action.fix_employee_count": (
+            ~df["employees_known"].to_numpy(dtype=bool),
+            np.ones(rows, dtype="int64"),
+            0,
+        ),
         "action.classify_contacts": (qty_fixes > 0, qty_fixes, 0),
         "action.add_executives": (new_exec > 0, new_exec, 1),
-        "action.add_contacts": (df["low_density_rl"].to_numpy(dtype=bool) & (other_new > 0),
-                                other_new, 0),
+        "action.add_contacts": (
+            df["low_density_rl"].to_numpy(dtype=bool) & (other_new > 0),
+            other_new,
+            0,
+        ),
         "action.add_departments": (n_dep > 0, n_dep, 2 + pattern_codes(dept_add)),
         "action.review_targets": (df["risk_class"].to_numpy() != "none", None, 0),
     }
-    return [Action(code, spec[code][0], milestone, spec[code][1], spec[code][2])
-            for code, milestone in ACTIONS]
+    return [
+        Action(code, spec[code][0], milestone, spec[code][1], spec[code][2])
+        for code, milestone in ACTIONS
+    ]
 
 
 def categorical_codes(codes: np.ndarray, labels: list[str]) -> pd.Categorical:

@@ -28,8 +28,11 @@ def assess(df: pd.DataFrame, cfg: ContactCoverageConfig) -> pd.DataFrame:
     gaps themselves come from the engine (``expressions.account_metrics``)."""
     w = cfg.weights
     df["risk_score"] = df["flag_score_rl"].round(10)
-    df["gap_score"] = (w.density * df["gap_density"] + w.decision * df["gap_decision"]
-                       + w.coverage * df["gap_coverage"]).round(10)
+    df["gap_score"] = (
+        w.density * df["gap_density"]
+        + w.decision * df["gap_decision"]
+        + w.coverage * df["gap_coverage"]
+    ).round(10)
     level = tier_level(df["risk_score"].to_numpy(), cfg)
     missing = missing_checks(df, cfg)
     worst = df["risk_score"].to_numpy() + missing @ np.array([w.density, w.coverage])
@@ -51,13 +54,17 @@ def missing_checks(df: pd.DataFrame, cfg: ContactCoverageConfig) -> np.ndarray:
     strictest = max([*cfg.coverage_baseline.values(), cfg.coverage_baseline_default])
     passed = ~df[["low_density_rl", "low_coverage_rl"]].to_numpy(dtype=bool)
     density = ~df["employees_known"].to_numpy(dtype=bool) & passed[:, 0]
-    coverage = (df["company_size_category"].isna().to_numpy() & passed[:, 1]
-                & (df["coverage"].to_numpy() < strictest))
+    coverage = (
+        df["company_size_category"].isna().to_numpy()
+        & passed[:, 1]
+        & (df["coverage"].to_numpy() < strictest)
+    )
     return np.column_stack([density, coverage]).astype("float64")
 
 
-def data_gaps_after_high(df: pd.DataFrame, present: np.ndarray,
-                         must: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def data_gaps_after_high(
+    df: pd.DataFrame, present: np.ndarray, must: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Move data-gap accounts right after the high-risk ones (a stable reorder: every other
     account keeps its relative order) and renumber ``priority_rank``."""
     tier = df["tier"].to_numpy()
@@ -79,16 +86,22 @@ def executives_to_reach(n: np.ndarray, d: np.ndarray, r: float) -> np.ndarray:
     return x.astype("int64")
 
 
-def executives_within(n: np.ndarray, d: np.ndarray, total_added: np.ndarray,
-                      r: float) -> np.ndarray:
+def executives_within(
+    n: np.ndarray, d: np.ndarray, total_added: np.ndarray, r: float
+) -> np.ndarray:
     """Executives needed among ``total_added`` new contacts so that the ratio reaches r."""
     n = np.asarray(n, dtype="float64")
     need = np.ceil(r * (n + total_added) - np.asarray(d, dtype="float64") - 1e-9)
     return np.maximum(0.0, need).astype("int64")
 
 
-def workload(df: pd.DataFrame, cfg: ContactCoverageConfig, present: np.ndarray, must: np.ndarray,
-             key_depts: list[str]) -> np.ndarray:
+def workload(
+    df: pd.DataFrame,
+    cfg: ContactCoverageConfig,
+    present: np.ndarray,
+    must: np.ndarray,
+    key_depts: list[str],
+) -> np.ndarray:
     """Contacts, executives and departments to add; returns the departments-to-add matrix."""
     n = df["n_contacts"].to_numpy()
     d = df["n_decision"].to_numpy()
@@ -101,16 +114,18 @@ def workload(df: pd.DataFrame, cfg: ContactCoverageConfig, present: np.ndarray, 
     df["contacts_to_add_peer"] = (need_peer - n).clip(lower=0).where(known).astype("Int64")
     r = cfg.decision_ratio_red_line
     df["executives_to_add"] = executives_to_reach(n, d, r)
-    total = np.maximum(df["contacts_to_add"].fillna(0).to_numpy(dtype="int64"),
-                       df["executives_to_add"].to_numpy())
+    total = np.maximum(
+        df["contacts_to_add"].fillna(0).to_numpy(dtype="int64"), df["executives_to_add"].to_numpy()
+    )
     df["plan_new_contacts"] = total
     df["plan_new_executives"] = np.minimum(executives_within(n, d, total, r), total)
     # departments to add: every missing must-have, then other missing departments in dictionary
     # order until the coverage threshold is reached
     must_miss = ~present & must
     other_miss = ~present & ~must_miss
-    needed = np.maximum(0, np.ceil(df["coverage_threshold"].to_numpy() - TOLERANCE)
-                        - df["coverage"].to_numpy()).astype(int)
+    needed = np.maximum(
+        0, np.ceil(df["coverage_threshold"].to_numpy() - TOLERANCE) - df["coverage"].to_numpy()
+    ).astype(int)
     extra = np.maximum(0, needed - must_miss.sum(axis=1))
     add_mask = must_miss | (other_miss & (np.cumsum(other_miss, axis=1) <= extra[:, None]))
     df["departments_to_add"] = flag_names(add_mask, key_depts)

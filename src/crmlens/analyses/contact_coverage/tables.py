@@ -14,12 +14,25 @@ from crmlens.stats.basic import percentile, rate
 COUNT_COLUMNS = ("high", "medium", "low", "data_gap", "strong_risk", "secondary_risk")
 
 
-def build_tables(df: pd.DataFrame, groups: pd.DataFrame, cfg: ContactCoverageConfig,
-                 source: KeyAccounts, actions: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def build_tables(
+    df: pd.DataFrame,
+    groups: pd.DataFrame,
+    cfg: ContactCoverageConfig,
+    source: KeyAccounts,
+    actions: pd.DataFrame,
+) -> dict[str, pd.DataFrame]:
     key_depts = source.key_departments
     mix = df.groupby(["industry_normalized", "company_size_category"]).size()
-    uncomputable = ["priority_rank", "account_id", "account_name", "industry_normalized",
-                    "company_size_category", "number_of_employees", "n_contacts", "tier"]
+    uncomputable = [
+        "priority_rank",
+        "account_id",
+        "account_name",
+        "industry_normalized",
+        "company_size_category",
+        "number_of_employees",
+        "n_contacts",
+        "tier",
+    ]
     title_levels = sorted(source.title_levels.items(), key=lambda kv: (kv[1], kv[0]))
     return {
         "key_accounts": df,
@@ -33,14 +46,16 @@ def build_tables(df: pd.DataFrame, groups: pd.DataFrame, cfg: ContactCoverageCon
         "industry_playbooks": playbooks(df, cfg, source.industries, key_depts),
         "action_plan": actions,
         "entities": entities(df),
-        "workload_uncomputable": df.loc[~df["employees_known"].astype(bool),
-                                        uncomputable].reset_index(drop=True),
+        "workload_uncomputable": df.loc[
+            ~df["employees_known"].astype(bool), uncomputable
+        ].reset_index(drop=True),
         "risk_distribution": risk_distribution(df),
         "density_by_size": density_by_size(df, cfg.size_order),
         "scatter_sample": scatter_sample(df, cfg.scatter_points),
         "title_levels": pd.DataFrame(title_levels, columns=["title", "level"]),
-        "department_classes": pd.DataFrame(sorted(source.department_classes.items()),
-                                           columns=["department", "class"]),
+        "department_classes": pd.DataFrame(
+            sorted(source.department_classes.items()), columns=["department", "class"]
+        ),
     }
 
 
@@ -55,36 +70,47 @@ def breakdown(df: pd.DataFrame, by: str, order: list[str]) -> pd.DataFrame:
     if not len(df):
         return pd.DataFrame(columns=[by, "high_share"])
     known = df["density"].notna()
-    x = pd.DataFrame({
-        by: df[by],
-        "high": df["tier"] == "high", "medium": df["tier"] == "medium",
-        "low": df["tier"] == "low", "data_gap": df["tier"] == "data_gap",
-        "strong_risk": df["risk_class"] == "strong",
-        "secondary_risk": df["risk_class"] == "secondary",
-        "density_known": known, "density_pass": known & ~df["low_density_rl"],
-        "decision_pass": ~df["low_decision_rl"], "coverage_pass": ~df["low_coverage_rl"],
-        "density": df["density"], "coverage": df["coverage"],
-        "contacts_to_add": df["contacts_to_add"], "executives_to_add": df["executives_to_add"],
-    })
+    x = pd.DataFrame(
+        {
+            by: df[by],
+            "high": df["tier"] == "high",
+            "medium": df["tier"] == "medium",
+            "low": df["tier"] == "low",
+            "data_gap": df["tier"] == "data_gap",
+            "strong_risk": df["risk_class"] == "strong",
+            "secondary_risk": df["risk_class"] == "secondary",
+            "density_known": known,
+            "density_pass": known & ~df["low_density_rl"],
+            "decision_pass": ~df["low_decision_rl"],
+            "coverage_pass": ~df["low_coverage_rl"],
+            "density": df["density"],
+            "coverage": df["coverage"],
+            "contacts_to_add": df["contacts_to_add"],
+            "executives_to_add": df["executives_to_add"],
+        }
+    )
     g = x.groupby(by, dropna=False)
     n = g.size()
-    sums = g[[*COUNT_COLUMNS, "density_known", "density_pass", "decision_pass",
-              "coverage_pass"]].sum()
+    sums = g[
+        [*COUNT_COLUMNS, "density_known", "density_pass", "decision_pass", "coverage_pass"]
+    ].sum()
 
     def pass_rate(passed: pd.Series, total: pd.Series) -> pd.Series:
         return pd.Series([rate(p, k) for p, k in zip(passed, total)], index=n.index)
 
-    out = pd.DataFrame({
-        "key_accounts": n,
-        **{c: sums[c] for c in COUNT_COLUMNS},
-        "density_pass_rate": pass_rate(sums["density_pass"], sums["density_known"]),
-        "decision_pass_rate": pass_rate(sums["decision_pass"], n),
-        "coverage_pass_rate": pass_rate(sums["coverage_pass"], n),
-        "median_density": g["density"].median(),
-        "mean_coverage": g["coverage"].mean(),
-        "contacts_to_add": g["contacts_to_add"].sum(min_count=0).astype("int64"),
-        "executives_to_add": g["executives_to_add"].sum(),
-    })
+    out = pd.DataFrame(
+        {
+            "key_accounts": n,
+            **{c: sums[c] for c in COUNT_COLUMNS},
+            "density_pass_rate": pass_rate(sums["density_pass"], sums["density_known"]),
+            "decision_pass_rate": pass_rate(sums["decision_pass"], n),
+            "coverage_pass_rate": pass_rate(sums["coverage_pass"], n),
+            "median_density": g["density"].median(),
+            "mean_coverage": g["coverage"].mean(),
+            "contacts_to_add": g["contacts_to_add"].sum(min_count=0).astype("int64"),
+            "executives_to_add": g["executives_to_add"].sum(),
+        }
+    )
     out = out.reindex(list(dict.fromkeys([*order, *out.index.tolist()])))
     out.index.name = by
     out = out.reset_index()
@@ -97,8 +123,10 @@ def breakdown(df: pd.DataFrame, by: str, order: list[str]) -> pd.DataFrame:
 def department_gaps(df: pd.DataFrame, key_depts: list[str]) -> pd.DataFrame:
     n = len(df)
     missing = {d: int((~df[f"has_{d}"]).sum()) for d in key_depts}
-    rows = [{"department": d, "accounts_missing": missing[d], "share_missing": rate(missing[d], n)}
-            for d in key_depts]
+    rows = [
+        {"department": d, "accounts_missing": missing[d], "share_missing": rate(missing[d], n)}
+        for d in key_depts
+    ]
     return pd.DataFrame(rows, columns=["department", "accounts_missing", "share_missing"])
 
 
@@ -106,15 +134,24 @@ def department_coverage_by_industry(df: pd.DataFrame, key_depts: list[str]) -> p
     cols = [f"has_{d}" for d in key_depts]
     g = df[["industry_normalized", *cols]].groupby("industry_normalized", sort=True)
     n, means = g.size(), g[cols].mean()
-    rows = [{"industry_normalized": ind, "department": d, "accounts": int(n[ind]),
-             "coverage_rate": float(means.at[ind, f"has_{d}"])}
-            for ind in n.index for d in key_depts]
-    return pd.DataFrame(rows, columns=["industry_normalized", "department", "accounts",
-                                       "coverage_rate"])
+    rows = [
+        {
+            "industry_normalized": ind,
+            "department": d,
+            "accounts": int(n[ind]),
+            "coverage_rate": float(means.at[ind, f"has_{d}"]),
+        }
+        for ind in n.index
+        for d in key_depts
+    ]
+    return pd.DataFrame(
+        rows, columns=["industry_normalized", "department", "accounts", "coverage_rate"]
+    )
 
 
-def playbooks(df: pd.DataFrame, cfg: ContactCoverageConfig, industries: list[str],
-              key_depts: list[str]) -> pd.DataFrame:
+def playbooks(
+    df: pd.DataFrame, cfg: ContactCoverageConfig, industries: list[str], key_depts: list[str]
+) -> pd.DataFrame:
     """Per industry: the density target, must-have departments, entry roles and the department
     missing most often."""
     positions = df.groupby("industry_normalized", sort=False).indices
@@ -128,30 +165,47 @@ def playbooks(df: pd.DataFrame, cfg: ContactCoverageConfig, industries: list[str
         small = np.isnan(p) or len(pos) < cfg.peer_min_group_size
         target = cfg.density_red_line if small else max(cfg.density_red_line, p)
         must = cfg.industry_must_have.get(ind, [])
-        entry = ([r for d in must for r in cfg.department_roles.get(d, [])[:2]]
-                 or list(cfg.executive_roles[:2]))
-        most_missing = (max(key_depts, key=lambda d: int(missing[d][pos].sum()))
-                        if len(pos) else None)
-        rows.append({
-            "industry_normalized": ind, "key_accounts": len(pos),
-            "high_risk": int(high[pos].sum()),
-            "density_target": target, "must_have_departments": must,
-            "entry_roles": entry,
-            "most_missing_department": most_missing,
-        })
+        entry = [r for d in must for r in cfg.department_roles.get(d, [])[:2]] or list(
+            cfg.executive_roles[:2]
+        )
+        most_missing = (
+            max(key_depts, key=lambda d: int(missing[d][pos].sum())) if len(pos) else None
+        )
+        rows.append(
+            {
+                "industry_normalized": ind,
+                "key_accounts": len(pos),
+                "high_risk": int(high[pos].sum()),
+                "density_target": target,
+                "must_have_departments": must,
+                "entry_roles": entry,
+                "most_missing_department": most_missing,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def entities(df: pd.DataFrame) -> pd.DataFrame:
     """The per-entity state the monitor records: one row per key account."""
-    return pd.DataFrame({
-        "entity_id": df["account_id"], "entity_name": df["account_name"], "tier": df["tier"],
-        "risk_score": df["risk_score"], "n_contacts": df["n_contacts"],
-        "n_decision": df["n_decision"], "density": df["density"],
-        "decision_ratio": df["decision_ratio"], "coverage": df["coverage"],
-        "employees_known": df["employees_known"].astype(bool),
-        "data_gap_reason": ["; ".join(r) for r in df["data_gap_reason"]],
-    }).sort_values("entity_id", kind="stable").reset_index(drop=True)
+    return (
+        pd.DataFrame(
+            {
+                "entity_id": df["account_id"],
+                "entity_name": df["account_name"],
+                "tier": df["tier"],
+                "risk_score": df["risk_score"],
+                "n_contacts": df["n_contacts"],
+                "n_decision": df["n_decision"],
+                "density": df["density"],
+                "decision_ratio": df["decision_ratio"],
+                "coverage": df["coverage"],
+                "employees_known": df["employees_known"].astype(bool),
+                "data_gap_reason": ["; ".join(r) for r in df["data_gap_reason"]],
+            }
+        )
+        .sort_values("entity_id", kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def risk_distribution(df: pd.DataFrame) -> pd.DataFrame:
@@ -166,18 +220,35 @@ def density_by_size(df: pd.DataFrame, order: list[str]) -> pd.DataFrame:
         d = df.loc[df["company_size_category"] == size, "density"].dropna()
         if d.empty:
             continue
-        rows.append({"company_size_category": size, "accounts": len(d), "min": float(d.min()),
-                     "p25": percentile(d, 0.25), "median": percentile(d, 0.5),
-                     "p75": percentile(d, 0.75), "max": float(d.max())})
-    return pd.DataFrame(rows, columns=["company_size_category", "accounts", "min", "p25",
-                                       "median", "p75", "max"])
+        rows.append(
+            {
+                "company_size_category": size,
+                "accounts": len(d),
+                "min": float(d.min()),
+                "p25": percentile(d, 0.25),
+                "median": percentile(d, 0.5),
+                "p75": percentile(d, 0.75),
+                "max": float(d.max()),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["company_size_category", "accounts", "min", "p25", "median", "p75", "max"]
+    )
 
 
 def scatter_sample(df: pd.DataFrame, limit: int) -> pd.DataFrame:
     """Per-account points for the density × decision scatter: every account when few, else an
     evenly spaced (deterministic) sample along the priority order, so charts stay small."""
-    cols = ["account_id", "account_name", "industry_normalized", "company_size_category",
-            "density", "decision_ratio", "tier", "priority_rank"]
+    cols = [
+        "account_id",
+        "account_name",
+        "industry_normalized",
+        "company_size_category",
+        "density",
+        "decision_ratio",
+        "tier",
+        "priority_rank",
+    ]
     pos = np.flatnonzero(df["density"].notna().to_numpy())
     if len(pos) > limit:
         pos = pos[np.linspace(0, len(pos) - 1, limit).round().astype(int)]

@@ -27,11 +27,20 @@ def _compute(ctx: RunContext):
 SPEC = AnalysisSpec(
     name="investment_mismatch",
     needs={
-        CUSTOMER_VALUE.name: ("primary_email", "investment_priority_score", "product_adoption_rate",
-                              "support_resolution_efficiency", "customer_lifetime_value",
-                              "acquisition_cost", "lifecycle_stage", "industry_vertical",
-                              "company_size_tier", "customer_onboarding_score", "team_size",
-                              "decision_maker_level"),
+        CUSTOMER_VALUE.name: (
+            "primary_email",
+            "investment_priority_score",
+            "product_adoption_rate",
+            "support_resolution_efficiency",
+            "customer_lifetime_value",
+            "acquisition_cost",
+            "lifecycle_stage",
+            "industry_vertical",
+            "company_size_tier",
+            "customer_onboarding_score",
+            "team_size",
+            "decision_maker_level",
+        ),
         CUSTOMERS.name: ("customer360_id", "email", "total_sales_amount"),
     },
     compute=_compute,
@@ -40,8 +49,12 @@ SPEC = AnalysisSpec(
     config_model=InvestmentMismatchConfig,
     # the tiers are categories rather than a risk scale: rules may name them, the report's
     # "since last run" section lists no tier moves for this analysis
-    entity=EntityModel(kind="customer", tiers=("mismatched", "top_matched", "other"),
-                       unknown_tiers=("data_gap",), since_last=()),
+    entity=EntityModel(
+        kind="customer",
+        tiers=("mismatched", "top_matched", "other"),
+        unknown_tiers=("data_gap",),
+        since_last=(),
+    ),
     views="crmlens.analyses.investment_mismatch.views",
     package=__name__,
     order=20,

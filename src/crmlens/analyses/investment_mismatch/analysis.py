@@ -48,8 +48,12 @@ def compute(ctx: RunContext) -> AnalysisResult:
     df, cut = composite.cohorts(df, cfg)
     df, roi = composite.roi(df, cfg)
     top = df[df["top_priority"]]
-    steps = {"groups": groups.groups(top, cfg), "stages": groups.stages(df),
-             "behaviour": behaviour.behaviour(df, cfg), "bias": behaviour.bias(df)}
+    steps = {
+        "groups": groups.groups(top, cfg),
+        "stages": groups.stages(df),
+        "behaviour": behaviour.behaviour(df, cfg),
+        "bias": behaviour.bias(df),
+    }
     ctx.laps("composite_groups_behaviour_bias")
     model = fit_priority_model(df, cfg)
     ctx.laps("model")
@@ -57,16 +61,15 @@ def compute(ctx: RunContext) -> AnalysisResult:
     overall_gap = composite.gap_decomposition(top, cfg)
 
     gaps = tables.data_gaps(raw, df, cut)
-    result_tables = tables.build_tables(df, cfg, steps, bounds, overall_gap, gaps, model,
-                                        ctx.as_of)
+    result_tables = tables.build_tables(df, cfg, steps, bounds, overall_gap, gaps, model, ctx.as_of)
     check_action_rows(result_tables["action_plan"], "customer360_id", ctx.as_of)
-    metrics = narrative.metrics(df, join, dropped, cut, roi, steps["behaviour"], steps["bias"],
-                                model, len(gaps))
+    metrics = narrative.metrics(
+        df, join, dropped, cut, roi, steps["behaviour"], steps["bias"], model, len(gaps)
+    )
     findings = narrative.findings(metrics, result_tables, cfg)
     recs = narrative.recommendations(df, metrics, result_tables, cfg, overall_gap)
     ctx.laps("tables_and_findings")
     method = narrative.method(cfg, bounds, ctx.as_of)
     row_counts = {"value_rows": join["value_rows"], "base": len(df)}
     provenance = ctx.provenance(started, analysis=ctx.spec.name, row_counts=row_counts)
-    return AnalysisResult(ctx.spec.name, metrics, result_tables, findings, recs, method,
-                          provenance)
+    return AnalysisResult(ctx.spec.name, metrics, result_tables, findings, recs, method, provenance)

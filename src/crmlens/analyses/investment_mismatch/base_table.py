@@ -12,8 +12,11 @@ from crmlens.schema.contracts import CUSTOMER_VALUE, CUSTOMERS, MAPPING
 from crmlens.schema.typed import read_table
 from crmlens.sources.base import Dataset
 
-COMPONENTS = {"sales": "total_sales_amount", "adoption": "product_adoption_rate",
-              "support": "support_resolution_efficiency"}  # composite component → its column
+COMPONENTS = {
+    "sales": "total_sales_amount",
+    "adoption": "product_adoption_rate",
+    "support": "support_resolution_efficiency",
+}  # composite component → its column
 
 
 def read_base(data: Dataset, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFrame, dict]:
@@ -23,8 +26,7 @@ def read_base(data: Dataset, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFram
     dedup = expressions.dedup_value(value)
     if cfg.identity == "mapping" and data.has_table(MAPPING.name):
         mapping = read_table(data, MAPPING)
-        joined = expressions.join_by_mapping(dedup, customers, mapping,
-                                             list(cfg.mapping_priority))
+        joined = expressions.join_by_mapping(dedup, customers, mapping, list(cfg.mapping_priority))
     else:
         joined = expressions.join_by_email(dedup, customers)
     cols = ["customer360_id", "total_sales_amount", *expressions.VALUE_COLUMNS]
@@ -35,8 +37,11 @@ def read_base(data: Dataset, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFram
     matched = int(df["customer360_id"].notna().sum())
     n_customers = int(customers.count().execute())
     join = {
-        "value_rows": int(counts["rows"]), "duplicates_removed": int(counts["rows"]) - n_dedup,
-        "customers": n_customers, "matched": matched, "unmatched": n_dedup - matched,
+        "value_rows": int(counts["rows"]),
+        "duplicates_removed": int(counts["rows"]) - n_dedup,
+        "customers": n_customers,
+        "matched": matched,
+        "unmatched": n_dedup - matched,
         "customers_without_value": n_customers - int(df["customer360_id"].nunique()),
     }
     return df, join

@@ -42,10 +42,22 @@ def identity_checks(data: Dataset, config: CrmlensConfig | None, add: Callable[.
     blocking = (max(by_email[0], by_mapping[0]) if config is None else matched[0]) == 0
     n_customers = int(customers.count().execute())
     severity = "blocking" if blocking else "warning" if matched[0] < keys else "info"
-    add(f"dq.identity_coverage_{path}", severity, CUSTOMER_VALUE.name, "primary_email", {
-        "matched": matched[0], "keys": keys, "share": matched[0] / keys, "customers": n_customers,
-        "without_value": n_customers - matched[1], "other": other[0], "ref_table": CUSTOMERS.name,
-        "analyses": NAME})
+    add(
+        f"dq.identity_coverage_{path}",
+        severity,
+        CUSTOMER_VALUE.name,
+        "primary_email",
+        {
+            "matched": matched[0],
+            "keys": keys,
+            "share": matched[0] / keys,
+            "customers": n_customers,
+            "without_value": n_customers - matched[1],
+            "other": other[0],
+            "ref_table": CUSTOMERS.name,
+            "analyses": NAME,
+        },
+    )
 
 
 def _email_matches(value: ir.Table, customers: ir.Table) -> tuple[int, int]:
@@ -56,8 +68,9 @@ def _email_matches(value: ir.Table, customers: ir.Table) -> tuple[int, int]:
     return int(matched.execute()), int(reached.execute())
 
 
-def _mapping_matches(value: ir.Table, customers: ir.Table, mapping: ir.Table | None,
-                     priority: list[str]) -> tuple[int, int]:
+def _mapping_matches(
+    value: ir.Table, customers: ir.Table, mapping: ir.Table | None, priority: list[str]
+) -> tuple[int, int]:
     """The same through ``customer360__mapping``: any of the configured source ids known there."""
     if mapping is None or "customer360_id" not in mapping.columns:
         return 0, 0

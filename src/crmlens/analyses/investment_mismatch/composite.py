@@ -44,7 +44,9 @@ def cohorts(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFra
     cut = {
         "priority_cutoff": float(top["investment_priority_score"].min()) if len(top) else math.nan,
         "composite_cutoff": float(bottom["composite"].max()) if len(bottom) else math.nan,
-        "top": len(top), "bottom": len(bottom), "mismatched": int(df["mismatched"].sum()),
+        "top": len(top),
+        "bottom": len(bottom),
+        "mismatched": int(df["mismatched"].sum()),
     }
     return df, cut
 
@@ -68,12 +70,18 @@ def roi(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFrame, 
     m = df.loc[df["mismatched"], "roi_w"].dropna()
     n = df.loc[~df["mismatched"], "roi_w"].dropna()
     summary = {
-        "undefined": int((~ok).sum()), "cac_nonpositive": int((cac <= 0).sum()),
+        "undefined": int((~ok).sum()),
+        "cac_nonpositive": int((cac <= 0).sum()),
         "cac_null": int(cac.isna().sum()),
-        "p1": b[0], "p99": b[1], "median": _median(r), "mean": _mean(r),
+        "p1": b[0],
+        "p99": b[1],
+        "median": _median(r),
+        "mean": _mean(r),
         "share_above_1": float((r > 1).mean()) if len(r) else math.nan,
-        "mean_mismatched": _mean(m), "mean_matched": _mean(n),
-        "median_mismatched": _median(m), "median_matched": _median(n),
+        "mean_mismatched": _mean(m),
+        "mean_matched": _mean(n),
+        "median_mismatched": _median(m),
+        "median_matched": _median(n),
         "top_below_alert": int(((df["roi_w"] < cfg.roi_alert) & df["top_priority"]).sum()),
         "top_unknown": int((df["roi_w"].isna() & df["top_priority"]).sum()),
     }
@@ -92,16 +100,20 @@ def decompose(gaps: dict[str, float], weights: dict[str, float]) -> dict[str, fl
 def component_gaps(group: pd.DataFrame) -> dict[str, float]:
     """Mean normalised component of the matched minus the mismatched customers of ``group``."""
     m = group["mismatched"]
-    return {k: float(group.loc[~m, f"norm_{k}"].mean() - group.loc[m, f"norm_{k}"].mean())
-            for k in COMPONENTS}
+    return {
+        k: float(group.loc[~m, f"norm_{k}"].mean() - group.loc[m, f"norm_{k}"].mean())
+        for k in COMPONENTS
+    }
 
 
 def gap_decomposition(top: pd.DataFrame, cfg: InvestmentMismatchConfig) -> dict:
     """Component gaps between matched and mismatched top-priority customers, and their shares."""
     m = top["mismatched"]
     if not (0 < m.sum() < len(top)):
-        return {"gaps": {k: math.nan for k in COMPONENTS},
-                "shares": {k: math.nan for k in COMPONENTS}}
+        return {
+            "gaps": {k: math.nan for k in COMPONENTS},
+            "shares": {k: math.nan for k in COMPONENTS},
+        }
     gaps = component_gaps(top)
     return {"gaps": gaps, "shares": decompose(gaps, cfg.weights.model_dump())}
 
@@ -111,11 +123,17 @@ def reasons(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> list[list[str]]:
     onboarding (NaN never counts).  Built per distinct combination of reasons (at most 2^5)."""
     roi_w = df["roi_w"].to_numpy(float)
     with np.errstate(invalid="ignore"):
-        checks = [(f"reason.low_{k}", df[f"norm_{k}"].to_numpy(float) < df[f"norm_{k}"].median())
-                  for k in COMPONENTS]
-        checks += [("reason.low_roi", roi_w < cfg.roi_alert),
-                   ("reason.roi_unknown", np.isnan(roi_w)),
-                   ("reason.weak_onboarding",
-                    df["customer_onboarding_score"].to_numpy(float) < cfg.onboarding_gate)]
+        checks = [
+            (f"reason.low_{k}", df[f"norm_{k}"].to_numpy(float) < df[f"norm_{k}"].median())
+            for k in COMPONENTS
+        ]
+        checks += [
+            ("reason.low_roi", roi_w < cfg.roi_alert),
+            ("reason.roi_unknown", np.isnan(roi_w)),
+            (
+                "reason.weak_onboarding",
+                df["customer_onboarding_score"].to_numpy(float) < cfg.onboarding_gate,
+            ),
+        ]
     mask = np.column_stack([m for _, m in checks]) & df["mismatched"].to_numpy(bool)[:, None]
     return flag_names(mask, [name for name, _ in checks])

@@ -17,8 +17,12 @@ class CompositeWeights(Strict):
 
 class PriorityModelConfig(Strict):
     features: list[str] = [
-        "customer_onboarding_score", "team_size", "industry_vertical", "company_size_tier",
-        "decision_maker_level", "lifecycle_stage",
+        "customer_onboarding_score",
+        "team_size",
+        "industry_vertical",
+        "company_size_tier",
+        "decision_maker_level",
+        "lifecycle_stage",
     ]
     alpha: float = Field(1.0, gt=0, description="ridge regularisation strength")
     cv_folds: int = Field(5, ge=2)
@@ -29,15 +33,24 @@ class PriorityModelConfig(Strict):
 class InvestmentMismatchConfig(Strict):
     identity: Literal["email", "mapping"] = "email"
     mapping_priority: list[Literal["zendesk_user_id", "marketo_lead_id", "stripe_customer_id"]] = [
-        "zendesk_user_id", "marketo_lead_id", "stripe_customer_id"]
+        "zendesk_user_id",
+        "marketo_lead_id",
+        "stripe_customer_id",
+    ]
     weights: CompositeWeights = CompositeWeights()
     normalisation: Literal["minmax", "percentile"] = "minmax"
     winsor_low: float = Field(0.01, ge=0, lt=0.5)
     winsor_high: float = Field(0.99, gt=0.5, le=1)
-    priority_top_share: float = Field(0.30, gt=0, lt=1, description="top share by investment priority (cume_dist ≥ 1 − share)")
-    composite_bottom_share: float = Field(0.50, gt=0, lt=1, description="bottom share by composite performance (cume_dist ≤ share)")
+    priority_top_share: float = Field(
+        0.30, gt=0, lt=1, description="top share by investment priority (cume_dist ≥ 1 − share)"
+    )
+    composite_bottom_share: float = Field(
+        0.50, gt=0, lt=1, description="bottom share by composite performance (cume_dist ≤ share)"
+    )
     roi_alert: float = Field(3.0, gt=0, description="ROI below this is an alert (seed 000)")
-    min_group_size: int = Field(20, ge=2, description="industry × size groups need this many top-priority customers")
+    min_group_size: int = Field(
+        20, ge=2, description="industry × size groups need this many top-priority customers"
+    )
     onboarding_buckets: list[float] = [2.5, 3.5]
     onboarding_gate: float = 3.0
     team_size_buckets: list[int] = [20, 50, 100]
@@ -47,6 +60,9 @@ class InvestmentMismatchConfig(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> "InvestmentMismatchConfig":
-        if sorted(self.onboarding_buckets) != self.onboarding_buckets or sorted(self.team_size_buckets) != self.team_size_buckets:
+        if (
+            sorted(self.onboarding_buckets) != self.onboarding_buckets
+            or sorted(self.team_size_buckets) != self.team_size_buckets
+        ):
             raise ValueError("bucket edges must be increasing")
         return self

@@ -15,9 +15,17 @@ import ibis
 import ibis.expr.types as ir
 
 VALUE_COLUMNS = [
-    "investment_priority_score", "product_adoption_rate", "support_resolution_efficiency",
-    "customer_lifetime_value", "acquisition_cost", "lifecycle_stage", "industry_vertical",
-    "company_size_tier", "customer_onboarding_score", "team_size", "decision_maker_level",
+    "investment_priority_score",
+    "product_adoption_rate",
+    "support_resolution_efficiency",
+    "customer_lifetime_value",
+    "acquisition_cost",
+    "lifecycle_stage",
+    "industry_vertical",
+    "company_size_tier",
+    "customer_onboarding_score",
+    "team_size",
+    "decision_maker_level",
 ]
 
 
@@ -45,12 +53,16 @@ def join_by_email(value: ir.Table, customers: ir.Table) -> ir.Table:
     return j.drop([c for c in j.columns if c.endswith("_right")])
 
 
-def join_by_mapping(value: ir.Table, customers: ir.Table, mapping: ir.Table,
-                    priority: list[str]) -> ir.Table:
+def join_by_mapping(
+    value: ir.Table, customers: ir.Table, mapping: ir.Table, priority: list[str]
+) -> ir.Table:
     """customer360_id through the first source id (in ``priority``) that the mapping knows."""
     m = mapping
-    header = (m.is_organization_header.cast("int64").fill_null(0)
-              if "is_organization_header" in m.columns else ibis.literal(0))
+    header = (
+        m.is_organization_header.cast("int64").fill_null(0)
+        if "is_organization_header" in m.columns
+        else ibis.literal(0)
+    )
     m = m.mutate(_hdr=header)
     out = value
     ids = []
@@ -59,13 +71,15 @@ def join_by_mapping(value: ir.Table, customers: ir.Table, mapping: ir.Table,
             continue
         w = ibis.window(group_by=m[col], order_by=[ibis.desc(m._hdr), ibis.asc(m.customer360_id)])
         mm = m.filter(m[col].notnull()).mutate(_rn=ibis.row_number().over(w))
-        mm = mm.filter(mm._rn == 0).select(**{f"_k{i}": mm[col].cast("string"),
-                                              f"_id{i}": mm.customer360_id})
+        mm = mm.filter(mm._rn == 0).select(
+            **{f"_k{i}": mm[col].cast("string"), f"_id{i}": mm.customer360_id}
+        )
         out = out.left_join(mm, out[col].cast("string") == mm[f"_k{i}"]).drop(f"_k{i}")
         ids.append(out[f"_id{i}"])
     cid = ibis.coalesce(*ids) if ids else ibis.null("string")
     out = out.mutate(customer360_id=cid).drop(
-        [f"_id{i}" for i in range(len(priority)) if f"_id{i}" in out.columns])
+        [f"_id{i}" for i in range(len(priority)) if f"_id{i}" in out.columns]
+    )
     c = customers.select("customer360_id", "total_sales_amount")
     w = ibis.window(group_by=c.customer360_id, order_by=[ibis.desc(c.total_sales_amount)])
     c = c.mutate(_rn=ibis.row_number().over(w)).filter(lambda t: t._rn == 0).drop("_rn")

@@ -32,12 +32,31 @@ def groups(top: pd.DataFrame, cfg: InvestmentMismatchConfig) -> pd.DataFrame:
         split = 0 < a < n1
         gaps = component_gaps(g) if split else {k: math.nan for k in COMPONENTS}
         shares = decompose(gaps, w) if split else {k: math.nan for k in COMPONENTS}
-        rows.append({"industry_vertical": ind, "company_size_tier": size, "top_customers": n1,
-                     "mismatched": a, "mismatch_rate": a / n1, "rr": rr, "rr_low": lo,
-                     "rr_high": hi, **{f"gap_{k}": v for k, v in gaps.items()},
-                     **{f"share_{k}": v for k, v in shares.items()}})
-    cols = [*GROUP_KEYS, "top_customers", "mismatched", "mismatch_rate", "rr", "rr_low",
-            "rr_high", *[f"gap_{k}" for k in COMPONENTS], *[f"share_{k}" for k in COMPONENTS]]
+        rows.append(
+            {
+                "industry_vertical": ind,
+                "company_size_tier": size,
+                "top_customers": n1,
+                "mismatched": a,
+                "mismatch_rate": a / n1,
+                "rr": rr,
+                "rr_low": lo,
+                "rr_high": hi,
+                **{f"gap_{k}": v for k, v in gaps.items()},
+                **{f"share_{k}": v for k, v in shares.items()},
+            }
+        )
+    cols = [
+        *GROUP_KEYS,
+        "top_customers",
+        "mismatched",
+        "mismatch_rate",
+        "rr",
+        "rr_low",
+        "rr_high",
+        *[f"gap_{k}" for k in COMPONENTS],
+        *[f"share_{k}" for k in COMPONENTS],
+    ]
     out = pd.DataFrame(rows, columns=cols)
     return top_n(out, None, ["rr", *GROUP_KEYS], [False, True, True])
 
@@ -45,11 +64,15 @@ def groups(top: pd.DataFrame, cfg: InvestmentMismatchConfig) -> pd.DataFrame:
 def stages(df: pd.DataFrame) -> pd.DataFrame:
     """Per lifecycle stage: customers, mismatches, mismatch rate, mean and median ROI."""
     g = df.groupby("lifecycle_stage", sort=True)
-    return pd.DataFrame({
-        "customers": g.size(), "mismatched": g["mismatched"].sum().astype(int),
-        "mismatch_rate": g["mismatched"].mean(), "mean_roi": g["roi_w"].mean(),
-        "median_roi": g["roi_w"].median(),
-    }).reset_index()
+    return pd.DataFrame(
+        {
+            "customers": g.size(),
+            "mismatched": g["mismatched"].sum().astype(int),
+            "mismatch_rate": g["mismatched"].mean(),
+            "mean_roi": g["roi_w"].mean(),
+            "median_roi": g["roi_w"].median(),
+        }
+    ).reset_index()
 
 
 def worst_stage(stage_table: pd.DataFrame) -> pd.Series:
@@ -74,16 +97,31 @@ def roi_histogram(df: pd.DataFrame, bins: int = 30) -> pd.DataFrame:
     rows = []
     for flag in (True, False):
         counts, _ = np.histogram(df.loc[df["mismatched"] == flag, "roi_w"].dropna(), bins=edges)
-        rows += [{"bin_start": edges[i], "bin_end": edges[i + 1], "mismatched": flag,
-                  "customers": int(c)} for i, c in enumerate(counts)]
+        rows += [
+            {
+                "bin_start": edges[i],
+                "bin_end": edges[i + 1],
+                "mismatched": flag,
+                "customers": int(c),
+            }
+            for i, c in enumerate(counts)
+        ]
     return pd.DataFrame(rows)
 
 
 def quadrant_sample(df: pd.DataFrame, limit: int = 3000) -> pd.DataFrame:
     """Evenly spaced (deterministic) customers for the priority × composite chart."""
-    cols = ["customer360_id", "investment_priority_score", "composite", "mismatched",
-            "top_priority", "bottom_composite", "customer_onboarding_score",
-            "product_adoption_rate", "lifecycle_stage"]
+    cols = [
+        "customer360_id",
+        "investment_priority_score",
+        "composite",
+        "mismatched",
+        "top_priority",
+        "bottom_composite",
+        "customer_onboarding_score",
+        "product_adoption_rate",
+        "lifecycle_stage",
+    ]
     if len(df) > limit:
         df = df.iloc[np.linspace(0, len(df) - 1, limit).round().astype(int)]
     return df[cols].reset_index(drop=True)

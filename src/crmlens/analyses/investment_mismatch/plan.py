@@ -13,10 +13,18 @@ from crmlens.analyses.toolkit import OPEN, Action, due_date, plan_rows
 
 OWNER_ROLE = "customer_success"
 ACTIONS = (  # code, days after the as-of date (one milestone each)
-    ("action.mm.onboarding", 14), ("action.mm.success_plan", 30), ("action.mm.reprioritise", 90),
+    ("action.mm.onboarding", 14),
+    ("action.mm.success_plan", 30),
+    ("action.mm.reprioritise", 90),
 )
-BASE_COLUMNS = ["customer360_id", "industry_vertical", "company_size_tier",
-                "investment_priority_score", "composite", "reasons"]
+BASE_COLUMNS = [
+    "customer360_id",
+    "industry_vertical",
+    "company_size_tier",
+    "investment_priority_score",
+    "composite",
+    "reasons",
+]
 
 
 def action_plan(mismatched: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
@@ -27,8 +35,10 @@ def action_plan(mismatched: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     weak = base["reasons"].map(lambda r: "reason.weak_onboarding" in r).astype(bool).to_numpy()
     everyone = np.ones(len(base), dtype=bool)
     masks = {"action.mm.onboarding": weak}
-    actions = [Action(code, masks.get(code, everyone), milestone)
-               for milestone, (code, _) in enumerate(ACTIONS)]
+    actions = [
+        Action(code, masks.get(code, everyone), milestone)
+        for milestone, (code, _) in enumerate(ACTIONS)
+    ]
     rows = plan_rows(actions)
     out = base.iloc[rows.entity].reset_index(drop=True)
     out["action"] = pd.Series([rows.codes[i] for i in rows.action], dtype="str")

@@ -34,7 +34,9 @@ class ModelReport:
     coefficients: pd.DataFrame
 
 
-def _mismatch_rate(score: pd.Series, composite: pd.Series, top_share: float, bottom_share: float) -> float:
+def _mismatch_rate(
+    score: pd.Series, composite: pd.Series, top_share: float, bottom_share: float
+) -> float:
     top = cume_dist(score) >= 1 - top_share - 1e-12
     bottom = cume_dist(composite) <= bottom_share + 1e-12
     return float((top & bottom).sum() / top.sum()) if top.sum() else math.nan
@@ -62,24 +64,51 @@ def fit_priority_model(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> Model
     for f in cat:
         codes, uniques = pd.factorize(data[f], sort=True)
         data[f], labels[f] = codes, list(uniques)
-    pre = ColumnTransformer([
-        ("num", StandardScaler(), num),
-        ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), cat),
-    ])
+    pre = ColumnTransformer(
+        [
+            ("num", StandardScaler(), num),
+            ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), cat),
+        ]
+    )
     pipe = Pipeline([("pre", pre), ("ridge", Ridge(alpha=mc.alpha))])
     X, y = data[feats], data["composite"].to_numpy(float)
-    cv = cross_validate(pipe, X, y, cv=KFold(mc.cv_folds, shuffle=True, random_state=mc.seed),
-                        scoring=("r2", "neg_mean_absolute_error"))
+    cv = cross_validate(
+        pipe,
+        X,
+        y,
+        cv=KFold(mc.cv_folds, shuffle=True, random_state=mc.seed),
+        scoring=("r2", "neg_mean_absolute_error"),
+    )
     train, test = train_test_split(data, test_size=mc.test_share, random_state=mc.seed)
     pipe.fit(train[feats], train["composite"].to_numpy(float))
     pred = pd.Series(pipe.predict(test[feats]), index=test.index)
-    current = _mismatch_rate(test["investment_priority_score"], test["composite"], cfg.priority_top_share, cfg.composite_bottom_share)
-    model = _mismatch_rate(pred, test["composite"], cfg.priority_top_share, cfg.composite_bottom_share)
+    current = _mismatch_rate(
+        test["investment_priority_score"],
+        test["composite"],
+        cfg.priority_top_share,
+        cfg.composite_bottom_share,
+    )
+    model = _mismatch_rate(
+        pred, test["composite"], cfg.priority_top_share, cfg.composite_bottom_share
+    )
 
     pipe.fit(X, y)  # coefficients from all rows
-    names = [_label(n.split("__", 1)[1], labels) for n in pipe.named_steps["pre"].get_feature_names_out()]
+    names = [
+        _label(n.split("__", 1)[1], labels) for n in pipe.named_steps["pre"].get_feature_names_out()
+    ]
     coefs = pd.DataFrame({"feature": names, "coefficient": pipe.named_steps["ridge"].coef_})
     coefs["abs"] = coefs["coefficient"].abs()
-    coefs = coefs.sort_values(["abs", "feature"], ascending=[False, True]).drop(columns="abs").reset_index(drop=True)
-    return ModelReport(feats, float(np.mean(cv["test_r2"])), float(-np.mean(cv["test_neg_mean_absolute_error"])),
-                       len(test), current, model, coefs)
+    coefs = (
+        coefs.sort_values(["abs", "feature"], ascending=[False, True])
+        .drop(columns="abs")
+        .reset_index(drop=True)
+    )
+    return ModelReport(
+        feats,
+        float(np.mean(cv["test_r2"])),
+        float(-np.mean(cv["test_neg_mean_absolute_error"])),
+        len(test),
+        current,
+        model,
+        coefs,
+    )

@@ -13,17 +13,38 @@ from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
 from crmlens.analyses.investment_mismatch.plan import action_plan
 from crmlens.analyses.toolkit import top_n
 
-DETAIL_COLUMNS = ["customer360_id", "primary_email", "industry_vertical", "company_size_tier",
-                  "lifecycle_stage", "decision_maker_level", "team_size",
-                  "customer_onboarding_score", "investment_priority_score", "composite",
-                  "norm_sales", "norm_adoption", "norm_support", "roi", "roi_w", "reasons"]
+DETAIL_COLUMNS = [
+    "customer360_id",
+    "primary_email",
+    "industry_vertical",
+    "company_size_tier",
+    "lifecycle_stage",
+    "decision_maker_level",
+    "team_size",
+    "customer_onboarding_score",
+    "investment_priority_score",
+    "composite",
+    "norm_sales",
+    "norm_adoption",
+    "norm_support",
+    "roi",
+    "roi_w",
+    "reasons",
+]
 # highest priority first; ties: lower composite, then customer id (a total order)
-MISMATCH_ORDER = (["investment_priority_score", "composite", "customer360_id"],
-                  [False, True, True])
+MISMATCH_ORDER = (["investment_priority_score", "composite", "customer360_id"], [False, True, True])
 
 
-def build_tables(df: pd.DataFrame, cfg: InvestmentMismatchConfig, steps: dict, bounds: dict,
-                 overall_gap: dict, gaps: pd.DataFrame, model, as_of: dt.date) -> dict:
+def build_tables(
+    df: pd.DataFrame,
+    cfg: InvestmentMismatchConfig,
+    steps: dict,
+    bounds: dict,
+    overall_gap: dict,
+    gaps: pd.DataFrame,
+    model,
+    as_of: dt.date,
+) -> dict:
     by, ascending = MISMATCH_ORDER
     mismatched = top_n(df, None, by, ascending, where=df["mismatched"])[DETAIL_COLUMNS]
     behaviour, bias = steps["behaviour"], steps["bias"]
@@ -40,11 +61,13 @@ def build_tables(df: pd.DataFrame, cfg: InvestmentMismatchConfig, steps: dict, b
         "team_decision": behaviour["team_decision"],
         "priority_terciles": bias["terciles"],
         "feature_alignment": bias["alignment"],
-        "composite_bounds": pd.DataFrame([{"component": k, "low": v[0], "high": v[1]}
-                                          for k, v in bounds.items()]),
+        "composite_bounds": pd.DataFrame(
+            [{"component": k, "low": v[0], "high": v[1]} for k, v in bounds.items()]
+        ),
         "quadrant_sample": group_steps.quadrant_sample(df),
-        "gap_decomposition": pd.DataFrame([{"component": k, "share": v}
-                                           for k, v in overall_gap["shares"].items()]),
+        "gap_decomposition": pd.DataFrame(
+            [{"component": k, "share": v} for k, v in overall_gap["shares"].items()]
+        ),
     }
     tables["action_plan"] = action_plan(mismatched, as_of)
     tables["entities"] = entities(df, gaps)
@@ -55,10 +78,18 @@ def build_tables(df: pd.DataFrame, cfg: InvestmentMismatchConfig, steps: dict, b
 
 def entities(df: pd.DataFrame, gaps: pd.DataFrame) -> pd.DataFrame:
     """The per-entity state the monitor records: every customer of the base, and the data gaps."""
-    tier = np.where(df["mismatched"], "mismatched",
-                    np.where(df["top_priority"], "top_matched", "other"))
-    known = pd.DataFrame({"entity_id": df["customer360_id"], "entity_name": df["customer360_id"],
-                          "tier": tier, "risk_score": 1 - df["composite"], "roi": df["roi_w"]})
+    tier = np.where(
+        df["mismatched"], "mismatched", np.where(df["top_priority"], "top_matched", "other")
+    )
+    known = pd.DataFrame(
+        {
+            "entity_id": df["customer360_id"],
+            "entity_name": df["customer360_id"],
+            "tier": tier,
+            "risk_score": 1 - df["composite"],
+            "roi": df["roi_w"],
+        }
+    )
     out = pd.concat([known, gaps]).sort_values("entity_id", kind="stable")
     return out.reset_index(drop=True)
 
@@ -70,5 +101,12 @@ def data_gaps(raw: pd.DataFrame, df: pd.DataFrame, cut: dict) -> pd.DataFrame:
     incomplete = raw[ids.notna() & ~ids.isin(df["customer360_id"])]
     top = incomplete[incomplete["investment_priority_score"] >= cut["priority_cutoff"]]
     ids = top["customer360_id"].drop_duplicates()
-    return pd.DataFrame({"entity_id": ids, "entity_name": ids, "tier": "data_gap",
-                         "risk_score": np.nan, "roi": np.nan})
+    return pd.DataFrame(
+        {
+            "entity_id": ids,
+            "entity_name": ids,
+            "tier": "data_gap",
+            "risk_score": np.nan,
+            "roi": np.nan,
+        }
+    )

@@ -14,43 +14,133 @@ from crmlens.report.document import Bullets
 from crmlens.report.i18n import t, tr_value
 from crmlens.report.views import AnalysisViews, TableView
 
-HEADLINE = ('base_customers', 'top_priority', 'mismatched', 'mismatch_rate_in_top', 'mismatch_share_of_all', 'roi_mean_mismatched', 'roi_mean_matched', 'roi_median', 'top_roi_below_alert', 'corr_priority_composite', 'corr_onboarding_adoption', 'model_cv_r2', 'current_mismatch_rate_test', 'model_mismatch_rate_test')
+HEADLINE = (
+    "base_customers",
+    "top_priority",
+    "mismatched",
+    "mismatch_rate_in_top",
+    "mismatch_share_of_all",
+    "roi_mean_mismatched",
+    "roi_mean_matched",
+    "roi_median",
+    "top_roi_below_alert",
+    "corr_priority_composite",
+    "corr_onboarding_adoption",
+    "model_cv_r2",
+    "current_mismatch_rate_test",
+    "model_mismatch_rate_test",
+)
 
 TABLES = (
-    TableView("top_mismatched", ("customer360_id", "primary_email", "industry_vertical",
-               "company_size_tier", "lifecycle_stage", "decision_maker_level",
-               "investment_priority_score", "composite", "roi_w", "customer_onboarding_score",
-               "reasons"), 200),
-    TableView("groups", ("industry_vertical", "company_size_tier", "top_customers", "mismatched",
-               "mismatch_rate", "rr", "rr_low", "rr_high", "share_sales", "share_adoption",
-               "share_support"), 200),
-    TableView("stages", ("lifecycle_stage", "customers", "mismatched", "mismatch_rate",
-               "mean_roi", "median_roi"), 200),
-    TableView("onboarding_buckets", ("onboarding", "customers", "mean_adoption", "mean_roi",
-               "mismatch_rate"), 200),
+    TableView(
+        "top_mismatched",
+        (
+            "customer360_id",
+            "primary_email",
+            "industry_vertical",
+            "company_size_tier",
+            "lifecycle_stage",
+            "decision_maker_level",
+            "investment_priority_score",
+            "composite",
+            "roi_w",
+            "customer_onboarding_score",
+            "reasons",
+        ),
+        200,
+    ),
+    TableView(
+        "groups",
+        (
+            "industry_vertical",
+            "company_size_tier",
+            "top_customers",
+            "mismatched",
+            "mismatch_rate",
+            "rr",
+            "rr_low",
+            "rr_high",
+            "share_sales",
+            "share_adoption",
+            "share_support",
+        ),
+        200,
+    ),
+    TableView(
+        "stages",
+        ("lifecycle_stage", "customers", "mismatched", "mismatch_rate", "mean_roi", "median_roi"),
+        200,
+    ),
+    TableView(
+        "onboarding_buckets",
+        ("onboarding", "customers", "mean_adoption", "mean_roi", "mismatch_rate"),
+        200,
+    ),
     TableView("team_decision", ("team_size_bucket", "executive", "customers", "mean_roi"), 200),
-    TableView("priority_terciles", ("priority_tercile", "customers", "mean_priority",
-               "mean_composite", "mean_roi"), 200),
+    TableView(
+        "priority_terciles",
+        ("priority_tercile", "customers", "mean_priority", "mean_composite", "mean_roi"),
+        200,
+    ),
     TableView("gap_decomposition", ("component", "share"), 200),
     TableView("model_coefficients", ("feature", "coefficient"), 200),
-    TableView("feature_alignment", ("feature", "corr_priority", "corr_composite", "alignment",
-               "misaligned"), 200),
-    TableView("onboarding_adoption_by_group", ("industry_vertical", "company_size_tier", "n",
-               "r", "t", "p"), 200),
+    TableView(
+        "feature_alignment",
+        ("feature", "corr_priority", "corr_composite", "alignment", "misaligned"),
+        200,
+    ),
+    TableView(
+        "onboarding_adoption_by_group",
+        ("industry_vertical", "company_size_tier", "n", "r", "t", "p"),
+        200,
+    ),
 )
 
 COLUMN_FORMATS = {
-    "owner_role": "t", "action": "t", "industry_vertical": "t", "company_size_tier": "t",
-    "lifecycle_stage": "t", "decision_maker_level": "t", "investment_priority_score": "num",
-    "composite": "num", "norm_sales": "num", "norm_adoption": "num", "norm_support": "num",
-    "roi": "num", "roi_w": "num", "reasons": "codes", "mismatch_rate": "pct", "rr": "num",
-    "rr_low": "num", "rr_high": "num", "gap_sales": "num", "gap_adoption": "num",
-    "gap_support": "num", "share_sales": "pct", "share_adoption": "pct", "share_support": "pct",
-    "mean_roi": "num", "median_roi": "num", "mean_adoption": "pct", "mean_priority": "num",
-    "mean_composite": "num", "corr_priority": "num", "corr_composite": "num", "alignment": "num",
-    "misaligned": "t", "coefficient": "num", "component": "t", "share": "pct", "r": "num",
-    "t": "num", "p": "p", "executive": "t", "customer_onboarding_score": "num",
-    "team_size": "int", "customers": "int", "priority_tercile": "t",
+    "owner_role": "t",
+    "action": "t",
+    "industry_vertical": "t",
+    "company_size_tier": "t",
+    "lifecycle_stage": "t",
+    "decision_maker_level": "t",
+    "investment_priority_score": "num",
+    "composite": "num",
+    "norm_sales": "num",
+    "norm_adoption": "num",
+    "norm_support": "num",
+    "roi": "num",
+    "roi_w": "num",
+    "reasons": "codes",
+    "mismatch_rate": "pct",
+    "rr": "num",
+    "rr_low": "num",
+    "rr_high": "num",
+    "gap_sales": "num",
+    "gap_adoption": "num",
+    "gap_support": "num",
+    "share_sales": "pct",
+    "share_adoption": "pct",
+    "share_support": "pct",
+    "mean_roi": "num",
+    "median_roi": "num",
+    "mean_adoption": "pct",
+    "mean_priority": "num",
+    "mean_composite": "num",
+    "corr_priority": "num",
+    "corr_composite": "num",
+    "alignment": "num",
+    "misaligned": "t",
+    "coefficient": "num",
+    "component": "t",
+    "share": "pct",
+    "r": "num",
+    "t": "num",
+    "p": "p",
+    "executive": "t",
+    "customer_onboarding_score": "num",
+    "team_size": "int",
+    "customers": "int",
+    "priority_tercile": "t",
 }
 
 
@@ -63,64 +153,153 @@ def investment_mismatch_charts(r: AnalysisResult, lang: str) -> list[Chart]:
     def add(cid: str, key: str, chart: alt.TopLevelMixin) -> None:
         charts.append(Chart(cid, L(key), base_config(chart, L(key))))
 
-    qs = r.tables["quadrant_sample"].assign(flag=lambda d: d["mismatched"].map({True: yes, False: no}))
+    qs = r.tables["quadrant_sample"].assign(
+        flag=lambda d: d["mismatched"].map({True: yes, False: no})
+    )
     if len(qs):
-        pts = alt.Chart(qs).mark_circle(size=22, opacity=0.6).encode(
-            x=alt.X("investment_priority_score:Q", title=L("chart.axis.priority")),
-            y=alt.Y("composite:Q", title=L("chart.axis.composite")),
-            color=alt.Color("flag:N", title=L("chart.axis.mismatched"), scale=flag_scale),
-            tooltip=[alt.Tooltip("customer360_id:N", title=L("col.customer360_id")), alt.Tooltip("investment_priority_score:Q", format=".2f", title=L("chart.axis.priority")),
-                     alt.Tooltip("composite:Q", format=".3f", title=L("chart.axis.composite"))])
-        v = alt.Chart(pd.DataFrame({"x": [r.metric("priority_cutoff")]})).mark_rule(strokeDash=[6, 4]).encode(x="x:Q")
-        h = alt.Chart(pd.DataFrame({"y": [r.metric("composite_cutoff")]})).mark_rule(strokeDash=[6, 4]).encode(y="y:Q")
-        add("mm_quadrant", "chart.mm.quadrant", alt.layer(pts, v, h).properties(width=WIDTH, height=HEIGHT))
+        pts = (
+            alt.Chart(qs)
+            .mark_circle(size=22, opacity=0.6)
+            .encode(
+                x=alt.X("investment_priority_score:Q", title=L("chart.axis.priority")),
+                y=alt.Y("composite:Q", title=L("chart.axis.composite")),
+                color=alt.Color("flag:N", title=L("chart.axis.mismatched"), scale=flag_scale),
+                tooltip=[
+                    alt.Tooltip("customer360_id:N", title=L("col.customer360_id")),
+                    alt.Tooltip(
+                        "investment_priority_score:Q", format=".2f", title=L("chart.axis.priority")
+                    ),
+                    alt.Tooltip("composite:Q", format=".3f", title=L("chart.axis.composite")),
+                ],
+            )
+        )
+        v = (
+            alt.Chart(pd.DataFrame({"x": [r.metric("priority_cutoff")]}))
+            .mark_rule(strokeDash=[6, 4])
+            .encode(x="x:Q")
+        )
+        h = (
+            alt.Chart(pd.DataFrame({"y": [r.metric("composite_cutoff")]}))
+            .mark_rule(strokeDash=[6, 4])
+            .encode(y="y:Q")
+        )
+        add(
+            "mm_quadrant",
+            "chart.mm.quadrant",
+            alt.layer(pts, v, h).properties(width=WIDTH, height=HEIGHT),
+        )
 
     st = with_labels(r.tables["stages"], "lifecycle_stage", lang)
     if len(st):
-        add("mm_lifecycle", "chart.mm.lifecycle", alt.Chart(st).mark_bar(color="#d62728").encode(
-            x=alt.X("lifecycle_stage_label:N", title=L("chart.axis.stage"), sort=None),
-            y=alt.Y("mismatched:Q", title=L("chart.axis.customers")),
-            tooltip=[alt.Tooltip("mismatched:Q", title=L("col.mismatched"), format=","), alt.Tooltip("mismatch_rate:Q", title=L("col.mismatch_rate"), format=".1%")],
-        ).properties(width=WIDTH, height=HEIGHT))
+        add(
+            "mm_lifecycle",
+            "chart.mm.lifecycle",
+            alt.Chart(st)
+            .mark_bar(color="#d62728")
+            .encode(
+                x=alt.X("lifecycle_stage_label:N", title=L("chart.axis.stage"), sort=None),
+                y=alt.Y("mismatched:Q", title=L("chart.axis.customers")),
+                tooltip=[
+                    alt.Tooltip("mismatched:Q", title=L("col.mismatched"), format=","),
+                    alt.Tooltip("mismatch_rate:Q", title=L("col.mismatch_rate"), format=".1%"),
+                ],
+            )
+            .properties(width=WIDTH, height=HEIGHT),
+        )
 
     hist = r.tables["roi_histogram"]
     if len(hist):
         hist = hist.assign(flag=hist["mismatched"].map({True: yes, False: no}))
-        add("mm_roi_distribution", "chart.mm.roi_distribution", alt.Chart(hist).mark_bar(opacity=0.85).encode(
-            x=alt.X("bin_start:Q", bin="binned", title=L("chart.axis.roi")), x2="bin_end:Q",
-            y=alt.Y("customers:Q", title=L("chart.axis.customers"), stack=True),
-            color=alt.Color("flag:N", title=L("chart.axis.mismatched"), scale=flag_scale),
-        ).properties(width=WIDTH, height=HEIGHT))
+        add(
+            "mm_roi_distribution",
+            "chart.mm.roi_distribution",
+            alt.Chart(hist)
+            .mark_bar(opacity=0.85)
+            .encode(
+                x=alt.X("bin_start:Q", bin="binned", title=L("chart.axis.roi")),
+                x2="bin_end:Q",
+                y=alt.Y("customers:Q", title=L("chart.axis.customers"), stack=True),
+                color=alt.Color("flag:N", title=L("chart.axis.mismatched"), scale=flag_scale),
+            )
+            .properties(width=WIDTH, height=HEIGHT),
+        )
 
-    g = with_labels(with_labels(r.tables["groups"], "industry_vertical", lang), "company_size_tier", lang)
+    g = with_labels(
+        with_labels(r.tables["groups"], "industry_vertical", lang), "company_size_tier", lang
+    )
     if len(g):
-        add("mm_rr_heatmap", "chart.mm.rr_heatmap", alt.Chart(g).mark_rect().encode(
-            x=alt.X("company_size_tier_label:N", title=L("chart.axis.size_tier")),
-            y=alt.Y("industry_vertical_label:N", title=L("chart.axis.industry")),
-            color=alt.Color("rr:Q", title=L("chart.axis.rr"), scale=alt.Scale(scheme="redblue", domainMid=1, reverse=True)),
-            tooltip=[alt.Tooltip("rr:Q", format=".2f", title=L("chart.axis.rr")), alt.Tooltip("mismatch_rate:Q", format=".1%", title=L("col.mismatch_rate")),
-                     alt.Tooltip("top_customers:Q", title=L("col.top_customers"))],
-        ).properties(width=WIDTH // 2, height=max(160, 18 * g["industry_vertical"].nunique())))
+        add(
+            "mm_rr_heatmap",
+            "chart.mm.rr_heatmap",
+            alt.Chart(g)
+            .mark_rect()
+            .encode(
+                x=alt.X("company_size_tier_label:N", title=L("chart.axis.size_tier")),
+                y=alt.Y("industry_vertical_label:N", title=L("chart.axis.industry")),
+                color=alt.Color(
+                    "rr:Q",
+                    title=L("chart.axis.rr"),
+                    scale=alt.Scale(scheme="redblue", domainMid=1, reverse=True),
+                ),
+                tooltip=[
+                    alt.Tooltip("rr:Q", format=".2f", title=L("chart.axis.rr")),
+                    alt.Tooltip("mismatch_rate:Q", format=".1%", title=L("col.mismatch_rate")),
+                    alt.Tooltip("top_customers:Q", title=L("col.top_customers")),
+                ],
+            )
+            .properties(width=WIDTH // 2, height=max(160, 18 * g["industry_vertical"].nunique())),
+        )
 
     fit = r.tables["onboarding_fit"]
     pts = qs.dropna(subset=["product_adoption_rate"]) if len(qs) else qs
     if len(pts):
-        dots = alt.Chart(pts).mark_circle(size=16, opacity=0.4, color="#4c78a8").encode(
-            x=alt.X("customer_onboarding_score:Q", title=L("chart.axis.onboarding"), scale=alt.Scale(zero=False)),
-            y=alt.Y("product_adoption_rate:Q", title=L("chart.axis.adoption"), axis=alt.Axis(format=".0%")))
-        line = alt.Chart(fit).mark_line(color="#d62728", strokeWidth=2).encode(x="onboarding:Q", y="adoption:Q")
-        add("mm_onboarding_adoption", "chart.mm.onboarding_adoption", alt.layer(dots, line).properties(width=WIDTH, height=HEIGHT))
+        dots = (
+            alt.Chart(pts)
+            .mark_circle(size=16, opacity=0.4, color="#4c78a8")
+            .encode(
+                x=alt.X(
+                    "customer_onboarding_score:Q",
+                    title=L("chart.axis.onboarding"),
+                    scale=alt.Scale(zero=False),
+                ),
+                y=alt.Y(
+                    "product_adoption_rate:Q",
+                    title=L("chart.axis.adoption"),
+                    axis=alt.Axis(format=".0%"),
+                ),
+            )
+        )
+        line = (
+            alt.Chart(fit)
+            .mark_line(color="#d62728", strokeWidth=2)
+            .encode(x="onboarding:Q", y="adoption:Q")
+        )
+        add(
+            "mm_onboarding_adoption",
+            "chart.mm.onboarding_adoption",
+            alt.layer(dots, line).properties(width=WIDTH, height=HEIGHT),
+        )
 
     td = r.tables["team_decision"]
     if len(td):
         td = td.assign(exec_label=td["executive"].map({True: yes, False: no}))
-        add("mm_team_decision", "chart.mm.team_decision", alt.Chart(td).mark_bar().encode(
-            x=alt.X("team_size_bucket:N", title=L("chart.axis.team_size"), sort=None),
-            xOffset="exec_label:N",
-            y=alt.Y("mean_roi:Q", title=L("chart.axis.roi")),
-            color=alt.Color("exec_label:N", title=L("chart.axis.executive")),
-            tooltip=[alt.Tooltip("mean_roi:Q", format=".2f", title=L("col.mean_roi")), alt.Tooltip("customers:Q", title=L("col.customers"), format=",")],
-        ).properties(width=WIDTH, height=HEIGHT))
+        add(
+            "mm_team_decision",
+            "chart.mm.team_decision",
+            alt.Chart(td)
+            .mark_bar()
+            .encode(
+                x=alt.X("team_size_bucket:N", title=L("chart.axis.team_size"), sort=None),
+                xOffset="exec_label:N",
+                y=alt.Y("mean_roi:Q", title=L("chart.axis.roi")),
+                color=alt.Color("exec_label:N", title=L("chart.axis.executive")),
+                tooltip=[
+                    alt.Tooltip("mean_roi:Q", format=".2f", title=L("col.mean_roi")),
+                    alt.Tooltip("customers:Q", title=L("col.customers"), format=","),
+                ],
+            )
+            .properties(width=WIDTH, height=HEIGHT),
+        )
     return charts
 
 
@@ -128,14 +307,45 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
     blocks: list[Any] = []
     m = r.method
     w, mo = m["weights"], m["model"]
-    blocks.append(Bullets([
-        t("method.mm.identity", lang, identity=tr_value(m["identity"], lang), rule=tr_value(m["dedup_rule"], lang)),
-        t("method.mm.composite", lang, ws=w["sales"], wa=w["adoption"], wsu=w["support"], lo=m["winsor"][0], hi=m["winsor"][1], norm=tr_value(m["normalisation"], lang)),
-        t("method.mm.flags", lang, top=1 - m["priority_top_share"], bottom=m["composite_bottom_share"]),
-        t("method.mm.roi", lang, alert=m["roi_alert"]),
-        t("method.mm.rr", lang, min=m["min_group_size"]),
-        t("method.mm.model", lang, alpha=mo["alpha"], features=", ".join(mo["features"]), folds=mo["cv_folds"], test=mo["test_share"], seed=mo["seed"]),
-    ]))
+    blocks.append(
+        Bullets(
+            [
+                t(
+                    "method.mm.identity",
+                    lang,
+                    identity=tr_value(m["identity"], lang),
+                    rule=tr_value(m["dedup_rule"], lang),
+                ),
+                t(
+                    "method.mm.composite",
+                    lang,
+                    ws=w["sales"],
+                    wa=w["adoption"],
+                    wsu=w["support"],
+                    lo=m["winsor"][0],
+                    hi=m["winsor"][1],
+                    norm=tr_value(m["normalisation"], lang),
+                ),
+                t(
+                    "method.mm.flags",
+                    lang,
+                    top=1 - m["priority_top_share"],
+                    bottom=m["composite_bottom_share"],
+                ),
+                t("method.mm.roi", lang, alert=m["roi_alert"]),
+                t("method.mm.rr", lang, min=m["min_group_size"]),
+                t(
+                    "method.mm.model",
+                    lang,
+                    alpha=mo["alpha"],
+                    features=", ".join(mo["features"]),
+                    folds=mo["cv_folds"],
+                    test=mo["test_share"],
+                    seed=mo["seed"],
+                ),
+            ]
+        )
+    )
     return blocks
 
 
