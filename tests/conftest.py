@@ -24,3 +24,29 @@ def gen_db_other(tmp_path_factory):
     path = tmp_path_factory.mktemp("gen2") / "other.duckdb"
     generate(path, 7000, 11)
     return path
+
+
+# The fast tier (`pytest -m "not slow"`, about a minute) leaves out whole modules that run the CLI
+# end to end many times and the single tests measured above ~3 s; CI runs everything.
+SLOW_MODULES = {
+    "test_bad_input_corpus", "test_history_concurrency", "test_monitor_safety", "test_outputs",
+    "test_privacy_escape", "test_sources", "test_units_equivalence", "test_bench", "test_spark",
+    "test_browser",
+}
+SLOW_TESTS = {
+    "test_monitor.py::test_weekly_drift_fires_exactly_the_expected_alerts",
+    "test_monitor.py::test_cli_monitor_exit_codes_history_and_trend",
+    "test_input_checks.py::test_megabyte_category_value_is_capped_and_renders_quickly",
+    "test_report.py::test_demo_command",
+    "test_report.py::test_big_workbook_written_by_a_second_process_is_the_same",
+    "test_generator.py::test_same_seed_same_tables",
+    "test_reference.py::test_headline_numbers_match_reference",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.path.stem
+        name = f"{item.path.name}::{item.originalname}"
+        if module in SLOW_MODULES or name in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
