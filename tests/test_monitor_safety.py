@@ -536,3 +536,22 @@ def test_an_unwritable_history_path_is_named(tmp_path, capsys):
     )
     assert main(cli_monitor(tmp_path, config, accounts_db(tmp_path / "w1.duckdb"), D1)) == 2
     assert str(blocker / "h.duckdb") in capsys.readouterr().err
+
+
+def test_connection_and_webhook_secrets_are_never_printed_or_stored(tmp_path, capsys):
+    """A password in a source URL and a webhook key never reach stdout/stderr, the history or
+    `config show` (review of issue #11: both were still exposed)."""
+    from crmlens import cli
+    from crmlens.sources.url import display_url
+
+    assert display_url("postgresql://ann:s3cret@db.example:5432/crm?sslkey=abc") == (
+        "postgresql://ann:***@db.example:5432/crm?sslkey=***")
+    assert display_url("/data/crm.duckdb") == "/data/crm.duckdb"
+    code = cli.main(["doctor", "--source", "postgresql://ann:s3cret@127.0.0.1:9/crm"])
+    printed = capsys.readouterr()
+    assert code == 2 and "s3cret" not in printed.out + printed.err and "***" in printed.err
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("monitor:\n  webhooks:\n    - {url: 'https://hooks.example/services/T1/B2/k3yk3y?key=zzz'}\n")
+    assert cli.main(["config", "show", "--config", str(cfg)]) == 0
+    shown = capsys.readouterr().out
+    assert "k3yk3y" not in shown and "zzz" not in shown and "hooks.example" in shown

@@ -131,7 +131,9 @@ def doctor(
     if as_json:
         typer.echo(json.dumps(profile.to_dict(), default=str, ensure_ascii=False, indent=2))
     else:
-        table = Table(title=t("cli.doctor_title", lg, source=source))
+        from crmlens.sources.url import display_url
+
+        table = Table(title=t("cli.doctor_title", lg, source=display_url(source)))
         for col in ("severity", "code", "table", "column", "message"):
             table.add_column(t(f"cli.col.{col}", lg))
         for i in profile.issues:
@@ -613,8 +615,13 @@ def bench(
 @config_app.command("show")
 def config_show(config: Optional[Path] = ConfigOpt) -> None:
     """Print the effective configuration (defaults merged with the file) as YAML."""
+    from crmlens.monitor.notify import channel_label
+
     cfg = load_config(config)
-    typer.echo(yaml.safe_dump(cfg.model_dump(mode="json"), allow_unicode=True, sort_keys=False))
+    data = cfg.model_dump(mode="json")
+    for hook in data["monitor"]["webhooks"]:  # webhook URLs carry secrets: never printed
+        hook["url"] = channel_label(hook["url"])
+    typer.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
 
 
 @config_app.command("schema")

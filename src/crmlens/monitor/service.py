@@ -20,6 +20,7 @@ from crmlens.monitor.history import HistoryStore, Run, new_run_id
 from crmlens.monitor.notify import Delivery, channel_label, deliver_outbox
 from crmlens.monitor.rules import Alert, RuleSet, evaluate, load_rules
 from crmlens.runner import RunOutcome
+from crmlens.sources.url import display_url
 from crmlens.runner import run as run_analyses
 from crmlens.schema.validate import Issue
 
@@ -125,7 +126,7 @@ def monitor(
     run = store.record(
         outcome.results,
         as_of=as_of,
-        source=source,
+        source=display_url(str(source)),
         data_fingerprint=outcome.fingerprint,
         config_hash=config.fingerprint(),
         run_id=run_id,

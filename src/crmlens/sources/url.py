@@ -7,7 +7,7 @@ checked first): Ibis would otherwise create a missing file and open an existing 
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import ibis
 
@@ -24,13 +24,32 @@ def open_url(url: str, mapping: SourceMapping, memory_limit: str | None = None) 
         from crmlens.sources.base import open_source
 
         return open_source(path, mapping, memory_limit)
+    shown = display_url(url)
     if path and not Path(path).exists():  # with engine options Ibis opens it, but never creates it
-        raise SourceError("error.source_missing", source=url)
+        raise SourceError("error.source_missing", source=shown)
     try:
         con = ibis.connect(url)
     except Exception as exc:
-        raise SourceError("error.source_unreadable", source=url, reason=_first_line(exc)) from None
-    return Dataset(con, "url", url, mapping)
+        reason = _first_line(exc).replace(url, shown)
+        secret = urlsplit(url).password
+        if secret:
+            reason = reason.replace(secret, "***")
+        raise SourceError("error.source_unreadable", source=shown, reason=reason) from None
+    return Dataset(con, "url", shown, mapping)  # the location lands in results and history
+
+
+def display_url(url: str) -> str:
+    """What may be shown or stored of a connection URL: the password and query values (tokens,
+    keys) replaced by ``***``; paths and other text unchanged."""
+    if "://" not in url:
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password:
+        netloc = netloc.replace(":" + parts.password + "@", ":***@", 1)
+    query = "&".join(f"{kv.split('=', 1)[0]}=***" if "=" in kv else kv
+                     for kv in parts.query.split("&")) if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def file_path(url: str) -> tuple[str, str]:
