@@ -42,14 +42,16 @@ def test_ties_at_the_cut_and_null_revenue(tmp_path):
         account("A6", 10.0, 1000),
     ]
     r = run(write_duckdb(tmp_path / "t.duckdb", accs, []), key_account_share=0.4)
-    # 5 accounts with revenue × 0.4 = 2 key accounts: A1, then A2 (ties with A3 at 90; A2 < A3 by id)
+    # 5 accounts with revenue × 0.4 = 2 key accounts: A1, then A2 (ties with A3 at 90;
+    # A2 < A3 by id)
     assert r.metric("key_accounts") == 2
     assert list(r.tables["key_accounts"].sort_values("revenue_rank")["account_id"]) == ["A1", "A2"]
     assert r.metric("revenue_threshold") == 90.0
     assert r.metric("tied_excluded") == 1  # A3
     assert r.metric("accounts_revenue_null") == 1
     assert r.metric("accounts_revenue_known") == 5
-    # A5 has no contacts, 1000 employees → density 0 (low), ratio 0 (low) → flag score 0.8 + 0.2 → high risk
+    # A5 has no contacts, 1000 employees → density 0 (low), ratio 0 (low)
+    # → flag score 0.8 + 0.2 → high risk
     assert r.metric("revenue_null_high_risk") == 1
     assert any(f.code == "cc.ties_at_cut" for f in r.findings)
 
@@ -143,7 +145,8 @@ def test_flags_scores_and_tiers(fx):
     }
     assert row(fx, "K1")["risk_class"] == "none"
     assert row(fx, "K6")["risk_class"] == "strong"
-    # gap score K6: density (5-0.1)/5 = 0.98, decision 1, coverage (5-1)/5 = 0.8 → 0.4·0.98 + 0.4 + 0.2·0.8
+    # gap score K6: density (5-0.1)/5 = 0.98, decision 1, coverage (5-1)/5 = 0.8
+    # → 0.4·0.98 + 0.4 + 0.2·0.8
     assert row(fx, "K6")["gap_score"] == pytest.approx(0.4 * 0.98 + 0.4 * 1 + 0.2 * 0.8)
     # unknown density is not counted as failing; pass rate counts only known densities (K1, K5, K6)
     assert fx.metric("fail_density_red_line") == 2
@@ -325,15 +328,19 @@ def test_null_titles_and_departments_count_as_unknown(tmp_path):
 
 def test_an_account_with_more_than_two_million_contacts(tmp_path):
     """Counts per level are summed packed into 21-bit fields; one account with more than 2^21
-    live C-level contacts would overflow its field, so the profile falls back to one SUM per count."""
+    live C-level contacts would overflow its field, so the profile falls back to one SUM per
+    count."""
     import duckdb
 
     n = (1 << 21) + 5000
     path = write_duckdb(tmp_path / "big.duckdb", [account("K1", 100.0, 10_000_000)], [])
     db = duckdb.connect(str(path))
-    db.execute(f"""INSERT INTO salesforce__contact_enhanced
-                   SELECT 'c' || i, 'K1', CASE WHEN i < 10 THEN 'VP Sales' ELSE 'CEO' END, 'Sales', i % 1000 = 999
-                   FROM range({n}) t(i)""")
+    db.execute(
+        f"""INSERT INTO salesforce__contact_enhanced
+                   SELECT 'c' || i, 'K1', CASE WHEN i < 10 THEN 'VP Sales' ELSE 'CEO' END,"""
+        f""" 'Sales', i % 1000 = 999
+                   FROM range({n}) t(i)"""
+    )
     db.close()
     r = run(path, key_account_share=1.0)
     k1 = r.tables["key_accounts"].iloc[0]

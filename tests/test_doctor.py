@@ -114,7 +114,10 @@ def write_csv_folder(tmp_path, accounts_csv: bytes, contacts_csv: bytes):
     return folder
 
 
-ACC_CSV = "account_id,account_name,annual_revenue,number_of_employees,industry_normalized,company_size_category\n"
+ACC_CSV = (
+    "account_id,account_name,annual_revenue,number_of_employees,"
+    "industry_normalized,company_size_category\n"
+)
 CON_CSV = "contact_id,account_id,title,department,is_deleted\nC1,A1,CEO,Sales,false\n"
 
 
@@ -155,7 +158,8 @@ def test_sqlite_mixed_types_reported(tmp_path, capsys):
     p = tmp_path / "crm.sqlite"
     db = sqlite3.connect(p)
     db.execute(
-        f"CREATE TABLE {ACC} (account_id TEXT, account_name TEXT, annual_revenue REAL, number_of_employees INTEGER, industry_normalized TEXT, company_size_category TEXT)"
+        f"CREATE TABLE {ACC} (account_id TEXT, account_name TEXT, annual_revenue REAL,"
+        " number_of_employees INTEGER, industry_normalized TEXT, company_size_category TEXT)"
     )
     db.executemany(
         f"INSERT INTO {ACC} VALUES (?,?,?,?,?,?)",
@@ -165,7 +169,8 @@ def test_sqlite_mixed_types_reported(tmp_path, capsys):
         ],
     )
     db.execute(
-        f"CREATE TABLE {CON} (contact_id TEXT, account_id TEXT, title TEXT, department TEXT, is_deleted INTEGER)"
+        f"CREATE TABLE {CON} (contact_id TEXT, account_id TEXT, title TEXT, department TEXT,"
+        " is_deleted INTEGER)"
     )
     db.execute(f"INSERT INTO {CON} VALUES ('C1','A1','CEO','Sales',0)")
     db.commit()

@@ -62,13 +62,15 @@ def test_messiness_present(gen_db):
     assert q(f"SELECT count(*) FROM {acc} WHERE number_of_employees BETWEEN 1 AND 5") > 0
     assert (
         q(
-            f"SELECT count(*) FROM {acc} a WHERE NOT EXISTS (SELECT 1 FROM {cts} c WHERE c.account_id = a.account_id)"
+            f"SELECT count(*) FROM {acc} a WHERE NOT EXISTS"
+            f" (SELECT 1 FROM {cts} c WHERE c.account_id = a.account_id)"
         )
         > 0.2 * n
     )
     assert (
         q(
-            f"SELECT count(*) FROM {cts} c WHERE NOT EXISTS (SELECT 1 FROM {acc} a WHERE c.account_id = a.account_id)"
+            f"SELECT count(*) FROM {cts} c WHERE NOT EXISTS"
+            f" (SELECT 1 FROM {acc} a WHERE c.account_id = a.account_id)"
         )
         > 0
     )
@@ -76,7 +78,8 @@ def test_messiness_present(gen_db):
     assert 2.0 < q(f"SELECT count(*) FROM {cts}") / n < 3.0  # ~2.5 contacts per account
     assert (
         q(
-            f"SELECT count(*) FROM {cts} WHERE title IN ('Director', 'Executive Assistant to the CEO', 'Inspector')"
+            f"SELECT count(*) FROM {cts}"
+            " WHERE title IN ('Director', 'Executive Assistant to the CEO', 'Inspector')"
         )
         > 0
     )
@@ -87,7 +90,8 @@ def test_messiness_present(gen_db):
     )  # case-duplicates
     assert q(f"SELECT count(*) FROM {cv} WHERE acquisition_cost <= 0") > 0
     miss = q(
-        f"SELECT avg((product_adoption_rate IS NULL OR support_resolution_efficiency IS NULL)::int) FROM {cv}"
+        "SELECT avg((product_adoption_rate IS NULL OR support_resolution_efficiency IS NULL)::int)"
+        f" FROM {cv}"
     )
     assert 0.25 < miss < 0.42
     r = q(f"SELECT corr(customer_onboarding_score, product_adoption_rate) FROM {cv}")

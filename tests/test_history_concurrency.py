@@ -86,7 +86,8 @@ def test_killed_run_leaves_store_consistent(tmp_path):
         history.HistoryStore = Slow
         import crmlens.monitor.service as svc
         svc.HistoryStore = Slow
-        cfg = CrmlensConfig.model_validate({{"monitor": {{"history": {str(hist)!r}, "alert_log": {str(tmp_path / "a.jsonl")!r}}}}})
+        monitor_config = {{"history": {str(hist)!r}, "alert_log": {str(tmp_path / "a.jsonl")!r}}}
+        cfg = CrmlensConfig.model_validate({{"monitor": monitor_config}})
         monitor({str(src)!r}, cfg)
     """)
     # one complete run first

@@ -94,7 +94,8 @@ def test_join_and_data_quality(res):
 
 
 def test_cohorts_with_ties(res):
-    # priority cume_dist ≥ 0.7: 7 (0.7) and the three 8s → 4; bottom half by adoption: c10, c8, c7, c6, c5
+    # priority cume_dist ≥ 0.7: 7 (0.7) and the three 8s → 4;
+    # bottom half by adoption: c10, c8, c7, c6, c5
     assert res.metric("top_priority") == 4 and res.metric("bottom_composite") == 5
     assert res.metric("mismatched") == 3  # c7, c8, c10
     assert res.metric("mismatch_rate_in_top") == pytest.approx(0.75)
@@ -116,7 +117,8 @@ def test_composite_normalisation(res):
 
 
 def test_roi(res):
-    # ROI = 1000 / CAC for CAC > 0: [10, -, -, 10, 5, 4, 2, 1, 20, 2.5]; winsorised at P1/P99 of the 8 values
+    # ROI = 1000 / CAC for CAC > 0: [10, -, -, 10, 5, 4, 2, 1, 20, 2.5];
+    # winsorised at P1/P99 of the 8 values
     # sorted [1, 2, 2.5, 4, 5, 10, 10, 20] → P1 = 1.07, P99 = 19.3
     assert res.metric("roi_p1") == pytest.approx(1.07) and res.metric("roi_p99") == pytest.approx(
         19.3
@@ -168,7 +170,8 @@ def test_action_plan_when_no_customer_needs_onboarding(res):
 
 def test_onboarding_buckets(res):
     b = res.tables["onboarding_buckets"].set_index("onboarding")
-    # onboarding = 2 + 0.2·priority: 2.2 … 3.6 → <2.5: prio 1 (2.2), 2 (2.4); 2.5–3.5: prio 3..7; ≥3.5: the 8s (3.6)
+    # onboarding = 2 + 0.2·priority: 2.2 … 3.6 → <2.5: prio 1 (2.2), 2 (2.4);
+    # 2.5–3.5: prio 3..7; ≥3.5: the 8s (3.6)
     assert (
         b.loc["<2.5", "customers"] == 2
         and b.loc["2.5–3.5", "customers"] == 5

@@ -86,7 +86,8 @@ def test_heavy_libraries_are_not_imported_by_the_cli_or_report_rerender():
 
     code = (
         "import sys, crmlens.cli, crmlens.report.writer; "
-        "print(','.join(m for m in ('sklearn', 'scipy', 'statsmodels', 'pyspark') if m in sys.modules))"
+        "print(','.join(m for m in ('sklearn', 'scipy', 'statsmodels', 'pyspark')"
+        " if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

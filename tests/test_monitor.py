@@ -171,7 +171,8 @@ def test_backfill_with_as_of_orders_by_date(tmp_path, cfg):
 def test_rules_validation(tmp_path):
     bad = tmp_path / "r.yaml"
     bad.write_text(
-        "rules:\n  - {id: x, type: threshold, analysis: contact_coverage, metric: m, op: '<<', value: 1}\n"
+        "rules:\n  - {id: x, type: threshold, analysis: contact_coverage, metric: m,"
+        " op: '<<', value: 1}\n"
     )
     with pytest.raises(ConfigError) as e:
         load_rules(bad)
@@ -188,8 +189,10 @@ def test_rules_validation(tmp_path):
 def test_custom_message(tmp_path, cfg):
     rules = tmp_path / "r.yaml"
     rules.write_text(
-        "rules:\n  - id: few\n    type: threshold\n    analysis: contact_coverage\n    metric: key_accounts\n    op: '<'\n    value: 10\n"
-        "    severity: critical\n    owner: cro\n    message: {en: 'Only {value} key accounts', zh: '仅 {value} 个重要客户'}\n",
+        "rules:\n  - id: few\n    type: threshold\n    analysis: contact_coverage\n"
+        "    metric: key_accounts\n    op: '<'\n    value: 10\n"
+        "    severity: critical\n    owner: cro\n"
+        "    message: {en: 'Only {value} key accounts', zh: '仅 {value} 个重要客户'}\n",
         encoding="utf-8",
     )
     res = monitor(str(snapshot(tmp_path, 1)), cfg, rules_path=rules, as_of=dt.date(2026, 1, 1))

@@ -34,7 +34,10 @@ FULL = [
     ("Manager", "HR"),
     ("Manager", "Operations"),
 ]
-ALWAYS = "rules:\n  - {id: always, type: threshold, analysis: contact_coverage, metric: key_accounts, op: '>', value: 0}\n"
+ALWAYS = (
+    "rules:\n  - {id: always, type: threshold, analysis: contact_coverage, metric: key_accounts,"
+    " op: '>', value: 0}\n"
+)
 D1, D2, D3 = dt.date(2026, 1, 7), dt.date(2026, 1, 14), dt.date(2026, 1, 21)
 
 
@@ -220,8 +223,8 @@ def test_same_date_rerun_replaces_and_compares_with_the_earlier_date(tmp_path, c
 def test_consecutive_rules_count_distinct_dates(tmp_path, cfg):
     rules = tmp_path / "rules.yaml"
     rules.write_text(
-        "rules:\n  - {id: two_dates, type: consecutive, analysis: contact_coverage, metric: key_accounts,"
-        " op: '>', value: 0, runs: 2}\n",
+        "rules:\n  - {id: two_dates, type: consecutive, analysis: contact_coverage,"
+        " metric: key_accounts, op: '>', value: 0, runs: 2}\n",
         encoding="utf-8",
     )
     source = str(accounts_db(tmp_path / "w1.duckdb"))
@@ -446,7 +449,10 @@ def test_channel_label_keeps_scheme_and_host_only():
 
 
 def test_chat_messages_escape_mentions_and_links():
-    text = "Acme <!channel> <!here> <@U123> <https://evil.example|click> [click](https://evil.example) @all @所有人"
+    text = (
+        "Acme <!channel> <!here> <@U123> <https://evil.example|click>"
+        " [click](https://evil.example) @all @所有人"
+    )
     alert = Alert(
         "r",
         "entity",
@@ -475,7 +481,8 @@ def test_chat_messages_escape_mentions_and_links():
 
 # ---- history store failures -------------------------------------------------------------------
 class _DiskFullAtCommit:
-    """A connection whose COMMIT fails the way DuckDB does on a full disk (the transaction is gone)."""
+    """A connection whose COMMIT fails the way DuckDB does on a full disk (the transaction is
+    gone)."""
 
     def __init__(self, con):
         self.con = con

@@ -1,4 +1,5 @@
-"""Report folder: structure, numbers traceable to summary.json, both languages, Excel, PNG glyphs."""
+"""Report folder: structure, numbers traceable to summary.json, both languages, Excel, PNG
+glyphs."""
 
 import json
 import re
@@ -203,14 +204,21 @@ def test_png_has_real_cjk_glyphs():
         import io, json, numpy as np, vl_convert as vlc
         from PIL import Image
         def ink(text):
-            spec = {"data": {"values": [{"t": text}]}, "mark": {"type": "text", "font": "Noto Sans CJK SC", "fontSize": 40},
-                    "encoding": {"text": {"field": "t"}}, "width": 400, "height": 80, "background": "white"}
+            spec = {
+                "data": {"values": [{"t": text}]},
+                "mark": {"type": "text", "font": "Noto Sans CJK SC", "fontSize": 40},
+                "encoding": {"text": {"field": "t"}},
+                "width": 400, "height": 80, "background": "white",
+            }
             return np.asarray(Image.open(io.BytesIO(vlc.vegalite_to_png(spec))).convert("L"))
         before = int((ink("联系人密度风险") < 128).sum())
         from crmlens.report.fonts import register_cjk_font
         assert register_cjk_font()
         a, b = ink("联系人密度风险"), ink("部门覆盖完整性")
-        print(json.dumps({"before": before, "a": int((a < 128).sum()), "b": int((b < 128).sum()), "same": bool((a == b).all())}))
+        print(json.dumps({
+            "before": before, "a": int((a < 128).sum()), "b": int((b < 128).sum()),
+            "same": bool((a == b).all()),
+        }))
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     res = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -252,8 +260,9 @@ def test_demo_command(tmp_path, capsys):
 
 
 def test_every_number_in_the_report_is_traceable(result, tmp_path, gen_db):
-    """Every number printed in report.md is a formatted value from summary.json (metrics, finding and
-    recommendation parameters, method/config) or from a result table cell — nothing typed in."""
+    """Every number printed in report.md is a formatted value from summary.json (metrics, finding
+    and recommendation parameters, method/config) or from a result table cell — nothing typed
+    in."""
     from crmlens.report.document import format_cell
 
     results = {

@@ -1,7 +1,8 @@
 """The Python API for notebooks and scripts.
 
 >>> import crmlens
->>> res = crmlens.run("crmlens-demo/demo.duckdb", as_of="2026-06-30")  # every analysis the data allows
+>>> # every analysis the data allows
+>>> res = crmlens.run("crmlens-demo/demo.duckdb", as_of="2026-06-30")
 >>> res.metrics().head()                        # one row per headline number
 >>> res[name].tables                            # pandas DataFrames of one analysis
 >>> print("\\n".join(res.findings(lang="zh")))    # findings as sentences, in a language

@@ -118,7 +118,8 @@ def doctor(
     lang: Optional[str] = LangOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the data-quality profile as JSON."),
 ) -> None:
-    """Validate a source: every problem at once, with reason codes; non-zero exit on blocking ones."""
+    """Validate a source: every problem at once, with reason codes; non-zero exit on blocking
+    ones."""
     from crmlens.report.document import issue_text
     from crmlens.runner import resolve
     from crmlens.schema.validate import validate

@@ -4,7 +4,8 @@ CLI, validation, reports, the monitor and the config schema look analyses up.
 Built-in units are the sub-packages of this package that define ``SPEC``; other packages register
 through the ``crmlens.analyses`` entry-point group (value: ``package:SPEC``), by being named in
 the ``CRMLENS_ANALYSES`` environment variable (comma-separated modules that define ``SPEC``), or
-by calling :func:`register` themselves.  Registration is cheap: a unit's heavy modules load when it runs.
+by calling :func:`register` themselves.  Registration is cheap: a unit's heavy modules load when
+it runs.
 """
 
 from __future__ import annotations

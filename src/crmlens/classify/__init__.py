@@ -8,7 +8,8 @@ from crmlens.schema.contracts import MAX_TEXT_CHARS
 
 
 def compile_rules(patterns: list[str]) -> re.Pattern[str]:
-    """One case-insensitive alternation of the configured patterns; an empty list matches nothing."""
+    """One case-insensitive alternation of the configured patterns; an empty list matches
+    nothing."""
     if not patterns:
         return re.compile(r"(?!)")
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)

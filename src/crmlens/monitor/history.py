@@ -37,9 +37,11 @@ SCHEMA = [
         run_id VARCHAR PRIMARY KEY, recorded_at TIMESTAMP, as_of DATE, source VARCHAR,
         data_fingerprint VARCHAR, config_hash VARCHAR, version VARCHAR, analyses VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS metrics (
-        run_id VARCHAR, analysis VARCHAR, metric VARCHAR, value DOUBLE, text_value VARCHAR, unit VARCHAR)""",
+        run_id VARCHAR, analysis VARCHAR, metric VARCHAR, value DOUBLE,"""
+    """ text_value VARCHAR, unit VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS entities (
-        run_id VARCHAR, analysis VARCHAR, entity_id VARCHAR, entity_name VARCHAR, tier VARCHAR, attrs VARCHAR)""",
+        run_id VARCHAR, analysis VARCHAR, entity_id VARCHAR, entity_name VARCHAR,"""
+    """ tier VARCHAR, attrs VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS outbox (
         alert_key VARCHAR, channel VARCHAR, run_id VARCHAR, as_of DATE, alert VARCHAR,
         created_at TIMESTAMP, delivered_at TIMESTAMP, attempts INTEGER, error VARCHAR,
@@ -295,7 +297,8 @@ class HistoryStore:
         for frame in frames:
             con.register("_entities", frame)
             con.execute(
-                "INSERT INTO entities SELECT run_id, analysis, entity_id, entity_name, tier, attrs FROM _entities"
+                "INSERT INTO entities"
+                " SELECT run_id, analysis, entity_id, entity_name, tier, attrs FROM _entities"
             )
             con.unregister("_entities")
 
@@ -306,7 +309,8 @@ class HistoryStore:
 
     def metric_series(self, metric: str, analysis: str | None = None) -> pd.DataFrame:
         sql = (
-            "SELECT r.run_id, r.as_of, r.recorded_at, m.analysis, m.metric, m.value, m.text_value FROM metrics m "
+            "SELECT r.run_id, r.as_of, r.recorded_at, m.analysis, m.metric, m.value, m.text_value"
+            " FROM metrics m "
             "JOIN runs r USING (run_id) WHERE m.metric = ?"
             + (" AND m.analysis = ?" if analysis else "")
             + " ORDER BY r.as_of, r.recorded_at, r.run_id"
@@ -323,7 +327,8 @@ class HistoryStore:
     def entities_of(self, run_id: str, analysis: str) -> pd.DataFrame:
         with self.connect(read_only=True) as con:
             df = con.execute(
-                "SELECT entity_id, entity_name, tier, attrs FROM entities WHERE run_id = ? AND analysis = ?",
+                "SELECT entity_id, entity_name, tier, attrs FROM entities"
+                " WHERE run_id = ? AND analysis = ?",
                 [run_id, analysis],
             ).df()
         if df.empty:

@@ -70,7 +70,8 @@ def history_series(
     out: dict[tuple[str, str], list[float]] = {}
     with store.connect(read_only=True) as con:
         df = con.execute(
-            "SELECT m.run_id, m.analysis, m.metric, m.value FROM metrics m JOIN runs r USING (run_id) "
+            "SELECT m.run_id, m.analysis, m.metric, m.value"
+            " FROM metrics m JOIN runs r USING (run_id) "
             "ORDER BY r.as_of, r.recorded_at, r.run_id"
         ).df()
     df = df[df["run_id"].isin(keep)]

@@ -222,7 +222,8 @@ def alerts_section(alerts: list[dict], lang: str) -> Section:
     for a in sorted(alerts, key=lambda a: (order.get(a["severity"], 3), a["rule_id"])):
         sec.blocks.append(
             Para(
-                f"[{tr_value(a['severity'], lang)}] {a['message'][lang]} — {tr_value(a['owner'], lang)}",
+                f"[{tr_value(a['severity'], lang)}] {a['message'][lang]}"
+                f" — {tr_value(a['owner'], lang)}",
                 a["severity"],
             )
         )

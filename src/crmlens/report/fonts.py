@@ -74,4 +74,7 @@ def _subset_css(src: Path, cjk_chars: str) -> str:
     buf = io.BytesIO()
     font.save(buf)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'@font-face{{font-family:"{CJK_FAMILY}";src:url(data:font/otf;base64,{data}) format("opentype");}}'
+    return (
+        f'@font-face{{font-family:"{CJK_FAMILY}";'
+        f'src:url(data:font/otf;base64,{data}) format("opentype");}}'
+    )

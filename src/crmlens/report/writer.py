@@ -3,7 +3,8 @@ temporary sibling folder renamed into place; only a crmlens report folder or an 
 replaced).  Layout::
 
     report.html  report.md  charts/*.png  summary.json  action_plan.xlsx
-    tables/<analysis>/<table>.csv|.parquet   results/<analysis>/ (re-renderable with `report --from`)
+    tables/<analysis>/<table>.csv|.parquet
+    results/<analysis>/   (re-renderable with `report --from`)
 """
 
 from __future__ import annotations

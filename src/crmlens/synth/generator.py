@@ -8,7 +8,8 @@ writer and dropped, so peak memory does not grow with the number of accounts.
 Messiness (data-model.md "Synthetic data"): NULL revenue (~30%) and employees (~20%), tiny and
 zero employee counts, accounts with zero contacts, orphan and deleted contacts, messy English and
 Chinese titles/departments, duplicate e-mails differing in case, missing adoption/support values,
-CAC ≤ 0 or NULL, correlated onboarding/adoption (r≈0.3), team size ↔ ROI, weak priority ↔ performance.
+CAC ≤ 0 or NULL, correlated onboarding/adoption (r≈0.3), team size ↔ ROI, weak priority ↔
+performance.
 """
 
 from __future__ import annotations
@@ -41,11 +42,11 @@ SIZE_MULT_MEAN = sum(w * SIZE_MULT[s] for s, w in V.SIZES)
 
 
 def sf_ids(prefix: str, idx: np.ndarray) -> np.ndarray:
-    """15-character Salesforce-like ids, unique for idx < 2**40 - 0x5DEECE66D (a bijection on the last 7 chars)."""
+    """15-character Salesforce-like ids, unique for idx < 2**40 - 0x5DEECE66D (a bijection on the
+    last 7 chars)."""
     idx = idx.astype(np.uint64) + np.uint64(0x5DEECE66D)  # offset: no all-zero ids; still < 2**40
-    x = (idx * np.uint64(0x9E3779B97F4A7C15)) & np.uint64(
-        _MASK40
-    )  # odd multiplier: bijective mod 2^40
+    # odd multiplier: bijective mod 2^40
+    x = (idx * np.uint64(0x9E3779B97F4A7C15)) & np.uint64(_MASK40)
     h = (idx * np.uint64(0xC2B2AE3D27D4EB4F)) >> np.uint64(40)
     out = np.empty((len(idx), 15), dtype=np.uint8)
     out[:, :3] = np.frombuffer(prefix.encode(), dtype=np.uint8)
@@ -392,7 +393,8 @@ def customers_chunk(seed: int, chunk: int, start: int, n: int, pools: Pools):
     stage[(q < -0.8) & (shift < 0.35)] = "Dormant"
     stage[(q > 0.8) & (shift < 0.25)] = "Maturity"
 
-    # value rows: some customers have none, a few have an extra older/newer row with e-mail case changed
+    # value rows: some customers have none, a few have an extra older/newer row with e-mail case
+    # changed
     has_value = rng.random(n) >= 0.02
     dup = has_value & (rng.random(n) < 0.03)
     case_mix = rng.random(n) < 0.10

@@ -66,6 +66,7 @@ class ContactCoverageConfig(Strict):
             raise ValueError("medium_risk_score must not exceed high_risk_score")
         if len(self.milestones_days) != 4 or sorted(self.milestones_days) != self.milestones_days:
             raise ValueError(
-                "milestones_days must be 4 increasing day offsets (data fixes, 30/60/90-style targets)"
+                "milestones_days must be 4 increasing day offsets"
+                " (data fixes, 30/60/90-style targets)"
             )
         return self

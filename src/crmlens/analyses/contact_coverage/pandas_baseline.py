@@ -64,7 +64,8 @@ def contact_coverage_pandas(path: str, cfg: CrmlensConfig) -> dict:
 
 
 # what `crmlens bench` needs from a unit's baseline module
-FLOOR_COLUMNS = {  # the columns contact coverage reads (the generated data has the optional owner columns)
+# the columns contact coverage reads (the generated data has the optional owner columns)
+FLOOR_COLUMNS = {
     "salesforce__customer_360_view": (
         "account_id",
         "account_name",
