@@ -7,6 +7,11 @@
 
 from __future__ import annotations
 
+from crmlens.analyses.contact_coverage.columns import (
+    ACCOUNT_COLUMNS,
+    CONTACT_COLUMNS,
+    OPTIONAL_ACCOUNT_COLUMNS,
+)
 from crmlens.analyses.contact_coverage.config import ContactCoverageConfig
 from crmlens.analyses.spec import AnalysisSpec, EntityModel, RunContext
 from crmlens.schema.contracts import ACCOUNTS, CONTACTS
@@ -20,17 +25,8 @@ def _compute(ctx: RunContext):
 
 SPEC = AnalysisSpec(
     name="contact_coverage",
-    needs={
-        ACCOUNTS.name: (
-            "account_id",
-            "account_name",
-            "annual_revenue",
-            "number_of_employees",
-            "industry_normalized",
-            "company_size_category",
-        ),
-        CONTACTS.name: ("contact_id", "account_id", "title", "department", "is_deleted"),
-    },
+    needs={ACCOUNTS.name: ACCOUNT_COLUMNS, CONTACTS.name: CONTACT_COLUMNS},
+    uses={ACCOUNTS.name: OPTIONAL_ACCOUNT_COLUMNS},
     foreign_keys={CONTACTS.name: ("account_id",)},
     compute=_compute,
     config_model=ContactCoverageConfig,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from crmlens.analyses.contact_coverage import expressions
+from crmlens.analyses.contact_coverage.columns import ACCOUNT_COLUMNS, OPTIONAL_ACCOUNT_COLUMNS
 from crmlens.analyses.contact_coverage.config import ContactCoverageConfig
 from crmlens.analyses.engine import to_frame
 from crmlens.analyses.spec import RunContext
@@ -26,7 +27,6 @@ from crmlens.errors import AnalysisError
 from crmlens.schema.contracts import ACCOUNTS, CONTACTS
 from crmlens.schema.typed import read_table
 
-OPTIONAL_ACCOUNT_COLUMNS = ("account_owner_name", "owner_id")
 TOLERANCE = 1e-9  # score and workload comparisons never split on float noise
 
 
@@ -76,15 +76,7 @@ def read_key_accounts(ctx: RunContext) -> KeyAccounts:
     profile = _contact_profile(ctx, con, tmap, dmap, key_depts)
     ctx.laps("engine.contact_profile")
     opt = [c for c in OPTIONAL_ACCOUNT_COLUMNS if c in acc.columns]
-    base_cols = [
-        "account_id",
-        "account_name",
-        "annual_revenue",
-        "number_of_employees",
-        "industry_normalized",
-        "company_size_category",
-        *opt,
-    ]
+    base_cols = [*ACCOUNT_COLUMNS, *opt]
     key = expressions.key_accounts(acc.select(*base_cols), n_key)
     key = key.left_join(profile, key.account_id == profile.account_id).drop("account_id_right")
     metrics = expressions.account_metrics(key, cfg, len(key_depts))

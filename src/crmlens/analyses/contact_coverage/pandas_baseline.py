@@ -9,6 +9,11 @@ import math
 import duckdb
 import numpy as np
 
+from crmlens.analyses.contact_coverage.columns import (
+    ACCOUNT_COLUMNS,
+    CONTACT_COLUMNS,
+    OPTIONAL_ACCOUNT_COLUMNS,
+)
 from crmlens.classify.departments import DepartmentClassifier
 from crmlens.classify.titles import TitleClassifier
 from crmlens.config import CrmlensConfig
@@ -66,17 +71,8 @@ def contact_coverage_pandas(path: str, cfg: CrmlensConfig) -> dict:
 # what `crmlens bench` needs from a unit's baseline module
 # the columns contact coverage reads (the generated data has the optional owner columns)
 FLOOR_COLUMNS = {
-    "salesforce__customer_360_view": (
-        "account_id",
-        "account_name",
-        "annual_revenue",
-        "number_of_employees",
-        "industry_normalized",
-        "company_size_category",
-        "account_owner_name",
-        "owner_id",
-    ),
-    "salesforce__contact_enhanced": ("account_id", "title", "department", "is_deleted"),
+    "salesforce__customer_360_view": (*ACCOUNT_COLUMNS, *OPTIONAL_ACCOUNT_COLUMNS),
+    "salesforce__contact_enhanced": CONTACT_COLUMNS[1:],  # the id is never read
 }
 AGREEMENT = ("key_accounts", "high_risk")  # headline numbers the baseline must reproduce
 

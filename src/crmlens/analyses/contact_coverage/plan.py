@@ -14,7 +14,7 @@ import pandas as pd
 
 from crmlens.analyses.base import pattern_codes
 from crmlens.analyses.contact_coverage.config import ContactCoverageConfig
-from crmlens.analyses.contact_coverage.key_accounts import OPTIONAL_ACCOUNT_COLUMNS
+from crmlens.analyses.contact_coverage.columns import OPTIONAL_ACCOUNT_COLUMNS
 from crmlens.analyses.toolkit import OPEN, Action, due_dates, plan_rows
 
 ACTIONS = (  # code, milestone index (cfg.milestones_days)

@@ -14,6 +14,23 @@ from crmlens.report.document import Bullets, Para
 from crmlens.report.i18n import fmt_value, t, tr_value
 from crmlens.report.views import AnalysisViews, TableView
 
+# the columns of the by-industry and by-size breakdowns, after the group column
+BREAKDOWN_COLUMNS = (
+    "key_accounts",
+    "high",
+    "data_gap",
+    "medium",
+    "low",
+    "high_share",
+    "density_pass_rate",
+    "decision_pass_rate",
+    "coverage_pass_rate",
+    "median_density",
+    "mean_coverage",
+    "contacts_to_add",
+    "executives_to_add",
+)
+
 HEADLINE = (
     "key_accounts",
     "revenue_threshold",
@@ -57,46 +74,8 @@ TABLES = (
         ),
         "top_n",
     ),
-    TableView(
-        "by_industry",
-        (
-            "industry_normalized",
-            "key_accounts",
-            "high",
-            "data_gap",
-            "medium",
-            "low",
-            "high_share",
-            "density_pass_rate",
-            "decision_pass_rate",
-            "coverage_pass_rate",
-            "median_density",
-            "mean_coverage",
-            "contacts_to_add",
-            "executives_to_add",
-        ),
-        200,
-    ),
-    TableView(
-        "by_size",
-        (
-            "company_size_category",
-            "key_accounts",
-            "high",
-            "data_gap",
-            "medium",
-            "low",
-            "high_share",
-            "density_pass_rate",
-            "decision_pass_rate",
-            "coverage_pass_rate",
-            "median_density",
-            "mean_coverage",
-            "contacts_to_add",
-            "executives_to_add",
-        ),
-        200,
-    ),
+    TableView("by_industry", ("industry_normalized", *BREAKDOWN_COLUMNS), 200),
+    TableView("by_size", ("company_size_category", *BREAKDOWN_COLUMNS), 200),
     TableView(
         "industry_playbooks",
         (

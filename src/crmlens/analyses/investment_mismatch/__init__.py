@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from crmlens.analyses.investment_mismatch.columns import CUSTOMER_COLUMNS, VALUE_COLUMNS
 from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
 from crmlens.analyses.spec import AnalysisSpec, EntityModel, RunContext
 from crmlens.schema.contracts import CUSTOMER_VALUE, CUSTOMERS
@@ -27,21 +28,8 @@ def _compute(ctx: RunContext):
 SPEC = AnalysisSpec(
     name="investment_mismatch",
     needs={
-        CUSTOMER_VALUE.name: (
-            "primary_email",
-            "investment_priority_score",
-            "product_adoption_rate",
-            "support_resolution_efficiency",
-            "customer_lifetime_value",
-            "acquisition_cost",
-            "lifecycle_stage",
-            "industry_vertical",
-            "company_size_tier",
-            "customer_onboarding_score",
-            "team_size",
-            "decision_maker_level",
-        ),
-        CUSTOMERS.name: ("customer360_id", "email", "total_sales_amount"),
+        CUSTOMER_VALUE.name: ("primary_email", *VALUE_COLUMNS),
+        CUSTOMERS.name: CUSTOMER_COLUMNS,
     },
     compute=_compute,
     uses={CUSTOMER_VALUE.name: ("analysis_timestamp",)},

@@ -7,6 +7,7 @@ import pandas as pd
 
 from crmlens.analyses.engine import to_frame
 from crmlens.analyses.investment_mismatch import expressions
+from crmlens.analyses.investment_mismatch.columns import VALUE_COLUMNS
 from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
 from crmlens.schema.contracts import CUSTOMER_VALUE, CUSTOMERS, MAPPING
 from crmlens.schema.typed import read_table
@@ -29,7 +30,7 @@ def read_base(data: Dataset, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFram
         joined = expressions.join_by_mapping(dedup, customers, mapping, list(cfg.mapping_priority))
     else:
         joined = expressions.join_by_email(dedup, customers)
-    cols = ["customer360_id", "total_sales_amount", *expressions.VALUE_COLUMNS]
+    cols = ["customer360_id", "total_sales_amount", *VALUE_COLUMNS]
     base = joined.select(primary_email=joined.email_key, **{c: joined[c] for c in cols})
     counts = value.aggregate(rows=value.count()).execute().iloc[0]
     n_dedup = int(dedup.count().execute())

@@ -14,20 +14,6 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-VALUE_COLUMNS = [
-    "investment_priority_score",
-    "product_adoption_rate",
-    "support_resolution_efficiency",
-    "customer_lifetime_value",
-    "acquisition_cost",
-    "lifecycle_stage",
-    "industry_vertical",
-    "company_size_tier",
-    "customer_onboarding_score",
-    "team_size",
-    "decision_maker_level",
-]
-
 
 def dedup_value(value: ir.Table) -> ir.Table:
     v = value.mutate(email_key=value.primary_email.lower().strip())
