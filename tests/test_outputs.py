@@ -390,3 +390,19 @@ def test_kill_9_while_rendering_then_next_run_cleans_up(gen_db, tmp_path):
     rerun = subprocess.run(cmd + ["--no-png"], capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     assert entries(tmp_path) == {"r"}
+
+
+def test_a_folder_that_became_foreign_while_writing_is_kept(tmp_path):
+    """The output is checked again just before the swap: files a user put into the (empty)
+    output folder while crmlens was writing are never deleted, and nothing temporary is left."""
+    from crmlens.errors import OutputError
+    from crmlens.outputs import AtomicFolder
+
+    out = tmp_path / "report"
+    out.mkdir()
+    with pytest.raises(OutputError):
+        with AtomicFolder(out, "report") as f:
+            (f.path / "report.html").write_text("new")
+            (out / "notes.txt").write_text("mine")  # arrives during the write
+    assert (out / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]

@@ -267,6 +267,9 @@ class _Atomic:
             except OSError as error:
                 self.abort()
                 raise self.error(error) from None
+            except BaseException:  # e.g. the output stopped being ours meanwhile: nothing left
+                self.abort()
+                raise
             return False
         self.abort()
         if isinstance(exc, OSError):
@@ -287,6 +290,7 @@ class AtomicFolder(_Atomic):
         os.chmod(self.path, 0o777 & ~umask)  # mkdtemp makes 0700; outputs are normal folders
 
     def commit(self) -> None:
+        check_folder(self.out, self.kind)  # again: something may have been put there meanwhile
         (self.path / MARKER).write_text(json.dumps(marker(self.kind)), encoding="utf-8")
         (self.path / PARTIAL).unlink()
         self._swap(self.path)
@@ -302,6 +306,7 @@ class AtomicFile(_Atomic):
         self.path: Path = self.tmp / self.out.name
 
     def commit(self) -> None:
+        check_file(self.out)  # again: a file may have been put there meanwhile
         os.replace(self.path, self.out)
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.tmp = None
