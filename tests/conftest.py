@@ -29,8 +29,15 @@ def gen_db_other(tmp_path_factory):
 # The fast tier (`pytest -m "not slow"`, about a minute) leaves out whole modules that run the CLI
 # end to end many times and the single tests measured above ~3 s; CI runs everything.
 SLOW_MODULES = {
-    "test_bad_input_corpus", "test_history_concurrency", "test_monitor_safety", "test_outputs",
-    "test_privacy_escape", "test_sources", "test_units_equivalence", "test_bench", "test_spark",
+    "test_bad_input_corpus",
+    "test_history_concurrency",
+    "test_monitor_safety",
+    "test_outputs",
+    "test_privacy_escape",
+    "test_sources",
+    "test_units_equivalence",
+    "test_bench",
+    "test_spark",
     "test_browser",
 }
 SLOW_TESTS = {

@@ -199,3 +199,36 @@ def test_custom_message(tmp_path, cfg):
     assert [a.message for a in res.alerts] == [
         {"en": "Only 4 key accounts", "zh": "仅 4 个重要客户"}
     ]
+
+
+def test_integer_entity_ids_and_missing_names_compare_with_history(tmp_path):
+    """The store keeps entity ids as text; results with integer ids (and no entity_name) still
+    compare with the previous run (review of issue #11/#12: ValueError / KeyError)."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from crmlens.analyses.base import AnalysisResult, Metric
+    from crmlens.monitor.changes import compute_changes
+    from crmlens.monitor.history import HistoryStore
+
+    store = HistoryStore(tmp_path / "h.duckdb")
+
+    def result(tiers):
+        ent = pd.DataFrame({"entity_id": [1, 2], "tier": tiers})
+        return {
+            "contact_coverage": AnalysisResult(
+                "contact_coverage", {"n": Metric(2)}, {"entities": ent}
+            )
+        }
+
+    store.record(
+        result(["low", "low"]),
+        as_of=dt.date(2026, 1, 1),
+        source="s",
+        data_fingerprint="f",
+        config_hash="c",
+    )
+    changes = compute_changes(result(["high", "low"]), store, dt.date(2026, 1, 8))
+    entered = changes.entities("contact_coverage", "entered_tier", "high")
+    assert entered["entity_id"].tolist() == ["1"] and entered["entity_name"].tolist() == ["1"]

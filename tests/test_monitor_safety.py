@@ -552,13 +552,16 @@ def test_connection_and_webhook_secrets_are_never_printed_or_stored(tmp_path, ca
     from crmlens.sources.url import display_url
 
     assert display_url("postgresql://ann:s3cret@db.example:5432/crm?sslkey=abc") == (
-        "postgresql://ann:***@db.example:5432/crm?sslkey=***")
+        "postgresql://ann:***@db.example:5432/crm?sslkey=***"
+    )
     assert display_url("/data/crm.duckdb") == "/data/crm.duckdb"
     code = cli.main(["doctor", "--source", "postgresql://ann:s3cret@127.0.0.1:9/crm"])
     printed = capsys.readouterr()
     assert code == 2 and "s3cret" not in printed.out + printed.err and "***" in printed.err
     cfg = tmp_path / "c.yaml"
-    cfg.write_text("monitor:\n  webhooks:\n    - {url: 'https://hooks.example/services/T1/B2/k3yk3y?key=zzz'}\n")
+    cfg.write_text(
+        "monitor:\n  webhooks:\n    - {url: 'https://hooks.example/services/T1/B2/k3yk3y?key=zzz'}\n"
+    )
     assert cli.main(["config", "show", "--config", str(cfg)]) == 0
     shown = capsys.readouterr().out
     assert "k3yk3y" not in shown and "zzz" not in shown and "hooks.example" in shown

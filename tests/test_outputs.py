@@ -406,3 +406,70 @@ def test_a_folder_that_became_foreign_while_writing_is_kept(tmp_path):
             (out / "notes.txt").write_text("mine")  # arrives during the write
     assert (out / "notes.txt").read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+def test_a_failed_swap_keeps_the_previous_output(tmp_path, monkeypatch):
+    """If the new output cannot be renamed into place, the previous one is put back (review of
+    issue #11: it was left in a hidden folder that the next write swept away)."""
+    import os
+
+    from crmlens.errors import OutputError
+    from crmlens.outputs import AtomicFolder
+
+    out = tmp_path / "report"
+    with AtomicFolder(out, "report") as f:
+        (f.path / "report.html").write_text("old")
+    real = os.replace
+
+    def failing(src, dst):
+        if str(dst) == str(out) and "previous" not in str(src):
+            raise PermissionError(13, "Permission denied")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(OutputError):
+        with AtomicFolder(out, "report") as f:
+            (f.path / "report.html").write_text("new")
+    monkeypatch.setattr(os, "replace", real)
+    assert (out / "report.html").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+def test_an_unreadable_or_foreign_host_marker_is_never_swept(tmp_path):
+    import json
+
+    from crmlens.outputs import PARTIAL, sweep_stale
+
+    for name, info in (
+        (".a.1", {"tool": "crmlens", "pid": "x"}),
+        (".b.2", {"tool": "crmlens", "pid": 1, "started": 0, "host": "elsewhere"}),
+    ):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / PARTIAL).write_text(json.dumps(info))
+    assert sweep_stale(tmp_path) == []
+
+
+def test_alert_log_inside_the_report_folder_is_refused(tmp_path, capsys):
+    """The alert log is an input of run and monitor: a report folder holding it is refused
+    (review of issue #11: every monitor run would have replaced the alert history)."""
+    from crmlens import cli
+
+    out = tmp_path / "reports"
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        f"monitor:\n  alert_log: {out / 'alerts.jsonl'}\n  history: {tmp_path / 'h.duckdb'}\n"
+    )
+    for command in ("run", "monitor"):
+        code = cli.main(
+            [
+                command,
+                "--source",
+                str(tmp_path / "missing.duckdb"),
+                "--out",
+                str(out),
+                "--config",
+                str(cfg),
+            ]
+        )
+        assert code == 2 and "alerts.jsonl" in capsys.readouterr().err
+    assert not out.exists()

@@ -221,7 +221,7 @@ def run(
         cfg = _with_engine(cfg, engine)
     lg = _lang(lang, cfg)
     day = _as_of(as_of) or dt.date.today()
-    inputs = [source, cfg.monitor.history, config]
+    inputs = [source, cfg.monitor.history, cfg.monitor.alert_log, config]
     check_folder(out_dir, "report", inputs)  # before any work: nothing is computed for nothing
     with err.status(t("cli.running", lg)):
         outcome = run_all(source, analyses or [], cfg, day)
@@ -394,7 +394,8 @@ def monitor(
     cfg = load_config(config)
     lg = _lang(lang, cfg)
     # before anything is recorded: a refused --out must not leave a run in the history
-    check_folder(out_dir, "report", [source, history or cfg.monitor.history, rules, config])
+    inputs = [source, history or cfg.monitor.history, cfg.monitor.alert_log, rules, config]
+    check_folder(out_dir, "report", inputs)
     with err.status(t("cli.running", lg)):
         res = run_monitor(
             source,

@@ -339,7 +339,9 @@ class CrmlensConfig(Strict):
             value = raw.get(name)
             try:
                 sections[name] = (
-                    value if isinstance(value, model) else model.model_validate(value or {})
+                    value
+                    if isinstance(value, model)
+                    else model.model_validate({} if value is None else value)
                 )
             except ValidationError as exc:
                 raise _relocated(exc, name) from None

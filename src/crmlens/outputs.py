@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -169,8 +170,16 @@ def _process_started(pid: int) -> float | None:
 
 
 def _writer_alive(info: dict) -> bool:
-    started = _process_started(int(info.get("pid", -1)))
-    return started is not None and abs(started - float(info.get("started", 0))) < 1.0
+    """Whether the writer of a temporary folder may still be writing.  A marker from another
+    host (a shared filesystem) or one that cannot be read counts as alive: never swept."""
+    if info.get("host", socket.gethostname()) != socket.gethostname():
+        return True
+    try:
+        pid, when = int(info.get("pid", -1)), float(info.get("started", 0))
+    except (TypeError, ValueError):
+        return True
+    started = _process_started(pid)
+    return started is not None and abs(started - when) < 1.0
 
 
 def sweep_stale(parent: Path) -> list[Path]:
@@ -212,7 +221,13 @@ def _remove_empty(folders: list[Path]) -> None:
 def _partial_folder(target: Path) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     me = psutil.Process()
-    info = {"tool": "crmlens", "version": __version__, "pid": me.pid, "started": me.create_time()}
+    info = {
+        "tool": "crmlens",
+        "version": __version__,
+        "pid": me.pid,
+        "started": me.create_time(),
+        "host": socket.gethostname(),
+    }
     (tmp / PARTIAL).write_text(json.dumps(info), encoding="utf-8")
     return tmp
 
@@ -250,8 +265,14 @@ class _Atomic:
             os.replace(new, self.out)
             return
         old = _partial_folder(self.out)  # marked: a writer killed mid-swap leaves nothing stale
-        os.replace(self.out, old / "previous")
-        os.replace(new, self.out)
+        try:
+            os.replace(self.out, old / "previous")
+            os.replace(new, self.out)
+        except OSError:  # put the previous output back: a failed swap never loses it
+            if not self.out.exists() and (old / "previous").exists():
+                os.replace(old / "previous", self.out)
+            shutil.rmtree(old, ignore_errors=True)
+            raise
         shutil.rmtree(old, ignore_errors=True)
 
     def commit(self) -> None:

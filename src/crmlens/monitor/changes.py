@@ -129,6 +129,10 @@ def compute_changes(
         if now is None:
             continue
         then = store.entities_of(run_id, name)
+        # the store keeps ids (and names) as text: compare like with like whatever the result's type
+        now = now.assign(entity_id=now["entity_id"].astype(str))
+        if "entity_name" not in now.columns:
+            now = now.assign(entity_name=now["entity_id"])
         j = (
             now.add_suffix("_now")
             .rename(columns={"entity_id_now": "entity_id"})

@@ -47,8 +47,11 @@ def display_url(url: str) -> str:
     netloc = parts.netloc
     if parts.password:
         netloc = netloc.replace(":" + parts.password + "@", ":***@", 1)
-    query = "&".join(f"{kv.split('=', 1)[0]}=***" if "=" in kv else kv
-                     for kv in parts.query.split("&")) if parts.query else ""
+    query = (
+        "&".join(f"{kv.split('=', 1)[0]}=***" if "=" in kv else kv for kv in parts.query.split("&"))
+        if parts.query
+        else ""
+    )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
