@@ -300,3 +300,22 @@ def test_existing_config_files_keep_working(tmp_path):
     assert cfg.contact_coverage.density_red_line == 4
     assert cfg.section("investment_mismatch").min_group_size == 5
     assert cfg.report.top_n == 10
+
+
+def test_unregistering_a_plugin_never_removes_a_canonical_table_and_replacing_forgets_the_old():
+    """A plug-in that re-declares a canonical table and is then removed leaves the table; a spec
+    registered again under the same name keeps nothing of the old one (its checks)."""
+    import dataclasses
+
+    from crmlens.schema.contracts import ACCOUNTS, CONTRACTS, analysis_checks
+    from toy_unit import SPEC
+
+    plugin = dataclasses.replace(
+        SPEC, contracts=(*SPEC.contracts, ACCOUNTS), checks=lambda *a: None
+    )
+    register(plugin)
+    assert "toy_widgets" in analysis_checks({"toy_widgets"})
+    register(SPEC)  # replaced, without checks
+    assert "toy_widgets" not in analysis_checks({"toy_widgets"})
+    unregister(SPEC.name)
+    assert ACCOUNTS.name in CONTRACTS and "toy__widgets" not in CONTRACTS

@@ -17,13 +17,21 @@ from importlib.metadata import entry_points
 
 from crmlens.analyses.base import AnalysisResult, Finding, Metric, Recommendation  # noqa: F401
 from crmlens.analyses.spec import AnalysisSpec, EntityModel, RunContext  # noqa: F401
-from crmlens.schema.contracts import CONTRACTS, add_contract, declare_needs, forget_needs
+from crmlens.schema.contracts import (
+    CONTRACTS,
+    CORE_TABLES,
+    add_contract,
+    declare_needs,
+    forget_needs,
+)
 
 REGISTRY: dict[str, AnalysisSpec] = {}
 
 
 def register(spec: AnalysisSpec) -> AnalysisSpec:
     """Add (or replace) an analysis; keeps the registry ordered by ``spec.order`` then name."""
+    if spec.name in REGISTRY:  # replacing: nothing of the old spec stays behind
+        unregister(spec.name)
     for contract in spec.contracts:
         add_contract(contract)
     declare_needs(spec.name, spec.needs, spec.foreign_keys, spec.uses, spec.checks)
@@ -35,11 +43,14 @@ def register(spec: AnalysisSpec) -> AnalysisSpec:
 
 
 def unregister(name: str) -> None:
-    """Remove an analysis and the table contracts it brought."""
+    """Remove an analysis and the table contracts it brought (a canonical table, or one another
+    registered analysis also brings, stays)."""
     spec = REGISTRY.pop(name, None)
     forget_needs(name)
+    still_used = {c.name for other in REGISTRY.values() for c in other.contracts}
     for contract in spec.contracts if spec else ():
-        CONTRACTS.pop(contract.name, None)
+        if contract.name not in CORE_TABLES | still_used:
+            CONTRACTS.pop(contract.name, None)
 
 
 def _load_builtin() -> None:

@@ -321,6 +321,7 @@ MAPPING = TableSpec(
 CONTRACTS: dict[str, TableSpec] = {
     t.name: t for t in (ACCOUNTS, CONTACTS, OPPORTUNITIES, CUSTOMER_VALUE, CUSTOMERS, MAPPING)
 }
+CORE_TABLES = frozenset(CONTRACTS)  # the canonical model; units may add tables, never remove these
 
 
 def contract(name: str) -> TableSpec:
