@@ -197,6 +197,9 @@ ACCOUNTS = TableSpec(
         _c("win_rate_percentage", "float"),
         _c("churn_risk_level", "text"),
         _c("account_age_days", "int"),
+        _c("acquisition_channel", "text", desc="how the customer was won (Referral, Partner, …)"),
+        _c("created_date", "date", desc="account creation"),
+        _c("competitor_in_use", "text", desc="competitor product the account also uses, if known"),
     ),
     key="account_id",
 )
@@ -237,11 +240,127 @@ OPPORTUNITIES = TableSpec(
         _c("is_closed", "bool"),
         _c("type", "text"),
         _c("lead_source", "text"),
+        _c("campaign_id", "text", desc="primary campaign (FK salesforce__campaign), nullable"),
+        _c("forecast_category", "text", desc="Pipeline / Best Case / Commit / Closed / Omitted"),
+        _c("competitor", "text", desc="main competitor on the deal, free text"),
+        _c("loss_reason", "text", desc="for Closed Lost: Price / Lost to Competitor / …"),
+        _c("gross_margin", "float", desc="margin of the deal, 0–1, nullable"),
         _c("created_date", "date"),
-        _c("close_date", "date"),
+        _c("close_date", "date", desc="expected date for open deals"),
         _c("days_to_close", "int"),
     ),
     key="opportunity_id",
+    foreign_keys=(
+        ForeignKey("account_id", "salesforce__customer_360_view", "account_id"),
+        ForeignKey("owner_id", "salesforce__user", "owner_id"),
+        ForeignKey("campaign_id", "salesforce__campaign", "campaign_id"),
+    ),
+)
+
+OPPORTUNITY_HISTORY = TableSpec(
+    "salesforce__opportunity_history",
+    "one row per stage change (Salesforce OpportunityHistory)",
+    (
+        _c("opportunity_id", "text", desc="FK opportunity; unknown ones are orphans"),
+        _c("created_date", "timestamp", desc="when the opportunity entered stage_name"),
+        _c("stage_name", "text"),
+        _c("amount", "float"),
+        _c("probability", "float"),
+        _c("close_date", "date"),
+        _c("forecast_category", "text"),
+    ),
+    foreign_keys=(
+        ForeignKey("opportunity_id", "salesforce__opportunity_enhanced", "opportunity_id"),
+    ),
+)
+
+USERS = TableSpec(
+    "salesforce__user",
+    "one row per CRM user (owners)",
+    (
+        _c("owner_id", "text"),
+        _c("name", "text", desc="the user's name"),
+        _c("role", "text", desc="Account Executive / SDR / Customer Success Manager / …"),
+        _c("manager_id", "text"),
+        _c("region", "text"),
+        _c("is_active", "bool"),
+    ),
+    key="owner_id",
+)
+
+CASES = TableSpec(
+    "salesforce__case",
+    "one row per support case / complaint",
+    (
+        _c("case_id", "text"),
+        _c("account_id", "text"),
+        _c("created_date", "timestamp"),
+        _c("closed_date", "timestamp", desc="NULL while open"),
+        _c("status", "text", desc="New / Working / Escalated / Closed"),
+        _c("type", "text", desc="Problem / Question / Feature Request / Complaint / Billing"),
+        _c("reason", "text", desc="topic, free text or picklist, English or Chinese"),
+        _c("priority", "text", desc="Low / Medium / High / Critical"),
+        _c("origin", "text", desc="Email / Phone / Web / Chat / WeChat"),
+        _c("csat_score", "int", desc="satisfaction 1–5 after resolution, nullable"),
+    ),
+    key="case_id",
+    foreign_keys=(ForeignKey("account_id", "salesforce__customer_360_view", "account_id"),),
+)
+
+CAMPAIGNS = TableSpec(
+    "salesforce__campaign",
+    "one row per marketing campaign",
+    (
+        _c("campaign_id", "text"),
+        _c("name", "text"),
+        _c("type", "text", desc="Email / Webinar / Paid Search / Social / Event / …"),
+        _c("start_date", "date"),
+        _c("end_date", "date", desc="NULL = still running"),
+        _c("actual_cost", "float", desc="total spend to date (USD); 0 and NULL exist"),
+        _c("is_targeted", "bool", desc="precision-targeted vs. broad"),
+    ),
+    key="campaign_id",
+)
+
+CAMPAIGN_SPEND = TableSpec(
+    "marketing__campaign_spend",
+    "optional spend per campaign and month",
+    (
+        _c("campaign_id", "text"),
+        _c("month", "date", desc="first day of the month"),
+        _c("spend", "float"),
+    ),
+    foreign_keys=(ForeignKey("campaign_id", "salesforce__campaign", "campaign_id"),),
+)
+
+LEADS = TableSpec(
+    "salesforce__lead",
+    "one row per lead (optional top of the funnel)",
+    (
+        _c("lead_id", "text"),
+        _c("created_date", "date"),
+        _c("lead_source", "text"),
+        _c("campaign_id", "text"),
+        _c("status", "text"),
+        _c("is_converted", "bool"),
+        _c("converted_date", "date"),
+        _c("converted_account_id", "text"),
+        _c("converted_opportunity_id", "text"),
+    ),
+    key="lead_id",
+)
+
+NPS_RESPONSES = TableSpec(
+    "survey__nps_response",
+    "one row per NPS survey answer",
+    (
+        _c("response_id", "text"),
+        _c("account_id", "text"),
+        _c("response_date", "date"),
+        _c("score", "int", desc="0–10; promoters 9–10, passives 7–8, detractors 0–6"),
+        _c("comment", "text", desc="free text in English or Chinese", pii=True),
+    ),
+    key="response_id",
     foreign_keys=(ForeignKey("account_id", "salesforce__customer_360_view", "account_id"),),
 )
 
@@ -319,7 +438,22 @@ MAPPING = TableSpec(
 )
 
 CONTRACTS: dict[str, TableSpec] = {
-    t.name: t for t in (ACCOUNTS, CONTACTS, OPPORTUNITIES, CUSTOMER_VALUE, CUSTOMERS, MAPPING)
+    t.name: t
+    for t in (
+        ACCOUNTS,
+        CONTACTS,
+        OPPORTUNITIES,
+        OPPORTUNITY_HISTORY,
+        USERS,
+        CASES,
+        CAMPAIGNS,
+        CAMPAIGN_SPEND,
+        LEADS,
+        NPS_RESPONSES,
+        CUSTOMER_VALUE,
+        CUSTOMERS,
+        MAPPING,
+    )
 }
 CORE_TABLES = frozenset(CONTRACTS)  # the canonical model; units may add tables, never remove these
 
