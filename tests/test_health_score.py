@@ -306,3 +306,165 @@ def test_matches_the_independent_reference_on_generated_data(fixture, request):
     assert list(m["low_health"]) == list(rm["low_health"])
     assert list(m["level"]) == list(rm["level"])
     assert not math.isnan(r.metric("mean_score"))
+
+
+# ---- preset engagement_v2 and the back-test ---------------------------------------------------
+
+CASE = "salesforce__case"
+NPS = "survey__nps_response"
+OPP = "salesforce__opportunity_enhanced"
+
+
+def _v2_frames():
+    acc = _accounts(
+        [(k, 0, 0, 1, 1, 1, 1, "Enterprise", 1) for k in ("A", "B", "C", "D")]
+    )  # activity 0 for all (ties), contact quality 1 for all
+    cases = [
+        ("c1", "A", "2025-12-01", "Complaint"),
+        ("c2", "A", "2025-11-01", "Question"),
+        ("c3", "A", "2025-01-01", "Problem"),  # outside the 180-day window
+        *[(f"k{i}", "C", "2025-10-01", "Problem") for i in range(7)],
+    ]
+    nps = [
+        ("n1", "A", "2025-06-01", 9),
+        ("n2", "A", "2025-09-01", 7),
+        ("n3", "C", "2025-09-01", 11),  # invalid: not counted
+        ("n4", "C", "2025-10-01", 4),
+        ("n5", "B", "2024-06-01", 10),  # outside the 365-day window
+    ]
+    opps = [
+        ("o1", "A", 100.0, "2025-06-01"),
+        ("o2", "A", 100.0, "2024-06-01"),
+        ("o3", "B", 50.0, "2025-06-01"),
+        ("o4", "C", 80.0, "2024-06-01"),
+    ]
+    return {
+        ACC: acc,
+        CASE: pd.DataFrame(
+            [
+                {"case_id": c, "account_id": a, "created_date": pd.Timestamp(d), "type": t}
+                for c, a, d, t in cases
+            ]
+        ),
+        NPS: pd.DataFrame(
+            [
+                {"response_id": r, "account_id": a, "response_date": pd.Timestamp(d), "score": s}
+                for r, a, d, s in nps
+            ]
+        ),
+        OPP: pd.DataFrame(
+            [
+                {
+                    "opportunity_id": o,
+                    "account_id": a,
+                    "amount": x,
+                    "is_won": True,
+                    "is_closed": True,
+                    "close_date": pd.Timestamp(d),
+                }
+                for o, a, x, d in opps
+            ]
+        ),
+    }
+
+
+def _run_frames(frames, **section):
+    cfg = default_config()
+    data = cfg.model_dump()
+    data["health_score"] = {**cfg.section("health_score").model_dump(), **section}
+    cfg = type(cfg).model_validate(data)
+    return crmlens.run(open_frames(frames), ["health_score"], config=cfg, as_of="2026-01-05")
+
+
+def test_engagement_v2_preset_scores_match_the_hand_computation():
+    r = _run_frames(_v2_frames(), preset="engagement_v2")["health_score"]
+    acc = r.tables["accounts"].set_index("account_id")
+    # weights activity .25, contacts .15, support .20, NPS .15, trend .25; activity 0, contacts 1
+    # A: support 1 − (2 + 1 complaint)/6 = .5; NPS (9+7)/2/10 = .8; trend .5·100/100 = .5
+    # B: no case → 1; no NPS in the window → 0 (flagged); only recent revenue → 1
+    # C: 7 cases → 0; NPS 4 (11 is invalid) → .4; revenue only before → 0
+    # D: no case → 1; no NPS → 0; no revenue at all → 0
+    expected = {
+        "A": 100 * (0.15 + 0.2 * 0.5 + 0.15 * 0.8 + 0.25 * 0.5),
+        "B": 100 * (0.15 + 0.2 + 0.25),
+        "C": 100 * (0.15 + 0.15 * 0.4),
+        "D": 100 * (0.15 + 0.2),
+    }
+    assert acc["health_score"].to_dict() == pytest.approx(expected)
+    assert bool(acc.loc["B", "has_missing_inputs"]) and not bool(acc.loc["A", "has_missing_inputs"])
+    # C loses 25 points on activity and 25 on the trend (a tie: component order), 20 on support
+    assert [acc.loc["C", "reason_1"], acc.loc["C", "reason_2"]] == ["inactive", "revenue_down"]
+
+
+def test_engagement_v2_without_nps_table_reports_it_unmeasurable():
+    frames = _v2_frames()
+    del frames[NPS]
+    r = _run_frames(frames, preset="engagement_v2")["health_score"]
+    assert r.method["unmeasurable"] == ["nps"]
+    acc = r.tables["accounts"].set_index("account_id")
+    # NPS's .15 spread over the other four (.85): A = (.15 + .1 + .125) / .85
+    assert acc.loc["A", "health_score"] == pytest.approx(100 * 0.375 / 0.85)
+
+
+def test_auc_and_its_interval_match_a_hand_computation():
+    from crmlens.analyses.health_score.backtest import auc_with_ci
+
+    score = np.array([10.0, 50.0, 30.0, 50.0])
+    churn = np.array([True, True, False, False])
+    auc, lo, hi = auc_with_ci(score, churn)
+    # pairs (churned, retained): 10<30 ✓, 10<50 ✓, 50>30 ✗, 50=50 ½ → 2.5 / 4
+    assert auc == pytest.approx(0.625)
+    q1, q2 = 0.625 / 1.375, 2 * 0.625**2 / 1.625
+    var = (0.625 * 0.375 + (q1 - 0.625**2) + (q2 - 0.625**2)) / 4
+    assert lo == pytest.approx(max(0.0, 0.625 - 1.959964 * math.sqrt(var)), abs=1e-5)
+    assert hi == pytest.approx(min(1.0, 0.625 + 1.959964 * math.sqrt(var)), abs=1e-5)
+
+
+def test_backtest_low_scores_precede_churn():
+    n = 25
+    ids = [f"g{i:02d}" for i in range(n)] + [f"b{i:02d}" for i in range(n)]
+    acc = _accounts([(k, 0, 0, 1, 1, 1, 1, "Enterprise", 1) for k in ids])
+    opps, cases = [], []
+    for k in ids:  # every customer bought in both years before the cutoff (2025-01-05)
+        opps += [(f"{k}-1", k, 100.0, "2023-06-01"), (f"{k}-2", k, 100.0, "2024-06-01")]
+        if k.startswith("g"):
+            opps.append((f"{k}-3", k, 100.0, "2025-06-01"))  # retained
+        else:
+            cases += [(f"{k}-c{j}", k, "2024-11-01", "Complaint") for j in range(4)]  # churns
+    frames = _v2_frames()
+    frames[ACC] = acc
+    frames[CASE] = pd.DataFrame(
+        [
+            {"case_id": c, "account_id": a, "created_date": pd.Timestamp(d), "type": t}
+            for c, a, d, t in cases
+        ]
+    )
+    frames[OPP] = pd.DataFrame(
+        [
+            {
+                "opportunity_id": o,
+                "account_id": a,
+                "amount": x,
+                "is_won": True,
+                "is_closed": True,
+                "close_date": pd.Timestamp(d),
+            }
+            for o, a, x, d in opps
+        ]
+    )
+    del frames[NPS]
+    r = _run_frames(frames, preset="engagement_v2")["health_score"]
+    assert r.metric("backtest_customers") == 2 * n
+    assert r.metric("backtest_churned") == n
+    assert r.metric("backtest_auc") == pytest.approx(1.0)
+    assert "hs.backtest" in {f.code for f in r.findings}
+    by_tier = r.tables["backtest_by_tier"].set_index("tier")
+    # support .20 and trend .25 rescaled to 1: retained .2/.45·1 + .25/.45·.5 → 72.2 (medium);
+    # churners support 1 − min(1, 4·2/6) = 0 → 27.8 (low)
+    assert by_tier.loc["low", "churned"] == n and by_tier.loc["medium", "churned"] == 0
+    assert by_tier.loc["low", "lift"] == pytest.approx(2.0)
+
+
+def test_preset_one_says_it_cannot_be_backtested():
+    r = _run(_accounts(FIXTURE))["health_score"]
+    assert "hs.backtest_no_dated_components" in {f.code for f in r.findings}

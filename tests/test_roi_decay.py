@@ -181,3 +181,23 @@ def test_claim_not_testable_without_targeted_campaigns():
     r = _run(bc, bo, bootstrap=0)
     assert r.metric("claim_status") == "not_testable"
     assert np.isfinite(r.metric("half_life_months"))
+
+
+def test_every_code_renders_in_both_languages():
+    from crmlens.report.i18n import LANGS, t
+
+    tc, to = _planted(8, 4.0, 0.5, 3.0, True)
+    bc, bo = _planted(8, 2.0, 1.5, 6.0, False)
+    lc, lo = _planted(1, 4.0, 0.5, 3.0, True, months=13, first="2025-01-01", end=False)
+    late = {**lc[0], "campaign_id": "LATE"}
+    lo = [{**o, "campaign_id": "LATE", "opportunity_id": f"L{o['opportunity_id']}"} for o in lo]
+    r = _run(tc + bc + [late], to + bo + lo, bootstrap=20)
+    for lang in LANGS:
+        t("analysis.roi_decay.title", lang)
+        for m in r.metrics:
+            t(f"metric.roi_decay.{m}", lang)
+        for x in (*r.findings, *r.recommendations):
+            assert "{" not in t(x.code, lang, **x.params)
+        for code in set(r.tables["action_plan"]["action"]):
+            t(code + ".text", lang)
+            t("value." + code, lang)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from crmlens.analyses.base import AnalysisResult
-from crmlens.analyses.health_score import narrative, plan, tables
+from crmlens.analyses.health_score import backtest, dated, narrative, plan, tables
 from crmlens.analyses.health_score.inputs import read_inputs
 from crmlens.analyses.health_score.score import score
 from crmlens.analyses.spec import RunContext
@@ -19,7 +19,9 @@ def compute(ctx: RunContext) -> AnalysisResult:
     cfg = ctx.section
     inputs = read_inputs(ctx)
     ctx.laps("engine.accounts")
-    scored = score(inputs.table, cfg, inputs.size_column, inputs.absent)
+    table = dated.attach(inputs.table, dated.dated_inputs(ctx, cfg, ctx.as_of))
+    ctx.laps("engine.dated_tables")
+    scored = score(table, cfg, inputs.size_column, inputs.absent)
     df = scored.table
     df["email_share"] = tables.email_share(df)
     ctx.laps("score")
@@ -31,18 +33,27 @@ def compute(ctx: RunContext) -> AnalysisResult:
         "accounts": df,
         "top_low_health": narrative.top_accounts(df, cfg.top_n),
         "risk_matrix": tables.risk_matrix(df, cfg),
-        "low_health_profile": tables.low_health_profile(df),
-        "variance_shares": tables.variance_shares(df),
+        "low_health_profile": tables.low_health_profile(df, scored.components),
+        "variance_shares": tables.variance_shares(df, scored.components),
         "outlook_by_quartile": tables.outlook_by_quartile(outlook),
         "score_distribution": tables.score_distribution(df),
         "action_plan": actions,
         "entities": narrative.entities(df),
     }
-    scored = type(scored)(df, scored.unmeasurable)
-    metrics = narrative.metrics(scored, result_tables)
-    findings = narrative.findings(metrics, scored, result_tables)
+    scored = type(scored)(df, scored.unmeasurable, scored.components)
+    check = backtest.run(ctx, cfg)
+    result_tables["backtest_by_tier"] = check.table
+    ctx.laps("backtest")
+    metrics = {**narrative.metrics(scored, result_tables), **narrative.backtest_metrics(check)}
+    findings = (
+        *narrative.findings(metrics, scored, result_tables),
+        narrative.backtest_finding(check),
+    )
     recs = narrative.recommendations(metrics, result_tables, cfg)
     ctx.laps("tables_and_findings")
     provenance = ctx.provenance(started, analysis=ctx.spec.name, row_counts={"accounts": len(df)})
-    method = narrative.method(cfg, scored, inputs.size_column)
+    method = {
+        **narrative.method(cfg, scored, inputs.size_column),
+        "backtest": {"cutoff": check.cutoff.isoformat(), "horizon": cfg.backtest_horizon_days},
+    }
     return AnalysisResult(ctx.spec.name, metrics, result_tables, findings, recs, method, provenance)

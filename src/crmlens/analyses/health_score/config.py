@@ -20,8 +20,25 @@ PRESETS: dict[str, dict[str, float]] = {
         "value": 0.2,
         "scale": 0.1,
     },
+    # what canonical model v2 adds: support load, NPS and the revenue trend
+    "engagement_v2": {
+        "activity": 0.25,
+        "contact_quality": 0.15,
+        "support_load": 0.20,
+        "nps": 0.15,
+        "revenue_trend": 0.25,
+    },
 }
-COMPONENTS = ("activity", "contact_quality", "value", "scale")
+COMPONENTS = (
+    "activity",
+    "contact_quality",
+    "value",
+    "scale",
+    "support_load",
+    "nps",
+    "revenue_trend",
+)
+DATED_COMPONENTS = ("support_load", "nps", "revenue_trend")  # computable as of any past date
 WEIGHT_TOLERANCE = 1e-6
 
 
@@ -79,6 +96,19 @@ class HealthScoreConfig(Strict):
     reason_min_loss: float = Field(
         5.0, ge=0, description="a component is a reason when it costs ≥ this many points"
     )
+    support_window_days: int = Field(180, ge=1, description="cases counted over these days")
+    case_cap: float = Field(
+        6.0, gt=0, description="weighted cases at which the support sub-score reaches 0"
+    )
+    complaint_weight: float = Field(2.0, ge=1, description="a complaint counts as this many cases")
+    complaint_types: list[str] = Field(
+        ["complaint", "投诉"], description="case type substrings (case-insensitive) of complaints"
+    )
+    nps_window_days: int = Field(365, ge=1, description="NPS answers averaged over these days")
+    trend_window_days: int = Field(365, ge=1, description="T12 and P12 length for the trend")
+    backtest_horizon_days: int = Field(
+        365, ge=30, description="back-test: score at as-of minus this, outcome over it"
+    )
     plan_tiers: list[str] = ["low", "medium"]
     expand_top_quartile: bool = Field(
         True, description="healthy accounts in the top outlook quartile get an expansion action"
@@ -105,6 +135,11 @@ class HealthScoreConfig(Strict):
         ):
             raise ValueError("health_score.matrix_levels: high ≥ elevated ≥ watch, all three")
         return self
+
+    def uses(self, component: str) -> bool:
+        """Whether any weight set gives the component a weight."""
+        sets = [self.effective_weights, *self.profiles.weights.values()]
+        return any(w.get(component, 0.0) > 0 for w in sets)
 
     @property
     def effective_weights(self) -> dict[str, float]:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from crmlens.analyses.base import Finding, Metric, Recommendation
-from crmlens.analyses.health_score.config import COMPONENTS, HealthScoreConfig
+from crmlens.analyses.health_score.config import HealthScoreConfig
 from crmlens.analyses.health_score.score import Scored
 from crmlens.stats.basic import percentile, rate
 
@@ -163,9 +163,45 @@ def method(cfg: HealthScoreConfig, scored: Scored, size_column: str) -> dict[str
         "size_scores": cfg.size_scores,
         "matrix_levels": cfg.matrix_levels,
         "outlook_weights": {"won": cfg.outlook_won_weight, "pipeline": cfg.outlook_pipeline_weight},
-        "components": list(COMPONENTS),
+        "components": list(scored.components),
         "milestones_days": cfg.milestones_days,
+        "v2": {
+            k: getattr(cfg, k)
+            for k in (
+                "complaint_weight",
+                "support_window_days",
+                "case_cap",
+                "nps_window_days",
+                "trend_window_days",
+            )
+        },
     }
+
+
+def backtest_metrics(check) -> dict[str, Metric]:
+    m = check.metrics
+    return {
+        "backtest_customers": Metric(m.get("customers")),
+        "backtest_churned": Metric(m.get("churned")),
+        "backtest_auc": Metric(m.get("auc"), "score"),
+    }
+
+
+def backtest_finding(check) -> Finding:
+    """What the back-test shows, weak evidence called weak."""
+    if check.status != "done":
+        return Finding(f"hs.backtest_{check.status}", {"cutoff": check.cutoff.isoformat()})
+    m = check.metrics
+    params = {
+        "cutoff": check.cutoff.isoformat(),
+        "customers": m["customers"],
+        "churned": m["churned"],
+        "auc": m["auc"],
+        "low": m["auc_low"],
+        "high": m["auc_high"],
+        "components": m["components"],
+    }
+    return Finding("hs.backtest_weak" if m["weak"] else "hs.backtest", params)
 
 
 def top_accounts(df: pd.DataFrame, n: int) -> pd.DataFrame:

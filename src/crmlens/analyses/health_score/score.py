@@ -8,6 +8,14 @@ Preset ``activity_contact_value_scale`` (min–max over all accounts with a know
 - scale = 0.7·size score (Enterprise 1.0, Large 0.8, Mid-Market 0.6, Small Business 0.4, else 0)
   + 0.3·√min–max(number_of_employees)
 
+Preset ``engagement_v2`` (model v2 tables) keeps activity and contact quality and adds:
+
+- support = 1 − min(1, (cases + (complaint weight − 1)·complaints) over the support window ÷ cap)
+  (no case → 1: a known zero)
+- nps = mean NPS answer over the NPS window ÷ 10 (no answer → missing)
+- revenue_trend = min(1, 0.5·T12 ÷ P12) of won revenue; 1 when only T12 has revenue; 0 when
+  neither window has any
+
 Each sub-score is clipped to [0, 1]; health = 100·Σ weight·sub-score, clipped to [0, 100].
 Edge rules: min–max of a column whose known values are all equal is 0 (nothing distinguishes the
 accounts); ``x / max`` with max ≤ 0 is 0.  Missing data never makes an account look better: with
@@ -37,13 +45,17 @@ COMPONENT_INPUTS: dict[str, tuple[str, ...]] = {
     "contact_quality": ("total_contacts", "contacts_with_email"),
     "value": ("annual_revenue", "total_won_amount"),
     "scale": ("size_label", "number_of_employees"),
+    "support_load": ("cases_window", "complaints_window"),
+    "nps": ("nps_mean",),
+    "revenue_trend": ("revenue_t12", "revenue_p12"),
 }
 
 
 @dataclass(frozen=True)
 class Scored:
     table: pd.DataFrame  # the input table with sub-scores, contributions, score, tier, reasons
-    unmeasurable: tuple[str, ...]  # components with an input column absent from the data
+    unmeasurable: tuple[str, ...]  # weighted components with an input absent from the data
+    components: tuple[str, ...]  # the components some weight set uses
 
 
 def _num(df: pd.DataFrame, col: str) -> np.ndarray:
@@ -96,14 +108,25 @@ def sub_scores(df: pd.DataFrame, cfg: HealthScoreConfig, size_column: str) -> pd
     quality = np.where(np.isnan(contacts) | np.isnan(emails), 0.0, quality)
     with np.errstate(invalid="ignore"):
         root = np.sqrt(np.clip(min_max(employees), 0.0, None))
+    cases, complaints = _num(df, "cases_window"), _num(df, "complaints_window")
+    load = cases + (cfg.complaint_weight - 1.0) * complaints
+    t12, p12 = _num(df, "revenue_t12"), _num(df, "revenue_p12")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        trend = np.where(
+            p12 > 0, 0.5 * t12 / np.where(p12 > 0, p12, 1.0), np.where(t12 > 0, 1.0, 0.0)
+        )
+    trend = np.where(np.isnan(t12) | np.isnan(p12), np.nan, trend)
     subs = {
+        "support_load": _term(1.0 - np.minimum(1.0, load / cfg.case_cap)),
+        "nps": _term(_num(df, "nps_mean") / 10.0),
+        "revenue_trend": _term(trend),
         "activity": 0.5 * _term(recency) + 0.5 * _term(share_of_max(acts)),
         "contact_quality": quality,
         "value": 0.5 * _term(min_max(revenue)) + 0.5 * _term(share_of_max(won)),
         # a size label outside the table scores 0 (a known label, not a missing input)
         "scale": 0.7 * np.nan_to_num(size_score, nan=0.0) + 0.3 * _term(root),
     }
-    out = pd.DataFrame({f"sub_{c}": np.clip(v, 0.0, 1.0) for c, v in subs.items()}, index=df.index)
+    out = pd.DataFrame({f"sub_{c}": np.clip(subs[c], 0.0, 1.0) for c in COMPONENTS}, index=df.index)
     out["term_recency"] = _term(recency)
     out["term_activities"] = _term(share_of_max(acts))
     missing = {
@@ -111,6 +134,9 @@ def sub_scores(df: pd.DataFrame, cfg: HealthScoreConfig, size_column: str) -> pd
         "contact_quality": np.isnan(contacts) | np.isnan(emails),
         "value": np.isnan(revenue) | np.isnan(won),
         "scale": (~size_known if size_known is not None else True) | np.isnan(employees),
+        "support_load": np.isnan(load),
+        "nps": np.isnan(_num(df, "nps_mean")),
+        "revenue_trend": np.isnan(trend),
     }
     for c in COMPONENTS:
         out[f"missing_{c}"] = np.broadcast_to(missing[c], len(df)).copy()
@@ -146,13 +172,15 @@ def _spread(w: np.ndarray, drop: np.ndarray) -> np.ndarray:
 def score(df: pd.DataFrame, cfg: HealthScoreConfig, size_column: str, absent: tuple[str, ...]):
     """Sub-scores, per-account weights, contributions (points), score, tier, flags, reasons."""
     inputs = {**COMPONENT_INPUTS, "scale": (size_column, "number_of_employees")}
+    used = tuple(c for c in COMPONENTS if cfg.uses(c))
     unmeasurable = tuple(
-        c for c in COMPONENTS if any(i in absent or i not in df.columns for i in inputs[c])
+        c for c in used if any(i in absent or i not in df.columns for i in inputs[c])
     )
     subs = sub_scores(df, cfg, size_column)
     weights = account_weights(df, cfg, unmeasurable)
     missing = subs[[f"missing_{c}" for c in COMPONENTS]].to_numpy(dtype=bool)
-    missing[:, [c in unmeasurable for c in COMPONENTS]] = False  # reported once, not per account
+    # unmeasurable components are reported once, not per account; unused ones not at all
+    missing[:, [c in unmeasurable or c not in used for c in COMPONENTS]] = False
     if cfg.missing_inputs == "redistribute":
         weights = _spread(weights, missing)
     points = 100.0 * weights * subs[[f"sub_{c}" for c in COMPONENTS]].to_numpy()
@@ -170,7 +198,7 @@ def score(df: pd.DataFrame, cfg: HealthScoreConfig, size_column: str, absent: tu
     out["has_missing_inputs"] = missing.any(axis=1)
     for name, values in reasons(out, cfg).items():
         out[name] = values
-    return Scored(out, unmeasurable)
+    return Scored(out, unmeasurable, used)
 
 
 def reasons(df: pd.DataFrame, cfg: HealthScoreConfig) -> dict[str, np.ndarray]:
@@ -202,6 +230,9 @@ def reason_codes(df: pd.DataFrame) -> np.ndarray:
         "contact_quality": np.where(no_contacts, "no_contacts", "contacts_without_email"),
         "value": np.full(n, "low_value", dtype=object),
         "scale": np.full(n, "small_scale", dtype=object),
+        "support_load": np.full(n, "heavy_support", dtype=object),
+        "nps": np.full(n, "low_nps", dtype=object),
+        "revenue_trend": np.full(n, "revenue_down", dtype=object),
     }
     codes = np.empty((n, len(COMPONENTS)), dtype=object)
     for j, c in enumerate(COMPONENTS):

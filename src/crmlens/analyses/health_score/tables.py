@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlens.analyses.health_score.config import COMPONENTS, HealthScoreConfig
+from crmlens.analyses.health_score.config import HealthScoreConfig
 from crmlens.analyses.toolkit import labels, tier_levels
 from crmlens.stats.basic import rate
 
@@ -14,6 +14,11 @@ MATRIX_LEVELS = ("stable", "watch", "elevated", "high")  # by low-health share, 
 LOW = "low"
 PROFILE_INPUTS = (
     "days_since_last_activity",
+    "cases_window",
+    "complaints_window",
+    "nps_mean",
+    "revenue_t12",
+    "revenue_p12",
     "total_activities_30d",
     "total_contacts",
     "email_share",
@@ -44,12 +49,12 @@ def risk_matrix(df: pd.DataFrame, cfg: HealthScoreConfig) -> pd.DataFrame:
     return out.drop(columns="_level").reset_index(drop=True)
 
 
-def low_health_profile(df: pd.DataFrame) -> pd.DataFrame:
+def low_health_profile(df: pd.DataFrame, components: tuple[str, ...]) -> pd.DataFrame:
     """Mean of each sub-score and raw input for low-health accounts vs. the rest (NULLs left out
     of each mean, and the count of known values shown)."""
     low = df["tier"].to_numpy() == LOW
     rows = []
-    features = [*(f"sub_{c}" for c in COMPONENTS), *PROFILE_INPUTS]
+    features = [*(f"sub_{c}" for c in components), *PROFILE_INPUTS]
     for f in features:
         if f not in df.columns:
             continue
@@ -69,20 +74,20 @@ def low_health_profile(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def variance_shares(df: pd.DataFrame) -> pd.DataFrame:
+def variance_shares(df: pd.DataFrame, components: tuple[str, ...]) -> pd.DataFrame:
     """Each component's share of the score variance: cov(points_c, S) / var(S) with S the sum of
     the points (the shares add up to 1; NaN when every account has the same score)."""
-    points = df[[f"points_{c}" for c in COMPONENTS]].to_numpy(dtype="float64")
+    points = df[[f"points_{c}" for c in components]].to_numpy(dtype="float64")
     total = points.sum(axis=1)
     var = total.var()
     shares = (
         [((p - p.mean()) * (total - total.mean())).mean() / var for p in points.T]
         if var > 0
-        else [np.nan] * len(COMPONENTS)
+        else [np.nan] * len(components)
     )
     return pd.DataFrame(
         {
-            "component": list(COMPONENTS),
+            "component": list(components),
             "mean_points": points.mean(axis=0),
             "variance_share": shares,
         }

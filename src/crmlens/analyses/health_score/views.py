@@ -64,6 +64,9 @@ TABLES = (
     ),
     TableView("variance_shares", ("component", "mean_points", "variance_share"), 20),
     TableView("outlook_by_quartile", ("quartile", "accounts", "outlook", "outlook_share"), 20),
+    TableView(
+        "backtest_by_tier", ("tier", "customers", "churned", "churn_rate", "lift", "contracted"), 20
+    ),
 )
 
 COLUMN_FORMATS = {
@@ -92,6 +95,11 @@ COLUMN_FORMATS = {
     "others_mean": "num",
     "difference": "num",
     "days_since_last_activity": "int",
+    "customers": "int",
+    "churned": "int",
+    "contracted": "int",
+    "churn_rate": "pct",
+    "lift": "num",
 }
 
 TIER_COLOURS = {"low": "#d62728", "medium": "#ff7f0e", "high": "#2ca02c"}
@@ -203,6 +211,26 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
         ),
         t("method.hs.variance", lang),
     ]
+    if "support_load" in m["components"] or "nps" in m["components"]:
+        notes.append(
+            t(
+                "method.hs.v2",
+                lang,
+                extra=m["v2"]["complaint_weight"] - 1,
+                support_days=m["v2"]["support_window_days"],
+                cap=m["v2"]["case_cap"],
+                nps_days=m["v2"]["nps_window_days"],
+                trend_days=m["v2"]["trend_window_days"],
+            )
+        )
+    notes.append(
+        t(
+            "method.hs.backtest",
+            lang,
+            cutoff=m["backtest"]["cutoff"],
+            horizon=m["backtest"]["horizon"],
+        )
+    )
     if m["profiles"]["column"]:
         notes.append(
             t(

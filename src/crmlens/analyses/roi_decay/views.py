@@ -94,11 +94,11 @@ def roi_charts(r: AnalysisResult, lang: str) -> list[Chart]:
             .mark_line(point=True)
             .encode(
                 x=alt.X("age:Q", title=L("chart.axis.campaign_age")),
-                y=alt.Y("roi:Q", title=L("chart.axis.roi"), axis=alt.Axis(format=".0%")),
+                y=alt.Y("roi:Q", title=L("chart.axis.campaign_roi"), axis=alt.Axis(format=".0%")),
                 color=alt.Color("targeting_label:N", title=L("col.targeting")),
                 tooltip=[
                     alt.Tooltip("age:Q", title=L("chart.axis.campaign_age")),
-                    alt.Tooltip("roi:Q", title=L("chart.axis.roi"), format=".0%"),
+                    alt.Tooltip("roi:Q", title=L("chart.axis.campaign_roi"), format=".0%"),
                     alt.Tooltip("campaigns:Q", title=L("col.campaigns"), format=","),
                 ],
             )
