@@ -121,14 +121,18 @@ def doctor(
     """Validate a source: every problem at once, with reason codes; non-zero exit on blocking
     ones."""
     from crmlens.report.document import issue_text
-    from crmlens.runner import resolve
+    from crmlens.runner import applicable, resolve
     from crmlens.schema.validate import validate
     from crmlens.sources import open_source
 
     cfg = load_config(config)
     lg = _lang(lang, cfg)
     names = resolve(analysis)
-    profile = validate(open_source(source, cfg.source), set(names), cfg)
+    data = open_source(source, cfg.source)
+    absent: dict[str, list[str]] = {}
+    if not analysis or list(analysis) == ["all"]:  # unnamed: analyses lacking tables don't apply
+        names, absent = applicable(data, names)
+    profile = validate(data, set(names), cfg)
     if as_json:
         typer.echo(json.dumps(profile.to_dict(), default=str, ensure_ascii=False, indent=2))
     else:
@@ -150,6 +154,9 @@ def doctor(
             out.print(table)
         for name, n in profile.row_counts.items():
             out.print(f"  {name}: {n:,}")
+    for name, tables in absent.items():
+        reason = t("run.not_applicable", lg, tables=", ".join(tables))
+        err.print(t("cli.analysis_skipped", lg, analysis=name, reason=reason), markup=False)
     if profile.blocking:
         err.print(
             t(

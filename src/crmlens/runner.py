@@ -4,8 +4,9 @@ This is the library entry point the CLI, the demo and the monitor call.
 
 A requested analysis with blocking data problems is *blocked*: it is skipped, its problems are kept
 in ``RunOutcome.problems`` and the caller fails (exit 1) after doing what could run.  When no
-analysis is named (all registered ones), an analysis whose tables are all absent from the source
-is *not applicable* rather than blocked: a source with only contacts runs contact coverage.
+analysis is named (all registered ones), an analysis with a required table absent from the source
+is *not applicable* rather than blocked (a source without campaigns simply has no campaign
+analysis) and is not validated; when none is applicable, all are validated and fail as blocked.
 """
 
 from __future__ import annotations
@@ -53,6 +54,18 @@ def resolve(names: list[str] | tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def applicable(data: Dataset, names: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """The analyses whose required tables are all in ``data``, and the others → their absent
+    tables.  When none is applicable, every analysis is returned (so validation says why)."""
+    absent = {
+        name: [spec.name for spec in REGISTRY[name].requires if not data.has_table(spec.name)]
+        for name in names
+    }
+    absent = {name: tables for name, tables in absent.items() if tables}
+    keep = [name for name in names if name not in absent]
+    return (keep, absent) if keep else (list(names), {})
+
+
 def open_dataset(source, config: CrmlensConfig):
     """Open ``source`` on the configured engine (DuckDB by default, Spark with engine.name: spark).
     ``source`` is a location (path or URL), an opened :class:`Dataset`, an Ibis backend, or a
@@ -89,16 +102,21 @@ def run(
     named = bool(names) and list(names) != ["all"]
     names = resolve(names)
     data = open_dataset(source, config)
+    absent: dict[str, list[str]] = {}
+    if not named:
+        names, absent = applicable(data, names)
     profile = validate(data, set(names))
     blocked = profile.blocked_analyses()
     if blocked >= set(names):
         raise ValidationFailed(profile)
     tables = sorted({spec.name for n in names if n not in blocked for spec in REGISTRY[n].requires})
     outcome = RunOutcome(profile, fingerprint=data.fingerprint(tables))
+    for name, missing in absent.items():
+        outcome.skipped[name] = NOT_APPLICABLE
+        outcome.problems[name] = [Issue("dq.table_missing", "blocking", t) for t in missing]
     for name in names:
         if name in blocked:
-            absent = not any(data.has_table(spec.name) for spec in REGISTRY[name].requires)
-            outcome.skipped[name] = NOT_APPLICABLE if absent and not named else BLOCKED
+            outcome.skipped[name] = BLOCKED
             outcome.problems[name] = issues_blocking(profile, name)
             continue
         outcome.results[name] = REGISTRY[name].run(data, config, as_of=as_of)
