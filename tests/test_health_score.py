@@ -315,6 +315,11 @@ NPS = "survey__nps_response"
 OPP = "salesforce__opportunity_enhanced"
 
 
+# a deal closing on the as-of date (no account, so no revenue): the data ends there — windows end
+# at the last closed deal, not at today's date
+END_MARKER = ("end", None, 0.0, "2026-01-05")
+
+
 def _v2_frames():
     acc = _accounts(
         [(k, 0, 0, 1, 1, 1, 1, "Enterprise", 1) for k in ("A", "B", "C", "D")]
@@ -333,6 +338,7 @@ def _v2_frames():
         ("n5", "B", "2024-06-01", 10),  # outside the 365-day window
     ]
     opps = [
+        END_MARKER,
         ("o1", "A", 100.0, "2025-06-01"),
         ("o2", "A", 100.0, "2024-06-01"),
         ("o3", "B", 50.0, "2025-06-01"),
@@ -425,6 +431,7 @@ def test_backtest_low_scores_precede_churn():
     ids = [f"g{i:02d}" for i in range(n)] + [f"b{i:02d}" for i in range(n)]
     acc = _accounts([(k, 0, 0, 1, 1, 1, 1, "Enterprise", 1) for k in ids])
     opps, cases = [], []
+    opps.append(END_MARKER)
     for k in ids:  # every customer bought in both years before the cutoff (2025-01-05)
         opps += [(f"{k}-1", k, 100.0, "2023-06-01"), (f"{k}-2", k, 100.0, "2024-06-01")]
         if k.startswith("g"):
@@ -468,3 +475,18 @@ def test_backtest_low_scores_precede_churn():
 def test_preset_one_says_it_cannot_be_backtested():
     r = _run(_accounts(FIXTURE))["health_score"]
     assert "hs.backtest_no_dated_components" in {f.code for f in r.findings}
+
+
+def test_dated_windows_end_at_the_last_closed_deal():
+    frames = _v2_frames()
+    cfg = default_config()
+    data = cfg.model_dump()
+    data["health_score"] = {**cfg.section("health_score").model_dump(), "preset": "engagement_v2"}
+    cfg = type(cfg).model_validate(data)
+    runs = [
+        crmlens.run(open_frames(frames), ["health_score"], config=cfg, as_of=day)["health_score"]
+        for day in ("2026-01-05", "2030-06-30")  # the data ends 2026-01-05 either way
+    ]
+    assert runs[1].method["window_end"] == "2026-01-05"
+    a, b = (r.tables["accounts"].set_index("account_id")["health_score"] for r in runs)
+    pd.testing.assert_series_equal(a, b)

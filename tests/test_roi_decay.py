@@ -43,8 +43,12 @@ def _opp(oid, cid, amount, close, won=True):
     }
 
 
-def _run(campaigns, opps, spend=None, **section):
-    frames = {CAMP: pd.DataFrame(campaigns), OPP: pd.DataFrame(opps)}
+# a lost deal closing on the as-of date: the data ends there (windows end at the last closed deal)
+END_MARKER = {**_opp("end", None, 0.0, AS_OF.isoformat(), won=False)}
+
+
+def _run(campaigns, opps, spend=None, as_of=AS_OF, **section):
+    frames = {CAMP: pd.DataFrame(campaigns), OPP: pd.DataFrame([*opps, END_MARKER])}
     if spend is not None:
         frames[SPEND] = pd.DataFrame(spend)
     cfg = crmlens.config.default_config()
@@ -52,7 +56,7 @@ def _run(campaigns, opps, spend=None, **section):
         data = cfg.model_dump()
         data["roi_decay"] = {**cfg.section("roi_decay").model_dump(), **section}
         cfg = type(cfg).model_validate(data)
-    return crmlens.run(open_frames(frames), ["roi_decay"], config=cfg, as_of=AS_OF)["roi_decay"]
+    return crmlens.run(open_frames(frames), ["roi_decay"], config=cfg, as_of=as_of)["roi_decay"]
 
 
 def test_cost_spread_over_active_months_and_revenue_by_close_month():
@@ -174,6 +178,14 @@ def test_running_campaigns_past_break_even_with_spend_at_stake():
     plan = r.tables["action_plan"]
     assert list(plan["action"]) == ["action.roi_review_campaign", "action.roi_stop_or_refresh"]
     assert list(plan["due_date"]) == ["2026-01-12", "2026-02-04"]
+
+
+def test_windows_end_at_the_last_closed_deal_not_today():
+    tc, to = _planted(8, 4.0, 0.5, 3.0, True)
+    now = _run(tc, to, bootstrap=0)
+    later = _run(tc, to, bootstrap=0, as_of=dt.date(2031, 1, 1))  # data still ends 2026-01-05
+    assert later.method["window_end"] == AS_OF.isoformat()
+    pd.testing.assert_frame_equal(now.tables["campaigns"], later.tables["campaigns"])
 
 
 def test_claim_not_testable_without_targeted_campaigns():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from crmlens.analyses.base import AnalysisResult
+from crmlens.analyses.engine import data_end
 from crmlens.analyses.health_score import backtest, dated, narrative, plan, tables
 from crmlens.analyses.health_score.inputs import read_inputs
 from crmlens.analyses.health_score.score import score
@@ -19,7 +20,8 @@ def compute(ctx: RunContext) -> AnalysisResult:
     cfg = ctx.section
     inputs = read_inputs(ctx)
     ctx.laps("engine.accounts")
-    table = dated.attach(inputs.table, dated.dated_inputs(ctx, cfg, ctx.as_of))
+    end = data_end(ctx.data, ctx.as_of)  # windows end at the data's last closed deal
+    table = dated.attach(inputs.table, dated.dated_inputs(ctx, cfg, end))
     ctx.laps("engine.dated_tables")
     scored = score(table, cfg, inputs.size_column, inputs.absent)
     df = scored.table
@@ -41,7 +43,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
         "entities": narrative.entities(df),
     }
     scored = type(scored)(df, scored.unmeasurable, scored.components)
-    check = backtest.run(ctx, cfg)
+    check = backtest.run(ctx, cfg, end)
     result_tables["backtest_by_tier"] = check.table
     ctx.laps("backtest")
     metrics = {**narrative.metrics(scored, result_tables), **narrative.backtest_metrics(check)}
@@ -55,5 +57,6 @@ def compute(ctx: RunContext) -> AnalysisResult:
     method = {
         **narrative.method(cfg, scored, inputs.size_column),
         "backtest": {"cutoff": check.cutoff.isoformat(), "horizon": cfg.backtest_horizon_days},
+        "window_end": end.isoformat(),
     }
     return AnalysisResult(ctx.spec.name, metrics, result_tables, findings, recs, method, provenance)

@@ -48,13 +48,13 @@ def auc_with_ci(score: np.ndarray, event: np.ndarray) -> tuple[float, float, flo
     return float(auc), float(max(0.0, auc - half)), float(min(1.0, auc + half))
 
 
-def _outcomes(ctx: RunContext, cutoff: dt.date, before: dt.timedelta) -> pd.DataFrame:
+def _outcomes(ctx: RunContext, cutoff: dt.date, end: dt.date, before: dt.timedelta) -> pd.DataFrame:
     o = read_table(ctx.data, OPPORTUNITIES)
     o = o.filter(as_bool(o.is_won) & o.account_id.notnull())
     day = o.close_date.cast("date")
     amount = o.amount.fill_null(0.0)
     cut = ibis.literal(cutoff, type="date")
-    after = (day > cut) & (day <= ibis.literal(ctx.as_of, type="date"))
+    after = (day > cut) & (day <= ibis.literal(end, type="date"))
     prior = (day > ibis.literal(cutoff - before, type="date")) & (day <= cut)
     return to_frame(
         o.group_by("account_id").aggregate(
@@ -64,15 +64,16 @@ def _outcomes(ctx: RunContext, cutoff: dt.date, before: dt.timedelta) -> pd.Data
     )
 
 
-def run(ctx: RunContext, cfg: HealthScoreConfig) -> Backtest:
-    cutoff = ctx.as_of - dt.timedelta(days=cfg.backtest_horizon_days)
+def run(ctx: RunContext, cfg: HealthScoreConfig, end: dt.date) -> Backtest:
+    """The back-test over the horizon ending at ``end`` (the data's last day)."""
+    cutoff = end - dt.timedelta(days=cfg.backtest_horizon_days)
     weights = {c: w for c, w in cfg.effective_weights.items() if c in DATED_COMPONENTS and w > 0}
     empty = pd.DataFrame(columns=["tier", "customers", "churned", "churn_rate", "lift"])
     if not weights:
         return Backtest("no_dated_components", cutoff, empty, {})
     if not ctx.data.has_table(OPPORTUNITIES.name):
         return Backtest("no_opportunities", cutoff, empty, {})
-    outcome = _outcomes(ctx, cutoff, dt.timedelta(days=cfg.backtest_horizon_days))
+    outcome = _outcomes(ctx, cutoff, end, dt.timedelta(days=cfg.backtest_horizon_days))
     customers = outcome[outcome["revenue_before"] > 0].reset_index(drop=True)
     features = dated.attach(customers[["account_id"]], dated.dated_inputs(ctx, cfg, cutoff))
     score = _dated_score(features, cfg, weights)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
+from crmlens.analyses.engine import data_end
 from crmlens.analyses.roi_decay import narrative
 from crmlens.analyses.roi_decay.config import RoiDecayConfig
 from crmlens.analyses.roi_decay.fit import Fit, fit_group
@@ -23,9 +24,10 @@ from crmlens.analyses.toolkit import OPEN, check_action_rows, due_date
 def compute(ctx: RunContext) -> AnalysisResult:
     started = time.perf_counter()
     cfg: RoiDecayConfig = ctx.section
-    inputs = read_inputs(ctx)
+    end = data_end(ctx.data, ctx.as_of)  # the data's last closed deal, not today
+    inputs = read_inputs(ctx, end)
     ctx.laps("engine.campaigns")
-    panel = build_panel(inputs, ctx.as_of, cfg.max_age_months)
+    panel = build_panel(inputs, end, cfg.max_age_months)
     monthly = panel.monthly.assign(
         targeting=np.where(panel.monthly["targeted"].astype(bool), "targeted", "broad")
     )
@@ -60,6 +62,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
             "month": cfg.claim_month,
         },
         "min_campaigns": cfg.min_campaigns,
+        "window_end": end.isoformat(),
     }
     provenance = ctx.provenance(
         started, analysis=ctx.spec.name, row_counts={"campaigns": len(inputs.campaigns)}

@@ -33,14 +33,15 @@ def month_start(col):
     return col.cast("date").truncate("M")
 
 
-def read_inputs(ctx: RunContext) -> Inputs:
+def read_inputs(ctx: RunContext, end: dt.date) -> Inputs:
+    """Campaigns and the revenue and spend dated on or before ``end``."""
     camp = read_table(ctx.data, CAMPAIGNS)
     cols = [*CAMPAIGN_COLUMNS, *(c for c in OPTIONAL_CAMPAIGN_COLUMNS if c in camp.columns)]
     campaigns = to_frame(camp.select(*cols).order_by("campaign_id"))
     if not len(campaigns):
         raise AnalysisError("error.roi_no_campaigns", table=CAMPAIGNS.name)
     opp = read_table(ctx.data, OPPORTUNITIES)
-    as_of = ibis.literal(ctx.as_of, type="date")
+    as_of = ibis.literal(end, type="date")
     won = opp.filter(
         as_bool(opp.is_won)
         & opp.campaign_id.notnull()
