@@ -76,10 +76,13 @@ def generate(
         help="Output file (duckdb/sqlite) or folder (parquet/csv).",
     ),
     fmt: str = typer.Option("duckdb", "--format", "-f", help="duckdb | sqlite | parquet | csv"),
+    truth: bool = typer.Option(
+        False, "--truth", help="Also write crmlens_truth__opportunity (planted win probabilities)."
+    ),
     config: Optional[Path] = ConfigOpt,
     lang: Optional[str] = LangOpt,
 ) -> None:
-    """Generate a synthetic CRM dataset (all six canonical tables) with realistic messiness."""
+    """Generate a synthetic CRM dataset (every canonical table) with realistic messiness."""
     from crmlens.synth import generate as gen
 
     cfg = load_config(config)
@@ -100,6 +103,7 @@ def generate(
             fmt,
             cfg.synth,
             progress=lambda done: bar.update(task, completed=done),
+            truth=truth,
         )
     out.print(t("cli.generated", lg, path=str(out_path), format=fmt, seed=seed))
     for name, n in counts.items():
