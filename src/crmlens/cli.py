@@ -132,7 +132,7 @@ def doctor(
     cfg = load_config(config)
     lg = _lang(lang, cfg)
     names = resolve(analysis)
-    profile = validate(open_source(source, cfg.source), set(names), cfg)
+    profile = validate(open_source(source, cfg.source), set(names), cfg, every_table=not analysis)
     if as_json:
         typer.echo(json.dumps(profile.to_dict(), default=str, ensure_ascii=False, indent=2))
     else:
@@ -154,6 +154,7 @@ def doctor(
             out.print(table)
         for name, n in profile.row_counts.items():
             out.print(f"  {name}: {n:,}")
+        _print_model_tables(profile.model_tables, lg)
     if profile.blocking:
         err.print(
             t(
@@ -165,6 +166,25 @@ def doctor(
         )
         raise typer.Exit(1)
     (err if as_json else out).print(t("cli.doctor_ok", lg, count=len(profile.issues)))
+
+
+def _print_model_tables(tables: list[dict], lg: str) -> None:
+    """Which model v2 tables the source holds and the analyses each enables (doctor)."""
+    if not tables:
+        return
+    out.print(t("cli.model_tables", lg))
+    for row in tables:
+        if row["needed_by"] or row["read_by"]:
+            users = t(
+                "cli.model_table_users",
+                lg,
+                needed=", ".join(row["needed_by"]) or "-",
+                read=", ".join(row["read_by"]) or "-",
+            )
+        else:
+            users = t("cli.model_table_unused", lg)
+        key = "cli.model_table_found" if row["rows"] is not None else "cli.model_table_missing"
+        out.print(t(key, lg, table=row["table"], rows=row["rows"] or 0, analyses=users))
 
 
 @app.command("analyses")
