@@ -73,9 +73,11 @@ def generate(
         Path("crmlens-demo.duckdb"),
         "--out",
         "-o",
-        help="Output file (duckdb/sqlite) or folder (parquet/csv).",
+        help="Output file (duckdb/sqlite) or folder (parquet/csv/sf-export).",
     ),
-    fmt: str = typer.Option("duckdb", "--format", "-f", help="duckdb | sqlite | parquet | csv"),
+    fmt: str = typer.Option(
+        "duckdb", "--format", "-f", help="duckdb | sqlite | parquet | csv | sf-export"
+    ),
     truth: bool = typer.Option(
         False, "--truth", help="Also write crmlens_truth__opportunity (planted win probabilities)."
     ),
