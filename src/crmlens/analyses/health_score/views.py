@@ -190,9 +190,19 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
     sizes = "; ".join(
         f"{tr_value(k, lang)} {fmt_value(v, 'num', lang)}" for k, v in m["size_scores"].items()
     )
+    v2 = m["v2"]
+    params = {
+        "sizes": sizes,
+        "extra": v2["complaint_weight"] - 1,
+        "support_days": v2["support_window_days"],
+        "cap": v2["case_cap"],
+        "nps_days": v2["nps_window_days"],
+        "trend_days": v2["trend_window_days"],
+    }
+    components = [t(f"method.hs.c.{c}", lang, **params) for c in m["components"]]
     notes = [
         t("method.hs.preset", lang, preset=tr_value(m["preset"], lang), weights=weights),
-        t("method.hs.components", lang, sizes=sizes),
+        t("method.hs.combine", lang) + " " + " ".join(components),
         t("method.hs.edges", lang),
         t(f"method.hs.missing_{m['missing_inputs']}", lang),
         t("method.hs.tiers", lang, high=m["high_score"], medium=m["medium_score"]),
@@ -210,27 +220,14 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
             pipeline=m["outlook_weights"]["pipeline"],
         ),
         t("method.hs.variance", lang),
-    ]
-    if "support_load" in m["components"] or "nps" in m["components"]:
-        notes.append(
-            t(
-                "method.hs.v2",
-                lang,
-                extra=m["v2"]["complaint_weight"] - 1,
-                support_days=m["v2"]["support_window_days"],
-                cap=m["v2"]["case_cap"],
-                nps_days=m["v2"]["nps_window_days"],
-                trend_days=m["v2"]["trend_window_days"],
-            )
-        )
-    notes.append(
+        t("method.hs.window_end", lang, date=m["window_end"]),
         t(
             "method.hs.backtest",
             lang,
             cutoff=m["backtest"]["cutoff"],
             horizon=m["backtest"]["horizon"],
-        )
-    )
+        ),
+    ]
     if m["profiles"]["column"]:
         notes.append(
             t(

@@ -83,8 +83,8 @@ def decay_fits(monthly: pd.DataFrame, cfg: RoiDecayConfig) -> tuple[pd.DataFrame
         fit, ci = (None, None)
         if n >= cfg.min_campaigns:
             fit, ci = fit_group(part, cfg.max_age_months, cfg.bootstrap, cfg.seed)
-        if fit is not None:
-            fitted[(kind, value)] = fit
+        if fit is not None and not fit.at_bound:
+            fitted[(kind, value)] = fit  # curves at a bound are shown, never used for advice
         be = fit.break_even_month(cfg.break_even) if fit else None
         rows.append(
             {
@@ -94,6 +94,7 @@ def decay_fits(monthly: pd.DataFrame, cfg: RoiDecayConfig) -> tuple[pd.DataFrame
                 "spend": float(part["spend"].sum()),
                 "revenue": float(part["revenue"].sum()),
                 "fitted": fit is not None,
+                "at_bound": bool(fit.at_bound) if fit else False,
                 "start_roi": fit.start if fit else np.nan,
                 "floor_roi": fit.floor if fit else np.nan,
                 "half_life": fit.half_life if fit else np.nan,

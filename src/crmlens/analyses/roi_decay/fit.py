@@ -21,6 +21,7 @@ class Fit:
     start: float
     floor: float
     rate: float  # λ per month
+    at_bound: bool  # λ on a bound: no decay measurable in the window (not used for advice)
     campaigns: int
 
     @property
@@ -40,18 +41,31 @@ class Fit:
         return math.log((self.start - self.floor) / (level - self.floor)) / self.rate
 
 
-def _curve(age, start, floor, rate):
-    return floor + (start - floor) * np.exp(-rate * age)
+MIN_MONTHS = 4  # months with spend a curve needs
+MAX_RATE = 5.0  # a half-life shorter than ln 2 / 5 ≈ 0.14 months is not measurable monthly
+
+
+def _curve(age, amplitude, floor, rate):
+    return floor + amplitude * np.exp(-rate * age)
+
+
+def rate_bounds(ages: int) -> tuple[float, float]:
+    """λ between a half-life of four times the window and ~0.14 months."""
+    return LN2 / (4.0 * ages), MAX_RATE
 
 
 def fit_curve(age: np.ndarray, spend: np.ndarray, revenue: np.ndarray) -> tuple | None:
-    """(start, floor, rate) from monthly totals; None when fewer than 3 months have spend."""
+    """(start, floor, rate, at_bound) from monthly totals — a decaying curve (start ≥ floor ≥ 0);
+    ``at_bound`` when λ ends on a bound (no decay measurable in the window); None when fewer than
+    ``MIN_MONTHS`` months have spend or the fit fails."""
     ok = spend > 0
-    if ok.sum() < 3:
+    if ok.sum() < MIN_MONTHS:
         return None
     x, roi, w = age[ok].astype(float), revenue[ok] / spend[ok], spend[ok]
     sigma = 1.0 / np.sqrt(w / w.mean())
-    guess = (max(roi[:2].mean(), 1e-6), max(roi[-3:].mean(), 0.0), 0.1)
+    low, high = rate_bounds(len(age))
+    floor0 = max(roi[-3:].mean(), 0.0)
+    guess = (max(roi[:2].mean() - floor0, 1e-6), floor0, min(max(0.1, low), high))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -61,12 +75,14 @@ def fit_curve(age: np.ndarray, spend: np.ndarray, revenue: np.ndarray) -> tuple 
                 roi,
                 p0=guess,
                 sigma=sigma,
-                bounds=([0.0, 0.0, 1e-4], [np.inf, np.inf, 5.0]),
+                bounds=([0.0, 0.0, low], [np.inf, np.inf, high]),
                 maxfev=5000,
             )
         except (RuntimeError, ValueError):
             return None
-    return tuple(float(p) for p in params)
+    amplitude, floor, rate = (float(p) for p in params)
+    at_bound = not (low * 1.001 < rate < high * 0.999)
+    return amplitude + floor, floor, rate, at_bound
 
 
 def matrices(monthly: pd.DataFrame, ages: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -99,7 +115,7 @@ def fit_group(
         counts = rng.multinomial(len(ids), np.full(len(ids), 1.0 / len(ids)))
         p = fit_curve(age, counts @ spend, counts @ revenue)
         if p is not None:
-            lives.append(LN2 / p[2])
+            lives.append(LN2 / p[2])  # a resample on a bound counts at the bound
     if len(lives) < bootstrap // 2:
         return fit, None
     lo, hi = np.percentile(lives, [2.5, 97.5])

@@ -57,7 +57,7 @@ def findings(m: dict[str, Metric], fits: pd.DataFrame, claim: dict, panel: Panel
             },
         )
     ]
-    every = fits[(fits["group_kind"] == "all") & fits["fitted"]]
+    every = fits[(fits["group_kind"] == "all") & fits["fitted"] & ~fits["at_bound"]]
     if len(every):
         f = every.iloc[0]
         out.append(
@@ -118,7 +118,7 @@ def recommendations(m: dict[str, Metric], fits: pd.DataFrame, fitted: dict, cfg:
                 {"metric": "campaigns_past_break_even", "op": "<=", "value": 0},
             )
         )
-    types = fits[(fits["group_kind"] == "type") & fits["fitted"]]
+    types = fits[(fits["group_kind"] == "type") & fits["fitted"] & ~fits["at_bound"]]
     if len(types) >= 2:
         best = types.sort_values(["floor_roi", "group"], ascending=[False, True]).iloc[0]
         worst = types.sort_values(["floor_roi", "group"], ascending=[True, True]).iloc[0]
