@@ -1,0 +1,81 @@
+"""Step 1 of segmentation, on the engine: the per-account feature table (``expressions``).
+Python receives one row per account (a dozen columns) in account-id order, and what was
+available: the optional account columns present, whether cases and contacts exist."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crmlens.analyses.engine import to_frame
+from crmlens.analyses.segmentation import expressions
+from crmlens.analyses.segmentation.columns import (
+    CHURN_RISK_LEVELS,
+    OPTIONAL_ACCOUNT_COLUMNS,
+)
+from crmlens.analyses.spec import RunContext
+from crmlens.schema.contracts import ACCOUNTS, CASES, CONTACTS, OPPORTUNITIES
+from crmlens.schema.typed import read_table
+
+
+@dataclass(frozen=True)
+class Features:
+    table: pd.DataFrame  # one row per account, account-id order
+    account_columns: tuple[str, ...]  # optional account columns present in the source
+    has_cases: bool
+    has_contacts: bool
+    orphan_won: int  # won deals of accounts the account table does not have
+    window_start: dt.date
+
+
+def read_features(ctx: RunContext) -> Features:
+    cfg = ctx.section
+    accounts = read_table(ctx.data, ACCOUNTS)
+    opps = read_table(ctx.data, OPPORTUNITIES)
+    present = [c for c in OPTIONAL_ACCOUNT_COLUMNS if c in accounts.columns]
+    window_start = ctx.as_of - dt.timedelta(days=cfg.window_days)
+    outcome_start = ctx.as_of - dt.timedelta(days=cfg.outcome_days)
+    won = expressions.won_per_account(opps, ctx.as_of, window_start, outcome_start)
+    extra = []
+    has_cases = _has_columns(ctx, CASES.name, ("account_id", "created_date"))
+    if has_cases:
+        case_start = ctx.as_of - dt.timedelta(days=cfg.case_window_days)
+        cases = read_table(ctx.data, CASES)
+        extra.append(expressions.cases_per_account(cases, ctx.as_of, case_start))
+    has_contacts = _has_columns(ctx, CONTACTS.name, ("account_id", "is_deleted"))
+    if has_contacts:
+        extra.append(expressions.contacts_per_account(read_table(ctx.data, CONTACTS)))
+    columns = ["account_name", *present]
+    expr = expressions.feature_table(accounts, won, extra, columns, ctx.as_of)
+    table = to_frame(expr).sort_values("account_id", kind="stable").reset_index(drop=True)
+    ctx.laps("engine.features")
+    known = set(table["account_id"])
+    won_accounts = to_frame(won.select("account_id", "won_ever"))
+    orphan = int(won_accounts.loc[~won_accounts["account_id"].isin(known), "won_ever"].sum())
+    return Features(_typed(table), tuple(present), has_cases, has_contacts, orphan, window_start)
+
+
+def _has_columns(ctx: RunContext, table: str, columns: tuple[str, ...]) -> bool:
+    return ctx.data.has_table(table) and all(c in ctx.data.table(table).columns for c in columns)
+
+
+def _typed(table: pd.DataFrame) -> pd.DataFrame:
+    """Counts as numbers (0 where an account has none), the churn level as a number."""
+    out = table.copy()
+    counts = ("won_ever", "frequency", "monetary", "amount_null", "cases", "contacts")
+    for column in (*counts, "recent_won", "recent_revenue"):
+        if column in out.columns:
+            out[column] = pd.to_numeric(out[column]).fillna(0).astype("float64")
+    out["recency_days"] = pd.to_numeric(out["recency_days"]).astype("float64")
+    if "churn_risk_level" in out.columns:
+        levels = out["churn_risk_level"].map(CHURN_RISK_LEVELS)
+        out["churn_risk"] = pd.to_numeric(levels).astype("float64")
+    out["customer"] = (out["won_ever"] > 0).to_numpy()
+    out["account_name"] = out["account_name"].astype(object)
+    if "owner_accounts" in out.columns:
+        out["owner_accounts"] = pd.to_numeric(out["owner_accounts"]).astype("float64")
+    out["monetary"] = np.round(out["monetary"], 2)
+    return out
