@@ -98,8 +98,8 @@ def default_user() -> str:
 
 def in_force(events: pd.DataFrame, as_of: dt.date) -> pd.Series:
     """Which latest events are an override in force on ``as_of`` (a set, not expired)."""
-    expires = pd.to_datetime(events["expires"]).dt.date
-    return (events["action"] == SET) & (expires.isna() | (expires >= as_of))
+    expires = pd.to_datetime(events["expires"])
+    return (events["action"] == SET) & (expires.isna() | (expires >= pd.Timestamp(as_of)))
 
 
 class OverrideStore(DuckStore):
