@@ -254,3 +254,43 @@ def test_data_utilisation_counts_used_attributes(tmp_path):
     # available: employees, billing_city + derived recency, frequency, monetary; used: 3 RFM
     # (employees is a clustering feature, but 12 customers are too few to cluster)
     assert r.metric("data_utilisation") == pytest.approx(3 / 5)
+
+
+def test_default_alerts_champion_to_at_risk_shrink_and_expiring(tmp_path):
+    from crmlens.monitor.changes import compute_changes
+    from crmlens.monitor.history import HistoryStore
+    from crmlens.monitor.rules import evaluate, load_rules
+
+    store = OverrideStore(tmp_path / "o.duckdb")
+    cfg = config(tmp_path / "o.duckdb", min_segment_customers=1)
+
+    def pin(entity, segment, **kw):
+        store.append(
+            [Change("segmentation", "account", entity, "segment", SET, segment, "r", **kw)],
+            by="ann",
+            source="cli",
+            today=AS_OF,
+        )
+
+    pin("A01", "Champions")
+    pin("A02", "Champions")
+    before = run(frames(), cfg)
+    history = HistoryStore(tmp_path / "h.duckdb")
+    history.record(
+        {"segmentation": before}, as_of=AS_OF, source="s", data_fingerprint="f", config_hash="c"
+    )
+    pin("A01", "At Risk")
+    pin("A03", "Lost", expires=AS_OF + dt.timedelta(days=5))
+    later = AS_OF + dt.timedelta(days=1)
+    now = run(frames(), cfg, as_of=later)
+    changes = compute_changes({"segmentation": now}, history, later)
+    moved = changes.entities("segmentation", "left_for_watch_segment")
+    assert moved["entity_id"].tolist() == ["A01"]
+    assert changes.entities("segmentation", "override_expiring")["entity_id"].tolist() == ["A03"]
+    metrics = {k: m.value for k, m in now.metrics.items()}
+    series = {("segmentation", k): [m.value] for k, m in before.metrics.items()}
+    alerts = evaluate(load_rules(None), {"segmentation": metrics}, series, changes, "r", "d")
+    fired = {a.rule_id for a in alerts}
+    # Champions 2 → 1 (−50% > 20%); A01 Champions → At Risk; one override expires in 5 days
+    assert {"champions_shrink_20pct", "champion_now_at_risk", "overrides_expiring"} <= fired
+    assert "override_entered_expiry_window" in fired

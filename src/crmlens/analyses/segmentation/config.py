@@ -93,11 +93,6 @@ DEFAULT_PLAYBOOKS = {
 
 
 class SegmentationConfig(Strict):
-    rfm_source: Literal["opportunities", "customer360"] = Field(
-        "opportunities",
-        description="opportunities: RFM from won deals; customer360: the recency/frequency/"
-        "monetary scores of customer360__customer_value_analysis",
-    )
     window_days: int = Field(
         730, gt=0, description="frequency and monetary count won deals closed in this window"
     )

@@ -223,7 +223,7 @@ def method(cfg: SegmentationConfig, s: dict[str, Any], as_of: dt.date) -> dict[s
     cuts = s["cuts"]
     c = s["clusters"]
     return {
-        "rfm_source": cfg.rfm_source,
+        "rfm_source": "opportunities",
         "window_days": cfg.window_days,
         "window_start": s["window_start"].isoformat(),
         "case_window_days": cfg.case_window_days,
