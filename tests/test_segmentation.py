@@ -170,11 +170,14 @@ def test_rfm_from_won_deals_end_to_end(tmp_path):
             tables["salesforce__opportunity_enhanced"],
             pd.DataFrame(won("A01", -5, 99999.0)).astype({"close_date": "datetime64[ns]"}),
             pd.DataFrame(won("A12", 800, 77777.0)).astype({"close_date": "datetime64[ns]"}),
+            pd.DataFrame(won("A03", 0, 5.0)).assign(close_date=pd.NaT, opportunity_id="u1"),
         ]
     )
     r = run(tables, config(tmp_path / "o.duckdb"))
     customers = r.tables["customers"].set_index("account_id")
     assert r.metric("customers") == 12 and r.metric("prospects") == 2
+    assert r.metric("undated_won_deals") == 1  # counted, never silently gone
+    assert "dq.seg_undated" in [f.code for f in r.findings]
     # A01: one deal 30 days ago worth 1,000 ×… the deal after the as-of date is ignored
     frame = frames()["salesforce__opportunity_enhanced"]
     a01 = frame[frame["account_id"] == "A01"]

@@ -49,6 +49,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
     steps = {
         "accounts": len(feats.table),
         "orphan_won": feats.orphan_won,
+        "undated_won": feats.undated_won,
         "window_start": feats.window_start,
         "customers": customers,
         "applied": applied,

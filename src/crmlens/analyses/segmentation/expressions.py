@@ -45,6 +45,12 @@ def won_per_account(
     )
 
 
+def undated_won(opps: ir.Table) -> int:
+    """Won deals without a close date: they cannot be placed in time and are left out."""
+    won = opps.filter(as_bool(opps.is_won) & opps.close_date.isnull())
+    return int(won.count().to_pyarrow().as_py())
+
+
 def cases_per_account(cases: ir.Table, as_of: dt.date, window_start: dt.date) -> ir.Table:
     day = _day(cases.created_date)
     recent = cases.filter(day.notnull() & (day > window_start) & (day <= as_of))

@@ -28,6 +28,7 @@ class Features:
     has_cases: bool
     has_contacts: bool
     orphan_won: int  # won deals of accounts the account table does not have
+    undated_won: int  # won deals without a close date (cannot be placed in time: left out)
     window_start: dt.date
 
 
@@ -55,7 +56,10 @@ def read_features(ctx: RunContext) -> Features:
     known = set(table["account_id"])
     won_accounts = to_frame(won.select("account_id", "won_ever"))
     orphan = int(won_accounts.loc[~won_accounts["account_id"].isin(known), "won_ever"].sum())
-    return Features(_typed(table), tuple(present), has_cases, has_contacts, orphan, window_start)
+    undated = expressions.undated_won(opps)
+    return Features(
+        _typed(table), tuple(present), has_cases, has_contacts, orphan, undated, window_start
+    )
 
 
 def _has_columns(ctx: RunContext, table: str, columns: tuple[str, ...]) -> bool:

@@ -28,6 +28,7 @@ def metrics(s: dict[str, Any], cfg: SegmentationConfig) -> dict[str, Metric]:
         "customers": Metric(n),
         "prospects": Metric(s["accounts"] - n),
         "orphan_won_deals": Metric(s["orphan_won"]),
+        "undated_won_deals": Metric(s["undated_won"]),
         "won_amount_null": Metric(int(customers["amount_null"].sum())),
         "segments_used": Metric(int((prof["customers"] > 0).sum())),
         "other_bucket": Metric(other),
@@ -156,6 +157,8 @@ def findings(m: dict[str, Metric], s: dict[str, Any], cfg: SegmentationConfig):
         )
     if v["orphan_won_deals"]:
         f.append(Finding("dq.seg_orphans", {"count": v["orphan_won_deals"]}, "warning"))
+    if v["undated_won_deals"]:
+        f.append(Finding("dq.seg_undated", {"count": v["undated_won_deals"]}, "warning"))
     if v["won_amount_null"]:
         f.append(Finding("dq.seg_amount_null", {"count": v["won_amount_null"]}, "warning"))
     return tuple(f)
