@@ -290,3 +290,34 @@ def test_two_imports_at_once_lose_nothing(tmp_path):
     assert len(events) == 12 and events["seq"].tolist() == list(range(1, 13))
     assert sorted(events["entity_id"]) == [f"A{i:02d}" for i in range(1, 13)]
     assert events.groupby("changed_by").size().to_dict() == {"ann": 6, "bo": 6}
+
+
+def test_a_chinese_workbook_shows_and_accepts_chinese_segment_labels(tmp_path):
+    store_path = tmp_path / "o.duckdb"
+    result = run(frames(), config(store_path), as_of=TODAY)
+    book = tmp_path / "zh.xlsx"
+    write_action_plan({"segmentation": result}, book, "zh")
+    wb = openpyxl.load_workbook(book)
+    ws = wb["复核-客户细分"]
+    header = [c.value for c in ws[1]]
+    shown = {ws.cell(r, header.index("模型结果") + 1).value for r in range(2, ws.max_row + 1)}
+    assert shown <= {
+        "冠军客户",
+        "忠诚客户",
+        "潜在忠诚客户",
+        "新客户",
+        "有潜力客户",
+        "不能流失的客户",
+        "流失风险客户",
+        "需要关注的客户",
+        "休眠客户",
+        "已流失客户",
+        "其他",
+    }
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "A01")
+    ws.cell(row, header.index("您的判断") + 1).value = "已流失客户"
+    ws.cell(row, header.index("原因") + 1).value = "客户已转向竞品"
+    wb.save(book)
+    store = OverrideStore(store_path)
+    assert import_workbook(book, config(store_path), store, "李雷") == (1, 1)
+    assert store.events()["new_value"].tolist() == ["Lost"]

@@ -75,7 +75,7 @@ def write_review_sheets(wb: Any, results: dict, lang: str, head: Any, max_rows: 
         headers = [t(f"col.review.{c}", lang) for c in (*SHOWN, *EDITABLE)]
         choices = {k: list(v) for k, v in r.method.get("override_choices", {}).items()}
         ws = wb.add_worksheet(title)
-        _fill_sheet(ws, review, headers, head, choices)
+        _fill_sheet(ws, _labelled(review, lang), headers, head, _labelled_choices(choices, lang))
         sheets.append(
             {
                 "sheet": title,
@@ -97,6 +97,23 @@ def write_review_sheets(wb: Any, results: dict, lang: str, head: Any, max_rows: 
     for i, row in enumerate(snapshot, start=1):
         meta.write_row(i, 0, row)
     meta.hide()
+
+
+def _labelled(review: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Values shown with their label in the report's language (the import reads either)."""
+    from crmlens.report.i18n import tr_value
+
+    out = review.copy()
+    for column in ("model_value", "current_value"):
+        labels = {v: tr_value(str(v), lang) for v in out[column].dropna().unique()}
+        out[column] = out[column].map(labels).astype(object)
+    return out
+
+
+def _labelled_choices(choices: dict[str, list[str]], lang: str) -> dict[str, list[str]]:
+    from crmlens.report.i18n import tr_value
+
+    return {k: [tr_value(str(v), lang) for v in values] for k, values in choices.items()}
 
 
 def _fill_sheet(ws: Any, review: pd.DataFrame, headers: list[str], head: Any, choices) -> None:
