@@ -297,3 +297,29 @@ def test_default_alerts_champion_to_at_risk_shrink_and_expiring(tmp_path):
     # Champions 2 → 1 (−50% > 20%); A01 Champions → At Risk; one override expires in 5 days
     assert {"champions_shrink_20pct", "champion_now_at_risk", "overrides_expiring"} <= fired
     assert "override_entered_expiry_window" in fired
+
+
+def test_override_outcomes_against_each_segments_expectation():
+    from crmlens.analyses.segmentation import human
+
+    as_of = AS_OF
+    old, recent = pd.Timestamp(as_of) - pd.Timedelta(days=100), pd.Timestamp(as_of)
+    applied = pd.DataFrame(
+        {
+            "segment_model": ["Loyal", "Loyal", "Loyal", "Lost", "Lost"],
+            "overridden": [True, False, False, False, True],
+            "override_value": ["Lost", None, None, None, "Loyal"],
+            "override_set_at": [old, pd.NaT, pd.NaT, pd.NaT, recent],  # E is too recent
+            "recent_revenue": [0.0, 1000.0, 3000.0, 0.0, 500.0],
+            "recent_won": [0.0, 1.0, 2.0, 0.0, 1.0],
+        }
+    )
+    out = human.outcomes(applied, SegmentationConfig(outcome_days=90), as_of)
+    assert len(out) == 1
+    row = out.iloc[0]
+    assert (row["segment_model"], row["segment_human"], row["customers"]) == ("Loyal", "Lost", 1)
+    assert (row["revenue"], row["retained"]) == (0.0, 0.0)
+    # the Loyal customers nobody overrode earned (1000 + 3000) / 2 and all bought again
+    assert (row["model_expected_revenue"], row["model_expected_retained"]) == (2000.0, 1.0)
+    assert (row["human_expected_revenue"], row["human_expected_retained"]) == (0.0, 0.0)
+    assert bool(row["human_closer"])  # |0 − 0| < |0 − 2000|
