@@ -8,7 +8,8 @@ backend).
 * ``cases_per_account`` / ``contacts_per_account`` — support load (cases opened in the window)
   and live contacts, when those tables exist.
 * ``owner_load`` — accounts per owner (the service-load proxy).
-* ``feature_table`` — accounts left-joined to all of the above, with the recency in days.
+* ``feature_table`` — accounts left-joined to all of the above (the recency in days is computed
+  from ``last_won`` in Python: date arithmetic differs between engines).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def won_per_account(
 def undated_won(opps: ir.Table) -> int:
     """Won deals without a close date: they cannot be placed in time and are left out."""
     won = opps.filter(as_bool(opps.is_won) & opps.close_date.isnull())
-    return int(won.count().to_pyarrow().as_py())
+    return int(won.count().execute())
 
 
 def cases_per_account(cases: ir.Table, as_of: dt.date, window_start: dt.date) -> ir.Table:
@@ -74,7 +75,6 @@ def feature_table(
     won: ir.Table,
     extra: list[ir.Table],
     account_columns: list[str],
-    as_of: dt.date,
 ) -> ir.Table:
     """Accounts with their won-deal aggregates and every per-account table in ``extra`` (each
     keyed by ``account_id``); ``owner_load`` joins when ``owner_id`` is among the columns."""
@@ -87,4 +87,4 @@ def feature_table(
     if "owner_id" in account_columns:
         load = owner_load(accounts)
         out = out.left_join(load, out.owner_id.cast("string") == load.owner_key).drop("owner_key")
-    return out.mutate(recency_days=ibis.literal(as_of).delta(out.last_won, unit="day"))
+    return out

@@ -50,7 +50,7 @@ def read_features(ctx: RunContext) -> Features:
     if has_contacts:
         extra.append(expressions.contacts_per_account(read_table(ctx.data, CONTACTS)))
     columns = ["account_name", *present]
-    expr = expressions.feature_table(accounts, won, extra, columns, ctx.as_of)
+    expr = expressions.feature_table(accounts, won, extra, columns)
     table = to_frame(expr).sort_values("account_id", kind="stable").reset_index(drop=True)
     ctx.laps("engine.features")
     known = set(table["account_id"])
@@ -58,7 +58,13 @@ def read_features(ctx: RunContext) -> Features:
     orphan = int(won_accounts.loc[~won_accounts["account_id"].isin(known), "won_ever"].sum())
     undated = expressions.undated_won(opps)
     return Features(
-        _typed(table), tuple(present), has_cases, has_contacts, orphan, undated, window_start
+        _typed(table, ctx.as_of),
+        tuple(present),
+        has_cases,
+        has_contacts,
+        orphan,
+        undated,
+        window_start,
     )
 
 
@@ -66,14 +72,16 @@ def _has_columns(ctx: RunContext, table: str, columns: tuple[str, ...]) -> bool:
     return ctx.data.has_table(table) and all(c in ctx.data.table(table).columns for c in columns)
 
 
-def _typed(table: pd.DataFrame) -> pd.DataFrame:
-    """Counts as numbers (0 where an account has none), the churn level as a number."""
+def _typed(table: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Counts as numbers (0 where an account has none), the recency in days (NULL without a won
+    deal), the churn level as a number."""
     out = table.copy()
     counts = ("won_ever", "frequency", "monetary", "amount_null", "cases", "contacts")
     for column in (*counts, "recent_won", "recent_revenue"):
         if column in out.columns:
             out[column] = pd.to_numeric(out[column]).fillna(0).astype("float64")
-    out["recency_days"] = pd.to_numeric(out["recency_days"]).astype("float64")
+    last = pd.to_datetime(out["last_won"])
+    out["recency_days"] = (pd.Timestamp(as_of) - last).dt.days.astype("float64")
     if "churn_risk_level" in out.columns:
         levels = out["churn_risk_level"].map(CHURN_RISK_LEVELS)
         out["churn_risk"] = pd.to_numeric(levels).astype("float64")
