@@ -144,7 +144,9 @@ class OverrideStore(DuckStore):
         today = today or dt.date.today()
         batch, now = uuid.uuid4().hex[:12], dt.datetime.now().replace(microsecond=0)
         with self.transaction() as con:
-            latest = _latest(con, None, None).set_index(KEY)
+            latest = _latest(con, None, None)
+            latest["in_force"] = in_force(latest, today).to_numpy()
+            latest = latest.set_index(KEY)
             conflicts, rows = [], []
             seq = int(
                 con.execute("SELECT coalesce(max(seq), 0) FROM override_events").fetchone()[0]
@@ -157,7 +159,9 @@ class OverrideStore(DuckStore):
                 if conflict is not None:
                     conflicts.append(conflict)
                     continue
-                old = _value_in_force(before, today)
+                old = (
+                    str(before["new_value"]) if before is not None and before["in_force"] else None
+                )
                 if change.action == REVOKE and old is None:
                     raise CrmlensError(
                         "error.override_nothing_to_revoke",
@@ -193,13 +197,6 @@ def _latest(con, analysis: str | None, field: str | None) -> pd.DataFrame:
         "ORDER BY seq"
     )
     return con.execute(sql, params).df()
-
-
-def _value_in_force(before: pd.Series | None, today: dt.date) -> str | None:
-    if before is None:
-        return None
-    frame = before.to_frame().T
-    return str(before["new_value"]) if bool(in_force(frame, today).iloc[0]) else None
 
 
 def _same(change: Change, before: pd.Series) -> bool:
