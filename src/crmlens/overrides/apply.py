@@ -95,8 +95,10 @@ class Overrides:
 
     def unknown_entities(self, ids: pd.Series) -> list[str]:
         """Overrides in force for entities the run does not have (reported, never dropped)."""
-        known = set(ids.astype(str))
-        return sorted(set(self.current["entity_id"].astype(str)) - known)
+        wanted = sorted(set(self.current["entity_id"].astype(str)))
+        ids = ids.astype(str)
+        found = set(ids[ids.isin(wanted)])  # isin with the few override ids: fast on any dtype
+        return [entity for entity in wanted if entity not in found]
 
     def review(
         self, applied: pd.DataFrame, id_column: str, name_column: str, model_column: str

@@ -46,6 +46,13 @@ def won_per_account(
     )
 
 
+def orphan_won(won: ir.Table, accounts: ir.Table) -> int:
+    """Won deals (``won_per_account`` rows) of accounts the account table does not have."""
+    known = accounts.select(account_id=accounts.account_id.cast("string"))
+    orphans = won.anti_join(known, "account_id")
+    return int(orphans.won_ever.sum().fill_null(0).execute())
+
+
 def undated_won(opps: ir.Table) -> int:
     """Won deals without a close date: they cannot be placed in time and are left out."""
     won = opps.filter(as_bool(opps.is_won) & opps.close_date.isnull())

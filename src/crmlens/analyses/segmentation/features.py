@@ -51,12 +51,10 @@ def read_features(ctx: RunContext) -> Features:
         extra.append(expressions.contacts_per_account(read_table(ctx.data, CONTACTS)))
     columns = ["account_name", *present]
     expr = expressions.feature_table(accounts, won, extra, columns)
-    table = to_frame(expr).sort_values("account_id", kind="stable").reset_index(drop=True)
-    ctx.laps("engine.features")
-    known = set(table["account_id"])
-    won_accounts = to_frame(won.select("account_id", "won_ever"))
-    orphan = int(won_accounts.loc[~won_accounts["account_id"].isin(known), "won_ever"].sum())
+    table = to_frame(expr.order_by("account_id"))
+    orphan = expressions.orphan_won(won, accounts)
     undated = expressions.undated_won(opps)
+    ctx.laps("engine.features")
     return Features(
         _typed(table, ctx.as_of),
         tuple(present),
@@ -86,7 +84,6 @@ def _typed(table: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
         levels = out["churn_risk_level"].map(CHURN_RISK_LEVELS)
         out["churn_risk"] = pd.to_numeric(levels).astype("float64")
     out["customer"] = (out["won_ever"] > 0).to_numpy()
-    out["account_name"] = out["account_name"].astype(object)
     if "owner_accounts" in out.columns:
         out["owner_accounts"] = pd.to_numeric(out["owner_accounts"]).astype("float64")
     out["monetary"] = np.round(out["monetary"], 2)

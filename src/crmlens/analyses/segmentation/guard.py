@@ -91,8 +91,9 @@ def plan(applied: pd.DataFrame, prof: pd.DataFrame, cfg: SegmentationConfig, as_
         ["_order", "monetary", "account_id"], ascending=[True, False, True], kind="stable"
     ).reset_index(drop=True)
     base.insert(0, "priority_rank", np.arange(1, len(base) + 1))
-    treatments = base["segment"].map(lambda s: playbook(cfg, s).treatment).to_numpy()
-    days = base["segment"].map(lambda s: playbook(cfg, s).milestone_days).to_numpy()
+    books = {s: playbook(cfg, s) for s in kept}  # one look-up per segment, not per customer
+    treatments = base["segment"].map({s: b.treatment for s, b in books.items()}).to_numpy()
+    days = base["segment"].map({s: b.milestone_days for s, b in books.items()}).to_numpy()
     milestones = sorted(set(days.tolist()))
     actions = [
         Action(f"action.seg.{t}", (treatments == t) & (days == d), milestones.index(d))
@@ -116,7 +117,7 @@ def plan(applied: pd.DataFrame, prof: pd.DataFrame, cfg: SegmentationConfig, as_
         )
     rows = plan_rows(actions)
     out = base.iloc[rows.entity][columns].reset_index(drop=True)
-    out["owner_role"] = out["segment"].map(lambda s: playbook(cfg, s).owner_role).astype(str)
+    out["owner_role"] = out["segment"].map({s: b.owner_role for s, b in books.items()})
     out["action"] = pd.Series([rows.codes[i] for i in rows.action], dtype="str")
     out["detail"] = out["segment"].astype(str)
     out["milestone_days"] = np.array(milestones, dtype="int64")[rows.milestone]
