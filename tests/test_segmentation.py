@@ -29,7 +29,7 @@ def test_cut_table_gives_each_scores_value_range():
     scored = pd.DataFrame(
         {"recency_days": [0, 5, 5, 100], "frequency": [1, 1, 2, 3], "monetary": [0, 10, 20, 30]}
     )
-    cuts = rfm.cuts(rfm.score(scored)).set_index(["dimension", "score"])
+    cuts = rfm.cuts(rfm.score(scored)).set_index(["dimension", "rfm_score"])
     assert cuts.loc[("recency_days", 2), "customers"] == 2
     assert cuts.loc[("recency_days", 2), ["value_low", "value_high"]].tolist() == [5, 5]
     # frequency: 1,1 share score 1; 2 → 1 + floor(10/4) = 3; 3 → 1 + floor(15/4) = 4

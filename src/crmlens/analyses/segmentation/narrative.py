@@ -234,7 +234,7 @@ def method(cfg: SegmentationConfig, s: dict[str, Any], as_of: dt.date) -> dict[s
         "cuts": {
             f"{d}:{int(sc)}": [_num(lo), _num(hi)]
             for d, sc, lo, hi in zip(
-                cuts["dimension"], cuts["score"], cuts["value_low"], cuts["value_high"]
+                cuts["dimension"], cuts["rfm_score"], cuts["value_low"], cuts["value_high"]
             )
         },
         "segments": [s_.model_dump() for s_ in cfg.segments],

@@ -51,7 +51,7 @@ def cuts(scored: pd.DataFrame) -> pd.DataFrame:
             rows.append(
                 {
                     "dimension": value,
-                    "score": s,
+                    "rfm_score": s,
                     "customers": len(held),
                     "value_low": float(held.min()) if len(held) else np.nan,
                     "value_high": float(held.max()) if len(held) else np.nan,

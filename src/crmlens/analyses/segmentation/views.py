@@ -49,7 +49,7 @@ TABLES = (
         ),
     ),
     TableView("segment_rules", ("order", "segment", "r_range", "f_range", "m_range", "customers")),
-    TableView("rfm_cuts", ("dimension", "score", "customers", "value_low", "value_high")),
+    TableView("rfm_cuts", ("dimension", "rfm_score", "customers", "value_low", "value_high")),
     TableView(
         "top_customers",
         (
