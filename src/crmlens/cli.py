@@ -78,13 +78,18 @@ def generate(
         Path("crmlens-demo.duckdb"),
         "--out",
         "-o",
-        help="Output file (duckdb/sqlite) or folder (parquet/csv).",
+        help="Output file (duckdb/sqlite) or folder (parquet/csv/sf-export).",
     ),
-    fmt: str = typer.Option("duckdb", "--format", "-f", help="duckdb | sqlite | parquet | csv"),
+    fmt: str = typer.Option(
+        "duckdb", "--format", "-f", help="duckdb | sqlite | parquet | csv | sf-export"
+    ),
+    truth: bool = typer.Option(
+        False, "--truth", help="Also write crmlens_truth__opportunity (planted win probabilities)."
+    ),
     config: Optional[Path] = ConfigOpt,
     lang: Optional[str] = LangOpt,
 ) -> None:
-    """Generate a synthetic CRM dataset (all six canonical tables) with realistic messiness."""
+    """Generate a synthetic CRM dataset (every canonical table) with realistic messiness."""
     from crmlens.synth import generate as gen
 
     cfg = load_config(config)
@@ -105,6 +110,7 @@ def generate(
             fmt,
             cfg.synth,
             progress=lambda done: bar.update(task, completed=done),
+            truth=truth,
         )
     out.print(t("cli.generated", lg, path=str(out_path), format=fmt, seed=seed))
     for name, n in counts.items():
@@ -133,7 +139,7 @@ def doctor(
     cfg = load_config(config)
     lg = _lang(lang, cfg)
     names = resolve(analysis)
-    profile = validate(open_source(source, cfg.source), set(names), cfg)
+    profile = validate(open_source(source, cfg.source), set(names), cfg, every_table=not analysis)
     if as_json:
         typer.echo(json.dumps(profile.to_dict(), default=str, ensure_ascii=False, indent=2))
     else:
@@ -155,6 +161,7 @@ def doctor(
             out.print(table)
         for name, n in profile.row_counts.items():
             out.print(f"  {name}: {n:,}")
+        _print_model_tables(profile.model_tables, lg)
     if profile.blocking:
         err.print(
             t(
@@ -166,6 +173,25 @@ def doctor(
         )
         raise typer.Exit(1)
     (err if as_json else out).print(t("cli.doctor_ok", lg, count=len(profile.issues)))
+
+
+def _print_model_tables(tables: list[dict], lg: str) -> None:
+    """Which model v2 tables the source holds and the analyses each enables (doctor)."""
+    if not tables:
+        return
+    out.print(t("cli.model_tables", lg))
+    for row in tables:
+        if row["needed_by"] or row["read_by"]:
+            users = t(
+                "cli.model_table_users",
+                lg,
+                needed=", ".join(row["needed_by"]) or "-",
+                read=", ".join(row["read_by"]) or "-",
+            )
+        else:
+            users = t("cli.model_table_unused", lg)
+        key = "cli.model_table_found" if row["rows"] is not None else "cli.model_table_missing"
+        out.print(t(key, lg, table=row["table"], rows=row["rows"] or 0, analyses=users))
 
 
 @app.command("analyses")

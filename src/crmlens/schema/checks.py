@@ -139,6 +139,12 @@ def _date_issue(
 # ---- cross-table ---------------------------------------------------------------------------------
 
 
+def orphan_count(t: ir.Table, ref: ir.Table, fk: ForeignKey) -> int:
+    """Rows of ``t`` whose non-NULL ``fk.column`` finds no ``fk.ref_column`` in ``ref``."""
+    child = t.filter(t[fk.column].notnull())
+    return int(child.anti_join(ref, child[fk.column] == ref[fk.ref_column]).count().execute())
+
+
 def foreign_key_checks(
     t: ir.Table,
     ref: ir.Table,
@@ -152,7 +158,7 @@ def foreign_key_checks(
     users = _names(fk.required_by & analyses)
     child = t.filter(t[fk.column].notnull())
     keys = int(child.count().execute())
-    orphans = int(child.anti_join(ref, child[fk.column] == ref[fk.ref_column]).count().execute())
+    orphans = orphan_count(t, ref, fk)
     if orphans > 0:
         add(
             "dq.orphan_rows",

@@ -15,6 +15,7 @@ from typing import Any
 from crmlens.config import CrmlensConfig
 from crmlens.errors import SourceError
 from crmlens.schema.checks import foreign_key_checks, issue_adder, value_checks
+from crmlens.schema.model_checks import model_checks, model_tables
 from crmlens.schema.contracts import (
     CONTRACTS,
     LOGICAL_TYPES,
@@ -50,6 +51,7 @@ class DataQualityProfile:
     issues: list[Issue] = field(default_factory=list)
     row_counts: dict[str, int] = field(default_factory=dict)
     null_rates: dict[str, dict[str, float]] = field(default_factory=dict)
+    model_tables: list[dict[str, Any]] = field(default_factory=list)  # doctor: model v2 tables
 
     @property
     def blocking(self) -> list[Issue]:
@@ -68,23 +70,35 @@ class DataQualityProfile:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "analyses": list(self.analyses),
             "issues": [i.to_dict() for i in self.issues],
             "row_counts": self.row_counts,
             "null_rates": self.null_rates,
         }
+        if self.model_tables:
+            out["model_tables"] = self.model_tables
+        return out
 
 
 def validate(
-    data: Dataset, analyses: set[str] | frozenset[str], config: CrmlensConfig | None = None
+    data: Dataset,
+    analyses: set[str] | frozenset[str],
+    config: CrmlensConfig | None = None,
+    every_table: bool = False,
 ) -> DataQualityProfile:
-    """Every problem of the tables ``analyses`` need, then each analysis' own cross-table checks
-    (which may read their configuration from ``config``)."""
+    """Every problem of the tables ``analyses`` need, the model v2 cross-table checks, then each
+    analysis' own cross-table checks (which may read their configuration from ``config``).
+    ``every_table`` (doctor) also checks the model v2 tables no analysis asked for needs, and
+    lists which of them the source holds."""
     profile = DataQualityProfile(tuple(sorted(analyses)))
     for spec in tables_for(analyses):
         _check_table(data, spec, set(analyses), profile)
     blocked = {i.table for i in profile.blocking}
+    add = issue_adder(profile.issues, Issue)
+    model_checks(data, set(analyses), every_table, blocked, add)
+    if every_table:
+        profile.model_tables = model_tables(data)
     for analysis, check in analysis_checks(
         analyses
     ).items():  # each analysis' own cross-table checks

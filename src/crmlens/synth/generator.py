@@ -14,7 +14,6 @@ performance.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
@@ -23,57 +22,34 @@ import pyarrow as pa
 from faker import Faker
 
 from crmlens.config import SynthConfig
+from crmlens.synth import planted as P
 from crmlens.synth import vocab as V
+from crmlens.synth import vocab_v2 as W
+from crmlens.synth.common import (  # noqa: F401 (AS_OF, sf_ids: the generator's public names)
+    AS_OF,
+    ORPHAN_BASE,
+    dates_ago,
+    nulled,
+    pick,
+    sf_ids,
+    stream,
+)
+from crmlens.synth.deals import Accounts, Lifecycle, deals_for
+from crmlens.synth.engagement import cases_for, nps_for
+from crmlens.synth.leads import leads_for
+from crmlens.synth.marketing import CampaignPlan
+from crmlens.synth.users import users_table
 
 CHUNK = 50_000
-AS_OF = dt.date(2026, 6, 30)  # fixed reference date: output never depends on today's date
-ALPHABET = np.frombuffer(
-    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", dtype=np.uint8
-)
-ORPHAN_BASE = 1 << 39  # index space for ids that point at no account
-_MASK40 = (1 << 40) - 1
-TABLE_STREAMS = {"accounts": 1, "contacts": 2, "opportunities": 3, "customers": 4}
+TRUTH_TABLE = "crmlens_truth__opportunity"  # written only with truth=True (see synth.planted)
 
 Progress = Callable[[int], None]
 # expected value of the size multiplier below under V.SIZES, so the mean number of contacts per
 # account equals SynthConfig.contacts_per_account
 SIZE_MULT = {"Enterprise": 8.0, "Mid-Market": 1.5, "Small Business": 0.4, "Unknown": 0.6}
 SIZE_MULT_MEAN = sum(w * SIZE_MULT[s] for s, w in V.SIZES)
-
-
-def sf_ids(prefix: str, idx: np.ndarray) -> np.ndarray:
-    """15-character Salesforce-like ids, unique for idx < 2**40 - 0x5DEECE66D (a bijection on the
-    last 7 chars)."""
-    idx = idx.astype(np.uint64) + np.uint64(0x5DEECE66D)  # offset: no all-zero ids; still < 2**40
-    # odd multiplier: bijective mod 2^40
-    x = (idx * np.uint64(0x9E3779B97F4A7C15)) & np.uint64(_MASK40)
-    h = (idx * np.uint64(0xC2B2AE3D27D4EB4F)) >> np.uint64(40)
-    out = np.empty((len(idx), 15), dtype=np.uint8)
-    out[:, :3] = np.frombuffer(prefix.encode(), dtype=np.uint8)
-    for j in range(5):
-        out[:, 7 - j] = ALPHABET[(h % np.uint64(62)).astype(np.int64)]
-        h //= np.uint64(62)
-    for j in range(7):
-        out[:, 14 - j] = ALPHABET[(x % np.uint64(62)).astype(np.int64)]
-        x //= np.uint64(62)
-    return out.view("S15").ravel().astype("U15")
-
-
-def _pick(rng: np.random.Generator, items: list[tuple[str, float]], n: int) -> np.ndarray:
-    names = np.array([i[0] for i in items], dtype=object)
-    w = np.array([i[1] for i in items], dtype=float)
-    return names[rng.choice(len(items), size=n, p=w / w.sum())]
-
-
-def _null(rng: np.random.Generator, values: np.ndarray, share: float) -> np.ndarray:
-    out = values.astype(object)
-    out[rng.random(len(values)) < share] = None
-    return out
-
-
-def _dates(days_ago: np.ndarray) -> pa.Array:
-    base = np.datetime64(AS_OF.isoformat(), "D")
-    return pa.array(base - days_ago.astype("timedelta64[D]"))
+OPPORTUNITIES_PER_ACCOUNT_DEFAULT = 1.2  # SynthConfig default: deal rates scale by the ratio
+_pick, _null, _dates, _rng = pick, nulled, dates_ago, stream
 
 
 @dataclass
@@ -101,12 +77,18 @@ class Pools:
         )
 
 
-def _rng(seed: int, table: str, chunk: int) -> np.random.Generator:
-    return np.random.default_rng([seed, TABLE_STREAMS[table], chunk])
-
-
-def accounts_chunk(seed: int, chunk: int, start: int, n: int, cfg: SynthConfig, pools: Pools):
-    """Accounts, their contacts and opportunities for one chunk → dict of Arrow tables."""
+def accounts_chunk(
+    seed: int,
+    chunk: int,
+    start: int,
+    n: int,
+    cfg: SynthConfig,
+    pools: Pools,
+    plan: CampaignPlan,
+    truth_table: bool = False,
+):
+    """Accounts and every table hanging off them (contacts, deals and their histories, cases,
+    NPS answers, leads) for one chunk → dict of Arrow tables."""
     rng = _rng(seed, "accounts", chunk)
     idx = np.arange(start, start + n, dtype=np.int64)
     ids = sf_ids("001", idx)
@@ -161,13 +143,27 @@ def accounts_chunk(seed: int, chunk: int, start: int, n: int, cfg: SynthConfig, 
     disp = 0.7
     n_contacts = rng.negative_binomial(disp, disp / (disp + mu))
     contacts, deleted, with_email = contacts_for(seed, chunk, ids, n_contacts, cfg, pools, zh)
-    opps = opportunities_for(seed, chunk, ids, size, cfg)
-
     owner = np.repeat(np.arange(n), n_contacts)  # contacts of this chunk's accounts come first
     m = len(owner)
     live = np.bincount(owner[~deleted[:m]], minlength=n)
     has_email = np.bincount(owner[~deleted[:m] & with_email[:m]], minlength=n)
-    won_amt, pipe_amt, n_opps, n_won = opps.pop("_account_stats")
+    # the v1 columns below are drawn in the v1 order, so their values never change
+    account_type = _pick(rng, V.ACCOUNT_TYPES, n)
+    state = np.array(V.STATES, dtype=object)[rng.integers(0, len(V.STATES), n)]
+    city = pools.cities[rng.integers(0, len(pools.cities), n)]
+    region = np.array(V.REGIONS, dtype=object)[rng.integers(0, len(V.REGIONS), n)]
+    inactive_days = rng.geometric(0.03, n)
+    activities = rng.poisson(3 * mult)
+    churn_risk = _pick(rng, V.CHURN, n)
+    age_days = rng.integers(30, 4000, n)
+
+    rng2 = stream(seed, "accounts_v2", chunk)
+    coverage = np.where(live > 0, has_email / np.maximum(live, 1), 0.0)
+    health = P.account_health(churn_risk, inactive_days, coverage, rng2.standard_normal(n))
+    acc = Accounts(ids, size, account_type, health, zh, owner_ix, -age_days)
+    scale = cfg.opportunities_per_account / OPPORTUNITIES_PER_ACCOUNT_DEFAULT
+    opps, history, truth, stats, life = deals_for(seed, chunk, acc, plan, scale)
+    won_amt, pipe_amt, n_opps, n_won = stats
     accounts = pa.table(
         {
             "account_id": ids,
@@ -179,20 +175,14 @@ def accounts_chunk(seed: int, chunk: int, start: int, n: int, cfg: SynthConfig, 
             "account_size_segment": pa.array(seg, pa.string()),
             "owner_id": sf_ids("005", owner_ix),
             "account_owner_name": pa.array(pools.owners[owner_ix], pa.string()),
-            "account_type": pa.array(_pick(rng, V.ACCOUNT_TYPES, n), pa.string()),
-            "billing_state": pa.array(
-                np.array(V.STATES, dtype=object)[rng.integers(0, len(V.STATES), n)], pa.string()
-            ),
-            "billing_city": pa.array(
-                pools.cities[rng.integers(0, len(pools.cities), n)], pa.string()
-            ),
-            "geographic_region": pa.array(
-                np.array(V.REGIONS, dtype=object)[rng.integers(0, len(V.REGIONS), n)], pa.string()
-            ),
+            "account_type": pa.array(account_type, pa.string()),
+            "billing_state": pa.array(state, pa.string()),
+            "billing_city": pa.array(city, pa.string()),
+            "geographic_region": pa.array(region, pa.string()),
             "total_contacts": pa.array(live, pa.int64()),
             "contacts_with_email": pa.array(has_email, pa.int64()),
-            "days_since_last_activity": pa.array(rng.geometric(0.03, n), pa.int64()),
-            "total_activities_30d": pa.array(rng.poisson(3 * mult), pa.int64()),
+            "days_since_last_activity": pa.array(inactive_days, pa.int64()),
+            "total_activities_30d": pa.array(activities, pa.int64()),
             "total_won_amount": pa.array(won_amt, pa.float64()),
             "current_pipeline_amount": pa.array(pipe_amt, pa.float64()),
             "total_opportunities": pa.array(n_opps, pa.int64()),
@@ -202,14 +192,44 @@ def accounts_chunk(seed: int, chunk: int, start: int, n: int, cfg: SynthConfig, 
                 pa.float64(),
                 from_pandas=True,
             ),
-            "churn_risk_level": pa.array(_pick(rng, V.CHURN, n), pa.string()),
-            "account_age_days": pa.array(rng.integers(30, 4000, n), pa.int64()),
+            "churn_risk_level": pa.array(churn_risk, pa.string()),
+            "account_age_days": pa.array(age_days, pa.int64()),
+            **_account_v2_columns(rng2, age_days, life),
         }
     )
-    return {
+    tables = {
         "salesforce__customer_360_view": accounts,
         "salesforce__contact_enhanced": pa.table(contacts),
-        "salesforce__opportunity_enhanced": pa.table(opps),
+        "salesforce__opportunity_enhanced": opps,
+        "salesforce__opportunity_history": history,
+        "salesforce__case": cases_for(seed, chunk, acc, life),
+        "survey__nps_response": nps_for(seed, chunk, acc, life),
+        "salesforce__lead": leads_for(seed, chunk, opps, plan),
+    }
+    if truth_table:
+        tables[TRUTH_TABLE] = truth
+    return tables
+
+
+def _account_v2_columns(rng, age_days: np.ndarray, life: Lifecycle) -> dict[str, pa.Array]:
+    """acquisition_channel (from the won new-business deal's source), created_date,
+    competitor_in_use (more often known for churned accounts)."""
+    n = len(age_days)
+    channel = np.array(
+        [W.ACQUISITION_CHANNELS.get(s) if s is not None else None for s in life.acquisition_source],
+        dtype=object,
+    )
+    guess = np.array(sorted(set(W.ACQUISITION_CHANNELS.values())), dtype=object)
+    unknown = (channel == None) & (rng.random(n) < 0.3)  # noqa: E711 (object array)
+    channel[unknown] = guess[rng.integers(0, len(guess), int(unknown.sum()))]
+    churned = ~np.isnan(life.churn_day)
+    known = rng.random(n) < np.where(churned, 0.6, 0.3)
+    rivals = [c for c in W.COMPETITORS if c[0] != "none"]
+    competitor = np.where(known, _pick(rng, rivals, n), None)
+    return {
+        "acquisition_channel": pa.array(channel, pa.string()),
+        "created_date": _dates(age_days),
+        "competitor_in_use": pa.array(competitor, pa.string()),
     }
 
 
@@ -285,61 +305,6 @@ def contacts_for(seed, chunk, account_ids, n_contacts, cfg, pools, account_zh):
         deleted,
         has_email,
     )
-
-
-def opportunities_for(seed, chunk, account_ids, size, cfg):
-    rng = _rng(seed, "opportunities", chunk)
-    n = len(account_ids)
-    mult = np.select([size == "Enterprise", size == "Mid-Market"], [2.0, 1.0], 0.6)
-    n_opp = rng.poisson(cfg.opportunities_per_account * mult / 1.0)
-    owner = np.repeat(np.arange(n), n_opp)
-    m = len(owner)
-    closed = rng.random(m) < 0.6
-    won = closed & (rng.random(m) < 0.45)
-    stage = np.where(
-        won,
-        "Closed Won",
-        np.where(
-            closed, "Closed Lost", np.array(V.STAGES_OPEN, dtype=object)[rng.integers(0, 5, m)]
-        ),
-    )
-    amount = np.round(
-        rng.lognormal(10.5, 1.2, m) * np.select([size[owner] == "Enterprise"], [4.0], 1.0), 2
-    )
-    amount_o = _null(rng, amount, 0.05)
-    created = rng.integers(1, 1500, m)
-    dtc = (rng.gamma(2.0, 40.0, m)).astype(np.int64) - (rng.random(m) < 0.02) * rng.integers(
-        1, 30, m
-    )
-    close_ago = created - dtc
-    prob = np.where(
-        won,
-        100.0,
-        np.where(closed, 0.0, np.array([10, 20, 40, 60, 80], float)[rng.integers(0, 5, m)]),
-    )
-    amt0 = np.where(np.isnan(amount), 0.0, amount)
-    won_amt = np.bincount(owner[won], weights=amt0[won], minlength=n)
-    pipe_amt = np.bincount(owner[~closed], weights=amt0[~closed], minlength=n)
-    oidx = (np.int64(chunk) << 22) + np.arange(m, dtype=np.int64)
-    return {
-        "opportunity_id": pa.array(sf_ids("006", oidx), pa.string()),
-        "account_id": pa.array(account_ids[owner], pa.string()),
-        "owner_id": pa.array(sf_ids("005", rng.integers(0, 150, m)), pa.string()),
-        "amount": pa.array(amount_o, pa.float64()),
-        "stage_name": pa.array(stage, pa.string()),
-        "probability": pa.array(prob, pa.float64()),
-        "is_won": pa.array(won, pa.bool_()),
-        "is_closed": pa.array(closed, pa.bool_()),
-        "type": pa.array(_pick(rng, V.OPP_TYPES, m), pa.string()),
-        "lead_source": pa.array(
-            np.array(V.LEAD_SOURCES, dtype=object)[rng.integers(0, len(V.LEAD_SOURCES), m)],
-            pa.string(),
-        ),
-        "created_date": _dates(created),
-        "close_date": _dates(close_ago),
-        "days_to_close": pa.array(dtc, pa.int64()),
-        "_account_stats": (won_amt, pipe_amt, n_opp, np.bincount(owner[won], minlength=n)),
-    }
 
 
 def customers_chunk(seed: int, chunk: int, start: int, n: int, pools: Pools):
@@ -501,15 +466,20 @@ def customers_chunk(seed: int, chunk: int, start: int, n: int, pools: Pools):
     }
 
 
-def iter_chunks(accounts: int, seed: int, cfg: SynthConfig):
-    """Yield (accounts_done, {table: arrow}) chunk by chunk."""
+def iter_chunks(accounts: int, seed: int, cfg: SynthConfig, truth: bool = False):
+    """Yield (accounts_done, {table: arrow}) chunk by chunk; the users come with the first chunk,
+    the campaigns and their spend (which depend on the revenue attributed in every chunk) with
+    the last."""
     pools = Pools.build(seed)
+    plan = CampaignPlan.build(seed, accounts)
     n_customers = int(round(accounts * cfg.customers_per_account))
     n_chunks = max(1, -(-accounts // CHUNK))
     for chunk in range(n_chunks):
         start = chunk * CHUNK
         n = min(CHUNK, accounts - start)
-        tables = accounts_chunk(seed, chunk, start, n, cfg, pools)
+        tables = accounts_chunk(seed, chunk, start, n, cfg, pools, plan, truth)
+        if chunk == 0:
+            tables["salesforce__user"] = users_table(seed, pools.owners, pools.first, pools.last)
         c_start = int(round(start * cfg.customers_per_account))
         c_end = (
             n_customers
@@ -518,6 +488,8 @@ def iter_chunks(accounts: int, seed: int, cfg: SynthConfig):
         )
         if c_end > c_start:
             tables |= customers_chunk(seed, chunk, c_start, c_end - c_start, pools)
+        if chunk == n_chunks - 1:
+            tables |= plan.tables(seed)
         yield start + n, tables
 
 
@@ -528,8 +500,12 @@ def generate(
     fmt: str = "duckdb",
     cfg: SynthConfig | None = None,
     progress: Progress | None = None,
+    truth: bool = False,
 ) -> dict[str, int]:
-    """Write a synthetic dataset to ``out`` (atomically).  Returns row counts per table."""
+    """Write a synthetic dataset to ``out`` (atomically).  Returns row counts per table.
+
+    ``truth=True`` adds the table ``crmlens_truth__opportunity`` (the planted win probability of
+    every opportunity, see :mod:`crmlens.synth.planted`); the other tables are the same."""
     from pathlib import Path
 
     from crmlens.errors import OutputError
@@ -541,8 +517,10 @@ def generate(
     writer = make_writer(Path(out), fmt)
     counts: dict[str, int] = {}
     with writer.target:  # renamed into place on success; on failure nothing is left behind
-        for done, tables in iter_chunks(accounts, seed, cfg):
+        for done, tables in iter_chunks(accounts, seed, cfg, truth):
             for name, table in tables.items():
+                if name not in getattr(writer, "tables", (name,)):
+                    continue  # a table the format has no place for (sf-export: customer360)
                 writer.write(name, table)
                 counts[name] = counts.get(name, 0) + table.num_rows
             if progress:

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from crmlens.errors import OutputError
 from crmlens.outputs import GENERATED_TABLE, AtomicFile, AtomicFolder, marker
 
-FORMATS = ("duckdb", "sqlite", "parquet", "csv")
+FORMATS = ("duckdb", "sqlite", "parquet", "csv", "sf-export")
 
 
 class _Atomic:
@@ -136,4 +136,8 @@ def make_writer(out: Path, fmt: str):
         return SqliteWriter(out)
     if fmt in ("parquet", "csv"):
         return FolderWriter(out, fmt)
+    if fmt == "sf-export":
+        from crmlens.synth.sf_export import SfExportWriter
+
+        return SfExportWriter(out)
     raise OutputError("error.format_unknown", format=fmt, allowed=", ".join(FORMATS))
