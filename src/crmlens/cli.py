@@ -673,7 +673,7 @@ def _by(by: Optional[str]) -> str:
 
 @override_app.command("set")
 def override_set(
-    analysis: str = typer.Argument(..., help="The analysis, e.g. segmentation."),
+    analysis: str = typer.Argument(..., help="The analysis (`crmlens analyses`)."),
     entity: str = typer.Argument(..., help="The entity id, e.g. an account id."),
     field: str = FieldOpt,
     value: str = typer.Option(..., "--value", help="The new value."),
@@ -713,7 +713,7 @@ def override_set(
 
 @override_app.command("revoke")
 def override_revoke(
-    analysis: str = typer.Argument(..., help="The analysis, e.g. segmentation."),
+    analysis: str = typer.Argument(..., help="The analysis (`crmlens analyses`)."),
     entity: str = typer.Argument(..., help="The entity id."),
     field: str = FieldOpt,
     reason: str = ReasonOpt,
