@@ -323,3 +323,12 @@ def test_override_outcomes_against_each_segments_expectation():
     assert (row["model_expected_revenue"], row["model_expected_retained"]) == (2000.0, 1.0)
     assert (row["human_expected_revenue"], row["human_expected_retained"]) == (0.0, 0.0)
     assert bool(row["human_closer"])  # |0 − 0| < |0 − 2000|
+
+
+def test_deals_alone_segment_the_accounts_of_the_won_deals(tmp_path):
+    tables = frames()
+    deals = {"salesforce__opportunity_enhanced": tables["salesforce__opportunity_enhanced"]}
+    r = run(deals, config(tmp_path / "o.duckdb"))
+    assert r.metric("customers") == 12 and r.metric("prospects") == 0
+    customers = r.tables["customers"].set_index("account_id")
+    assert customers.loc["A01", "account_name"] == "A01"  # named by id

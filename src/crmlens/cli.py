@@ -132,14 +132,16 @@ def doctor(
     """Validate a source: every problem at once, with reason codes; non-zero exit on blocking
     ones."""
     from crmlens.report.document import issue_text
-    from crmlens.runner import resolve
+    from crmlens.runner import applicable, resolve
     from crmlens.schema.validate import validate
     from crmlens.sources import open_source
 
     cfg = load_config(config)
     lg = _lang(lang, cfg)
-    names = resolve(analysis)
-    profile = validate(open_source(source, cfg.source), set(names), cfg, every_table=not analysis)
+    data = open_source(source, cfg.source)
+    # no analysis named: like `run`, an analysis none of whose tables the source has is left out
+    names = resolve(analysis) if analysis else applicable(data, resolve(analysis))
+    profile = validate(data, set(names), cfg, every_table=not analysis)
     if as_json:
         typer.echo(json.dumps(profile.to_dict(), default=str, ensure_ascii=False, indent=2))
     else:

@@ -53,6 +53,13 @@ def resolve(names: list[str] | tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def applicable(data: Dataset, names: list[str]) -> list[str]:
+    """The analyses of ``names`` whose required tables the source has at least one of (every
+    name when it has none of any): what `doctor` checks when no analysis is named, as `run`."""
+    kept = [n for n in names if any(data.has_table(s.name) for s in REGISTRY[n].requires)]
+    return kept or list(names)
+
+
 def open_dataset(source, config: CrmlensConfig):
     """Open ``source`` on the configured engine (DuckDB by default, Spark with engine.name: spark).
     ``source`` is a location (path or URL), an opened :class:`Dataset`, an Ibis backend, or a

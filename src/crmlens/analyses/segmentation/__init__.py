@@ -33,9 +33,10 @@ TIERS = ("Lost", "Hibernating", "Other", *(s.name for s in reversed(DEFAULT_SEGM
 
 SPEC = AnalysisSpec(
     name="segmentation",
-    needs={ACCOUNTS.name: ACCOUNT_COLUMNS, OPPORTUNITIES.name: OPPORTUNITY_COLUMNS},
-    uses={ACCOUNTS.name: OPTIONAL_ACCOUNT_COLUMNS},
-    foreign_keys={OPPORTUNITIES.name: ("account_id",)},
+    # only the deals are required: without them the analysis is not applicable to a source;
+    # the account table enriches (names, prospects, firmographics) and orphan deals are counted
+    needs={OPPORTUNITIES.name: OPPORTUNITY_COLUMNS},
+    uses={ACCOUNTS.name: (*ACCOUNT_COLUMNS, *OPTIONAL_ACCOUNT_COLUMNS)},
     compute=_compute,
     config_model=SegmentationConfig,
     # segments are categories, not a risk scale: the "since last run" section lists no tier

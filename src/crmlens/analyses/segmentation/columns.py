@@ -3,6 +3,7 @@ engine stage.  Light on purpose: the unit's ``__init__`` imports it."""
 
 from __future__ import annotations
 
+# the account table is optional (read when present): a source with deals only still segments
 ACCOUNT_COLUMNS = ("account_id", "account_name")
 OPPORTUNITY_COLUMNS = ("opportunity_id", "account_id", "amount", "is_won", "close_date")
 # read when present: firmographics, engagement and health signals for clustering; the owner for

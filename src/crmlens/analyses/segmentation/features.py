@@ -1,6 +1,8 @@
 """Step 1 of segmentation, on the engine: the per-account feature table (``expressions``).
 Python receives one row per account (a dozen columns) in account-id order, and what was
-available: the optional account columns present, whether cases and contacts exist."""
+available: the optional account columns present, whether cases and contacts exist.  The account
+table is optional: without it the customers are the accounts of the won deals (named by id, no
+prospects, no firmographics)."""
 
 from __future__ import annotations
 
@@ -34,9 +36,7 @@ class Features:
 
 def read_features(ctx: RunContext) -> Features:
     cfg = ctx.section
-    accounts = read_table(ctx.data, ACCOUNTS)
     opps = read_table(ctx.data, OPPORTUNITIES)
-    present = [c for c in OPTIONAL_ACCOUNT_COLUMNS if c in accounts.columns]
     window_start = ctx.as_of - dt.timedelta(days=cfg.window_days)
     outcome_start = ctx.as_of - dt.timedelta(days=cfg.outcome_days)
     won = expressions.won_per_account(opps, ctx.as_of, window_start, outcome_start)
@@ -49,10 +49,17 @@ def read_features(ctx: RunContext) -> Features:
     has_contacts = _has_columns(ctx, CONTACTS.name, ("account_id", "is_deleted"))
     if has_contacts:
         extra.append(expressions.contacts_per_account(read_table(ctx.data, CONTACTS)))
-    columns = ["account_name", *present]
-    expr = expressions.feature_table(accounts, won, extra, columns)
+    if _has_columns(ctx, ACCOUNTS.name, ("account_id",)):
+        accounts = read_table(ctx.data, ACCOUNTS)
+        present = [c for c in ("account_name", *OPTIONAL_ACCOUNT_COLUMNS) if c in accounts.columns]
+        orphan = expressions.orphan_won(won, accounts)
+    else:  # no account table: the customers are the accounts of the won deals, named by id
+        accounts, present, orphan = won.select("account_id"), [], 0
+    expr = expressions.feature_table(accounts, won, extra, present)
     table = to_frame(expr.order_by("account_id"))
-    orphan = expressions.orphan_won(won, accounts)
+    if "account_name" not in table.columns:
+        table["account_name"] = table["account_id"]
+    present = [c for c in present if c != "account_name"]
     undated = expressions.undated_won(opps)
     ctx.laps("engine.features")
     return Features(

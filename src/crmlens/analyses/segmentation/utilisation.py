@@ -18,6 +18,8 @@ IDENTITY = ("account_id", "account_name")
 
 def completeness(ctx: RunContext) -> pd.Series:
     """Share of accounts with a value, per account column of the contract present."""
+    if not ctx.data.has_table(ACCOUNTS.name):
+        return pd.Series(dtype="float64")
     accounts = read_table(ctx.data, ACCOUNTS)
     present = [c for c in ACCOUNTS.column_names if c in accounts.columns and c not in IDENTITY]
     if not present:
