@@ -332,3 +332,14 @@ def test_deals_alone_segment_the_accounts_of_the_won_deals(tmp_path):
     assert r.metric("customers") == 12 and r.metric("prospects") == 0
     customers = r.tables["customers"].set_index("account_id")
     assert customers.loc["A01", "account_name"] == "A01"  # named by id
+
+
+def test_doctor_and_run_leave_segmentation_out_of_a_source_without_deals(tmp_path, capsys):
+    from seg_fixtures import write_db
+
+    from crmlens import cli
+
+    accounts = frames()["salesforce__customer_360_view"]
+    db = write_db(tmp_path / "acc.duckdb", {"salesforce__customer_360_view": accounts})
+    cli.main(["doctor", "--source", str(db)])
+    assert "Skipped segmentation: the source has none of its tables" in capsys.readouterr().err

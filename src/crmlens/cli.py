@@ -132,6 +132,7 @@ def doctor(
     """Validate a source: every problem at once, with reason codes; non-zero exit on blocking
     ones."""
     from crmlens.report.document import issue_text
+    from crmlens.analyses import REGISTRY
     from crmlens.runner import applicable, resolve
     from crmlens.schema.validate import validate
     from crmlens.sources import open_source
@@ -142,6 +143,10 @@ def doctor(
     # no analysis named: like `run`, an analysis none of whose tables the source has is left out
     names = resolve(analysis) if analysis else applicable(data, resolve(analysis))
     profile = validate(data, set(names), cfg, every_table=not analysis)
+    for name in (n for n in resolve(analysis) if n not in names):
+        tables = ", ".join(s.name for s in REGISTRY[name].requires)
+        reason = t("run.not_applicable", lg, tables=tables)
+        err.print(t("cli.analysis_skipped", lg, analysis=name, reason=reason), markup=False)
     if as_json:
         typer.echo(json.dumps(profile.to_dict(), default=str, ensure_ascii=False, indent=2))
     else:
