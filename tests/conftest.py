@@ -52,6 +52,7 @@ SLOW_TESTS = {
     "test_report.py::test_big_workbook_written_by_a_second_process_is_the_same",
     "test_generator.py::test_same_seed_same_tables",
     "test_reference.py::test_headline_numbers_match_reference",
+    "test_overrides.py::test_two_imports_at_once_lose_nothing",
 }
 
 

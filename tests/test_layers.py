@@ -38,6 +38,8 @@ LAYERS = {
         "sources",
     },
     "analyses": {"analyses", "stats", "classify", "sources", "schema", "config", "errors"},
+    # human overrides: an append-only store (monitor's DuckStore) read by the analyses at run time
+    "overrides": {"overrides", "monitor", "analyses", "config", "errors", "schema"},
     "analysis_views": {"analyses", "report", "config", "errors", "schema"},
     "stats": {"stats", "errors"},
     "classify": {"classify", "schema", "config", "errors"},

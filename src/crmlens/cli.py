@@ -33,6 +33,11 @@ config_app = typer.Typer(
     no_args_is_help=True, help="Show the effective configuration or its JSON Schema."
 )
 app.add_typer(config_app, name="config")
+override_app = typer.Typer(
+    no_args_is_help=True,
+    help="Human overrides of analysis results (set, revoke, list, import, history).",
+)
+app.add_typer(override_app, name="override")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)  # messages stay one line, whatever the terminal width
@@ -255,6 +260,7 @@ def run(
     lg = _lang(lang, cfg)
     day = _as_of(as_of) or dt.date.today()
     inputs = [source, cfg.monitor.history, cfg.monitor.alert_log, config]
+    inputs.append(cfg.overrides.path(cfg.monitor))  # read by analyses with overrides
     check_folder(out_dir, "report", inputs)  # before any work: nothing is computed for nothing
     with err.status(t("cli.running", lg)):
         outcome = run_all(source, analyses or [], cfg, day)
@@ -428,6 +434,7 @@ def monitor(
     lg = _lang(lang, cfg)
     # before anything is recorded: a refused --out must not leave a run in the history
     inputs = [source, history or cfg.monitor.history, cfg.monitor.alert_log, rules, config]
+    inputs.append(cfg.overrides.path(cfg.monitor))
     check_folder(out_dir, "report", inputs)
     with err.status(t("cli.running", lg)):
         res = run_monitor(
@@ -645,6 +652,194 @@ def bench(
             )
         )
     out.print(t("cli.bench_written", lg, path=str(out_json)))
+
+
+# ---- override ----------------------------------------------------------------------------------
+
+StoreOpt = typer.Option(
+    None, "--store", help="Override store (default: overrides.store of the config)."
+)
+ByOpt = typer.Option(
+    None, "--by", help="Who makes the change (default: the operating-system user)."
+)
+FieldOpt = typer.Option(..., "--field", help="The field overridden, e.g. segment.")
+ReasonOpt = typer.Option(..., "--reason", help="Why (required, not blank).")
+
+
+def _override_store(cfg: CrmlensConfig, store: Optional[Path]):
+    from crmlens.overrides.store import OverrideStore
+
+    return OverrideStore(store or cfg.overrides.path(cfg.monitor), cfg.monitor.lock_timeout)
+
+
+def _by(by: Optional[str]) -> str:
+    from crmlens.overrides.store import default_user
+
+    return by.strip() if by and by.strip() else default_user()
+
+
+@override_app.command("set")
+def override_set(
+    analysis: str = typer.Argument(..., help="The analysis (`crmlens analyses`)."),
+    entity: str = typer.Argument(..., help="The entity id, e.g. an account id."),
+    field: str = FieldOpt,
+    value: str = typer.Option(..., "--value", help="The new value."),
+    reason: str = ReasonOpt,
+    expires: Optional[str] = typer.Option(
+        None, "--expires", help="Last day the override applies, YYYY-MM-DD (default: never)."
+    ),
+    by: Optional[str] = ByOpt,
+    store: Optional[Path] = StoreOpt,
+    config: Optional[Path] = ConfigOpt,
+    lang: Optional[str] = LangOpt,
+) -> None:
+    """Set an entity's value of a field (applied after the model on every later run)."""
+    from crmlens.overrides import values
+    from crmlens.overrides.store import SET, Change
+
+    cfg = load_config(config)
+    lg = _lang(lang, cfg)
+    spec, spec_field = values.field_of(analysis, field)
+    stored = values.normalise(spec_field, value, cfg)
+    if stored is None:
+        allowed = ", ".join(values.allowed_values(spec_field, cfg)) or spec_field.kind
+        raise CrmlensError("error.override_value", value=value, field=field, allowed=allowed)
+    change = Change(
+        analysis,
+        spec.entity.kind,
+        entity,
+        field,
+        SET,
+        stored,
+        values.checked_reason(reason),
+        values.expiry(expires, dt.date.today()),
+    )
+    _override_store(cfg, store).append([change], by=_by(by), source="cli")
+    out.print(t("cli.override_set", lg, entity=entity, field=field, value=stored), markup=False)
+
+
+@override_app.command("revoke")
+def override_revoke(
+    analysis: str = typer.Argument(..., help="The analysis (`crmlens analyses`)."),
+    entity: str = typer.Argument(..., help="The entity id."),
+    field: str = FieldOpt,
+    reason: str = ReasonOpt,
+    by: Optional[str] = ByOpt,
+    store: Optional[Path] = StoreOpt,
+    config: Optional[Path] = ConfigOpt,
+    lang: Optional[str] = LangOpt,
+) -> None:
+    """Revoke the override in force (an appended event: the audit trail keeps both)."""
+    from crmlens.overrides import values
+    from crmlens.overrides.store import REVOKE, Change
+
+    cfg = load_config(config)
+    lg = _lang(lang, cfg)
+    spec, _field = values.field_of(analysis, field)
+    change = Change(
+        analysis, spec.entity.kind, entity, field, REVOKE, None, values.checked_reason(reason)
+    )
+    _override_store(cfg, store).append([change], by=_by(by), source="cli")
+    out.print(t("cli.override_revoked", lg, entity=entity, field=field), markup=False)
+
+
+def _events_table(events, title: str, lg: str, columns: tuple[str, ...]) -> Table:
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(t(f"cli.override_col.{col}", lg))
+    for row in events.itertuples(index=False):
+        cells = ["" if _missing(getattr(row, c)) else str(getattr(row, c))[:19] for c in columns]
+        table.add_row(*(Text(terminal_text(c)) for c in cells))
+    return table
+
+
+def _missing(value) -> bool:
+    return value is None or value != value or str(value) in ("NaT", "None")
+
+
+@override_app.command("list")
+def override_list(
+    analysis: Optional[str] = typer.Argument(None, help="Only this analysis."),
+    as_of: Optional[str] = typer.Option(
+        None, "--as-of", help="Date the overrides are in force, YYYY-MM-DD (default: today)."
+    ),
+    store: Optional[Path] = StoreOpt,
+    config: Optional[Path] = ConfigOpt,
+    lang: Optional[str] = LangOpt,
+) -> None:
+    """List the overrides in force; those expiring soon are marked."""
+    cfg = load_config(config)
+    lg = _lang(lang, cfg)
+    day = _as_of(as_of) or dt.date.today()
+    current = _override_store(cfg, store).current(day, analysis)
+    if current.empty:
+        out.print(t("cli.override_none", lg, as_of=day.isoformat()))
+        return
+    soon = day + dt.timedelta(days=cfg.overrides.expiry_warning_days)
+    expires = current["expires"].map(lambda v: None if _missing(v) else v.date())
+    flags = [t("cli.override_expiring", lg) if e is not None and e <= soon else "" for e in expires]
+    columns = ("analysis", "entity_id", "field", "new_value", "reason", "changed_by")
+    current = current.assign(expires=[f"{e or ''} {f}".strip() for e, f in zip(expires, flags)])
+    title = t("cli.override_list_title", lg, count=len(current), as_of=day.isoformat())
+    out.print(_events_table(current, title, lg, (*columns, "recorded_at", "expires")))
+    expiring = sum(bool(f) for f in flags)
+    if expiring:
+        days = cfg.overrides.expiry_warning_days
+        err.print(t("cli.override_expiring_count", lg, count=expiring, days=days), markup=False)
+
+
+@override_app.command("history")
+def override_history(
+    analysis: Optional[str] = typer.Argument(None, help="Only this analysis."),
+    entity: Optional[str] = typer.Option(None, "--entity", help="Only this entity id."),
+    store: Optional[Path] = StoreOpt,
+    config: Optional[Path] = ConfigOpt,
+    lang: Optional[str] = LangOpt,
+) -> None:
+    """The audit trail: every change ever made, oldest first (nothing is ever deleted)."""
+    cfg = load_config(config)
+    lg = _lang(lang, cfg)
+    events = _override_store(cfg, store).events(analysis, entity)
+    columns = ("seq", "recorded_at", "action", "analysis", "entity_id", "field", "old_value")
+    columns += ("new_value", "reason", "changed_by", "expires", "source")
+    title = t("cli.override_history_title", lg, count=len(events))
+    out.print(_events_table(events, title, lg, columns))
+
+
+@override_app.command("import")
+def override_import(
+    book: Path = typer.Argument(..., help="An action_plan.xlsx with filled-in review sheets."),
+    force: bool = typer.Option(
+        False, "--force", help="Apply rows whose entity changed in the store since the export."
+    ),
+    by: Optional[str] = ByOpt,
+    store: Optional[Path] = StoreOpt,
+    config: Optional[Path] = ConfigOpt,
+    lang: Optional[str] = LangOpt,
+) -> None:
+    """Import the review sheets of an exported workbook: every row is checked first; any problem
+    or conflict and nothing is applied."""
+    from crmlens.overrides.store import OverrideConflict
+    from crmlens.overrides.workbook import ReviewRejected, import_workbook
+
+    cfg = load_config(config)
+    lg = _lang(lang, cfg)
+    try:
+        appended, filled = import_workbook(
+            book, cfg, _override_store(cfg, store), _by(by), force=force
+        )
+    except ReviewRejected as exc:
+        err.print(terminal_text(t(exc.code, lg, **exc.params)), markup=False)
+        for row, code, params in exc.problems:
+            line = t("cli.override_row", lg, row=row, problem=t(code, lg, **params))
+            err.print(terminal_text(line), markup=False)
+        raise typer.Exit(1) from None
+    except OverrideConflict as exc:
+        err.print(terminal_text(t(exc.code, lg, **exc.params)), markup=False)
+        for c in exc.conflicts:
+            err.print(terminal_text(t("cli.override_conflict_row", lg, **c)), markup=False)
+        raise typer.Exit(1) from None
+    out.print(t("cli.override_imported", lg, appended=appended, filled=filled, path=str(book)))
 
 
 @config_app.command("show")

@@ -297,6 +297,24 @@ class MonitorConfig(Strict):
     )
 
 
+class OverridesConfig(Strict):
+    """Human overrides of analysis results (``crmlens override``): an append-only DuckDB store."""
+
+    store: str = Field(
+        "",
+        description="override store (a DuckDB file owned by crmlens); blank: "
+        "crmlens-overrides.duckdb next to monitor.history",
+    )
+    expiry_warning_days: int = Field(
+        14, ge=0, description="overrides expiring within this many days are flagged"
+    )
+
+    def path(self, monitor: MonitorConfig) -> Path:
+        if self.store:
+            return Path(self.store)
+        return Path(monitor.history).parent / "crmlens-overrides.duckdb"
+
+
 class ReportConfig(Strict):
     lang: Literal["en", "zh"] = "en"
     include_pii: bool = False
@@ -321,6 +339,7 @@ class CrmlensConfig(Strict):
     synth: SynthConfig = SynthConfig()
     monitor: MonitorConfig = MonitorConfig()
     report: ReportConfig = ReportConfig()
+    overrides: OverridesConfig = OverridesConfig()
     _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="wrap")

@@ -101,6 +101,20 @@ class EntityModel:
         )
 
 
+@dataclass(frozen=True)
+class OverrideField:
+    """A result field people may override (``crmlens override``; the workbook review sheet).
+
+    ``kind``: ``choice`` (one of ``choices(config)``), ``number`` (between ``minimum`` and
+    ``maximum``) or ``date`` (ISO ``YYYY-MM-DD``).  Values are stored as text."""
+
+    name: str
+    kind: str = "choice"
+    choices: Callable[["CrmlensConfig"], tuple[str, ...]] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class AnalysisSpec:
     """Everything the generic layers need to know about one analysis."""
@@ -123,6 +137,10 @@ class AnalysisSpec:
     order: int = 100  # position in reports and in `crmlens analyses`
 
     benchmark: str | None = None  # "package.module" exposing a pandas baseline for `crmlens bench`
+    overridable: tuple[OverrideField, ...] = ()  # fields people may override (after the model)
+
+    def override_field(self, name: str) -> OverrideField | None:
+        return next((f for f in self.overridable if f.name == name), None)
 
     @property
     def requires(self) -> tuple[TableSpec, ...]:
@@ -173,6 +191,13 @@ class RunContext:
     @property
     def section(self) -> Any:
         return self.config.section(self.spec.name)
+
+    def overrides(self, field: str) -> Any:
+        """The human overrides of ``field`` of this analysis in force at the as-of date (an
+        :class:`crmlens.overrides.apply.Overrides`), read from crmlens' override store."""
+        from crmlens.overrides.apply import overrides_for  # lazy: the store is only read here
+
+        return overrides_for(self.config, self.spec, field, self.as_of)
 
     def provenance(self, started: float, **extra: Any) -> dict[str, Any]:
         import time

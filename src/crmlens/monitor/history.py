@@ -78,7 +78,16 @@ def alert_key(alert: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:20]
 
 
-class HistoryStore:
+class DuckStore:
+    """A DuckDB file owned by crmlens, created with ``schema`` on first write: one writer at a
+    time (a second waits for the lock with backoff, up to ``lock_timeout`` seconds), a
+    transaction that names the store and the real cause when it fails.  The history store and
+    the override store (``crmlens.overrides``) are both one."""
+
+    schema: tuple[str, ...] = ()
+    locked_error: type[CrmlensError] = HistoryLocked
+    write_error: type[CrmlensError] = HistoryWriteFailed
+
     def __init__(self, path: str | Path, lock_timeout: float = 120.0) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
@@ -87,7 +96,7 @@ class HistoryStore:
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         if read_only and not self.path.exists():
             con = duckdb.connect()  # empty in-memory store: no history yet
-            for stmt in SCHEMA:
+            for stmt in self.schema:
                 con.execute(stmt)
             yield con
             con.close()
@@ -100,17 +109,17 @@ class HistoryStore:
                 con = duckdb.connect(str(self.path), read_only=read_only)
                 break
             except OSError as exc:  # the folder cannot be created (read-only, full disk)
-                raise HistoryWriteFailed(path=str(self.path), reason=_first_line(exc)) from None
+                raise self.write_error(path=str(self.path), reason=_first_line(exc)) from None
             except duckdb.IOException as exc:  # another process holds the write lock
                 if "lock" not in str(exc).lower():
-                    raise HistoryWriteFailed(path=str(self.path), reason=_first_line(exc)) from None
+                    raise self.write_error(path=str(self.path), reason=_first_line(exc)) from None
                 if time.monotonic() > deadline:
-                    raise HistoryLocked(path=str(self.path), reason=_first_line(exc)) from None
+                    raise self.locked_error(path=str(self.path), reason=_first_line(exc)) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
         try:
             if not read_only:
-                for stmt in SCHEMA:
+                for stmt in self.schema:
                     con.execute(stmt)
             yield con
         finally:
@@ -131,8 +140,12 @@ class HistoryStore:
                 except duckdb.Error:
                     pass  # the transaction is already gone; the original error is what matters
                 if isinstance(exc, (OSError, duckdb.IOException, duckdb.FatalException)):
-                    raise HistoryWriteFailed(path=str(self.path), reason=_first_line(exc)) from exc
+                    raise self.write_error(path=str(self.path), reason=_first_line(exc)) from exc
                 raise
+
+
+class HistoryStore(DuckStore):
+    schema = tuple(SCHEMA)
 
     # ---- writing ------------------------------------------------------------------------------
     def record(

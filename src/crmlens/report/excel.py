@@ -118,6 +118,9 @@ def write_action_plan(
             ws.write_row(i, 0, row)
         if total > n:
             ws.write(n + 1, 0, t("report.excel_truncated", lang, shown=n, total=total))
+    from crmlens.overrides.workbook import write_review_sheets  # results with a review table
+
+    write_review_sheets(wb, results, lang, head, max_rows)
     rules = wb.add_worksheet(t("sheet.rules", lang)[:31])
     rules.write_row(
         0, 0, [t("col.analysis", lang), t("col.rule", lang), t("col.value", lang)], head
