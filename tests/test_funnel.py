@@ -209,3 +209,80 @@ def test_calibrated_against_the_true_probabilities(tmp_path):
     assert float(gap.max()) < 0.10
     scores = r.tables["backtest_scores"].set_index("source")["brier"]
     assert scores["model"] < scores["baseline"]
+
+
+# ---- people adjust the model ------------------------------------------------------------------
+
+
+def _store_config(tmp_path):
+    cfg = default_config()
+    data = cfg.model_dump()
+    data["overrides"] = {**data["overrides"], "store": str(tmp_path / "ov.duckdb")}
+    return type(cfg).model_validate(data)
+
+
+def _set(cfg, entity, field, value, by="alice", model_value=None, expires=None):
+    from crmlens.overrides.apply import store_of
+    from crmlens.overrides.store import Change
+
+    change = Change(
+        "funnel",
+        "opportunity",
+        entity,
+        field,
+        "set",
+        value,
+        "knows the buyer",
+        expires,
+        model_value,
+    )
+    store_of(cfg).append([change], by=by, source="cli")
+
+
+def test_overrides_apply_after_the_model_and_drive_the_forecast(tmp_path):
+    cfg = _store_config(tmp_path)
+    before = crmlens.run(open_frames(fixture()), ["funnel"], config=cfg, as_of=END)["funnel"]
+    _set(cfg, "d5", "win_probability", "90")
+    _set(cfg, "d5", "expected_close", "2026-02-15")  # from Q1 2026 (was 2026-03-15: same quarter)
+    after = crmlens.run(open_frames(fixture()), ["funnel"], config=cfg, as_of=END)["funnel"]
+    d5 = after.tables["open_deals"].set_index("opportunity_id").loc["d5"]
+    model = before.tables["open_deals"].set_index("opportunity_id").loc["d5", "p_win"]
+    assert d5["p_win"] == pytest.approx(0.9) and d5["p_win_model"] == pytest.approx(model)
+    assert bool(d5["probability_overridden"]) and d5["probability_by"] == "alice"
+    assert d5["expected_close"] == pd.Timestamp("2026-02-15")
+    assert after.metric("forecast_this_quarter") == pytest.approx(0.9 * 1000.0)
+    assert before.metric("forecast_this_quarter") == pytest.approx(model * 1000.0)
+    review = after.tables["review"]
+    assert set(review["field"]) == {"win_probability", "expected_close"}
+    assert "fn.overrides_in_force" in {f.code for f in after.findings}
+
+
+def test_people_whose_adjustments_help_or_hurt_are_named(tmp_path):
+    """Overrides recorded before their deals closed are scored against the outcome."""
+    cfg = _store_config(tmp_path)
+    deals, history = [], []
+    for i in range(6):  # closing after today: the overrides (recorded now) precede the outcome
+        won = i % 2 == 0
+        oid = f"k{i}"
+        deals.append(_deal(oid, "2026-06-01", "2031-01-10", won=won))
+        history += _rows(oid, [("2026-06-01", P), ("2031-01-10", WON if won else LOST)])
+        # alice is right every time; bob always says the opposite; the model said 50
+        _set(cfg, oid, "win_probability", "100" if won else "0", "alice", model_value="50")
+    for i in range(6):
+        won = i % 2 == 0
+        oid = f"m{i}"
+        deals.append(_deal(oid, "2026-06-01", "2031-01-10", won=won))
+        history += _rows(oid, [("2026-06-01", P), ("2031-01-10", WON if won else LOST)])
+        _set(cfg, oid, "win_probability", "0" if won else "100", "bob", model_value="50")
+    deals.append(_deal("end", "2026-06-01", "2031-01-31", won=False))
+    frames = {OPP: pd.DataFrame(deals), HIST: pd.DataFrame(history)}
+    r = crmlens.run(open_frames(frames), ["funnel"], config=cfg, as_of="2031-01-31")["funnel"]
+    judged = r.tables["override_judgement"].set_index("changed_by")
+    assert judged.loc["alice", "judged"] == 6 and judged.loc["alice", "brier_human"] == 0.0
+    assert judged.loc["alice", "brier_model"] == pytest.approx(0.25)
+    assert judged.loc["alice", "verdict"] == "helps"
+    assert judged.loc["bob", "brier_human"] == 1.0 and judged.loc["bob", "verdict"] == "hurts"
+    scores = r.tables["override_scores"].set_index("source")
+    assert scores.loc["human", "brier"] == pytest.approx(0.5)  # alice 0, bob 1
+    codes = [f.code for f in r.findings]
+    assert "fn.override_helps" in codes and "fn.override_hurts" in codes

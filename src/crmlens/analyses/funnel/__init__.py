@@ -15,7 +15,7 @@ from crmlens.analyses.funnel.columns import (
     USER_COLUMNS,
 )
 from crmlens.analyses.funnel.config import FunnelConfig
-from crmlens.analyses.spec import AnalysisSpec, EntityModel, RunContext
+from crmlens.analyses.spec import AnalysisSpec, EntityModel, OverrideField, RunContext
 from crmlens.schema.contracts import ACCOUNTS, OPPORTUNITIES, OPPORTUNITY_HISTORY, USERS
 
 
@@ -38,6 +38,10 @@ SPEC = AnalysisSpec(
     compute=_compute,
     config_model=FunnelConfig,
     entity=EntityModel(kind="opportunity", tiers=("low", "medium", "high")),
+    overridable=(
+        OverrideField("win_probability", "number", minimum=0.0, maximum=100.0),
+        OverrideField("expected_close", "date"),
+    ),
     views="crmlens.analyses.funnel.views",
     package=__name__,
     order=35,

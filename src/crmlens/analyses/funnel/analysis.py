@@ -12,7 +12,7 @@ import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
 from crmlens.analyses.engine import data_end
-from crmlens.analyses.funnel import forecast, model, narrative
+from crmlens.analyses.funnel import forecast, human, model, narrative
 from crmlens.analyses.funnel.config import FunnelConfig
 from crmlens.analyses.funnel.inputs import read_inputs, stage_order
 from crmlens.analyses.funnel.timeline import funnel, segments, state_at
@@ -37,6 +37,10 @@ def compute(ctx: RunContext) -> AnalysisResult:
     ctx.laps("backtest")
     open_deals, fitted, train_info = predict(deals, seg, cfg, end, sources, fun)
     ctx.laps("model")
+    open_deals, review, unknown_overrides = human.apply(ctx, open_deals)
+    open_deals = finish(open_deals, cfg, fun)
+    judged = human.judged(ctx, deals, seg)
+    ctx.laps("overrides")
     quarters, quarter = forecast.bookings(open_deals, end, cfg.simulations, cfg.seed, cfg.interval)
     tables = {
         "conversion": fun.conversion,
@@ -54,6 +58,9 @@ def compute(ctx: RunContext) -> AnalysisResult:
         "forecast_by_owner": forecast.by_group(open_deals, quarter, end, "owner_label"),
         "forecast_by_stage": forecast.by_group(open_deals, quarter, end, "stage"),
         "realised_bookings": forecast.realised(deals, end),
+        "review": review,
+        "override_judgement": human.who_is_right(judged),
+        "override_scores": override_scores(judged),
     }
     plan = check_action_rows(action_plan(open_deals, cfg, ctx.as_of), "opportunity_id", ctx.as_of)
     tables["action_plan"] = plan
@@ -61,6 +68,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
     ctx.laps("forecast_and_tables")
     metrics = narrative.metrics(deals, fun, bt, train_info, open_deals, quarters, cfg)
     findings = narrative.findings(metrics, fun, bt, train_info, inputs, tables, cfg)
+    findings = (*findings, *narrative.override_findings(open_deals, tables, unknown_overrides))
     recs = narrative.recommendations(metrics, fun, tables, cfg)
     method = {
         "stages": stage_order(cfg),
@@ -215,6 +223,14 @@ def predict(deals, seg, cfg: FunnelConfig, end: dt.date, sources, fun):
         ids.map(owner).fillna("unknown").to_numpy() if owner is not None else ("unknown")
     )
     state["rep_probability"] = state["probability"] / 100.0
+    state["account_label"] = (
+        state["account_name"].fillna(ids) if "account_name" in d else ids
+    ).to_numpy()
+    return state, info["trained"], info
+
+
+def finish(state: pd.DataFrame, cfg: FunnelConfig, fun) -> pd.DataFrame:
+    """Stuck flag, tier, weighted amount and priority from the probability in force."""
     p90 = dict(zip(fun.time_in_stage["order"], fun.time_in_stage["p90_days"]))
     state["stuck"] = state["days_in_stage"] > state["order"].map(p90)
     level = tier_levels(state["p_win"].to_numpy(), [cfg.low_probability, cfg.high_probability])
@@ -224,7 +240,20 @@ def predict(deals, seg, cfg: FunnelConfig, end: dt.date, sources, fun):
         ["stuck", "weighted_amount", "opportunity_id"], ascending=[False, False, True]
     ).reset_index(drop=True)
     state["priority_rank"] = np.arange(1, len(state) + 1)
-    return state, info["trained"], info
+    return state
+
+
+def override_scores(judged: pd.DataFrame) -> pd.DataFrame:
+    """Calibration by source on the judged overrides: mean Brier of the people's, the model's and
+    the CRM's probabilities on the same deals."""
+    rows = []
+    for source in ("human", "model", "crm"):
+        col = judged.get(f"brier_{source}") if len(judged) else None
+        known = col.dropna() if col is not None else pd.Series(dtype=float)
+        rows.append(
+            {"source": source, "n": len(known), "brier": known.mean() if len(known) else np.nan}
+        )
+    return pd.DataFrame(rows)
 
 
 def action_plan(open_deals: pd.DataFrame, cfg: FunnelConfig, as_of: dt.date) -> pd.DataFrame:

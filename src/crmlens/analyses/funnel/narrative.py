@@ -219,3 +219,41 @@ def recommendations(m, fun, tables, cfg: FunnelConfig) -> tuple[Recommendation, 
             )
         )
     return tuple(out)
+
+
+def override_findings(open_deals, tables, unknown: list[str]) -> tuple[Finding, ...]:
+    out = []
+    n_prob = int(open_deals["probability_overridden"].sum())
+    n_close = int(open_deals["close_overridden"].sum())
+    if n_prob or n_close:
+        shift = open_deals.loc[open_deals["probability_overridden"]]
+        out.append(
+            Finding(
+                "fn.overrides_in_force",
+                {
+                    "probabilities": n_prob,
+                    "dates": n_close,
+                    "mean_change": float((shift["p_win"] - shift["p_win_model"]).mean())
+                    if n_prob
+                    else 0.0,
+                },
+            )
+        )
+    judged = tables["override_judgement"]
+    for _, row in judged.iterrows():
+        if row["verdict"] in ("helps", "hurts"):
+            out.append(
+                Finding(
+                    f"fn.override_{row['verdict']}",
+                    {
+                        "person": row["changed_by"],
+                        "judged": int(row["judged"]),
+                        "human": row["brier_human"],
+                        "model": row["brier_model"],
+                    },
+                    "warning" if row["verdict"] == "hurts" else "info",
+                )
+            )
+    if unknown:
+        out.append(Finding("fn.overrides_unknown_deals", {"count": len(unknown)}, "warning"))
+    return tuple(out)

@@ -59,6 +59,12 @@ TABLES = (
     ),
     TableView("forecast_by_owner", ("owner_label", "deals", "pipeline", "expected"), 20),
     TableView("realised_bookings", ("quarter", "won"), 20),
+    TableView(
+        "override_judgement",
+        ("changed_by", "judged", "brier_human", "brier_model", "brier_crm", "verdict"),
+        20,
+    ),
+    TableView("override_scores", ("source", "n", "brier"), 20),
     TableView("by_source", WIN_RATE_COLUMNS, 20),
     TableView("by_type", WIN_RATE_COLUMNS, 20),
     TableView("by_amount_band", WIN_RATE_COLUMNS, 20),
@@ -100,6 +106,12 @@ COLUMN_FORMATS = {
     "median_cycle_days": "num",
     "tier": "t",
     "action": "t",
+    "judged": "int",
+    "brier_human": "num",
+    "brier_model": "num",
+    "brier_crm": "num",
+    "verdict": "t",
+    "p_win_model": "pct",
 }
 
 
