@@ -133,3 +133,51 @@ def bias(df: pd.DataFrame) -> dict:
         "monotone": monotone,
         "alignment": align.reset_index(drop=True),
     }
+
+
+def association(x: pd.Series, y: pd.Series) -> float:
+    """Strength of the link between a feature and a score, comparable across kinds: |Pearson r|
+    for a number, the correlation ratio η = √(SS_between / SS_total) for a category."""
+    if pd.api.types.is_numeric_dtype(x):
+        return abs(pearson(x.astype(float), y).r)
+    keep = x.notna() & y.notna()
+    x, y = x[keep], y[keep].astype(float)
+    total = float(((y - y.mean()) ** 2).sum())
+    if total == 0 or x.nunique() < 2:
+        return math.nan
+    g = y.groupby(x)
+    between = float((g.size() * (g.mean() - y.mean()) ** 2).sum())
+    return math.sqrt(between / total)
+
+
+def feature_roles(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> pd.DataFrame:
+    """Per feature known at investment time: its association with the current priority and with
+    performance (composite), and what the priority does with it — ``bias.follows`` (association
+    with priority ≥ ``bias_follows``), ``bias.ignores_predictive`` (below ``bias_ignores`` with
+    priority but ≥ ``bias_follows`` with performance), ``bias.ignores`` (below ``bias_ignores``)
+    or ``bias.weak`` (in between).  Strongest link with performance first."""
+    rows = []
+    for feature in dict.fromkeys([*cfg.model.features, "acquisition_cost"]):
+        if feature not in df.columns:
+            continue
+        prio = association(df[feature], df["investment_priority_score"])
+        perf = association(df[feature], df["composite"])
+        rows.append(
+            {
+                "feature": feature,
+                "assoc_priority": prio,
+                "assoc_composite": perf,
+                "role": _role(prio, perf, cfg),
+            }
+        )
+    out = pd.DataFrame(rows, columns=["feature", "assoc_priority", "assoc_composite", "role"])
+    out = out.sort_values(["assoc_composite", "feature"], ascending=[False, True])
+    return out.reset_index(drop=True)
+
+
+def _role(prio: float, perf: float, cfg: InvestmentMismatchConfig) -> str:
+    if prio >= cfg.bias_follows:
+        return "bias.follows"
+    if prio < cfg.bias_ignores or math.isnan(prio):
+        return "bias.ignores_predictive" if perf >= cfg.bias_follows else "bias.ignores"
+    return "bias.weak"
