@@ -60,7 +60,7 @@ def behaviour(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> dict:
             "customers": g.size(),
             "mean_adoption": g["product_adoption_rate"].mean(),
             "mean_roi": g["roi_w"].mean(),
-            "mismatch_rate": g["mismatched"].mean(),
+            "share_mismatched": g["mismatched"].mean(),
         }
     ).reset_index(names="onboarding")
     tedges = [-np.inf, *cfg.team_size_buckets, np.inf]
