@@ -419,3 +419,37 @@ def test_feature_association_hand_computed():
     assert association(pd.Series(["a", "a", "b", "b"]), y) == pytest.approx(math.sqrt(0.8))
     assert association(pd.Series([4.0, 3.0, 2.0, 1.0]), y) == pytest.approx(1.0)  # |r|
     assert math.isnan(association(pd.Series(["a"] * 4), y))
+
+
+@pytest.fixture(scope="module")
+def gen_result(gen_db):
+    return REGISTRY["investment_mismatch"].run(open_source(gen_db), CrmlensConfig())
+
+
+def test_a_weak_model_is_a_pilot_never_the_first_action(gen_db, gen_result):
+    weak = gen_result  # default weak_r2 0.2
+    assert weak.metric("model_cv_r2") < 0.2 and weak.metric("model_evidence") == "weak"
+    codes = [r.code for r in weak.recommendations]
+    assert codes[0] != "rec.mm.pilot_model" and codes[-2:] == [
+        "rec.mm.pilot_model",
+        "rec.mm.monitor",
+    ]
+    assert "rec.mm.recalibrate" not in codes
+    assert {f.code for f in weak.findings} >= {"mm.model_weak"}
+    section = {"model": {"weak_r2": 0.0}}  # every R² counts as evidence: the re-weighting leads
+    cfg = CrmlensConfig.model_validate({"investment_mismatch": section})
+    strong = REGISTRY["investment_mismatch"].run(open_source(gen_db), cfg)
+    assert strong.recommendations[0].code == "rec.mm.recalibrate"
+    assert "mm.model" in {f.code for f in strong.findings}
+
+
+def test_current_priority_bias_in_words(gen_result):
+    r = gen_result
+    bias = r.tables["feature_bias"].set_index("feature")
+    # the generator scores priority independently of onboarding, which drives adoption
+    onboarding = bias.loc["customer_onboarding_score"]
+    assert onboarding["assoc_priority"] < 0.05 and onboarding["assoc_composite"] > 0.1
+    assert onboarding["role"] == "bias.ignores_predictive"
+    ignores = next(f for f in r.findings if f.code.startswith("mm.bias_ignores"))
+    assert ignores.params["feature"] == "customer_onboarding_score"
+    assert bias["proposed_weight"].sum() == pytest.approx(1.0)  # acquisition cost: not in model

@@ -59,7 +59,9 @@ class InvestmentMismatchConfig(Strict):
     team_size_buckets: list[int] = [20, 50, 100]
     executive_levels: list[str] = ["C-Level", "VP"]
     min_example_size: int = Field(
-        100, ge=1, description="recommendation examples: segments of this many top-priority customers"
+        100,
+        ge=1,
+        description="recommendation examples: segments of this many top-priority customers",
     )
     root_cause_groups: int = Field(
         5, ge=1, description="highest-risk industry × size groups decomposed in raw terms"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from crmlens.analyses.base import Finding, Metric, Recommendation
+from crmlens.analyses.base import Finding, Metric
 from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
 from crmlens.analyses.investment_mismatch.root_cause import ALL
 from crmlens.analyses.investment_mismatch.stages import worst_stage
@@ -75,7 +75,10 @@ def metrics(
         "corr_team_size_roi": Metric(behaviour["team_roi"].r, "score"),
         "misaligned_features": Metric(int(bias["alignment"]["misaligned"].sum())),
     }
-    m["anova_f"], m["anova_p"] = Metric(steps["anova"].f, "score"), Metric(steps["anova"].p, "score")
+    m["anova_f"], m["anova_p"] = (
+        Metric(steps["anova"].f, "score"),
+        Metric(steps["anova"].p, "score"),
+    )
     if model is not None:
         m |= {
             "model_cv_r2": Metric(model.cv_r2, "score"),
@@ -403,7 +406,9 @@ def _model_findings(v: dict, cfg: InvestmentMismatchConfig) -> list[Finding]:
 
 
 def _data_quality_findings(v: dict) -> list[Finding]:
-    out = [Finding(code, {"count": v[key]}, "warning") for code, key in DATA_QUALITY_FINDINGS if v[key]]
+    out = [
+        Finding(code, {"count": v[key]}, "warning") for code, key in DATA_QUALITY_FINDINGS if v[key]
+    ]
     if v["dropped_missing_metrics"]:
         out.append(
             Finding(

@@ -99,7 +99,14 @@ def _onboarding_gate(
             before = float(members["mismatched"].mean())
             after = float(kept["mismatched"].mean())
             gate_rows.append(
-                (before - after, before, g.industry_vertical, g.company_size_tier, after, len(members))
+                (
+                    before - after,
+                    before,
+                    g.industry_vertical,
+                    g.company_size_tier,
+                    after,
+                    len(members),
+                )
             )
     overall_after = float(top.loc[gate, "mismatched"].mean())
     params = {
@@ -113,7 +120,9 @@ def _onboarding_gate(
     )
     if not gate_rows:
         return Recommendation("rec.mm.onboarding_gate_pool", params, target)
-    drop, before, ind, size, after, n = sorted(gate_rows, key=lambda x: (-x[0], -x[1], x[2], x[3]))[0]
+    drop, before, ind, size, after, n = sorted(gate_rows, key=lambda x: (-x[0], -x[1], x[2], x[3]))[
+        0
+    ]
     example = {"industry": ind, "size": size, "before": before, "after": after, "n": n}
     return Recommendation("rec.mm.onboarding_gate", params | example, target)
 
@@ -144,7 +153,9 @@ def _lifecycle_gate(
     )
 
 
-def _industry(groups: pd.DataFrame, cfg: InvestmentMismatchConfig, v: dict) -> Recommendation | None:
+def _industry(
+    groups: pd.DataFrame, cfg: InvestmentMismatchConfig, v: dict
+) -> Recommendation | None:
     """The riskiest large group whose relative risk is above 1 with 95% confidence."""
     if not len(groups):
         return None
@@ -219,6 +230,12 @@ def _monitor(cfg: InvestmentMismatchConfig, v: dict) -> Recommendation:
             "target_count": goal_count,
             "converted": cfg.conversion_target,
         },
-        kpi("mismatch_rate_in_top", goal_rate, "mismatch_rate_in_top", ">", v["mismatch_rate_in_top"])
+        kpi(
+            "mismatch_rate_in_top",
+            goal_rate,
+            "mismatch_rate_in_top",
+            ">",
+            v["mismatch_rate_in_top"],
+        )
         | {"cadence": "quarterly"},
     )

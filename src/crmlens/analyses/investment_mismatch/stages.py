@@ -63,9 +63,10 @@ def roi_terciles(df: pd.DataFrame) -> pd.DataFrame:
         {
             "customers": g.size(),
             "mismatched": g["mismatched"].sum().astype(int),
-            "top_matched": (r["top_priority"] & ~r["mismatched"]).groupby(
-                [r[STAGE], tercile], observed=False
-            ).sum().astype(int),
+            "top_matched": (r["top_priority"] & ~r["mismatched"])
+            .groupby([r[STAGE], tercile], observed=False)
+            .sum()
+            .astype(int),
         }
     ).reset_index()
     stage_total = out.groupby(STAGE)["mismatched"].transform("sum")

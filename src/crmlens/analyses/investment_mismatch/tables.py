@@ -127,7 +127,10 @@ def feature_bias(roles: pd.DataFrame, model) -> pd.DataFrame:
 def cutoffs(cut: dict, roi: dict, bounds: dict, cfg: InvestmentMismatchConfig) -> pd.DataFrame:
     """Every cut-off and winsorising bound the cohorts and means used, one row each
     (``cutoff`` is a code: ``value.cut.<name>``)."""
-    rows = [("priority_cutoff", cut["priority_cutoff"]), ("composite_cutoff", cut["composite_cutoff"])]
+    rows = [
+        ("priority_cutoff", cut["priority_cutoff"]),
+        ("composite_cutoff", cut["composite_cutoff"]),
+    ]
     for name, (low, high) in [*bounds.items(), ("roi", (roi["p1"], roi["p99"]))]:
         rows += [(f"winsor_low_{name}", low), (f"winsor_high_{name}", high)]
     rows.append(("roi_alert", cfg.roi_alert))

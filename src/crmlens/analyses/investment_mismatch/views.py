@@ -133,7 +133,14 @@ TABLES = (
     ),
     TableView(
         "pool_team_decision",
-        ("team_size_bucket", "executive", "cohort", "customers", *CELL_MEANS, "mismatch_rate_in_top"),
+        (
+            "team_size_bucket",
+            "executive",
+            "cohort",
+            "customers",
+            *CELL_MEANS,
+            "mismatch_rate_in_top",
+        ),
         200,
     ),
     TableView(
@@ -157,7 +164,14 @@ TABLES = (
     ),
     TableView(
         "roi_terciles_by_stage",
-        ("lifecycle_stage", "tercile", "customers", "mismatched", "top_matched", "share_of_mismatched"),
+        (
+            "lifecycle_stage",
+            "tercile",
+            "customers",
+            "mismatched",
+            "top_matched",
+            "share_of_mismatched",
+        ),
         200,
     ),
     TableView("cutoffs", ("cutoff", "value"), 200),
