@@ -140,13 +140,18 @@ def association(x: pd.Series, y: pd.Series) -> float:
     for a number, the correlation ratio η = √(SS_between / SS_total) for a category."""
     if pd.api.types.is_numeric_dtype(x):
         return abs(pearson(x.astype(float), y).r)
-    keep = x.notna() & y.notna()
-    x, y = x[keep], y[keep].astype(float)
-    total = float(((y - y.mean()) ** 2).sum())
-    if total == 0 or x.nunique() < 2:
+    codes, _ = pd.factorize(x)  # integer codes (−1: missing) instead of a group-by on text
+    values = y.to_numpy(float)
+    keep = (codes >= 0) & ~np.isnan(values)
+    codes, values = codes[keep], values[keep]
+    total = float(((values - values.mean()) ** 2).sum()) if len(values) else 0.0
+    if total == 0 or len(np.unique(codes)) < 2:
         return math.nan
-    g = y.groupby(x)
-    between = float((g.size() * (g.mean() - y.mean()) ** 2).sum())
+    counts = np.bincount(codes)
+    sums = np.bincount(codes, weights=values)
+    seen = counts > 0
+    means = sums[seen] / counts[seen]
+    between = float((counts[seen] * (means - values.mean()) ** 2).sum())
     return math.sqrt(between / total)
 
 
