@@ -38,15 +38,19 @@ def design(
 ) -> tuple[Design, float]:
     """The design matrix (numbers as given, categories as integer codes 0..k−1 → one-hot) and the
     centre of ``y`` that predictions add back."""
-    columns = [np.asarray(v, dtype=float) for v in numbers.values()]
     names: list[tuple[str, object]] = [(f, None) for f in numbers]
     for feature, codes in categories.items():
-        codes = np.asarray(codes)
-        for level in range(int(codes.max()) + 1 if len(codes) else 0):
-            columns.append((codes == level).astype(float))
-            names.append((feature, level))
+        levels = int(np.max(codes)) + 1 if len(codes) else 0
+        names += [(feature, level) for level in range(levels)]
     n = len(y)
-    matrix = np.column_stack(columns) if columns else np.zeros((n, 0))
+    matrix = np.zeros((n, len(names)))
+    for i, values in enumerate(numbers.values()):
+        matrix[:, i] = values
+    start = len(numbers)
+    for codes in categories.values():  # one-hot: a 1 in the column of the row's level
+        codes = np.asarray(codes)
+        matrix[np.arange(n), start + codes] = 1.0
+        start += int(codes.max()) + 1 if n else 0
     centre = matrix.mean(axis=0)
     y_centre = float(np.mean(y))
     y_centred = np.asarray(y, dtype=float) - y_centre

@@ -68,8 +68,9 @@ def _scores(y: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
     return r2, float(np.abs(y - pred).mean())
 
 
-def _cross_validate(d: ridge.Design, folds: list, alpha: float) -> tuple[list, list]:
-    """Per-fold R² and MAE; the training Gram of a fold is the total minus the fold's own."""
+def _cross_validate(d: ridge.Design, folds: list, alpha: float) -> tuple[list, list, ridge.Gram]:
+    """Per-fold R² and MAE, and the Gram of all rows: one pass over the design; the training
+    Gram of a fold is the total minus the fold's own."""
     grams = [ridge.gram(d, test) for _, test in folds]
     total = grams[0]
     for g in grams[1:]:
@@ -80,7 +81,7 @@ def _cross_validate(d: ridge.Design, folds: list, alpha: float) -> tuple[list, l
         r2, mae = _scores(d.y[test], fit.predict(d, test))
         r2s.append(r2)
         maes.append(mae)
-    return r2s, maes
+    return r2s, maes, total
 
 
 def _coefficients(fit: ridge.Fit, d: ridge.Design, labels: dict) -> pd.DataFrame:
@@ -91,17 +92,21 @@ def _coefficients(fit: ridge.Fit, d: ridge.Design, labels: dict) -> pd.DataFrame
     return coefs.drop(columns="abs").reset_index(drop=True)
 
 
-def _weights(fit: ridge.Fit, d: ridge.Design, feats: list[str]) -> pd.DataFrame:
-    """Each feature's share of the spread of the predictions: the standard deviation of its
-    term (|coefficient| for a standardised number, the spread of its level effects over the
-    customers for a category), divided by the sum over the features."""
+def _weights(fit: ridge.Fit, total: ridge.Gram, d: ridge.Design, feats: list[str]) -> pd.DataFrame:
+    """Each feature's share of the spread of the predictions: the standard deviation over the
+    customers of its term (|coefficient| for a standardised number, the spread of its level
+    effects for a category) — from the Gram, βᵀ·Cov·β over the feature's columns — divided by
+    the sum over the features."""
     beta = fit.coef / fit.scale
+    mean = total.sx / total.n
+    cov = total.sxx / total.n - np.outer(mean, mean)
     spread = []
     for f in feats:
         cols = [i for i, (name, _) in enumerate(d.names) if name == f]
-        spread.append(float(np.std(d.matrix[:, cols] @ beta[cols])) if cols else 0.0)
-    total = sum(spread)
-    weights = [s / total if total > 0 else math.nan for s in spread]
+        part = beta[cols]
+        spread.append(float(np.sqrt(max(part @ cov[np.ix_(cols, cols)] @ part, 0.0))))
+    total_spread = sum(spread)
+    weights = [s / total_spread if total_spread > 0 else math.nan for s in spread]
     out = pd.DataFrame({"feature": feats, "weight": weights})
     return out.sort_values(["weight", "feature"], ascending=[False, True]).reset_index(drop=True)
 
@@ -115,19 +120,17 @@ def fit_priority_model(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> Model
     data = data.reset_index(drop=True)
     d, centre, labels = _design(data, feats)
     folds = list(KFold(mc.cv_folds, shuffle=True, random_state=mc.seed).split(d.matrix))
-    r2s, maes = _cross_validate(d, folds, mc.alpha)
-    train, test = train_test_split(
-        np.arange(len(data)), test_size=mc.test_share, random_state=mc.seed
-    )
-    fit = ridge.solve(ridge.gram(d, train), d, mc.alpha)
+    r2s, maes, total = _cross_validate(d, folds, mc.alpha)
+    _, test = train_test_split(np.arange(len(data)), test_size=mc.test_share, random_state=mc.seed)
+    fit = ridge.solve(total - ridge.gram(d, test), d, mc.alpha)  # trained on the other rows
     pred = pd.Series(fit.predict(d, test) + centre, index=test)
-    held_out = data.iloc[test]
+    held_out = data[["investment_priority_score", "composite"]].iloc[test]
     top, bottom = cfg.priority_top_share, cfg.composite_bottom_share
     current = _mismatch_rate(
         held_out["investment_priority_score"], held_out["composite"], top, bottom
     )
     model = _mismatch_rate(pred, held_out["composite"], top, bottom)
-    full = ridge.solve(ridge.gram(d), d, mc.alpha)  # coefficients from all rows
+    full = ridge.solve(total, d, mc.alpha)  # coefficients from all rows
     return ModelReport(
         feats,
         float(np.mean(r2s)),
@@ -137,5 +140,5 @@ def fit_priority_model(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> Model
         model,
         _coefficients(full, d, labels),
         float(np.std(r2s)),
-        _weights(full, d, feats),
+        _weights(full, total, d, feats),
     )
