@@ -28,7 +28,7 @@ HEADLINE = (
     "top_roi_below_alert",
     "corr_priority_composite",
     "corr_onboarding_adoption",
-    "cohort_anova_p",
+    "cohort_anova_significant",
     "join_coverage",
     "model_cv_r2",
     "model_evidence",
