@@ -24,7 +24,7 @@ def read_base(data: Dataset, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFram
     """The joined base table (one row per de-duplicated value row) and the join counts."""
     value = read_table(data, CUSTOMER_VALUE)  # NaN/±Inf → NULL; text dates parsed, never guessed
     customers = read_table(data, CUSTOMERS)
-    dedup = expressions.dedup_value(value)
+    dedup = expressions.dedup_value(value.select(*_read_columns(value, cfg)))
     if cfg.identity == "mapping" and data.has_table(MAPPING.name):
         mapping = read_table(data, MAPPING)
         joined = expressions.join_by_mapping(dedup, customers, mapping, list(cfg.mapping_priority))
@@ -51,6 +51,14 @@ def read_base(data: Dataset, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFram
         "customers_without_value": n_customers - int(df["customer360_id"].nunique()),
     }
     return df, join
+
+
+def _read_columns(value, cfg: InvestmentMismatchConfig) -> list[str]:
+    """The value columns the analysis reads (the others never enter the de-duplication)."""
+    wanted = ["primary_email", "analysis_timestamp", *VALUE_COLUMNS]
+    if cfg.identity == "mapping":
+        wanted += list(cfg.mapping_priority)
+    return [c for c in dict.fromkeys(wanted) if c in value.columns]
 
 
 def complete_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:

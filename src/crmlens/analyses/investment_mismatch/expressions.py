@@ -17,13 +17,14 @@ import ibis.expr.types as ir
 
 def dedup_value(value: ir.Table) -> ir.Table:
     """One row per case-insensitive e-mail.  Only e-mails that occur more than once go through
-    the ordered window (usually a few percent of the rows): the rest pass straight through a hash
-    count, which halves the engine time of the de-duplication on 500,000 rows."""
+    the ordered window (usually a few percent of the rows); the rest pass through an anti-join
+    with the duplicated keys (about half the engine work of a window over every row)."""
     v = value.mutate(email_key=value.primary_email.lower().strip())
+    v = v.filter(v.email_key.notnull())
     counts = v.group_by("email_key").aggregate(_n=v.count())
-    v = v.inner_join(counts, "email_key")  # a NULL key never joins: rows without an e-mail out
-    single = v.filter(v._n == 1).drop("_n")
-    multi = v.filter(v._n > 1).drop("_n")
+    duplicated = counts.filter(counts._n > 1).select("email_key")
+    single = v.anti_join(duplicated, "email_key")
+    multi = v.semi_join(duplicated, "email_key")
     order = []
     if "analysis_timestamp" in multi.columns:
         order.append(ibis.desc(multi.analysis_timestamp.cast("timestamp"), nulls_first=False))
