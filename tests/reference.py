@@ -195,6 +195,7 @@ def mismatch_headline(path, cfg: CrmlensConfig | None = None) -> dict:
     c["key"] = c["email"].str.lower().str.strip()
     c = c.sort_values(["key", "customer360_id"]).drop_duplicates("key", keep="first")
     df = v.merge(c[["key", "customer360_id", "total_sales_amount"]], on="key", how="left")
+    distinct, joined = len(df), int(df["customer360_id"].notna().sum())
     df = df.dropna(
         subset=[
             "customer360_id",
@@ -237,7 +238,12 @@ def mismatch_headline(path, cfg: CrmlensConfig | None = None) -> dict:
         .reindex(sorted(stage_counts), fill_value=0)
         .to_dict()
     )
-    return {
+    roi_all = np.full(n, np.nan)
+    roi_all[ok] = np.clip(roi, lo, hi)
+    extra = _mismatch_second_pass(df.assign(roi_w=roi_all), top, mism, ok, cac, mc)
+    return extra | {
+        "distinct_emails": distinct,
+        "join_coverage": joined / distinct,
         "base_customers": n,
         "top_priority": int(top.sum()),
         "bottom_composite": int(bottom.sum()),
@@ -248,4 +254,39 @@ def mismatch_headline(path, cfg: CrmlensConfig | None = None) -> dict:
         "roi_undefined": int((~ok).sum()),
         "stage_counts": {k: int(v) for k, v in stage_counts.items()},
         "stage_mismatched": {k: int(v) for k, v in stage_mism.items()},
+    }
+
+
+def _mismatch_second_pass(df, top, mism, ok, cac, mc) -> dict:
+    """Issue 14 numbers from the spec: per stage the top-priority pool and the within-pool rate;
+    ROI of mismatched vs matched top-priority customers; the ANOVA of log ROI by stage inside
+    the mismatched cohort (scipy) with η²; the pool's composite gap and its weighted parts."""
+    from scipy import stats
+
+    df = df.assign(top=top, mism=mism)
+    pool = df[df["top"]]
+    per_stage = pool.groupby("lifecycle_stage")["mism"].agg(["size", "sum"])
+    raw_roi = df["customer_lifetime_value"].to_numpy(float) / np.where(ok, cac, np.nan)
+    cohort = df.assign(raw=raw_roi)[mism & ok]
+    cohort = cohort[cohort["raw"] > 0]
+    logs = [np.log(g["raw"].to_numpy()) for _, g in cohort.groupby("lifecycle_stage") if len(g) > 1]
+    anova = stats.f_oneway(*logs)
+    values = np.concatenate(logs)
+    between = sum(len(x) * (x.mean() - values.mean()) ** 2 for x in logs)
+    eta2 = between / ((values - values.mean()) ** 2).sum()
+    matched = pool[~pool["mism"]]
+    mismatched = pool[pool["mism"]]
+    return {
+        "stage_top": {k: int(x) for k, x in per_stage["size"].items()},
+        "stage_rate_in_top": {
+            k: float(x) for k, x in (per_stage["sum"] / per_stage["size"]).items()
+        },
+        "roi_mean_top_matched": float(np.nanmean(matched["roi_w"])),
+        "roi_mean_mismatched": float(np.nanmean(mismatched["roi_w"])),
+        "cohort_anova_f": float(anova.statistic),
+        "cohort_anova_p": float(anova.pvalue),
+        "cohort_anova_eta2": float(eta2),
+        "delta_composite": float(matched["composite"].mean() - mismatched["composite"].mean()),
+        "mean_adoption_mismatched": float(mismatched["product_adoption_rate"].mean()),
+        "mean_adoption_top_matched": float(matched["product_adoption_rate"].mean()),
     }

@@ -44,3 +44,21 @@ def test_mismatch_numbers_match_reference(db, request):
     assert {k: int(v) for k, v in st["customers"].items()} == exp["stage_counts"]
     assert {k: int(v) for k, v in st["mismatched"].items()} == exp["stage_mismatched"]
     assert exp["mismatched"] > 50
+    # issue 14: join coverage, within-pool stage rates, like-for-like ROI, cohort ANOVA, gap
+    assert r.metric("distinct_emails") == exp["distinct_emails"]
+    assert r.metric("join_coverage") == pytest.approx(exp["join_coverage"], abs=1e-12)
+    assert {k: int(v) for k, v in st["top_customers"].items()} == exp["stage_top"]
+    rates = st["mismatch_rate_in_top"].to_dict()
+    assert rates == pytest.approx(exp["stage_rate_in_top"], abs=1e-12)
+    for k in (
+        "roi_mean_top_matched",
+        "roi_mean_mismatched",
+        "cohort_anova_f",
+        "cohort_anova_p",
+        "cohort_anova_eta2",
+        "mean_adoption_mismatched",
+        "mean_adoption_top_matched",
+    ):
+        assert r.metric(k) == pytest.approx(exp[k], rel=1e-9, abs=1e-12), k
+    pool = r.tables["group_root_cause"].iloc[0]
+    assert pool["delta_composite"] == pytest.approx(exp["delta_composite"], abs=1e-12)
