@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from crmlens.analyses import REGISTRY, AnalysisResult
 from crmlens.config import CrmlensConfig
 from crmlens.errors import AnalysisError, ValidationFailed
+from crmlens.progress import Stopwatch
 from crmlens.schema.validate import DataQualityProfile, Issue, validate
 from crmlens.sources import Dataset, open_source
 
@@ -88,13 +89,16 @@ def run(
 ) -> RunOutcome:
     named = bool(names) and list(names) != ["all"]
     names = resolve(names)
+    watch = Stopwatch()
     data = open_dataset(source, config)
     profile = validate(data, set(names))
+    watch.lap("validate")
     blocked = profile.blocked_analyses()
     if blocked >= set(names):
         raise ValidationFailed(profile)
     tables = sorted({spec.name for n in names if n not in blocked for spec in REGISTRY[n].requires})
     outcome = RunOutcome(profile, fingerprint=data.fingerprint(tables))
+    watch.lap("fingerprint")
     for name in names:
         if name in blocked:
             absent = not any(data.has_table(spec.name) for spec in REGISTRY[name].requires)
