@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import warnings
 
 import duckdb
 import numpy as np
@@ -33,7 +34,9 @@ def _pattern(patterns: list[str]) -> str:
 
 
 def _matches(text: pd.Series, patterns: list[str]) -> pd.Series:
-    return text.str.contains(_pattern(patterns), case=False, regex=True, na=False)
+    with warnings.catch_warnings():  # configured patterns may hold groups: only a match counts
+        warnings.simplefilter("ignore", UserWarning)
+        return text.str.contains(_pattern(patterns), case=False, regex=True, na=False)
 
 
 def title_levels(titles: pd.Series, cfg: CrmlensConfig) -> pd.Series:
