@@ -224,7 +224,7 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
                 color=alt.Color("tier_label:N", title=L("chart.axis.tier"), scale=tier_scale),
                 tooltip=[
                     alt.Tooltip("account_name:N", title=L("col.account_name")),
-                    alt.Tooltip("density:Q", title=L("chart.axis.density"), format=".2f"),
+                    alt.Tooltip("density:Q", title=L("col.density"), format=".2f"),
                     alt.Tooltip(
                         "decision_ratio:Q", title=L("chart.axis.decision_ratio"), format=".1%"
                     ),
