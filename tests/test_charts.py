@@ -132,3 +132,14 @@ def test_log_like_axes_have_readable_ticks_and_no_jargon(results):
             assert x["axis"]["values"][:4] == [0, 1, 2, 5]
         text = json.dumps(charts, ensure_ascii=False)
         assert "symlog scale" not in text and "对称对数" not in text
+
+
+def test_every_chart_spec_is_valid_vega_lite(results):
+    """Specs are built without validation at run time (it costs half the chart time)."""
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    schema = load_schema()
+    for lang in ("en", "zh"):
+        for spec in _charts(results, lang).values():
+            validate_jsonschema(spec, schema)

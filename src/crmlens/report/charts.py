@@ -89,7 +89,9 @@ class Chart:
 def base_config(chart: alt.TopLevelMixin, title: str) -> dict[str, Any]:
     """The spec with the shared theme; its width is the whole chart's (axes and legend
     included), so the HTML can fit it to any container."""
-    spec = chart.properties(title=title).to_dict()
+    # no JSON-schema validation at run time (half of building a chart); tests/test_charts.py
+    # validates every chart's spec
+    spec = chart.properties(title=title).to_dict(validate=False)
     spec.pop("$schema", None)  # no network lookups
     spec["config"] = {**THEME, **spec.get("config", {})}
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
