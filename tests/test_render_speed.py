@@ -80,7 +80,7 @@ def test_headline_script_matches_crmlens(gen_db):
     day = dt.date(2026, 1, 5)
     cc = REGISTRY["contact_coverage"].run(data, cfg, as_of=day)
     mm = REGISTRY["investment_mismatch"].run(data, cfg, as_of=day)
-    script = bench_script.headlines(str(gen_db), cfg)
+    script = bench_script.headlines(str(gen_db), cfg=cfg)
     for name in ("key_accounts", "high_risk"):
         assert script["contact_coverage"][name] == cc.metric(name)
     for name in ("base_customers", "top_priority", "mismatched"):

@@ -124,26 +124,29 @@ def _tree_peak(proc: subprocess.Popen) -> int:
 
 
 def end_to_end(path: Path, accounts: int, contacts: int) -> tuple[Measure, Measure, dict]:
-    """The headline-only pandas script and ``crmlens run contact_coverage investment_mismatch``
-    (full report, PNGs, workbook) on the same data, each as the command a user runs."""
+    """The headline-only pandas script (:mod:`crmlens.bench_script`) and ``crmlens run`` of the
+    same analyses (every unit that ships a headline script; full report, PNGs, workbook) on the
+    same data, each as the command a user runs."""
+    from crmlens.bench_script import headline_modules
+
+    names = list(headline_modules())
     script, printed = measure_command(
         "pandas_headline_script",
         accounts,
         contacts,
-        [sys.executable, "-m", "crmlens.bench_script", str(path)],
+        [sys.executable, "-m", "crmlens.bench_script", str(path), *names],
     )
     with tempfile.TemporaryDirectory() as tmp:
         run, _ = measure_command(
             "crmlens_run_end_to_end",
             accounts,
             contacts,
-            [sys.executable, "-m", "crmlens.cli", "run", *E2E_ANALYSES, "-s", str(path)]
+            [sys.executable, "-m", "crmlens.cli", "run", *names, "-s", str(path)]
             + ["-o", str(Path(tmp) / "report"), "--as-of", E2E_AS_OF],
         )
     return script, run, json.loads(printed)
 
 
-E2E_ANALYSES = ("contact_coverage", "investment_mismatch")
 E2E_AS_OF = "2026-01-05"
 
 
@@ -350,6 +353,7 @@ def run_bench(
             rows.append(m)
             render_stages[n] = info["render_stages"]
         if render and n <= end_to_end_max:
+            progress(f"end to end {n:,}")
             pair, e2e[n] = _end_to_end_rows(path, n, runs["crmlens_compute"][0].contacts, repeat)
             rows += pair
         if n <= pandas_max:
