@@ -13,6 +13,7 @@ import sys
 from crmlens.analyses import REGISTRY
 from crmlens.config import CrmlensConfig
 from crmlens.progress import StageDisplay, Stopwatch, listening
+from crmlens.report.i18n import t
 from crmlens.report.writer import write_report
 from crmlens.sources import open_source
 
@@ -26,7 +27,7 @@ class Terminal(io.StringIO):
 
 def test_plain_stream_gets_one_timestamped_line_per_stage():
     stream = io.StringIO()
-    with StageDisplay(stream, "en"):
+    with StageDisplay(stream, lambda key, **p: t(key, "en", **p)):
         watch = Stopwatch("demo.")
         watch.lap("first")
         watch.lap("second")
@@ -37,7 +38,7 @@ def test_plain_stream_gets_one_timestamped_line_per_stage():
 
 def test_terminal_line_is_rewritten_in_place_then_the_stages_are_listed():
     stream = Terminal()
-    with StageDisplay(stream, "zh", expected=2):
+    with StageDisplay(stream, lambda key, **p: t(key, "zh", **p), expected=2):
         watch = Stopwatch()
         watch.lap("first")
         during = stream.getvalue()

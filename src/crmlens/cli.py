@@ -234,7 +234,7 @@ def _stages(lg: str):
     """Each finished stage with its time on stderr (crmlens.progress.StageDisplay)."""
     from crmlens.progress import StageDisplay
 
-    return StageDisplay(err.file, lg)
+    return StageDisplay(err.file, lambda key, **params: t(key, lg, **params))
 
 
 def _run_and_render(source, analyses, cfg, day, out_dir, lg, include_pii, png, inputs):

@@ -8,7 +8,8 @@ finished stage with its wall time; whoever listens shows or records it.
 line rewritten in place (a bar of the stages done so far, the stage, the elapsed time), then the
 stages and their times when the command ends; elsewhere (a cron log, a pipe) one plain
 timestamped line per stage, written as it finishes.  Nothing here is user prose: stage names are
-identifiers, the line templates come from the catalogs.
+identifiers, the line templates come from the catalogs (through the ``text`` function the caller
+passes: this module sits below every other layer and imports none).
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import TextIO
-
-from crmlens.report.i18n import t
 
 Listener = Callable[[str, float], None]
 _LOCAL = threading.local()
@@ -73,11 +72,11 @@ BAR_WIDTH = 20  # characters of the terminal bar
 
 class StageDisplay:
     """Shows stages on ``stream`` (see the module docstring); use as a context manager around
-    the work, in the command's language."""
+    the work."""
 
-    def __init__(self, stream: TextIO, lang: str, *, expected: int = 0) -> None:
+    def __init__(self, stream: TextIO, text: Callable[..., str], *, expected: int = 0) -> None:
         self.stream = stream
-        self.lang = lang
+        self.text = text  # text(key, **params): a catalog message in the command's language
         self.expected = expected  # stages expected (for the bar); 0 = unknown
         self.tty = bool(getattr(stream, "isatty", lambda: False)())
         self.done: list[tuple[str, float]] = []
@@ -98,11 +97,11 @@ class StageDisplay:
             for stage, seconds in self.done:
                 self.stream.write(self._line(stage, seconds) + "\n")
             total = time.perf_counter() - self._start
-            self.stream.write(t("progress.total", self.lang, seconds=round(total, 1)) + "\n")
+            self.stream.write(self.text("progress.total", seconds=round(total, 1)) + "\n")
             self.stream.flush()
 
     def _line(self, stage: str, seconds: float) -> str:
-        return t("progress.stage", self.lang, stage=stage, seconds=f"{seconds:.2f}")
+        return self.text("progress.stage", stage=stage, seconds=f"{seconds:.2f}")
 
     def on_stage(self, stage: str, seconds: float) -> None:
         self.done.append((stage, seconds))
