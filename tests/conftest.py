@@ -53,6 +53,8 @@ SLOW_TESTS = {
     "test_generator.py::test_same_seed_same_tables",
     "test_reference.py::test_headline_numbers_match_reference",
     "test_overrides.py::test_two_imports_at_once_lose_nothing",
+    "test_progress.py::test_cli_run_prints_stages_in_a_log_and_on_a_terminal",
+    "test_render_speed.py::test_bench_compares_crmlens_run_with_the_headline_script",
 }
 
 

@@ -146,7 +146,7 @@ def test_chart_spec_golden(result):
     datasets = sc["datasets"]
     rule_values = [v for d in datasets.values() for v in d if "x" in v or "y" in v]
     assert {"x": 5.0} in rule_values and {"y": 0.15} in rule_values
-    hm = charts["cc_coverage_heatmap"]
+    hm = charts["cc_coverage_heatmap"]["layer"][0]  # cells; the second layer labels them
     assert hm["mark"]["type"] == "rect" and hm["encoding"]["color"]["scale"]["domain"] == [0, 1]
     for spec in charts.values():
         assert spec["config"]["font"] == "Noto Sans CJK SC" and "$schema" not in spec

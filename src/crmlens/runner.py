@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from crmlens.analyses import REGISTRY, AnalysisResult
 from crmlens.config import CrmlensConfig
 from crmlens.errors import AnalysisError, ValidationFailed
+from crmlens.progress import Stopwatch
 from crmlens.schema.validate import DataQualityProfile, Issue, validate
 from crmlens.sources import Dataset, open_source
 
@@ -101,16 +102,19 @@ def run(
 ) -> RunOutcome:
     named = bool(names) and list(names) != ["all"]
     names = resolve(names)
+    watch = Stopwatch()
     data = open_dataset(source, config)
     absent: dict[str, list[str]] = {}
     if not named:
         names, absent = applicable(data, names)
     profile = validate(data, set(names))
+    watch.lap("validate")
     blocked = profile.blocked_analyses()
     if blocked >= set(names):
         raise ValidationFailed(profile)
     tables = sorted({spec.name for n in names if n not in blocked for spec in REGISTRY[n].requires})
     outcome = RunOutcome(profile, fingerprint=data.fingerprint(tables))
+    watch.lap("fingerprint")
     for name, missing in absent.items():
         outcome.skipped[name] = NOT_APPLICABLE
         outcome.problems[name] = [Issue("dq.table_missing", "blocking", t) for t in missing]

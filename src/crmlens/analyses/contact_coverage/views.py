@@ -9,7 +9,17 @@ import altair as alt
 import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
-from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config, with_labels
+from crmlens.report.charts import (
+    HEIGHT,
+    ROW_HEIGHT,
+    WIDTH,
+    Chart,
+    base_config,
+    label_order,
+    log_like_axis,
+    rate_bars,
+    with_labels,
+)
 from crmlens.report.document import Bullets, Para
 from crmlens.report.i18n import fmt_value, t, tr_value
 from crmlens.report.views import AnalysisViews, TableView
@@ -201,7 +211,10 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
             .mark_circle(size=28, opacity=0.6)
             .encode(
                 x=alt.X(
-                    "density_plot:Q", title=L("chart.axis.density"), scale=alt.Scale(type="symlog")
+                    "density_plot:Q",
+                    title=L("chart.axis.density_log"),
+                    scale=alt.Scale(type="symlog"),
+                    axis=log_like_axis(sc["density_plot"]),
                 ),
                 y=alt.Y(
                     "decision_ratio:Q",
@@ -211,7 +224,7 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
                 color=alt.Color("tier_label:N", title=L("chart.axis.tier"), scale=tier_scale),
                 tooltip=[
                     alt.Tooltip("account_name:N", title=L("col.account_name")),
-                    alt.Tooltip("density:Q", title=L("chart.axis.density"), format=".2f"),
+                    alt.Tooltip("density:Q", title=L("col.density"), format=".2f"),
                     alt.Tooltip(
                         "decision_ratio:Q", title=L("chart.axis.decision_ratio"), format=".1%"
                     ),
@@ -239,12 +252,21 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
 
     ds = with_labels(r.tables["density_by_size"], "company_size_category", lang)
     if len(ds):
-        y = alt.Y("company_size_category_label:N", title=L("chart.axis.size"), sort=None)
+        y = alt.Y(
+            "company_size_category_label:N",
+            title=L("chart.axis.size"),
+            sort=label_order(ds, "company_size_category", lang, r),
+        )
         x_scale = alt.Scale(type="symlog")
+        x_axis = log_like_axis(ds["max"])
         whisk = (
             alt.Chart(ds)
             .mark_rule()
-            .encode(y=y, x=alt.X("min:Q", title=L("chart.axis.density"), scale=x_scale), x2="max:Q")
+            .encode(
+                y=y,
+                x=alt.X("min:Q", title=L("chart.axis.density_log"), scale=x_scale, axis=x_axis),
+                x2="max:Q",
+            )
         )
         box = (
             alt.Chart(ds)
@@ -269,7 +291,7 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
             .mark_rule(strokeDash=[6, 4], color="#d62728")
             .encode(x="x:Q")
         )
-        c = alt.layer(whisk, box, med, rl).properties(width=WIDTH, height=max(120, 45 * len(ds)))
+        c = alt.layer(whisk, box, med, rl).properties(width=WIDTH, height=max(120, 40 * len(ds)))
         charts.append(
             Chart(
                 "cc_density_by_size",
@@ -288,7 +310,12 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
             alt.Chart(hm)
             .mark_rect()
             .encode(
-                x=alt.X("department_label:N", title=L("chart.axis.department"), sort=None),
+                x=alt.X(
+                    "department_label:N",
+                    title=L("chart.axis.department"),
+                    sort=None,
+                    axis=alt.Axis(labelAngle=0),
+                ),
                 y=alt.Y("industry_normalized_label:N", title=L("chart.axis.industry")),
                 color=alt.Color(
                     "coverage_rate:Q",
@@ -304,8 +331,13 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
                     ),
                 ],
             )
-            .properties(width=WIDTH // 2, height=max(160, 18 * hm["industry_normalized"].nunique()))
         )
+        labels = c.mark_text(fontSize=10).encode(
+            text=alt.Text("coverage_rate:Q", format=".0%"),
+            color=alt.condition("datum.coverage_rate > 0.6", alt.value("white"), alt.value("#222")),
+        )
+        rows = hm["industry_normalized"].nunique()
+        c = alt.layer(c, labels).properties(width=WIDTH, height=ROW_HEIGHT * max(rows, 4))
         charts.append(
             Chart(
                 "cc_coverage_heatmap",
@@ -317,19 +349,15 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
     bi = with_labels(r.tables["by_industry"], "industry_normalized", lang)
     bi = bi[bi["key_accounts"] > 0]
     if len(bi):
-        c = (
-            alt.Chart(bi)
-            .mark_bar(color="#d62728")
-            .encode(
-                x=alt.X("high:Q", title=L("chart.axis.high_risk_accounts")),
-                y=alt.Y("industry_normalized_label:N", title=L("chart.axis.industry"), sort="-x"),
-                tooltip=[
-                    alt.Tooltip("industry_normalized_label:N", title=L("chart.axis.industry")),
-                    alt.Tooltip("high:Q", title=L("chart.axis.high_risk_accounts"), format=","),
-                    alt.Tooltip("high_share:Q", title=L("col.high_share"), format=".1%"),
-                ],
-            )
-            .properties(width=WIDTH, height=max(160, 18 * len(bi)))
+        c = rate_bars(  # a share: industries differ tenfold in key accounts
+            bi,
+            category="industry_normalized_label",
+            count="high",
+            total="key_accounts",
+            lang=lang,
+            category_title=L("chart.axis.industry"),
+            rate_title=L("chart.axis.high_risk_share"),
+            min_total=m["peer_min_group_size"],
         )
         charts.append(
             Chart(
@@ -341,22 +369,14 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
 
     dg = with_labels(r.tables["department_gaps"], "department", lang)
     if len(dg):
-        c = (
-            alt.Chart(dg)
-            .mark_bar(color="#ff7f0e")
-            .encode(
-                x=alt.X("department_label:N", title=L("chart.axis.department"), sort=None),
-                y=alt.Y(
-                    "share_missing:Q",
-                    title=L("chart.axis.share_missing"),
-                    axis=alt.Axis(format=".0%"),
-                ),
-                tooltip=[
-                    alt.Tooltip("department_label:N", title=L("chart.axis.department")),
-                    alt.Tooltip("accounts_missing:Q", title=L("chart.axis.accounts"), format=","),
-                ],
-            )
-            .properties(width=WIDTH, height=HEIGHT)
+        c = rate_bars(
+            dg.assign(key_accounts=r.metric("key_accounts")),
+            category="department_label",
+            count="accounts_missing",
+            total="key_accounts",
+            lang=lang,
+            category_title=L("chart.axis.department"),
+            rate_title=L("chart.axis.share_missing"),
         )
         charts.append(
             Chart(

@@ -11,7 +11,16 @@ import pandas as pd
 from crmlens.analyses.base import AnalysisResult
 from crmlens.analyses.investment_mismatch.base_table import COMPONENTS
 from crmlens.analyses.investment_mismatch.pool import CELL_MEANS, MEANS
-from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config, with_labels
+from crmlens.report.charts import (
+    HEIGHT,
+    WIDTH,
+    Chart,
+    base_config,
+    label_order,
+    rate_bars,
+    ratio_heatmap,
+    with_labels,
+)
 from crmlens.report.document import Bullets
 from crmlens.report.i18n import t, tr_value
 from crmlens.report.views import AnalysisViews, TableView
@@ -316,41 +325,48 @@ def investment_mismatch_charts(r: AnalysisResult, lang: str) -> list[Chart]:
 
     st = with_labels(r.tables["stages"], "lifecycle_stage", lang)
     if len(st):
-        add(
+        add(  # a rate, stages in their natural order: stages differ in size
             "mm_lifecycle",
             "chart.mm.lifecycle",
-            alt.Chart(st)
-            .mark_bar(color="#d62728")
-            .encode(
-                x=alt.X("lifecycle_stage_label:N", title=L("chart.axis.stage"), sort=None),
-                y=alt.Y("mismatched:Q", title=L("chart.axis.customers")),
-                tooltip=[
-                    alt.Tooltip("mismatched:Q", title=L("col.mismatched"), format=","),
-                    alt.Tooltip(
-                        "mismatch_rate_in_top:Q", title=L("col.mismatch_rate_in_top"), format=".1%"
-                    ),
-                    alt.Tooltip("top_customers:Q", title=L("col.top_customers"), format=","),
-                    alt.Tooltip(
-                        "share_mismatched:Q", title=L("col.share_mismatched"), format=".1%"
-                    ),
-                ],
-            )
-            .properties(width=WIDTH, height=HEIGHT),
+            rate_bars(
+                st,
+                category="lifecycle_stage_label",
+                count="mismatched",
+                total="top_customers",
+                lang=lang,
+                category_title=L("chart.axis.stage"),
+                rate_title=L("col.mismatch_rate_in_top"),
+                sort=label_order(st, "lifecycle_stage", lang, r),
+                min_total=r.method["min_group_size"],
+            ),
         )
 
     hist = r.tables["roi_histogram"]
     if len(hist):
-        hist = hist.assign(flag=hist["mismatched"].map({True: yes, False: no}))
+        hist = hist.assign(  # each group's own distribution: the groups differ in size
+            flag=hist["mismatched"].map({True: yes, False: no}),
+            share=hist["customers"] / hist.groupby("mismatched")["customers"].transform("sum"),
+        )
         add(
             "mm_roi_distribution",
             "chart.mm.roi_distribution",
             alt.Chart(hist)
-            .mark_bar(opacity=0.85)
+            .mark_bar(opacity=0.6)
             .encode(
                 x=alt.X("bin_start:Q", bin="binned", title=L("chart.axis.roi")),
                 x2="bin_end:Q",
-                y=alt.Y("customers:Q", title=L("chart.axis.customers"), stack=True),
+                y=alt.Y(
+                    "share:Q",
+                    title=L("chart.axis.share_of_group"),
+                    stack=None,
+                    axis=alt.Axis(format=".0%"),
+                ),
                 color=alt.Color("flag:N", title=L("chart.axis.mismatched"), scale=flag_scale),
+                tooltip=[
+                    alt.Tooltip("flag:N", title=L("chart.axis.mismatched")),
+                    alt.Tooltip("share:Q", title=L("chart.axis.share_of_group"), format=".1%"),
+                    alt.Tooltip("customers:Q", title=L("chart.axis.customers"), format=","),
+                ],
             )
             .properties(width=WIDTH, height=HEIGHT),
         )
@@ -362,23 +378,22 @@ def investment_mismatch_charts(r: AnalysisResult, lang: str) -> list[Chart]:
         add(
             "mm_rr_heatmap",
             "chart.mm.rr_heatmap",
-            alt.Chart(g)
-            .mark_rect()
-            .encode(
-                x=alt.X("company_size_tier_label:N", title=L("chart.axis.size_tier")),
-                y=alt.Y("industry_vertical_label:N", title=L("chart.axis.industry")),
-                color=alt.Color(
-                    "rr:Q",
-                    title=L("chart.axis.rr"),
-                    scale=alt.Scale(scheme="redblue", domainMid=1, reverse=True),
-                ),
-                tooltip=[
-                    alt.Tooltip("rr:Q", format=".2f", title=L("chart.axis.rr")),
-                    alt.Tooltip("mismatch_rate:Q", format=".1%", title=L("col.mismatch_rate")),
-                    alt.Tooltip("top_customers:Q", title=L("col.top_customers")),
-                ],
-            )
-            .properties(width=WIDTH // 2, height=max(160, 18 * g["industry_vertical"].nunique())),
+            ratio_heatmap(
+                g,
+                x="company_size_tier_label",
+                y="industry_vertical_label",
+                ratio="rr",
+                n="top_customers",
+                min_n=r.method["min_group_size"],
+                x_order=label_order(g, "company_size_tier", lang, r),
+                y_order=None,
+                titles={
+                    "x": L("chart.axis.size_tier"),
+                    "y": L("chart.axis.industry"),
+                    "ratio": L("chart.axis.rr"),
+                    "n": L("col.top_customers"),
+                },
+            ),
         )
 
     fit = r.tables["onboarding_fit"]
