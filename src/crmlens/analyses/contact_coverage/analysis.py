@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 
 from crmlens.analyses.base import AnalysisResult
-from crmlens.analyses.contact_coverage import narrative, peers, plan, risk, tables
+from crmlens.analyses.contact_coverage import narrative, outcomes, peers, plan, risk, tables
 from crmlens.analyses.contact_coverage.key_accounts import read_key_accounts
 from crmlens.analyses.spec import RunContext
 from crmlens.analyses.toolkit import check_action_rows
@@ -42,8 +42,9 @@ def compute(ctx: RunContext) -> AnalysisResult:
     must = peers.must_have_matrix(df["industry_normalized"], cfg, key_depts)
     groups, codes = peers.peer_thresholds(df, cfg)
     df = peers.apply_peer_track(df, groups, codes, present, must, key_depts)
-    df = risk.assess(df, cfg)
-    df, present, must = risk.data_gaps_after_high(df, present, must)
+    df = peers.apply_relative_standard(df, cfg)
+    df = risk.assess(df, cfg, len(key_depts))
+    df, present, must = risk.reorder(df, present, must, cfg)
     dept_add = risk.workload(df, cfg, present, must, key_depts)
     df = risk.priority(df, cfg)
     ctx.laps("key_account_metrics")
@@ -51,8 +52,11 @@ def compute(ctx: RunContext) -> AnalysisResult:
     check_action_rows(actions, "account_id", ctx.as_of)
     ctx.laps("action_plan")
 
-    result_tables = tables.build_tables(df, groups, cfg, source, actions)
-    metrics = narrative.metrics(df, groups, source)
+    outcome_tables, outcome_summary = outcomes.outcome_tables(ctx, df)
+    ctx.laps("outcomes")
+
+    result_tables = tables.build_tables(df, groups, cfg, source, actions) | outcome_tables
+    metrics = narrative.metrics(df, groups, source, cfg, outcome_summary)
     findings = narrative.findings(metrics, result_tables)
     recs = narrative.recommendations(metrics, result_tables, cfg, df)
     ctx.laps("tables_and_findings")
