@@ -378,3 +378,106 @@ def test_proportion_intervals_match_statsmodels():
         assert wilson(x1, n1) == pytest.approx(proportion_confint(x1, n1, method="wilson"))
         expected = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff")
         assert newcombe_diff(x1, n1, x2, n2)[1:] == pytest.approx(expected, abs=1e-12)
+
+
+# ---- the seed-002 monitoring rules --------------------------------------------------------------
+
+
+def seed_rules():
+    from crmlens.monitor.rules import load_rules
+
+    rules = {r.id: r for r in load_rules(None).rules}
+    return rules
+
+
+def evaluate_one(rule, current, series=None, cohort=None):
+    from crmlens.monitor.changes import Changes
+    from crmlens.monitor.rules import RuleSet, evaluate
+
+    return evaluate(
+        RuleSet(rules=[rule]),
+        current,
+        series or {},
+        Changes(None, None),
+        "r",
+        "2026-04-01",
+        {("contact_coverage", "decision_makers"): "count"},
+        cohort,
+    )
+
+
+def test_default_rules_carry_the_seed_triggers():
+    rules = seed_rules()
+    assert rules["density_below_red_line_or_industry_q1"].metric == "density_alert_accounts"
+    assert rules["coverage_below_3_finance_or_it_missing"].metric == "coverage_critical_accounts"
+    assert rules["no_new_decision_makers_3_runs"].runs == 3
+    kpi = rules["high_risk_back_above_red_lines_90_days"]
+    assert (kpi.tier, kpi.flag, kpi.days, kpi.min_share) == ("high", "passes_red_lines", 90, 0.7)
+
+
+def test_stalled_rule_needs_n_runs_without_increase():
+    rule = seed_rules()["no_new_decision_makers_3_runs"]
+    key = ("contact_coverage", "decision_makers")
+    now = {"contact_coverage": {"decision_makers": 7}}
+    # 7, 7, 7 then 7: three runs in a row brought no new decision maker → fires
+    fired = evaluate_one(rule, now, {key: [7, 7, 7]})
+    assert len(fired) == 1 and fired[0].previous == 7 and fired[0].count == 3
+    assert "has not increased for 3 runs in a row" in fired[0].message["en"]
+    assert evaluate_one(rule, now, {key: [8, 7, 7]})  # a fall is no new decision maker either
+    assert not evaluate_one(rule, now, {key: [7, 7]})  # only 2 runs so far
+    assert not evaluate_one(rule, now, {key: [7, 6, 7]})  # run 3 of 4 added one
+
+
+def test_recovery_kpi_counts_a_vanished_account_as_not_recovered():
+    rule = seed_rules()["high_risk_back_above_red_lines_90_days"]
+    then = pd.DataFrame(
+        {"entity_id": ["A", "B", "C", "D", "E"], "tier": ["high", "high", "high", "low", "high"]}
+    )
+    now = pd.DataFrame(
+        {"entity_id": ["A", "B", "C", "D"], "passes_red_lines": [True, True, False, False]}
+    )
+    calls = []
+
+    def cohort(analysis, days):
+        calls.append((analysis, days))
+        return then, now
+
+    current = {"contact_coverage": {}}
+    # high 90 days ago: A, B, C, E; now passing: A, B; E is gone → 2 of 4 = 50% < 70%
+    (alert,) = evaluate_one(rule, current, cohort=cohort)
+    assert calls == [("contact_coverage", 90)]
+    assert alert.value == 0.5 and alert.count == 4 and alert.threshold == 0.7
+    assert alert.message["en"] == (
+        "Of the 4 accounts in the high tier 90 days ago, 50.0% now meet “passing every red"
+        " line (employee count known)” (target 70.0%)."
+    )
+    now.loc[2, "passes_red_lines"] = True  # A, B, C: 75% ≥ 70%
+    assert not evaluate_one(rule, current, cohort=cohort)
+    assert not evaluate_one(rule, current, cohort=lambda a, d: None)  # no run 90 days ago
+
+
+def test_recovery_kpi_in_the_monitor_after_90_days(tmp_path):
+    from crmlens.monitor.service import monitor
+
+    cfg = CrmlensConfig.model_validate(
+        {
+            "contact_coverage": {"key_account_share": 1.0},
+            "monitor": {
+                "history": str(tmp_path / "h.duckdb"),
+                "alert_log": str(tmp_path / "a.jsonl"),
+            },
+        }
+    )
+    full = [("CEO", "Sales"), ("VP Finance", "Finance"), ("Manager", "Operations")]
+    full += [("Manager", "IT"), ("Manager", "HR")]
+    accs = [account("A", 100.0, 1000), account("B", 90.0, 200)]
+    before = write_duckdb(tmp_path / "1.duckdb", accs, contacts_for("B", full))  # A: no contact
+    after = write_duckdb(
+        tmp_path / "2.duckdb", accs, contacts_for("B", full) + contacts_for("A", [("CEO", "HR")])
+    )  # A still fails density (1 per 1,000) and coverage: not recovered → 0 of 1
+    monitor(str(before), cfg, as_of=dt.date(2026, 1, 1), png=False)
+    early = monitor(str(after), cfg, as_of=dt.date(2026, 3, 1), png=False)  # 59 days: waits
+    assert "high_risk_back_above_red_lines_90_days" not in {a.rule_id for a in early.alerts}
+    late = monitor(str(after), cfg, as_of=dt.date(2026, 4, 1), png=False)  # 90 days after run 1
+    kpi = [a for a in late.alerts if a.rule_id == "high_risk_back_above_red_lines_90_days"]
+    assert len(kpi) == 1 and kpi[0].value == 0.0 and kpi[0].count == 1
