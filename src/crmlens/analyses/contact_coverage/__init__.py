@@ -1,7 +1,8 @@
 """Key-account contact coverage (seeds 001, 002): the analysis unit.
 
 ``config`` (its section), ``analysis`` (the stages, in order: ``key_accounts`` with
-``expressions`` on the engine, ``peers``, ``risk``, ``plan``, ``tables``, ``narrative``), ``views``
+``expressions`` on the engine, ``peers``, ``risk``, ``plan``, ``outcomes``, ``tables``,
+``narrative``), ``views``
 (report: headline metrics, tables, charts, method notes), ``messages/`` (en/zh), ``rules.yaml``
 (default alert rules), ``pandas_baseline`` (for ``crmlens bench``)."""
 

@@ -4,16 +4,24 @@ All constants come from the unit's config section (``ctx.section``).
 
 1. Key accounts (``key_accounts``) — drop NULL revenue, rank by revenue desc then ``account_id``
    asc, keep the top ``ceil(n × share)``.  Accounts tied with the last one kept but ranked after
-   it are reported as ``tied_excluded`` (the cut is strict; the tie-break is documented).
+   it are reported as ``tied_excluded`` (the cut is strict; the tie-break is documented).  An
+   Unknown/NULL size class is inferred from the employee count first (``size_from_employees``).
 2. Per account, on the engine (``expressions``): contacts, density, decision ratio, department
    coverage, red-line flags, the flag score, the red-line gaps and the priority order (risk ↓,
    revenue ↓, size, decision gap ↓, coverage gap ↓, id).
-3. Peer track (``peers``): thresholds per industry × size group and industry must-haves.
-4. Risk (``risk``): flag and gap scores, tiers, data gaps (missing data never lowers a tier).
+3. Peer track (``peers``): thresholds per industry × size group and industry must-haves; the
+   relative peer standard (density below a fraction of the peers' median), which still differs
+   when the peer track collapses onto the red line (``peers.collapse`` says when).
+4. Risk (``risk``): both seed models (weighted flags, additive points), the gap score, tiers of
+   the selected model, data gaps (missing data never lowers a tier); the final order.
    NULL revenue is not a data gap here: such accounts cannot be ranked, are left out of the key
    accounts and reported (``revenue_null_high_risk``).
-5. Workload, revenue-weighted priority score, queues (``risk``), action plan (``plan``), tables
-   and playbooks (``tables``), metrics, findings and recommendations as codes (``narrative``).
+5. Workload — the joint plan, computed once (``risk.joint_plan``) —, revenue-weighted priority
+   score, queues (``risk``), action plan (``plan``).
+6. Outcomes (``outcomes``, when opportunities are present): win, renewal and expansion rates by
+   risk tier and failed metric, with Wilson / Newcombe intervals, and the verdict on the model.
+7. Tables and playbooks (``tables``), metrics, findings and recommendations as codes
+   (``narrative``).
 
 The engine does every join and group-by over contacts; Python receives the per-key-account table
 (at most ``share`` of accounts, already in priority order) and aggregates of the rest.  Each
