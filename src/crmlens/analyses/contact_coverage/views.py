@@ -554,6 +554,14 @@ def depth_notes(m: dict[str, Any], lang: str) -> list[str]:
             ),
             min_deals=m["outcome_min_deals"],
         ),
+        t(
+            "method.cc.alerts",
+            lang,
+            red_line=m["density_red_line"],
+            shortfall=m["alert_density_q1_shortfall"],
+            coverage=m["alert_coverage_below"],
+            departments=m["alert_critical_departments"],
+        ),
     ]
 
 
