@@ -51,10 +51,13 @@ HEADLINE = (
     "decision_pass_rate",
     "coverage_pass_rate",
     "median_density",
+    "mean_density",
     "median_decision_ratio",
+    "mean_decision_ratio",
     "mean_coverage",
     "contacts_to_add",
     "executives_to_add",
+    "plan_contacts_per_account",
     "departments_to_add",
 )
 
@@ -74,6 +77,7 @@ TABLES = (
             "coverage",
             "missing_departments",
             "risk_score",
+            "points_score",
             "tier",
             "data_gap_reason",
             "risk_class",
@@ -92,6 +96,7 @@ TABLES = (
             "industry_normalized",
             "key_accounts",
             "high_risk",
+            "high_share",
             "density_target",
             "must_have_departments",
             "entry_roles",
@@ -107,6 +112,7 @@ TABLES = (
             "accounts",
             "p_density",
             "p_coverage",
+            "median_density",
             "density_threshold",
             "coverage_threshold",
             "fallback",
@@ -114,6 +120,37 @@ TABLES = (
         200,
     ),
     TableView("department_gaps", ("department", "accounts_missing", "share_missing"), 200),
+    TableView(
+        "must_have_gaps",
+        ("industry_normalized", "department", "key_accounts", "accounts_missing", "share_missing"),
+        200,
+    ),
+    TableView("coverage_distribution", ("coverage", "accounts", "share"), 200),
+    TableView("top_risk_profile", ("trait", "top_accounts", "accounts", "share"), 200),
+    TableView("risk_models", ("tier", "weighted_flags", "additive_points", "both"), 200),
+    TableView(
+        "outcome_comparison",
+        (
+            "comparison",
+            "outcome",
+            "flagged_deals",
+            "flagged_rate",
+            "flagged_ci_low",
+            "flagged_ci_high",
+            "other_deals",
+            "other_rate",
+            "other_ci_low",
+            "other_ci_high",
+            "difference",
+            "difference_ci_low",
+            "difference_ci_high",
+            "verdict",
+        ),
+        200,
+    ),
+    TableView(
+        "outcomes_by_tier", ("tier", "outcome", "deals", "won", "rate", "ci_low", "ci_high"), 200
+    ),
     TableView("sample_mix", ("industry_normalized", "company_size_category", "accounts"), 200),
     TableView(
         "workload_uncomputable",
@@ -168,6 +205,36 @@ COLUMN_FORMATS = {
     "entry_roles": "list",
     "most_missing_department": "t",
     "fallback": "t",
+    "points_score": "num",
+    "share": "pct",
+    "trait": "t",
+    "comparison": "t",
+    "outcome": "t",
+    "verdict": "t",
+    "weighted_flags": "int",
+    "additive_points": "int",
+    "both": "int",
+    "deals": "int",
+    "won": "int",
+    **{
+        c: "pct"
+        for c in (
+            "rate",
+            "ci_low",
+            "ci_high",
+            "flagged_rate",
+            "flagged_ci_low",
+            "flagged_ci_high",
+            "other_rate",
+            "other_ci_low",
+            "other_ci_high",
+            "difference",
+            "difference_ci_low",
+            "difference_ci_high",
+        )
+    },
+    "flagged_deals": "int",
+    "other_deals": "int",
 }
 
 
@@ -440,6 +507,7 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
                     medium=m["tiers"]["medium"],
                 ),
                 t("method.cc.data_gap", lang),
+                *depth_notes(m, lang),
                 t("method.cc.exclusions", lang),
             ]
         )
@@ -464,6 +532,57 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
         )
     )
     return blocks
+
+
+def depth_notes(m: dict[str, Any], lang: str) -> list[str]:
+    """Method notes of the second pass (issue 14): the two risk models, size inference, the
+    peer-track collapse and the relative standard, the joint-plan formula, the outcome check."""
+    bands = sorted(m["size_from_employees"].items(), key=lambda kv: -kv[1])
+    return [
+        t(
+            "method.cc.risk_models",
+            lang,
+            model="risk_model." + m["risk_model"],
+            departments=len(m["key_departments"]),
+            share=m["additive"]["high_share"],
+            medium=m["additive"]["medium_points"],
+        ),
+        t(
+            "method.cc.size_inference",
+            lang,
+            unknown=fmt_value(m["size_unknown_values"], "list", lang),
+            bands="; ".join(f"{tr_value(k, lang)} ≥ {v:,}" for k, v in bands) or "—",
+        ),
+        t(
+            "method.cc.peer_collapse",
+            lang,
+            share=m["peer_collapse_share"],
+            fraction=m["relative_peer_fraction"],
+        ),
+        t(
+            "method.cc.joint_plan",
+            lang,
+            per=m["density_per_employees"],
+            ratio=m["decision_ratio_red_line"],
+        ),
+        t(
+            "method.cc.outcomes",
+            lang,
+            days=m["outcome_window_days"],
+            types="; ".join(
+                f"{tr_value(k, lang)}: {', '.join(v)}" for k, v in m["outcome_types"].items()
+            ),
+            min_deals=m["outcome_min_deals"],
+        ),
+        t(
+            "method.cc.alerts",
+            lang,
+            red_line=m["density_red_line"],
+            shortfall=m["alert_density_q1_shortfall"],
+            coverage=m["alert_coverage_below"],
+            departments=m["alert_critical_departments"],
+        ),
+    ]
 
 
 VIEWS = AnalysisViews(HEADLINE, TABLES, COLUMN_FORMATS, contact_coverage_charts, method_notes)
