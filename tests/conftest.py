@@ -39,6 +39,8 @@ SLOW_MODULES = {
     "test_bench",
     "test_spark",
     "test_browser",
+    "test_postgres",
+    "test_duckdb_versions",
 }
 SLOW_TESTS = {
     "test_monitor.py::test_weekly_drift_fires_exactly_the_expected_alerts",

@@ -43,14 +43,20 @@ def digests(path) -> dict:
 
 
 def test_header_names_storage_version_and_writer(tmp_path):
-    old, new = unpack("duckdb-1.5.6.duckdb.gz", tmp_path), unpack("duckdb-2.0.0.duckdb.gz", tmp_path)
+    old, new = (
+        unpack("duckdb-1.5.6.duckdb.gz", tmp_path),
+        unpack("duckdb-2.0.0.duckdb.gz", tmp_path),
+    )
     assert duckdb_compat.read_header(old) == duckdb_compat.FileHeader(64, "v1.5.6")
     assert duckdb_compat.read_header(new) == duckdb_compat.FileHeader(69, "v2.0.0")
     assert duckdb_compat.read_header(DATA / "duckdb-1.5.6.duckdb.gz").storage_version is None
 
 
 def test_file_written_by_duckdb_1_gives_the_same_numbers_as_by_duckdb_2(tmp_path):
-    old, new = unpack("duckdb-1.5.6.duckdb.gz", tmp_path), unpack("duckdb-2.0.0.duckdb.gz", tmp_path)
+    old, new = (
+        unpack("duckdb-1.5.6.duckdb.gz", tmp_path),
+        unpack("duckdb-2.0.0.duckdb.gz", tmp_path),
+    )
     if INSTALLED_MAJOR < 2:
         pytest.skip("DuckDB 1.x cannot read a 2.x file (the next test checks the message)")
     assert digests(old) == digests(new)
