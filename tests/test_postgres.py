@@ -17,10 +17,15 @@ import pytest
 
 from golden_digest import assert_same_results, run_digests
 
-psycopg = pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is not installed")
+try:
+    import psycopg
+except ImportError:
+    psycopg = None
 ADMIN_URL = os.environ.get("CRMLENS_TEST_POSTGRES_URL", "")
-pytestmark = pytest.mark.skipif(
-    not ADMIN_URL, reason="no PostgreSQL: set CRMLENS_TEST_POSTGRES_URL (.ci/start-postgres)"
+needs_server = pytest.mark.skipif(
+    psycopg is None or not ADMIN_URL,
+    reason="no PostgreSQL: install the postgres extra and set CRMLENS_TEST_POSTGRES_URL "
+    "(.ci/start-postgres)",
 )
 DATABASE, READER = f"crmlens_parity_{os.getpid()}", f"crmlens_reader_{os.getpid()}"
 PG_TYPES = {
@@ -102,6 +107,7 @@ def catalog(url: str) -> list[tuple]:
         return db.execute(CATALOG_OBJECTS).fetchall()
 
 
+@needs_server
 def test_every_analysis_same_on_postgres_as_on_duckdb_and_database_unchanged(warehouse):
     path, reader_url, admin_url = warehouse
     before = catalog(admin_url)
@@ -109,6 +115,7 @@ def test_every_analysis_same_on_postgres_as_on_duckdb_and_database_unchanged(war
     assert catalog(admin_url) == before  # no table, view, temp table or pg_temp schema left
 
 
+@needs_server
 def test_session_is_read_only_even_for_a_role_that_could_write(warehouse):
     from crmlens.sources import open_source
 
@@ -121,6 +128,7 @@ def test_session_is_read_only_even_for_a_role_that_could_write(warehouse):
     assert ("public", "crmlens_should_not_exist", "r") not in catalog(admin_url)
 
 
+@needs_server
 def test_cli_doctor_and_run_on_postgres_hide_the_password(warehouse, tmp_path):
     _, reader_url, _ = warehouse
     parts = urlsplit(reader_url)
@@ -136,3 +144,13 @@ def test_cli_doctor_and_run_on_postgres_hide_the_password(warehouse, tmp_path):
         assert cli.returncode == 0, cli.stdout + cli.stderr
         assert "s3cret" not in cli.stdout + cli.stderr
     assert "s3cret" not in (tmp_path / "out" / "summary.json").read_text(encoding="utf-8")
+
+
+def test_without_the_driver_the_message_names_the_extra(monkeypatch):
+    from crmlens.errors import SourceError
+    from crmlens.sources import open_source
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # importing it fails
+    with pytest.raises(SourceError) as caught:
+        open_source("postgresql://reader:secret@127.0.0.1:1/crm")
+    assert caught.value.code == "error.postgres_missing"
