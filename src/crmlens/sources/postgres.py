@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from urllib.parse import urlparse
 from typing import Any
+from urllib.parse import urlparse
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 import sqlglot as sg
 import sqlglot.expressions as sge
-import ibis.expr.datatypes as dt
 
 SCHEMES = ("postgres", "postgresql")
 READ_ONLY = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"
@@ -40,8 +40,7 @@ def connect(url: str):
 def inline_table(backend, frame) -> ir.Table:
     """A pandas frame as a query of literal rows on ``backend`` (no object is created)."""
     schema = ibis.memtable(frame).schema()
-    names = list(schema.names)
-    columns = [f"c{i}" for i in range(len(names))]
+    columns = [f"c{i}" for i in range(len(schema))]
     rows = [
         sge.Tuple(expressions=[_literal(value) for value in row])
         for row in frame.itertuples(index=False, name=None)
@@ -76,10 +75,12 @@ def _literal(value: Any) -> sge.Expression:
 
 @lru_cache(maxsize=1)
 def _backend_class():
-    """Ibis 12's Postgres backend with two changes, for crmlens's own connections only:
+    """Ibis 12's Postgres backend with three changes, for crmlens's own connections only:
 
     * PostgreSQL casts a boolean only to ``integer``, so a boolean cast to another number type
       (``mask.cast("int64").sum()`` counts rows) goes through ``integer`` first;
+    * the SUM of integers is ``numeric`` in PostgreSQL but an integer for Ibis (and DuckDB): it is
+      cast back, so integer operators (``>>``, ``&``) apply to it;
     * ``Table.cache()`` returns the expression itself instead of creating a temporary table
       (impossible in a read-only session): PostgreSQL plans the subquery where it is used.
     """
