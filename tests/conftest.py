@@ -39,6 +39,8 @@ SLOW_MODULES = {
     "test_bench",
     "test_spark",
     "test_browser",
+    "test_postgres",
+    "test_duckdb_versions",
 }
 SLOW_TESTS = {
     "test_roi_decay.py::test_recovers_the_half_life_the_generator_planted",

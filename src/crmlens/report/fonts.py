@@ -1,29 +1,31 @@
 """CJK font for PNG rendering (vl-convert has no system fonts on a bare machine).
 
-The font comes from the ``mplfonts`` package (Noto Sans CJK SC, SIL Open Font License).  Only that
-one file is registered — through a private folder holding a link to it — so the proprietary
-SimHei that ships beside it is never used.
+The font is Noto Sans CJK (SIL Open Font License), one OpenType collection of its Simplified and
+Traditional Chinese, Japanese and Korean faces: from the ``noto-cjk-sans-otc`` package (the font
+file alone, no dependencies), or else Debian's ``fonts-noto-cjk``.  Charts ask for the family
+"Noto Sans CJK SC"; the HTML report embeds a subset of that face.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 CJK_FAMILY = "Noto Sans CJK SC"
-FONT_FILE = "NotoSansCJKsc-Regular.otf"
+FONT_PACKAGE, FONT_FILE = "noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc"
+SYSTEM_FONT = Path("/usr/share/fonts/opentype/noto") / FONT_FILE  # Debian's fonts-noto-cjk
 
 
 def cjk_font_path() -> Path | None:
     try:
-        p = Path(str(resources.files("mplfonts").joinpath("fonts", FONT_FILE)))
+        packaged = Path(str(resources.files(FONT_PACKAGE).joinpath(FONT_FILE)))
     except ModuleNotFoundError:
-        return None
-    return p if p.exists() else None
+        packaged = None
+    for candidate in (packaged, SYSTEM_FONT):
+        if candidate is not None and candidate.exists():
+            return candidate
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -34,12 +36,7 @@ def register_cjk_font() -> bool:
     src = cjk_font_path()
     if src is None:
         return False
-    folder = Path(tempfile.mkdtemp(prefix="crmlens-fonts-"))
-    try:
-        os.symlink(src, folder / FONT_FILE)
-    except OSError:
-        shutil.copyfile(src, folder / FONT_FILE)
-    vlc.register_font_directory(str(folder))
+    vlc.register_font_directory(str(src.parent))  # the package folder holds only this font
     return True
 
 
@@ -57,6 +54,18 @@ def subset_font_css(text: str) -> str:
     if not chars or src is None:
         return ""
     return _subset_css(src, "".join(sorted(chars)))
+
+
+@lru_cache(maxsize=2)
+def _face_number(src: Path) -> int:
+    """The index of the ``CJK_FAMILY`` face in the font collection (0 for a single font)."""
+    from fontTools.ttLib import TTCollection
+
+    if src.suffix.lower() != ".ttc":
+        return 0
+    faces = TTCollection(str(src), lazy=True).fonts
+    names = [face["name"].getDebugName(1) for face in faces]
+    return names.index(CJK_FAMILY)
 
 
 @lru_cache(maxsize=8)
@@ -83,7 +92,7 @@ def _build_subset_css(src: Path, cjk_chars: str) -> str:
     opts = subset.Options()
     opts.layout_features = SUBSET_FEATURES
     opts.notdef_outline = True
-    font = TTFont(str(src), lazy=True)
+    font = TTFont(str(src), lazy=True, fontNumber=_face_number(src))
     sub = subset.Subsetter(options=opts)
     ascii_text = "".join(chr(i) for i in range(0x20, 0x7F))
     sub.populate(text=cjk_chars + ascii_text + SUBSET_EXTRA)
