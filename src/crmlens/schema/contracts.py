@@ -335,7 +335,7 @@ CAMPAIGN_SPEND = TableSpec(
 
 LEADS = TableSpec(
     "salesforce__lead",
-    "one row per lead (optional top of the funnel)",
+    "one row per lead (optional: where the pipeline starts)",
     (
         _c("lead_id", "text"),
         _c("created_date", "date"),

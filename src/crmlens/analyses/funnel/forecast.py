@@ -47,7 +47,7 @@ def bookings(open_deals: pd.DataFrame, end: dt.date, runs: int, seed: int, level
         rows.append(
             {
                 "quarter": str(q),
-                "deals": int(mask.sum()),
+                "open_deals": int(mask.sum()),
                 "pipeline": float(amount[mask].sum()),
                 "expected": expected,
                 "interval_low": low,
@@ -66,7 +66,9 @@ def by_group(open_deals: pd.DataFrame, quarter: pd.Series, end: dt.date, col: st
     )
     x = x[x["this_quarter"]]
     g = x.groupby(col, dropna=False).agg(
-        deals=("opportunity_id", "size"), pipeline=("amount", "sum"), expected=("weighted", "sum")
+        open_deals=("opportunity_id", "size"),
+        pipeline=("amount", "sum"),
+        expected=("weighted", "sum"),
     )
     return g.sort_values("expected", ascending=False).reset_index()
 
@@ -79,5 +81,8 @@ def realised(deals: pd.DataFrame, end: dt.date, quarters: int = 4) -> pd.DataFra
     sums = amount.groupby(q).sum()
     wanted = [this - k for k in range(quarters, 0, -1)]
     return pd.DataFrame(
-        {"quarter": [str(x) for x in wanted], "won": [float(sums.get(x, 0.0)) for x in wanted]}
+        {
+            "quarter": [str(x) for x in wanted],
+            "won_amount": [float(sums.get(x, 0.0)) for x in wanted],
+        }
     )

@@ -117,7 +117,7 @@ def who_is_right(ev: pd.DataFrame) -> pd.DataFrame:
     diff = g["brier_human"] - g["brier_model"]
     verdict = np.where(
         g["judged"] < MIN_JUDGED,
-        "too_few",
+        "too_few_judged",
         np.where(diff < -MARGIN, "helps", np.where(diff > MARGIN, "hurts", "neutral")),
     )
     verdict = np.where(

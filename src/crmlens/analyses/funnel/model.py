@@ -189,7 +189,9 @@ def reliability(y: np.ndarray, p: np.ndarray, source: str, bins: int = 10) -> pd
     edges = np.linspace(0, 1, bins + 1)
     b = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
     df = pd.DataFrame({"bin": b, "p": p, "y": y.astype(float)})
-    g = df.groupby("bin").agg(deals=("y", "size"), predicted=("p", "mean"), observed=("y", "mean"))
+    g = df.groupby("bin").agg(
+        scored_deals=("y", "size"), predicted=("p", "mean"), observed=("y", "mean")
+    )
     g = g.reset_index()
     g["source"] = source
     return g

@@ -54,11 +54,11 @@ TABLES = (
     ),
     TableView(
         "forecast",
-        ("quarter", "deals", "pipeline", "expected", "interval_low", "interval_high"),
+        ("quarter", "open_deals", "pipeline", "expected", "interval_low", "interval_high"),
         20,
     ),
-    TableView("forecast_by_owner", ("owner_label", "deals", "pipeline", "expected"), 20),
-    TableView("realised_bookings", ("quarter", "won"), 20),
+    TableView("forecast_by_owner", ("owner_label", "open_deals", "pipeline", "expected"), 20),
+    TableView("realised_bookings", ("quarter", "won_amount"), 20),
     TableView(
         "override_judgement",
         ("changed_by", "judged", "brier_human", "brier_model", "brier_crm", "verdict"),
@@ -95,12 +95,13 @@ COLUMN_FORMATS = {
     "driver_1": "t",
     "driver_2": "t",
     "driver_3": "t",
-    "deals": "int",
+    "open_deals": "int",
+    "scored_deals": "int",
     "pipeline": "usd",
     "expected": "usd",
     "interval_low": "usd",
     "interval_high": "usd",
-    "won": "usd",
+    "won_amount": "usd",
     "closed": "int",
     "win_rate": "pct",
     "median_cycle_days": "num",
@@ -150,7 +151,7 @@ def funnel_charts(r: AnalysisResult, lang: str) -> list[Chart]:
                 color=alt.Color("source_label:N", title=L("col.source")),
                 tooltip=[
                     alt.Tooltip("source_label:N", title=L("col.source")),
-                    alt.Tooltip("deals:Q", title=L("col.deals"), format=","),
+                    alt.Tooltip("scored_deals:Q", title=L("col.scored_deals"), format=","),
                 ],
             )
         )

@@ -73,7 +73,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
 def decay_fits(monthly: pd.DataFrame, cfg: RoiDecayConfig) -> tuple[pd.DataFrame, dict]:
     """One fitted curve per group (all campaigns; targeted vs. broad; each type) with at least
     ``min_campaigns`` campaigns."""
-    groups = [("all", "all", monthly)]
+    groups = [("all", "all_campaigns", monthly)]
     for kind, col in (("targeting", "targeting"), ("type", "type")):
         for value, part in monthly.groupby(col, sort=True):
             groups.append((kind, str(value), part))
@@ -110,7 +110,11 @@ def decay_fits(monthly: pd.DataFrame, cfg: RoiDecayConfig) -> tuple[pd.DataFrame
 
 
 def _curve_for(row, fitted: dict) -> Fit | None:
-    for key in (("type", str(row["type"])), ("targeting", row["targeting"]), ("all", "all")):
+    for key in (
+        ("type", str(row["type"])),
+        ("targeting", row["targeting"]),
+        ("all", "all_campaigns"),
+    ):
         if key in fitted:
             return fitted[key]
     return None

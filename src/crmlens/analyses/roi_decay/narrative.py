@@ -20,7 +20,7 @@ def _num(v) -> float | None:
 def metrics(panel: Panel, camps: pd.DataFrame, fitted: dict, claim: dict, cfg: RoiDecayConfig):
     spend = float(camps["spend"].sum())
     revenue = float(camps["revenue"].sum())
-    every = fitted.get(("all", "all"))
+    every = fitted.get(("all", "all_campaigns"))
     targeted = fitted.get(("targeting", "targeted"))
     be = every.break_even_month(cfg.break_even) if every else None
     past = camps[camps["past_break_even"]]
