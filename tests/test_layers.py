@@ -58,7 +58,8 @@ LAYERS = {
     "classify": {"classify", "schema", "config", "errors"},
     "sources": {"sources", "schema", "config", "errors"},
     "schema": {"schema", "sources", "config", "errors"},
-    "synth": {"synth", "schema", "config", "errors", "outputs"},
+    # synth writes a Salesforce export with the one field map the export reader uses
+    "synth": {"synth", "schema", "config", "errors", "outputs", "sources"},
     "outputs": {"errors"},
     "child": set(),
     "config": {"errors", "schema"},

@@ -8,14 +8,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 import ibis
-import numpy as np
 import pandas as pd
 
 from crmlens.analyses.engine import as_bool, to_frame
 from crmlens.analyses.funnel.columns import (
     ACCOUNT_COLUMNS,
     OPPORTUNITY_COLUMNS,
-    OPTIONAL_HISTORY_COLUMNS,
     OPTIONAL_OPPORTUNITY_COLUMNS,
     USER_COLUMNS,
 )
@@ -95,25 +93,35 @@ def _history(ctx: RunContext, cfg: FunnelConfig, deals: pd.DataFrame, end: dt.da
         empty = pd.DataFrame({"opportunity_id": [], "ts": [], "order": [], "probability": []})
         return empty, {}, 0, 0
     h = read_table(ctx.data, OPPORTUNITY_HISTORY)
-    cols = ["opportunity_id", "created_date", "stage_name"]
-    cols += [c for c in OPTIONAL_HISTORY_COLUMNS if c in h.columns]
     end_ts = ibis.literal(pd.Timestamp(end) + pd.Timedelta(days=1), type="timestamp")
-    h = h.filter(h.opportunity_id.notnull() & (h.created_date.cast("timestamp") < end_ts))
-    rows = to_frame(h.select(*cols))
-    rows = rows.rename(columns={"created_date": "ts"})
-    rows["ts"] = pd.to_datetime(rows["ts"]).dt.tz_localize(None)
-    known = rows["opportunity_id"].isin(deals["opportunity_id"])
-    orphans = int((~known).sum())
-    rows = rows[known]
+    ts = h.created_date.cast("timestamp")
+    h = h.filter(h.opportunity_id.notnull() & (ts < end_ts))
     order = stage_order(cfg)
-    rows["order"] = rows["stage_name"].map(order).fillna(UNMAPPED).astype("int64")
-    unmapped = rows.loc[rows["order"] == UNMAPPED, "stage_name"].fillna("").value_counts()
-    rows = rows[rows["order"] != UNMAPPED]
-    if "probability" not in rows.columns:
-        rows["probability"] = np.nan
-    rows = rows.sort_values(["opportunity_id", "ts"], kind="stable").reset_index(drop=True)
-    close = rows["opportunity_id"].map(deals.set_index("opportunity_id")["close_date"])
-    closed = rows["opportunity_id"].map(deals.set_index("opportunity_id")["closed_by_end"])
-    after = int(((rows["ts"].dt.normalize() > close) & closed.astype(bool)).sum())
+    h = h.mutate(
+        ts=h.created_date.cast("timestamp"),
+        order=h.stage_name.substitute(order, else_=UNMAPPED).cast("int64"),
+        probability=(
+            h.probability.cast("float64") if "probability" in h.columns else ibis.null("float64")
+        ),
+    )
+    opp = read_table(ctx.data, OPPORTUNITIES)
+    orphans = int(h.anti_join(opp, "opportunity_id").count().execute())
+    known = deals[["opportunity_id", "close_date", "closed_by_end"]]
+    mine = h.semi_join(opp.filter(opp.created_date.cast("date") <= _day(end)), "opportunity_id")
+    odd = mine.filter(mine.order == UNMAPPED)
+    unmapped = to_frame(
+        odd.group_by(stage=odd.stage_name.fill_null("")).aggregate(rows=odd.count())
+    )
+    rows = to_frame(
+        mine.filter(mine.order != UNMAPPED)
+        .select("opportunity_id", "ts", "order", "probability")
+        .order_by(["opportunity_id", "ts"])
+    )
+    rows["ts"] = pd.to_datetime(rows["ts"]).dt.tz_localize(None)
+    at = pd.Index(known["opportunity_id"]).get_indexer(rows["opportunity_id"])
+    close = known["close_date"].to_numpy()[at]
+    closed = known["closed_by_end"].to_numpy(dtype=bool)[at]
+    after = int(((rows["ts"].dt.normalize().to_numpy() > close) & closed).sum())
     keep = ["opportunity_id", "ts", "order", "probability"]
-    return rows[keep], {str(k): int(v) for k, v in unmapped.items()}, orphans, after
+    unmapped = dict(zip(unmapped["stage"].astype(str), unmapped["rows"].astype(int)))
+    return rows[keep], unmapped, orphans, after
