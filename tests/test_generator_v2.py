@@ -124,8 +124,16 @@ def test_histories_skip_regress_reopen_and_orphans(con):
     assert one(con, f"SELECT count(*) FROM {hist} h ANTI JOIN {opp} o USING (opportunity_id)") > 0
 
 
+def test_histories_end_where_the_opportunity_is(con):
+    last = """SELECT o.stage_name, arg_max(h.stage_name, h.created_date) last_stage
+        FROM salesforce__opportunity_history h JOIN salesforce__opportunity_enhanced o
+        USING (opportunity_id) GROUP BY o.opportunity_id, o.stage_name"""
+    assert one(con, f"SELECT count(*) FROM ({last})") > 1000
+    assert one(con, f"SELECT count(*) FROM ({last}) WHERE stage_name <> last_stage") == 0
+
+
 def test_rep_probability_over_optimistic_late(tmp_path):
-    generate(tmp_path / "t.duckdb", 6000, 9, truth=True)
+    generate(tmp_path / "t.duckdb", 3000, 9, truth=True)
     c = duckdb.connect(str(tmp_path / "t.duckdb"), read_only=True)
     rows = dict(
         c.execute(

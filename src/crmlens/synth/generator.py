@@ -14,6 +14,7 @@ performance.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -63,18 +64,27 @@ class Pools:
 
     @classmethod
     def build(cls, seed: int) -> "Pools":
-        fk = Faker("en_US")
-        fk.seed_instance(seed)
-        fz = Faker("zh_CN")
-        fz.seed_instance(seed)
-        return cls(
-            companies=np.array([fk.company() for _ in range(4000)], dtype=object),
-            companies_zh=np.array([fz.company() for _ in range(400)], dtype=object),
-            first=np.array([fk.first_name() for _ in range(2000)], dtype=object),
-            last=np.array([fk.last_name() for _ in range(2000)], dtype=object),
-            owners=np.array([fk.name() for _ in range(150)], dtype=object),
-            cities=np.array([fk.city() for _ in range(500)], dtype=object),
-        )
+        return _pools(seed)
+
+
+@functools.lru_cache(maxsize=4)
+def _pools(seed: int) -> Pools:
+    """The name pools of a seed (Faker is slow: built once per seed and process, read-only)."""
+    fk = Faker("en_US")
+    fk.seed_instance(seed)
+    fz = Faker("zh_CN")
+    fz.seed_instance(seed)
+    pools = Pools(
+        companies=np.array([fk.company() for _ in range(4000)], dtype=object),
+        companies_zh=np.array([fz.company() for _ in range(400)], dtype=object),
+        first=np.array([fk.first_name() for _ in range(2000)], dtype=object),
+        last=np.array([fk.last_name() for _ in range(2000)], dtype=object),
+        owners=np.array([fk.name() for _ in range(150)], dtype=object),
+        cities=np.array([fk.city() for _ in range(500)], dtype=object),
+    )
+    for values in vars(pools).values():
+        values.flags.writeable = False
+    return pools
 
 
 def accounts_chunk(
