@@ -10,6 +10,12 @@ zero employee counts, accounts with zero contacts, orphan and deleted contacts, 
 Chinese titles/departments, duplicate e-mails differing in case, missing adoption/support values,
 CAC ≤ 0 or NULL, correlated onboarding/adoption (r≈0.3), team size ↔ ROI, weak priority ↔
 performance.
+
+Model v2 tables hang off each chunk's accounts: deals and stage histories (``deals``,
+``history``), cases and NPS answers (``engagement``), leads (``leads``); users come with the
+first chunk, campaigns and their spend (``marketing``) with the last.  Each table has its own
+stream (``common.TABLE_STREAMS``), so the v1 tables are the same as before v2.  What the data
+plants on purpose (ROI half-life, true win probabilities, health → churn) is in ``planted``.
 """
 
 from __future__ import annotations
