@@ -53,6 +53,7 @@ SLOW_TESTS = {
     "test_report.py::test_demo_command",
     "test_report.py::test_big_workbook_written_by_a_second_process_is_the_same",
     "test_generator.py::test_same_seed_same_tables",
+    "test_generator_v2.py::test_targeted_roi_decays_with_planted_half_life",
     "test_reference.py::test_headline_numbers_match_reference",
     "test_overrides.py::test_two_imports_at_once_lose_nothing",
     "test_progress.py::test_cli_run_prints_stages_in_a_log_and_on_a_terminal",

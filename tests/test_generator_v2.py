@@ -124,8 +124,16 @@ def test_histories_skip_regress_reopen_and_orphans(con):
     assert one(con, f"SELECT count(*) FROM {hist} h ANTI JOIN {opp} o USING (opportunity_id)") > 0
 
 
+def test_histories_end_where_the_opportunity_is(con):
+    last = """SELECT o.stage_name, arg_max(h.stage_name, h.created_date) last_stage
+        FROM salesforce__opportunity_history h JOIN salesforce__opportunity_enhanced o
+        USING (opportunity_id) GROUP BY o.opportunity_id, o.stage_name"""
+    assert one(con, f"SELECT count(*) FROM ({last})") > 1000
+    assert one(con, f"SELECT count(*) FROM ({last}) WHERE stage_name <> last_stage") == 0
+
+
 def test_rep_probability_over_optimistic_late(tmp_path):
-    generate(tmp_path / "t.duckdb", 6000, 9, truth=True)
+    generate(tmp_path / "t.duckdb", 3000, 9, truth=True)
     c = duckdb.connect(str(tmp_path / "t.duckdb"), read_only=True)
     rows = dict(
         c.execute(
@@ -218,3 +226,28 @@ def test_targeted_roi_decays_with_planted_half_life(tmp_path):
     c.close()
     assert 2.7 < rows[False] < 5.0  # 300–500% at the start (planted mean 4.0, less decay)
     assert 1.0 < rows[True] < 2.2  # 100–200% after about a year
+
+
+def test_account_rollups_match_their_documented_rules(con):
+    """The roll-ups an export reader derives (schema.sf_fields ACCOUNT.derived) from the rows."""
+    mismatches = one(
+        con,
+        """WITH o AS (SELECT account_id, count(*) n,
+                count(*) FILTER (WHERE is_won) won,
+                coalesce(sum(amount) FILTER (WHERE is_won), 0) won_amount,
+                coalesce(sum(amount) FILTER (WHERE NOT is_closed), 0) pipeline
+            FROM salesforce__opportunity_enhanced GROUP BY 1),
+        c AS (SELECT account_id, count(*) n,
+                count(*) FILTER (WHERE email IS NOT NULL AND email <> '') with_email
+            FROM salesforce__contact_enhanced WHERE NOT is_deleted GROUP BY 1)
+        SELECT count(*) FROM salesforce__customer_360_view a
+        LEFT JOIN o USING (account_id) LEFT JOIN c USING (account_id)
+        WHERE a.total_opportunities <> coalesce(o.n, 0)
+           OR a.won_opportunities <> coalesce(o.won, 0)
+           OR abs(a.total_won_amount - coalesce(o.won_amount, 0)) > 0.01
+           OR abs(a.current_pipeline_amount - coalesce(o.pipeline, 0)) > 0.01
+           OR a.total_contacts <> coalesce(c.n, 0)
+           OR a.contacts_with_email <> coalesce(c.with_email, 0)
+           OR (a.win_rate_percentage IS NULL) <> (coalesce(o.n, 0) = 0)""",
+    )
+    assert mismatches == 0

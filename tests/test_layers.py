@@ -58,8 +58,7 @@ LAYERS = {
     "classify": {"classify", "schema", "config", "errors"},
     "sources": {"sources", "schema", "config", "errors"},
     "schema": {"schema", "sources", "config", "errors"},
-    # synth writes a Salesforce export with the one field map the export reader uses
-    "synth": {"synth", "schema", "config", "errors", "outputs", "sources"},
+    "synth": {"synth", "schema", "config", "errors", "outputs"},
     "outputs": {"errors"},
     "child": set(),
     "config": {"errors", "schema"},

@@ -8,7 +8,7 @@ import pytest
 
 from crmlens.cli import main
 from crmlens.schema.contracts import CONTRACTS
-from crmlens.sources.sf_fields import BY_OBJECT, SF_OBJECTS, id18
+from crmlens.schema.sf_fields import BY_OBJECT, SF_OBJECTS, id18
 from crmlens.synth import generate
 
 SEED, ACCOUNTS = 13, 1500

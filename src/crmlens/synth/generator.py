@@ -10,10 +10,17 @@ zero employee counts, accounts with zero contacts, orphan and deleted contacts, 
 Chinese titles/departments, duplicate e-mails differing in case, missing adoption/support values,
 CAC ≤ 0 or NULL, correlated onboarding/adoption (r≈0.3), team size ↔ ROI, weak priority ↔
 performance.
+
+Model v2 tables hang off each chunk's accounts: deals and stage histories (``deals``,
+``history``), cases and NPS answers (``engagement``), leads (``leads``); users come with the
+first chunk, campaigns and their spend (``marketing``) with the last.  Each table has its own
+stream (``common.TABLE_STREAMS``), so the v1 tables are the same as before v2.  What the data
+plants on purpose (ROI half-life, true win probabilities, health → churn) is in ``planted``.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -63,18 +70,27 @@ class Pools:
 
     @classmethod
     def build(cls, seed: int) -> "Pools":
-        fk = Faker("en_US")
-        fk.seed_instance(seed)
-        fz = Faker("zh_CN")
-        fz.seed_instance(seed)
-        return cls(
-            companies=np.array([fk.company() for _ in range(4000)], dtype=object),
-            companies_zh=np.array([fz.company() for _ in range(400)], dtype=object),
-            first=np.array([fk.first_name() for _ in range(2000)], dtype=object),
-            last=np.array([fk.last_name() for _ in range(2000)], dtype=object),
-            owners=np.array([fk.name() for _ in range(150)], dtype=object),
-            cities=np.array([fk.city() for _ in range(500)], dtype=object),
-        )
+        return _pools(seed)
+
+
+@functools.lru_cache(maxsize=4)
+def _pools(seed: int) -> Pools:
+    """The name pools of a seed (Faker is slow: built once per seed and process, read-only)."""
+    fk = Faker("en_US")
+    fk.seed_instance(seed)
+    fz = Faker("zh_CN")
+    fz.seed_instance(seed)
+    pools = Pools(
+        companies=np.array([fk.company() for _ in range(4000)], dtype=object),
+        companies_zh=np.array([fz.company() for _ in range(400)], dtype=object),
+        first=np.array([fk.first_name() for _ in range(2000)], dtype=object),
+        last=np.array([fk.last_name() for _ in range(2000)], dtype=object),
+        owners=np.array([fk.name() for _ in range(150)], dtype=object),
+        cities=np.array([fk.city() for _ in range(500)], dtype=object),
+    )
+    for values in vars(pools).values():
+        values.flags.writeable = False
+    return pools
 
 
 def accounts_chunk(

@@ -30,9 +30,10 @@ def _rows(opp, time, stage, prob):
 def _base_rows(rng, d):
     m = len(d["account"])
     entries, top = d["entries"], np.minimum(d["passes"], 4)
+    last = np.where(d["closed"], top, np.clip(d["current"], 0, 4))  # last open stage by as-of
     k = np.arange(5)[None, :]
     valid = (k <= top[:, None]) & (entries[:, :5] <= 0)
-    middle = (k >= 1) & (k < top[:, None])
+    middle = (k >= 1) & (k < last[:, None])  # the stage a deal is in is never skipped
     valid &= ~(middle & (rng.random((m, 5)) < SKIP_SHARE))
     renewal = (d["type"] == "Renewal") & (top >= 1) & (rng.random(m) < RENEWAL_SKIP_PROSPECTING)
     valid[:, 0] &= ~renewal

@@ -8,15 +8,25 @@ advances with probability ``advance(s) = sigmoid(STAGE_LOGIT[type][s] + effects)
 otherwise; passing Negotiation wins it.  So the TRUE probability that a deal at stage ``s`` wins
 is ``prod(advance(t) for t >= s)``; at creation it is the product over all five stages.  The
 history rows the CRM shows add noise (skipped, repeated and regressed stages, reopenings, rows
-after close) that never changes the outcome.  ``crmlens generate --truth`` writes the table
-``crmlens_truth__opportunity`` with these probabilities; normal outputs never hold them.
+after close) that never changes the outcome.  ``crmlens generate --truth`` (``generate(...,
+truth=True)``) adds the table ``crmlens_truth__opportunity``; normal outputs never hold it:
+
+* ``opportunity_id``;
+* ``true_win_probability``: at creation (from Prospecting);
+* ``true_win_probability_as_of``: open deals, given the stage they are in on the as-of date
+  (``synth.common.AS_OF`` = 2026-06-30); NULL for closed deals;
+* ``stage_as_of``: that stage's index in ``STAGES`` (-1 for closed deals);
+* ``true_win_probability_from_stage_0`` … ``_4``: given the deal has reached each stage (for
+  back-tests at earlier dates).
 
 Campaign ROI (``synth.marketing``) is attributed revenue / spend (a ROI of 300% means revenue
 three times the spend), by campaign age in months ``a``:
 ``roi(a) = floor + (start - floor) * 0.5 ** (a / half_life)``.  Targeted campaigns start at
 300–500% and fall toward 100–200% with a half-life of ``TARGETED_HALF_LIFE_MONTHS``; broad ones
-start lower and decay slowly.  Spend per campaign month is set so that the expected attributed
-revenue over the spend follows this curve exactly.
+start lower and decay slowly.  Age ``a`` is calendar months from the campaign's start month;
+revenue is won amount by close month.  Spend per campaign month is set so that the expected
+attributed revenue over the spend follows this curve exactly (times lognormal noise of sigma
+``SPEND_NOISE``); the realised ratio also carries the sampling noise of the deals attributed.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``crmlens generate --format sf-export``: the generated tables as a Salesforce Data Export
 folder (``Account.csv``, ``Contact.csv``, ``Opportunity.csv``, ``OpportunityHistory.csv``,
 ``User.csv``, ``Case.csv``, ``Campaign.csv``, ``Lead.csv``, ``Campaign_Spend__c.csv``,
-``NPS_Response__c.csv``), following the field mapping of :mod:`crmlens.sources.sf_fields`.
+``NPS_Response__c.csv``), following the field mapping of :mod:`crmlens.schema.sf_fields`.
 
 Tables with no Salesforce object (customer360, the truth table) are not written.  Every value
 is quoted as in real exports; NULL is an empty, unquoted field.
@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from crmlens.sources.sf_fields import (
+from crmlens.schema.sf_fields import (
     DATETIME_FIELDS,
     GENERATED_ID_PREFIX,
     ID_FIELDS,
