@@ -143,12 +143,10 @@ def doctor(
     # no analysis named: like `run`, an analysis none of whose tables the source has is left out
     names = resolve(analysis) if analysis else applicable(data, resolve(analysis))
     profile = validate(data, set(names), cfg, every_table=not analysis)
-    for name in (n for n in resolve(analysis) if n not in names):
-        tables = ", ".join(s.name for s in REGISTRY[name].requires)
-        reason = t("run.not_applicable", lg, tables=tables)
-        err.print(t("cli.analysis_skipped", lg, analysis=name, reason=reason), markup=False)
-    if as_json:
-        typer.echo(json.dumps(profile.to_dict(), default=str, ensure_ascii=False, indent=2))
+    left_out = [n for n in resolve(analysis) if n not in names]
+    if as_json:  # the analyses left out are part of the JSON (stdout holds nothing else)
+        report = profile.to_dict() | {"not_applicable": left_out}
+        typer.echo(json.dumps(report, default=str, ensure_ascii=False, indent=2))
     else:
         from crmlens.sources.url import display_url
 
@@ -168,6 +166,10 @@ def doctor(
             out.print(table)
         for name, n in profile.row_counts.items():
             out.print(f"  {name}: {n:,}")
+        for name in left_out:
+            tables = ", ".join(spec.name for spec in REGISTRY[name].requires)
+            reason = t("run.not_applicable", lg, tables=tables)
+            out.print(t("cli.analysis_skipped", lg, analysis=name, reason=reason), markup=False)
         _print_model_tables(profile.model_tables, lg)
     if profile.blocking:
         err.print(
@@ -302,7 +304,8 @@ def _print_skipped(outcome, blocked: dict, lg: str) -> None:
         if name not in blocked:
             tables = ", ".join(sorted({i.table for i in outcome.problems.get(name, [])}))
             reason = t(code, lg, tables=tables, count=len(outcome.problems.get(name, [])))
-            err.print(t("cli.analysis_skipped", lg, analysis=name, reason=reason), markup=False)
+            # a note, not an error: stdout (stderr holds the one-line error of a failed command)
+            out.print(t("cli.analysis_skipped", lg, analysis=name, reason=reason), markup=False)
     for name, issues in blocked.items():
         err.print(t("cli.analysis_blocked", lg, analysis=name, count=len(issues)), markup=False)
         _print_problems({name: issues}, lg)
