@@ -39,8 +39,14 @@ SLOW_MODULES = {
     "test_bench",
     "test_spark",
     "test_browser",
+    "test_postgres",
+    "test_duckdb_versions",
 }
 SLOW_TESTS = {
+    "test_roi_decay.py::test_recovers_the_half_life_the_generator_planted",
+    "test_funnel.py::test_no_prediction_changes_when_data_after_the_as_of_date_is_added",
+    "test_funnel.py::test_calibrated_against_the_true_probabilities",
+    "test_health_score.py::test_matches_the_independent_reference_on_generated_data",
     "test_monitor.py::test_weekly_drift_fires_exactly_the_expected_alerts",
     "test_monitor.py::test_cli_monitor_exit_codes_history_and_trend",
     "test_input_checks.py::test_megabyte_category_value_is_capped_and_renders_quickly",
@@ -49,6 +55,8 @@ SLOW_TESTS = {
     "test_generator.py::test_same_seed_same_tables",
     "test_reference.py::test_headline_numbers_match_reference",
     "test_overrides.py::test_two_imports_at_once_lose_nothing",
+    "test_progress.py::test_cli_run_prints_stages_in_a_log_and_on_a_terminal",
+    "test_render_speed.py::test_bench_compares_crmlens_run_with_the_headline_script",
 }
 
 

@@ -45,6 +45,28 @@ def result_digest(result) -> dict:
     return json.loads(json.dumps(d, sort_keys=True, default=str))
 
 
+PARTS = ("metrics", "findings", "recommendations", "method", "tables")
+
+
+def run_digests(source, config=None) -> dict:
+    """The digest of every registered analysis run on ``source`` (a location or a Dataset)."""
+    from crmlens.config import default_config
+    from crmlens.runner import run
+
+    outcome = run(source, [], config or default_config(), AS_OF)
+    return {n: result_digest(r) for n, r in sorted(outcome.results.items())}
+
+
+def assert_same_results(actual: dict, expected: dict) -> None:
+    """Every registered analysis ran on both sides and agrees in every part of its digest."""
+    from crmlens.analyses import REGISTRY
+
+    assert sorted(actual) == sorted(expected) == sorted(REGISTRY)
+    for name, digest in expected.items():
+        for part in PARTS:
+            assert actual[name][part] == digest[part], (name, part)
+
+
 def digest_all(workdir: Path) -> dict:
     from crmlens.config import default_config
     from crmlens.runner import run

@@ -65,7 +65,7 @@ def dept_class(depts: pd.Series, cfg: CrmlensConfig) -> pd.Series:
     return out
 
 
-def headline(path, cfg: CrmlensConfig | None = None) -> dict:
+def headline(path, cfg: CrmlensConfig | None = None, as_of=None) -> dict:
     cfg = cfg or CrmlensConfig()
     cc = cfg.contact_coverage
     con = duckdb.connect(str(path), read_only=True)
@@ -74,6 +74,15 @@ def headline(path, cfg: CrmlensConfig | None = None) -> dict:
         "SELECT account_id, title, department, is_deleted FROM salesforce__contact_enhanced"
     ).df()
     con.close()
+
+    # size inferred from the employee count when the size class is Unknown or NULL
+    size, emp_all = acc["company_size_category"], acc["number_of_employees"].astype("float64")
+    unknown = size.isna() | size.isin(cc.size_unknown_values)
+    band = pd.Series(None, index=acc.index, dtype=object)
+    for name, low in sorted(cc.size_from_employees.items(), key=lambda kv: kv[1]):
+        band[emp_all >= low] = name  # ascending minimums: the largest band reached wins
+    inferred = unknown & emp_all.notna() & (emp_all > 0) & band.notna()
+    acc = acc.assign(company_size_category=size.where(~inferred, band), inferred=inferred)
 
     valid = acc[acc["annual_revenue"].notna()].sort_values(
         ["annual_revenue", "account_id"], ascending=[False, True]
@@ -152,14 +161,42 @@ def headline(path, cfg: CrmlensConfig | None = None) -> dict:
     need = np.ceil(cc.density_red_line * emp / cc.density_per_employees - 1e-9)
     to_add = (need - key["n"]).clip(lower=0).where(known, 0)
     r = cc.decision_ratio_red_line
-    execs = []
-    for n, dm in zip(key["n"], key["dm"]):
+    # joint plan by search: T = max(density need, executives alone); x = the fewest executives
+    # among the T new contacts with (dm + x) / (n + T) ≥ r
+    totals, execs = [], []
+    for n, dm, density_need in zip(key["n"], key["dm"], to_add):
+        alone = 0
+        while (n + alone == 0) or (dm + alone) / (n + alone) < r - 1e-12:
+            alone += 1
+        total = max(int(density_need), alone)
         x = 0
-        while (n + x == 0) or (dm + x) / (n + x) < r:
+        while x < total and (dm + x) / (n + total) < r - 1e-12:
             x += 1
+        totals.append(total)
         execs.append(x)
 
+    # seed 001's additive points; high = top share by points, ties included, never 0
+    points = low_d.astype(float) + low_r.astype(float) + (len(depts) - key["coverage"]) / 5
+    n_top = max(1, math.ceil(round(len(key) * cc.additive.high_share, 9)))
+    cut = sorted(points, reverse=True)[n_top - 1]
+    additive_high = (points >= cut - 1e-9) & (points > 1e-9)
+
+    # relative peer standard: below fraction × the median of the industry × size group, else
+    # the industry, else all key accounts (groups counted by known densities)
+    med = pd.Series(np.nan, index=key.index)
+    for keys in (["industry_normalized", "company_size_category"], ["industry_normalized"]):
+        for _, g in key.groupby(keys, dropna=False):
+            d = g["density"].dropna()
+            todo = [i for i in g.index if np.isnan(med[i])]
+            if len(d) >= cc.peer_min_group_size:
+                med[todo] = float(np.median(d))
+    if key["density"].notna().sum() >= cc.peer_min_group_size:
+        med[med.isna()] = float(key["density"].median())
+    relative = key["density"] < cc.relative_peer_fraction * med
+
+    outcome = outcome_rates(path, cc, key, score >= cc.high_risk_score - 1e-9, data_gap, as_of)
     return {
+        **outcome,
         "key_accounts": n_key,
         "revenue_threshold": threshold,
         "fail_density_red_line": int(low_d.sum()),
@@ -170,8 +207,40 @@ def headline(path, cfg: CrmlensConfig | None = None) -> dict:
         "high_risk": int((score >= cc.high_risk_score - 1e-9).sum()),
         "data_gap": int(data_gap.sum()),
         "medium_risk": int(((tier(score.to_numpy(float)) == 1) & ~data_gap).sum()),
-        "contacts_to_add": int(to_add.sum()),
+        "contacts_to_add": int(sum(totals)),
         "executives_to_add": int(sum(execs)),
+        "density_need_only": int(to_add.sum()),
+        "size_inferred": int(key["inferred"].sum()),
+        "high_risk_additive": int(additive_high.sum()),
+        "fail_density_relative": int(relative.sum()),
+        "peer_track_at_red_line": int((dens_thr <= cc.density_red_line).sum()),
+        "key_contacts_live": int(key["n"].sum()),
+        "key_contacts_dept_unknown": int(
+            live[live["account_id"].isin(key["account_id"])]["dept"]
+            .isin(["unknown", "unrecognised"])
+            .sum()
+        ),
+    }
+
+
+def outcome_rates(path, cc, key, high, data_gap, as_of) -> dict:
+    """Win rate of closed deals (close date in the window) at high-risk key accounts against the
+    other key accounts (data gaps on neither side)."""
+    con = duckdb.connect(str(path), read_only=True)
+    opp = con.execute("SELECT * FROM salesforce__opportunity_enhanced").df()
+    con.close()
+    close = pd.to_datetime(opp["close_date"]).dt.date
+    start = as_of - pd.Timedelta(days=cc.outcome_window_days).to_pytimedelta()
+    closed = opp[opp["is_closed"].fillna(False).astype(bool) & (close >= start) & (close <= as_of)]
+    high_ids = set(key.loc[high & ~data_gap, "account_id"])
+    other_ids = set(key.loc[~high & ~data_gap, "account_id"])
+    won = closed["is_won"].fillna(False).astype(bool)
+    on_high = closed["account_id"].isin(high_ids)
+    on_other = closed["account_id"].isin(other_ids)
+    return {
+        "outcome_deals": int(on_high.sum() + on_other.sum()),
+        "outcome_win_rate_high": float(won[on_high].mean()),
+        "outcome_win_rate_other": float(won[on_other].mean()),
     }
 
 
@@ -195,6 +264,7 @@ def mismatch_headline(path, cfg: CrmlensConfig | None = None) -> dict:
     c["key"] = c["email"].str.lower().str.strip()
     c = c.sort_values(["key", "customer360_id"]).drop_duplicates("key", keep="first")
     df = v.merge(c[["key", "customer360_id", "total_sales_amount"]], on="key", how="left")
+    distinct, joined = len(df), int(df["customer360_id"].notna().sum())
     df = df.dropna(
         subset=[
             "customer360_id",
@@ -237,7 +307,12 @@ def mismatch_headline(path, cfg: CrmlensConfig | None = None) -> dict:
         .reindex(sorted(stage_counts), fill_value=0)
         .to_dict()
     )
-    return {
+    roi_all = np.full(n, np.nan)
+    roi_all[ok] = np.clip(roi, lo, hi)
+    extra = _mismatch_second_pass(df.assign(roi_w=roi_all), top, mism, ok, cac, mc)
+    return extra | {
+        "distinct_emails": distinct,
+        "join_coverage": joined / distinct,
         "base_customers": n,
         "top_priority": int(top.sum()),
         "bottom_composite": int(bottom.sum()),
@@ -248,4 +323,39 @@ def mismatch_headline(path, cfg: CrmlensConfig | None = None) -> dict:
         "roi_undefined": int((~ok).sum()),
         "stage_counts": {k: int(v) for k, v in stage_counts.items()},
         "stage_mismatched": {k: int(v) for k, v in stage_mism.items()},
+    }
+
+
+def _mismatch_second_pass(df, top, mism, ok, cac, mc) -> dict:
+    """Issue 14 numbers from the spec: per stage the top-priority pool and the within-pool rate;
+    ROI of mismatched vs matched top-priority customers; the ANOVA of log ROI by stage inside
+    the mismatched cohort (scipy) with η²; the pool's composite gap and its weighted parts."""
+    from scipy import stats
+
+    df = df.assign(top=top, mism=mism)
+    pool = df[df["top"]]
+    per_stage = pool.groupby("lifecycle_stage")["mism"].agg(["size", "sum"])
+    raw_roi = df["customer_lifetime_value"].to_numpy(float) / np.where(ok, cac, np.nan)
+    cohort = df.assign(raw=raw_roi)[mism & ok]
+    cohort = cohort[cohort["raw"] > 0]
+    logs = [np.log(g["raw"].to_numpy()) for _, g in cohort.groupby("lifecycle_stage") if len(g) > 1]
+    anova = stats.f_oneway(*logs)
+    values = np.concatenate(logs)
+    between = sum(len(x) * (x.mean() - values.mean()) ** 2 for x in logs)
+    eta2 = between / ((values - values.mean()) ** 2).sum()
+    matched = pool[~pool["mism"]]
+    mismatched = pool[pool["mism"]]
+    return {
+        "stage_top": {k: int(x) for k, x in per_stage["size"].items()},
+        "stage_rate_in_top": {
+            k: float(x) for k, x in (per_stage["sum"] / per_stage["size"]).items()
+        },
+        "roi_mean_top_matched": float(np.nanmean(matched["roi_w"])),
+        "roi_mean_mismatched": float(np.nanmean(mismatched["roi_w"])),
+        "cohort_anova_f": float(anova.statistic),
+        "cohort_anova_p": float(anova.pvalue),
+        "cohort_anova_eta2": float(eta2),
+        "delta_composite": float(matched["composite"].mean() - mismatched["composite"].mean()),
+        "mean_adoption_mismatched": float(mismatched["product_adoption_rate"].mean()),
+        "mean_adoption_top_matched": float(matched["product_adoption_rate"].mean()),
     }

@@ -28,7 +28,11 @@ def test_frames_and_ibis_connection_give_the_same_numbers(gen_db):
     con = duckdb.connect(str(gen_db), read_only=True)
     frames = {
         t: con.table(t).df()
-        for t in ("salesforce__customer_360_view", "salesforce__contact_enhanced")
+        for t in (  # opportunities: contact coverage compares outcomes when present
+            "salesforce__customer_360_view",
+            "salesforce__contact_enhanced",
+            "salesforce__opportunity_enhanced",
+        )
     }
     con.close()
     from_frames = crmlens.run(frames, ["contact_coverage"], as_of="2026-01-05")

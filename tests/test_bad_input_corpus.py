@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from crmlens.cli import main
 
 AS_OF = "2026-07-01"
 DETAIL_PREFIX = "  - "  # the list of blocking problems under a validation-failure headline
+PROGRESS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d ")  # a finished stage, not an error
 NOISE = (
     "Traceback",
     "Unexpected error",
@@ -125,7 +127,7 @@ def check(item: Case, command: str, result: Outcome, work: Path, before: dict[st
     headlines = [
         line
         for line in result.err.splitlines()
-        if line.strip() and not line.startswith(DETAIL_PREFIX)
+        if line.strip() and not line.startswith(DETAIL_PREFIX) and not PROGRESS.match(line)
     ]
     if result.code != 0:
         assert len(headlines) == 1, where

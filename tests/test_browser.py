@@ -1,6 +1,7 @@
-"""report.html in a real browser (Playwright driving Debian's chromium): opens from disk, no
-console errors, no network requests, every chart renders, tables sort.  Screenshots of both
-languages are written to test-artifacts/."""
+"""report.html in a real browser (Playwright driving Debian's chromium, never a downloaded one) at
+desktop (1280 px) and phone (390 px) width, in both languages: opens from disk, no console
+errors, no network requests, no horizontal overflow, every chart drawn inside its box, tables
+sort.  Screenshots of both languages and widths are written to ci-artifacts/ (kept by CI)."""
 
 import datetime as dt
 import shutil
@@ -14,7 +15,8 @@ from crmlens.report.writer import write_report
 from crmlens.sources import open_source
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).parents[1] / "test-artifacts"
+ARTIFACTS = Path(__file__).parents[1] / "ci-artifacts"
+WIDTHS = (1280, 390)
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -51,14 +53,50 @@ def browser():
         b.close()
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_report_in_browser(browser, reports, lang):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def _open(browser, path: Path, width: int):
+    page = browser.new_page(viewport={"width": width, "height": 900})
     errors, requests = [], []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("request", lambda r: requests.append(r.url))
-    page.goto((reports[lang] / "report.html").as_uri())
+    page.goto(path.as_uri())
+    return page, errors, requests
+
+
+# every chart's drawing (svg) inside its box, every box inside the page: nothing clipped
+CHARTS_OUTSIDE = """() => Array.from(document.querySelectorAll('div.chart')).filter(el => {
+  const box = el.getBoundingClientRect(), svg = el.querySelector('svg');
+  const drawn = svg ? svg.getBoundingClientRect() : box;
+  return drawn.right > box.right + 1 || drawn.left < box.left - 1
+      || box.right > document.documentElement.clientWidth + 1;
+}).map(el => el.id)"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_fits_the_screen(browser, reports, lang, width):
+    page, errors, requests = _open(browser, reports[lang] / "report.html", width)
+    n = page.locator("div.chart").count()
+    page.wait_for_function(
+        f"document.querySelectorAll('div.chart svg').length >= {n}", timeout=30_000
+    )
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"page is {overflow}px wider than a {width}px screen"
+    assert page.evaluate(CHARTS_OUTSIDE) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"report-{lang}-{width}.png"), full_page=False)
+    page.locator("div.chart").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"report-{lang}-{width}-chart.png"), full_page=False)
+    assert not errors, errors
+    assert all(u.startswith(("file://", "data:", "blob:", "about:")) for u in requests), requests
+    page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_in_browser(browser, reports, lang):
+    page, errors, requests = _open(browser, reports[lang] / "report.html", 1280)
     charts = page.locator("div.chart")
     n = charts.count()
     assert (
@@ -97,11 +135,6 @@ def test_report_in_browser(browser, reports, lang):
 
     page.fill("input[data-table='contact_coverage-by_industry']", "zzzz-no-such-row")
     assert table.locator("tbody tr:visible").count() == 0
-
-    page.fill("input[data-table='contact_coverage-by_industry']", "")
-    page.evaluate("window.scrollTo(0, 0)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"report-{lang}.png"), full_page=False)
     assert not errors, errors
     assert all(u.startswith(("file://", "data:", "blob:", "about:")) for u in requests), [
         u for u in requests if not u.startswith("file")

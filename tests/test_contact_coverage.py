@@ -155,19 +155,27 @@ def test_flags_scores_and_tiers(fx):
 
 
 def test_workload(fx):
+    """The joint plan: T new contacts, x of them executives, so that the ratio holds after the
+    expansion — one number per account, used by every output."""
     k5, k6, k3, k2 = row(fx, "K5"), row(fx, "K6"), row(fx, "K3"), row(fx, "K2")
-    assert k5["contacts_to_add"] == 7  # ceil(5 × 2000 / 1000) − 3
-    assert k5["executives_to_add"] == 0
-    assert k6["contacts_to_add"] == 49  # ceil(5 × 10000 / 1000) − 1
-    assert k6["executives_to_add"] == 1  # (0 + 1) / (1 + 1) = 50% ≥ 15%
-    assert k6["plan_new_contacts"] == 49 and k6["plan_new_executives"] == 8  # ceil(0.15 × 50) = 8
-    assert k3["executives_to_add"] == 1  # no contacts: one executive makes the ratio 100%
-    assert k2["executives_to_add"] == 1  # (0 + 1) / (2 + 1) = 33%
-    assert (
-        k2["contacts_to_add"] is None or str(k2["contacts_to_add"]) == "<NA>"
-    )  # no employee count
+    assert k5["density_need"] == 7  # ceil(5 × 2000 / 1000) − 3
+    # K5: n 3, d 2; T 7 → (2 + x) / 10 ≥ 15% holds with x = 0
+    assert k5["contacts_to_add"] == 7 and k5["executives_to_add"] == 0
+    assert k6["density_need"] == 49  # ceil(5 × 10000 / 1000) − 1
+    # K6: n 1, d 0, T 49 → x = ceil(0.15 × 50 − 0) = 8 (alone, 1 executive would do: 1/2)
+    assert k6["contacts_to_add"] == 49 and k6["executives_to_add"] == 8
+    assert k6["other_contacts_to_add"] == 41
+    assert k3["contacts_to_add"] == 1 and k3["executives_to_add"] == 1  # no contacts: 1 exec
+    # K2: no employee count → density need unknown; T = the executives alone: (0 + 1) / 3 ≥ 15%
+    assert str(k2["density_need"]) == "<NA>"
+    assert k2["contacts_to_add"] == 1 and k2["executives_to_add"] == 1
     assert fx.metric("workload_uncomputable") == 3  # K2, K3, K4
-    assert fx.metric("contacts_to_add") == 7 + 49
+    # totals: T = K2 1 + K3 1 + K4 1 + K5 7 + K6 49 = 59; x = 1 + 1 + 1 + 0 + 8 = 11
+    assert fx.metric("contacts_to_add") == 59 and fx.metric("executives_to_add") == 11
+    assert fx.metric("other_contacts_to_add") == 48
+    assert fx.metric("plan_accounts") == 5  # every account but K1
+    assert fx.metric("plan_contacts_per_account") == pytest.approx(59 / 5)
+    assert fx.metric("plan_executives_per_account") == pytest.approx(11 / 5)
     # K5 (Mid-Market baseline 4, has 3, must-have Operations missing) → add Operations only
     assert list(k5["departments_to_add"]) == ["Operations"]
     # K6 (Enterprise, has Sales) needs all four others

@@ -187,6 +187,7 @@ def test_run_on_broken_source_exits_nonzero_without_traceback(tmp_path):
             "-m",
             "crmlens.cli",
             "run",
+            "contact_coverage",
             "--source",
             str(src),
             "--out",

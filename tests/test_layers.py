@@ -23,9 +23,13 @@ LAYERS = {
         "report",
         "runner",
         "outputs",
+        "progress",
+        "bench_script",
     },
-    "runner": {"analyses", "config", "errors", "schema", "sources"},
-    "report": {"report", "analyses", "config", "errors", "schema", "outputs", "child"},
+    "bench_script": {"config", "analyses"},
+    "progress": set(),  # stage timing and display: below every layer
+    "runner": {"analyses", "config", "errors", "schema", "sources", "progress"},
+    "report": {"report", "analyses", "config", "errors", "schema", "outputs", "child", "progress"},
     "monitor": {
         "monitor",
         "report",
@@ -37,7 +41,16 @@ LAYERS = {
         "outputs",
         "sources",
     },
-    "analyses": {"analyses", "stats", "classify", "sources", "schema", "config", "errors"},
+    "analyses": {
+        "analyses",
+        "stats",
+        "classify",
+        "sources",
+        "schema",
+        "config",
+        "errors",
+        "progress",
+    },
     # human overrides: an append-only store (monitor's DuckStore) read by the analyses at run time
     "overrides": {"overrides", "monitor", "analyses", "config", "errors", "schema"},
     "analysis_views": {"analyses", "report", "config", "errors", "schema"},

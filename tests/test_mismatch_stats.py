@@ -73,3 +73,38 @@ def test_decomposition_sums_to_one():
     )
     assert shares == pytest.approx({"sales": 2 / 3, "adoption": 1 / 3, "support": 0.0})
     assert sum(shares.values()) == pytest.approx(1.0)
+
+
+def test_one_way_anova_with_effect_size_against_scipy():
+    from crmlens.stats.inference import one_way
+
+    groups = [np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0]), np.array([9.0])]
+    res = one_way(groups)  # the single value is left out (a group needs two)
+    ref = stats.f_oneway(groups[0], groups[1])
+    assert res.f == pytest.approx(ref.statistic) and res.p == pytest.approx(ref.pvalue)
+    # SSB = 13.5, SSW = 4 → η² = 13.5 / 17.5
+    assert res.eta2 == pytest.approx(13.5 / 17.5)
+    assert (res.df_between, res.df_within, res.n) == (1, 4, 6)
+    assert math.isnan(one_way([np.array([1.0, 2.0])]).f)
+
+
+def test_cohort_anova_on_mismatched_customers_only():
+    from crmlens.analyses.investment_mismatch.stages import log_roi_anova
+
+    df = pd.DataFrame(
+        {
+            "lifecycle_stage": ["A", "A", "A", "B", "B", "B", "B", "C"],
+            "roi": [1.0, 2.0, 4.0, 3.0, 9.0, 27.0, -1.0, 5.0],
+            "mismatched": [True, True, True, True, True, True, True, False],
+        }
+    )
+    res = log_roi_anova(df, df["mismatched"])  # ROI ≤ 0 and C (not mismatched) left out
+    ref = stats.f_oneway(np.log([1.0, 2.0, 4.0]), np.log([3.0, 9.0, 27.0]))
+    assert res.f == pytest.approx(ref.statistic) and res.p == pytest.approx(ref.pvalue)
+    assert res.n == 6 and res.df_between == 1
+    # log values: A = (0, 1, 2)·ln 2, B = (1, 2, 3)·ln 3
+    a, b = np.log([1.0, 2.0, 4.0]), np.log([3.0, 9.0, 27.0])
+    grand = np.concatenate([a, b]).mean()
+    ssb = 3 * (a.mean() - grand) ** 2 + 3 * (b.mean() - grand) ** 2
+    sst = ((np.concatenate([a, b]) - grand) ** 2).sum()
+    assert res.eta2 == pytest.approx(ssb / sst)

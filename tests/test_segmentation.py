@@ -342,4 +342,6 @@ def test_doctor_and_run_leave_segmentation_out_of_a_source_without_deals(tmp_pat
     accounts = frames()["salesforce__customer_360_view"]
     db = write_db(tmp_path / "acc.duckdb", {"salesforce__customer_360_view": accounts})
     cli.main(["doctor", "--source", str(db)])
-    assert "Skipped segmentation: the source has none of its tables" in capsys.readouterr().out
+    assert "Skipped segmentation: the source lacks salesforce__opportunity_enhanced" in (
+        capsys.readouterr().err
+    )

@@ -63,8 +63,8 @@ def test_table_and_column_mapping(formats, tmp_path):
     src = duckdb.connect(str(formats["duckdb"]), read_only=True)
     dst = tmp_path / "renamed.duckdb"
     out = duckdb.connect(str(dst))
-    acc = src.execute("SELECT * FROM salesforce__customer_360_view").fetch_arrow_table()
-    con = src.execute("SELECT * FROM salesforce__contact_enhanced").fetch_arrow_table()
+    acc = src.sql("SELECT * FROM salesforce__customer_360_view").to_arrow_table()
+    con = src.sql("SELECT * FROM salesforce__contact_enhanced").to_arrow_table()
     out.register("a", acc)
     out.register("c", con)
     out.execute("CREATE TABLE accounts AS SELECT * RENAME (annual_revenue AS revenue_usd) FROM a")

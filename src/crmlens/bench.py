@@ -15,6 +15,8 @@ import multiprocessing as mp
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -81,6 +83,89 @@ def measure(step: str, accounts: int, contacts: int, fn: Callable[[], object]) -
         round((s.peak - start) / 2**20, 1),
         samples=[round(secs, 3)],
     )
+
+
+def measure_command(
+    step: str, accounts: int, contacts: int, args: list[str]
+) -> tuple[Measure, str]:
+    """Wall time and peak memory of a whole command (interpreter start, imports, every child
+    process it starts: their memory is summed, sampled every 10 ms); and what it printed."""
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    with tempfile.TemporaryFile() as printed:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(args, stdout=printed, stderr=subprocess.DEVNULL, env=env)
+        peak = _tree_peak(proc)
+        secs = time.perf_counter() - t0
+        printed.seek(0)
+        text = printed.read().decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise RuntimeError(f"{step} exited with {proc.returncode}")
+    row = Measure(
+        accounts, contacts, step, round(secs, 3), round(peak / 2**20, 1), round(peak / 2**20, 1)
+    )
+    row.samples = [row.seconds]
+    return row, text
+
+
+def _tree_peak(proc: subprocess.Popen) -> int:
+    """The highest summed RSS of ``proc`` and its descendants until it exits."""
+    peak = 0
+    root = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        total = 0
+        try:
+            for p in [root, *root.children(recursive=True)]:
+                total += p.memory_info().rss
+        except psutil.Error:
+            pass  # a process ended while being read
+        peak = max(peak, total)
+        time.sleep(0.01)
+    return peak
+
+
+def end_to_end(path: Path, accounts: int, contacts: int) -> tuple[Measure, Measure, dict]:
+    """The headline-only pandas script (:mod:`crmlens.bench_script`) and ``crmlens run`` of the
+    same analyses (every unit that ships a headline script; full report, PNGs, workbook) on the
+    same data, each as the command a user runs."""
+    from crmlens.bench_script import headline_modules
+
+    names = list(headline_modules())
+    script, printed = measure_command(
+        "pandas_headline_script",
+        accounts,
+        contacts,
+        [sys.executable, "-m", "crmlens.bench_script", str(path), *names],
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        run, _ = measure_command(
+            "crmlens_run_end_to_end",
+            accounts,
+            contacts,
+            [sys.executable, "-m", "crmlens.cli", "run", *names, "-s", str(path)]
+            + ["-o", str(Path(tmp) / "report"), "--as-of", E2E_AS_OF],
+        )
+    return script, run, json.loads(printed)
+
+
+E2E_AS_OF = "2026-01-05"
+
+
+def _end_to_end_rows(
+    path: Path, accounts: int, contacts: int, repeat: int
+) -> tuple[list[Measure], dict]:
+    """``repeat`` interleaved runs of the script and of crmlens; the summary rows and the ratio
+    of their median times and highest peaks."""
+    scripts, runs = [], []
+    for _ in range(repeat):
+        script, run, numbers = end_to_end(path, accounts, contacts)
+        scripts.append(script)
+        runs.append(run)
+    script, run = summarise(scripts), summarise(runs)
+    return [script, run], {
+        "crmlens_over_script_time": round(run.seconds / script.seconds, 2),
+        "crmlens_over_script_memory": round(run.peak_rss_mb / script.peak_rss_mb, 2),
+        "script_headlines": numbers,
+    }
 
 
 def summarise(runs: list[Measure]) -> Measure:
@@ -190,11 +275,16 @@ def _step(step: str, path: str, accounts: int, seed: int, analysis: str) -> tupl
                 **{k: r.metric(k) for k in target(analysis)[1].AGREEMENT},
             )
     elif step == "crmlens_render":
+        from crmlens.progress import listening
         from crmlens.report.writer import write_report
 
         result = _compute(p, analysis)  # not timed
         tmp = tempfile.TemporaryDirectory()
-        fn = lambda: write_report({analysis: result}, Path(tmp.name) / "r")  # noqa: E731
+        stages = info.setdefault("render_stages", {})
+
+        def fn() -> None:
+            with listening(lambda stage, secs: stages.update({stage: round(secs, 3)})):
+                write_report({analysis: result}, Path(tmp.name) / "r")
     elif step == "pandas_baseline":
         module = target(analysis)[1]
         fn = lambda: info.update(module.baseline(path, default_config()))  # noqa: E731
@@ -224,16 +314,21 @@ def run_bench(
     repeat: int = 3,
     progress: Callable[[str], None] = lambda s: None,
     analysis: str | None = None,
+    end_to_end_max: int = 1_000_000,
 ) -> dict:
     """Per size: the two floors and crmlens compute run ``repeat`` times, interleaved (so a slow
     moment of a shared machine hits all three), medians reported; render and the pandas baseline
-    run once (the baseline takes minutes at 1M accounts).  Every run is its own process."""
+    run once (the baseline takes minutes at 1M accounts); up to ``end_to_end_max`` accounts the
+    headline-only pandas script and ``crmlens run`` of both analyses run ``repeat`` times each,
+    interleaved.  Every run is its own process."""
     analysis = target(analysis)[0].name
     agree_keys = target(analysis)[1].AGREEMENT
     folder = claim_folder(folder, "bench")
     rows: list[Measure] = []
     stages: dict[int, dict] = {}
+    render_stages: dict[int, dict] = {}
     agreement: dict[int, dict] = {}
+    e2e: dict[int, dict] = {}
     for n in sizes:
         path = folder / f"accounts-{n}.duckdb"
         if not path.exists():
@@ -254,7 +349,13 @@ def run_bench(
         stages[n] = infos[median_run]["stages"]
         if render:
             progress(f"render {n:,}")
-            rows.append(_isolated("crmlens_render", path, n, seed, analysis)[0])
+            m, info = _isolated("crmlens_render", path, n, seed, analysis)
+            rows.append(m)
+            render_stages[n] = info["render_stages"]
+        if render and n <= end_to_end_max:
+            progress(f"end to end {n:,}")
+            pair, e2e[n] = _end_to_end_rows(path, n, runs["crmlens_compute"][0].contacts, repeat)
+            rows += pair
         if n <= pandas_max:
             progress(f"pandas {n:,}")
             m, base = _isolated("pandas_baseline", path, n, seed, analysis)
@@ -295,6 +396,8 @@ def run_bench(
         "measures": [asdict(r) for r in rows],
         "ratios": ratios,
         "crmlens_stage_seconds": {str(n): v for n, v in stages.items()},
+        "render_stage_seconds": {str(n): v for n, v in render_stages.items()},
+        "end_to_end": {str(n): v for n, v in e2e.items()},
         "baseline_agreement": {str(n): v for n, v in agreement.items()},
     }
 

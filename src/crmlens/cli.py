@@ -132,21 +132,20 @@ def doctor(
     """Validate a source: every problem at once, with reason codes; non-zero exit on blocking
     ones."""
     from crmlens.report.document import issue_text
-    from crmlens.analyses import REGISTRY
     from crmlens.runner import applicable, resolve
     from crmlens.schema.validate import validate
     from crmlens.sources import open_source
 
     cfg = load_config(config)
     lg = _lang(lang, cfg)
+    names = resolve(analysis)
     data = open_source(source, cfg.source)
-    # no analysis named: like `run`, an analysis none of whose tables the source has is left out
-    names = resolve(analysis) if analysis else applicable(data, resolve(analysis))
+    absent: dict[str, list[str]] = {}
+    if not analysis or list(analysis) == ["all"]:  # unnamed: analyses lacking tables don't apply
+        names, absent = applicable(data, names)
     profile = validate(data, set(names), cfg, every_table=not analysis)
-    left_out = [n for n in resolve(analysis) if n not in names]
-    if as_json:  # the analyses left out are part of the JSON (stdout holds nothing else)
-        report = profile.to_dict() | {"not_applicable": left_out}
-        typer.echo(json.dumps(report, default=str, ensure_ascii=False, indent=2))
+    if as_json:
+        typer.echo(json.dumps(profile.to_dict(), default=str, ensure_ascii=False, indent=2))
     else:
         from crmlens.sources.url import display_url
 
@@ -166,11 +165,10 @@ def doctor(
             out.print(table)
         for name, n in profile.row_counts.items():
             out.print(f"  {name}: {n:,}")
-        for name in left_out:
-            tables = ", ".join(spec.name for spec in REGISTRY[name].requires)
-            reason = t("run.not_applicable", lg, tables=tables)
-            out.print(t("cli.analysis_skipped", lg, analysis=name, reason=reason), markup=False)
         _print_model_tables(profile.model_tables, lg)
+    for name, tables in absent.items():
+        reason = t("run.not_applicable", lg, tables=", ".join(tables))
+        err.print(t("cli.analysis_skipped", lg, analysis=name, reason=reason), markup=False)
     if profile.blocking:
         err.print(
             t(
@@ -253,9 +251,6 @@ def run(
     ),
 ) -> None:
     """Run analyses on a source and write the report folder."""
-    from crmlens.report.writer import write_report
-    from crmlens.runner import run as run_all
-
     cfg = load_config(config)
     if engine:
         cfg = _with_engine(cfg, engine)
@@ -264,8 +259,29 @@ def run(
     inputs = [source, cfg.monitor.history, cfg.monitor.alert_log, config]
     inputs.append(cfg.overrides.path(cfg.monitor))  # read by analyses with overrides
     check_folder(out_dir, "report", inputs)  # before any work: nothing is computed for nothing
-    with err.status(t("cli.running", lg)):
-        outcome = run_all(source, analyses or [], cfg, day)
+    with _stages(lg):
+        outcome, path = _run_and_render(
+            source, analyses, cfg, day, out_dir, lg, include_pii, not no_png, inputs
+        )
+    out.print(t("cli.report_written", lg, path=str(path / "report.html")))
+    _print_skipped(outcome, outcome.blocked, lg)
+    if outcome.blocked:  # the report holds what could run; the blocked analyses fail the command
+        raise typer.Exit(1)
+
+
+def _stages(lg: str):
+    """Each finished stage with its time on stderr (crmlens.progress.StageDisplay)."""
+    from crmlens.progress import StageDisplay
+
+    return StageDisplay(err.file, lambda key, **params: t(key, lg, **params))
+
+
+def _run_and_render(source, analyses, cfg, day, out_dir, lg, include_pii, png, inputs):
+    """`run`'s work: the analyses, the changes since the last monitor run, the report."""
+    from crmlens.report.writer import write_report
+    from crmlens.runner import run as run_all
+
+    outcome = run_all(source, analyses or [], cfg, day)
     since = None
     if Path(
         cfg.monitor.history
@@ -279,23 +295,19 @@ def run(
                 outcome.results, HistoryStore(cfg.monitor.history, cfg.monitor.lock_timeout), day
             )
         )
-    with err.status(t("cli.rendering", lg)):
-        path = write_report(
-            outcome.results,
-            out_dir,
-            lang=lg,
-            include_pii=include_pii or cfg.report.include_pii,
-            top_n=cfg.report.top_n,
-            profile=outcome.profile.to_dict(),
-            png=not no_png,
-            excel_max_rows=cfg.report.excel_max_rows,
-            since_last=since,
-            inputs=inputs,
-        )
-    out.print(t("cli.report_written", lg, path=str(path / "report.html")))
-    _print_skipped(outcome, outcome.blocked, lg)
-    if outcome.blocked:  # the report holds what could run; the blocked analyses fail the command
-        raise typer.Exit(1)
+    path = write_report(
+        outcome.results,
+        out_dir,
+        lang=lg,
+        include_pii=include_pii or cfg.report.include_pii,
+        top_n=cfg.report.top_n,
+        profile=outcome.profile.to_dict(),
+        png=png,
+        excel_max_rows=cfg.report.excel_max_rows,
+        since_last=since,
+        inputs=inputs,
+    )
+    return outcome, path
 
 
 def _print_skipped(outcome, blocked: dict, lg: str) -> None:
@@ -304,8 +316,7 @@ def _print_skipped(outcome, blocked: dict, lg: str) -> None:
         if name not in blocked:
             tables = ", ".join(sorted({i.table for i in outcome.problems.get(name, [])}))
             reason = t(code, lg, tables=tables, count=len(outcome.problems.get(name, [])))
-            # a note, not an error: stdout (stderr holds the one-line error of a failed command)
-            out.print(t("cli.analysis_skipped", lg, analysis=name, reason=reason), markup=False)
+            err.print(t("cli.analysis_skipped", lg, analysis=name, reason=reason), markup=False)
     for name, issues in blocked.items():
         err.print(t("cli.analysis_blocked", lg, analysis=name, count=len(issues)), markup=False)
         _print_problems({name: issues}, lg)
@@ -346,16 +357,17 @@ def report(
     results, profile = load_results(from_dir)
     if include_pii and not pii_available(results):  # the folder was written without personal data
         err.print(t("cli.pii_unavailable", lg, path=terminal_text(from_dir)), markup=False)
-    path = write_report(
-        results,
-        out_dir or from_dir,
-        lang=lg,
-        include_pii=include_pii,
-        top_n=top_n,
-        profile=profile,
-        png=not no_png,
-        inputs=inputs,
-    )
+    with _stages(lg):
+        path = write_report(
+            results,
+            out_dir or from_dir,
+            lang=lg,
+            include_pii=include_pii,
+            top_n=top_n,
+            profile=profile,
+            png=not no_png,
+            inputs=inputs,
+        )
     out.print(t("cli.report_written", lg, path=str(path / "report.html")))
 
 
@@ -439,7 +451,7 @@ def monitor(
     inputs = [source, history or cfg.monitor.history, cfg.monitor.alert_log, rules, config]
     inputs.append(cfg.overrides.path(cfg.monitor))
     check_folder(out_dir, "report", inputs)
-    with err.status(t("cli.running", lg)):
+    with _stages(lg):
         res = run_monitor(
             source,
             cfg,
@@ -585,6 +597,11 @@ def bench(
         1_000_000, "--pandas-max", help="Largest size the pandas baseline runs on."
     ),
     no_render: bool = typer.Option(False, "--no-render", help="Measure compute only."),
+    end_to_end_max: int = typer.Option(
+        1_000_000,
+        "--end-to-end-max",
+        help="Largest size on which `crmlens run` is compared with a headline-only pandas script.",
+    ),
     repeat: int = typer.Option(
         3,
         "--repeat",
@@ -615,6 +632,7 @@ def bench(
         render=not no_render,
         repeat=repeat,
         analysis=analysis,
+        end_to_end_max=end_to_end_max,
         progress=lambda m: err.print(t("cli.bench_progress", lg, step=m)),
     )
     write_json(res, out_json)
@@ -654,6 +672,7 @@ def bench(
                 stages=", ".join(f"{k} {v:.2f}" for k, v in stages.items()),
             )
         )
+    _print_bench_render(res, lg)
     out.print(t("cli.bench_written", lg, path=str(out_json)))
 
 
@@ -843,6 +862,27 @@ def override_import(
             err.print(terminal_text(t("cli.override_conflict_row", lg, **c)), markup=False)
         raise typer.Exit(1) from None
     out.print(t("cli.override_imported", lg, appended=appended, filled=filled, path=str(book)))
+
+
+def _print_bench_render(res: dict, lg: str) -> None:
+    """The render stages and the end-to-end comparison of `crmlens bench`."""
+    for n, stages in res["render_stage_seconds"].items():
+        listed = ", ".join(f"{k} {v:.2f}" for k, v in stages.items())
+        out.print(t("cli.bench_render_stages", lg, accounts=int(n), stages=listed))
+    for n, e2e in res["end_to_end"].items():
+        by = {m["step"]: m for m in res["measures"] if m["accounts"] == int(n)}
+        script, run = by["pandas_headline_script"], by["crmlens_run_end_to_end"]
+        line = t(
+            "cli.bench_end_to_end",
+            lg,
+            accounts=int(n),
+            crmlens=f"{run['seconds']:.1f}",
+            crmlens_mb=f"{run['peak_rss_mb']:,.0f}",
+            pandas=f"{script['seconds']:.1f}",
+            pandas_mb=f"{script['peak_rss_mb']:,.0f}",
+            ratio=e2e["crmlens_over_script_time"],
+        )
+        out.print(line, markup=False)
 
 
 @config_app.command("show")

@@ -4,8 +4,9 @@ This is the library entry point the CLI, the demo and the monitor call.
 
 A requested analysis with blocking data problems is *blocked*: it is skipped, its problems are kept
 in ``RunOutcome.problems`` and the caller fails (exit 1) after doing what could run.  When no
-analysis is named (all registered ones), an analysis whose tables are all absent from the source
-is *not applicable* rather than blocked: a source with only contacts runs contact coverage.
+analysis is named (all registered ones), an analysis with a required table absent from the source
+is *not applicable* rather than blocked (a source without campaigns simply has no campaign
+analysis) and is not validated; when none is applicable, all are validated and fail as blocked.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from crmlens.analyses import REGISTRY, AnalysisResult
 from crmlens.config import CrmlensConfig
 from crmlens.errors import AnalysisError, ValidationFailed
+from crmlens.progress import Stopwatch
 from crmlens.schema.validate import DataQualityProfile, Issue, validate
 from crmlens.sources import Dataset, open_source
 
@@ -53,11 +55,16 @@ def resolve(names: list[str] | tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def applicable(data: Dataset, names: list[str]) -> list[str]:
-    """The analyses of ``names`` whose required tables the source has at least one of (every
-    name when it has none of any): what `doctor` checks when no analysis is named, as `run`."""
-    kept = [n for n in names if any(data.has_table(s.name) for s in REGISTRY[n].requires)]
-    return kept or list(names)
+def applicable(data: Dataset, names: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """The analyses whose required tables are all in ``data``, and the others → their absent
+    tables.  When none is applicable, every analysis is returned (so validation says why)."""
+    absent = {
+        name: [spec.name for spec in REGISTRY[name].requires if not data.has_table(spec.name)]
+        for name in names
+    }
+    absent = {name: tables for name, tables in absent.items() if tables}
+    keep = [name for name in names if name not in absent]
+    return (keep, absent) if keep else (list(names), {})
 
 
 def open_dataset(source, config: CrmlensConfig):
@@ -95,17 +102,25 @@ def run(
 ) -> RunOutcome:
     named = bool(names) and list(names) != ["all"]
     names = resolve(names)
+    watch = Stopwatch()
     data = open_dataset(source, config)
+    absent: dict[str, list[str]] = {}
+    if not named:
+        names, absent = applicable(data, names)
     profile = validate(data, set(names))
+    watch.lap("validate")
     blocked = profile.blocked_analyses()
     if blocked >= set(names):
         raise ValidationFailed(profile)
     tables = sorted({spec.name for n in names if n not in blocked for spec in REGISTRY[n].requires})
     outcome = RunOutcome(profile, fingerprint=data.fingerprint(tables))
+    watch.lap("fingerprint")
+    for name, missing in absent.items():
+        outcome.skipped[name] = NOT_APPLICABLE
+        outcome.problems[name] = [Issue("dq.table_missing", "blocking", t) for t in missing]
     for name in names:
         if name in blocked:
-            absent = not any(data.has_table(spec.name) for spec in REGISTRY[name].requires)
-            outcome.skipped[name] = NOT_APPLICABLE if absent and not named else BLOCKED
+            outcome.skipped[name] = BLOCKED
             outcome.problems[name] = issues_blocking(profile, name)
             continue
         outcome.results[name] = REGISTRY[name].run(data, config, as_of=as_of)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,13 +155,14 @@ def flag_names(mask: np.ndarray, names: list[str]) -> list[list[str]]:
 
 class Laps:
     """Wall time per stage of an analysis, for ``provenance['stage_seconds']`` (where the time
-    goes, without a profiler).  ``lap(name)`` closes the stage that started at the previous lap."""
+    goes, without a profiler).  ``lap(name)`` closes the stage that started at the previous lap
+    and announces it as ``<prefix><name>`` (:mod:`crmlens.progress`: the CLI shows it)."""
 
-    def __init__(self) -> None:
-        self._last = time.perf_counter()
-        self.seconds: dict[str, float] = {}
+    def __init__(self, prefix: str = "") -> None:
+        from crmlens.progress import Stopwatch
+
+        self._watch = Stopwatch(prefix)
+        self.seconds = self._watch.seconds
 
     def __call__(self, name: str) -> None:
-        now = time.perf_counter()
-        self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._last, 3)
-        self._last = now
+        self._watch.lap(name)

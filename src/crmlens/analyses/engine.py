@@ -18,3 +18,33 @@ def to_frame(expr: ir.Table) -> pd.DataFrame:
     ``execute()`` for the tables crmlens fetches, without Ibis's per-column pandas conversion pass
     (a measured 0.2 s on a 140,000-row key-account table)."""
     return expr.to_pyarrow().to_pandas()
+
+
+def data_end(data, as_of):
+    """The date windows end at: the latest close date of a closed opportunity on or before
+    ``as_of`` (data exported months ago is analysed as of its own last day, not today's), or
+    ``as_of`` when there is no such deal or no opportunity table."""
+    import datetime as dt
+
+    import ibis
+
+    from crmlens.schema.contracts import OPPORTUNITIES
+    from crmlens.schema.typed import read_table
+
+    if not data.has_table(OPPORTUNITIES.name):
+        return as_of
+    o = read_table(data, OPPORTUNITIES)
+    if not {"close_date", "is_closed"} <= set(o.columns):
+        return as_of
+    day = o.close_date.cast("date")
+    latest = o.filter(as_bool(o.is_closed) & (day <= ibis.literal(as_of, type="date"))).aggregate(
+        latest=day.max()
+    )
+    value = latest.execute()["latest"].iloc[0]
+    if value is None or value != value:
+        return as_of
+    return (
+        value
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+        else (dt.date.fromisoformat(str(value)[:10]))
+    )

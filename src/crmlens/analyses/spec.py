@@ -152,7 +152,7 @@ class AnalysisSpec:
         """Run on an opened dataset (the library entry point; the runner validates first)."""
         from crmlens.analyses.base import Laps
 
-        ctx = RunContext(data, config, as_of or dt.date.today(), Laps(), self)
+        ctx = RunContext(data, config, as_of or dt.date.today(), Laps(f"{self.name}."), self)
         return self.compute(ctx)
 
     def load_views(self) -> Any:

@@ -1,7 +1,11 @@
 """Alert rules (YAML, validated) and their evaluation.
 
 Rule types: ``threshold`` (current value vs bound), ``consecutive`` (bound broken in each of the
-last N runs, this one included), ``change`` (vs the previous run, absolute and/or relative) and
+last N runs, this one included), ``change`` (vs the previous run, absolute and/or relative),
+``stalled`` (the metric has not increased in any of the last N runs, each against the run before
+it: N + 1 recorded values), ``recovery`` (a KPI over a cohort: of the entities in ``tier`` in the
+latest run at least ``days`` days ago, the share whose boolean entity column ``flag`` is true now
+— an entity gone from this run counts as not recovered; fires below ``min_share``) and
 ``entity`` (events on entities between the previous run and this one: ``entered_tier`` and
 ``left_tier`` of a named tier, ``improved``, and the events the analysis declares in its
 ``EntityModel``; fires when more than ``more_than`` entities are affected).  Every alert has a
@@ -15,8 +19,9 @@ import math
 import operator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Callable, Literal, Union
 
+import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -84,6 +89,20 @@ class ChangeRule(_Rule):
         return self
 
 
+class StalledRule(_Rule):
+    type: Literal["stalled"]
+    metric: str
+    runs: int = Field(3, ge=1)
+
+
+class RecoveryRule(_Rule):
+    type: Literal["recovery"]
+    tier: str
+    flag: str  # a boolean column of the analysis's entities table
+    days: int = Field(90, ge=1)
+    min_share: float = Field(0.7, ge=0, le=1)
+
+
 class EntityRule(_Rule):
     type: Literal["entity"]
     event: str  # checked against the analysis's EntityModel by check_entity_rules
@@ -98,7 +117,8 @@ class EntityRule(_Rule):
 
 
 Rule = Annotated[
-    Union[ThresholdRule, ConsecutiveRule, ChangeRule, EntityRule], Field(discriminator="type")
+    Union[ThresholdRule, ConsecutiveRule, ChangeRule, StalledRule, RecoveryRule, EntityRule],
+    Field(discriminator="type"),
 ]
 
 
@@ -158,7 +178,7 @@ def load_rules(path: str | Path | None) -> RuleSet:
 def check_entity_rules(rules: RuleSet, file: str) -> None:
     """Entity rules name a registered analysis, one of its events and, for tier events, a tier."""
     for rule in rules.rules:
-        if not isinstance(rule, EntityRule):
+        if not isinstance(rule, (EntityRule, RecoveryRule)):
             continue
         spec = REGISTRY.get(rule.analysis)
         if spec is None:
@@ -170,6 +190,9 @@ def check_entity_rules(rules: RuleSet, file: str) -> None:
                 allowed=", ".join(REGISTRY),
             )
         model = spec.entity
+        if isinstance(rule, RecoveryRule):
+            _check_tier(rule, model, file)
+            continue
         if rule.event not in model.all_events:
             raise ConfigError(
                 "error.rule_event_unknown",
@@ -179,15 +202,20 @@ def check_entity_rules(rules: RuleSet, file: str) -> None:
                 analysis=rule.analysis,
                 allowed=", ".join(model.all_events),
             )
-        if rule.event in TIER_EVENTS and rule.tier not in model.all_tiers:
-            raise ConfigError(
-                "error.rule_tier_unknown",
-                file=file,
-                rule=rule.id,
-                tier=rule.tier,
-                analysis=rule.analysis,
-                allowed=", ".join(model.all_tiers),
-            )
+        if rule.event in TIER_EVENTS:
+            _check_tier(rule, model, file)
+
+
+def _check_tier(rule, model, file: str) -> None:
+    if rule.tier not in model.all_tiers:
+        raise ConfigError(
+            "error.rule_tier_unknown",
+            file=file,
+            rule=rule.id,
+            tier=rule.tier,
+            analysis=rule.analysis,
+            allowed=", ".join(model.all_tiers),
+        )
 
 
 @dataclass
@@ -219,9 +247,11 @@ def evaluate(
     run_id: str,
     as_of: str,
     units: dict[tuple[str, str], str] | None = None,
+    cohort: Cohort | None = None,
 ) -> list[Alert]:
     """``current``: analysis → {metric: value}; ``series``: (analysis, metric) → values of earlier
-    runs, oldest first (the current value is not included)."""
+    runs, oldest first (the current value is not included); ``cohort(analysis, days)``: the
+    entities of the latest run at least ``days`` days ago and of this run (recovery rules)."""
     alerts: list[Alert] = []
     for rule in rules.rules:
         if rule.analysis not in current:
@@ -235,7 +265,13 @@ def evaluate(
             run_id=run_id,
             as_of=as_of,
         )
-        if isinstance(rule, (ThresholdRule, ConsecutiveRule, ChangeRule)):
+        if isinstance(rule, RecoveryRule):
+            alert = _recovery(rule, cohort, base)
+            alerts += [alert] if alert else []
+        elif isinstance(rule, StalledRule):
+            alert = _stalled(rule, current, series, base)
+            alerts += [alert] if alert else []
+        elif isinstance(rule, (ThresholdRule, ConsecutiveRule, ChangeRule)):
             v = _num(current[rule.analysis].get(rule.metric))
             if v is None:
                 continue
@@ -298,10 +334,41 @@ def evaluate(
                 )
     for a, rule in zip(alerts, [next(r for r in rules.rules if r.id == a.rule_id) for a in alerts]):
         spec = {"ratio": "pct", "usd": "usd", "count": "int"}.get(
-            (units or {}).get((a.analysis, a.metric or ""), ""), "num"
+            "ratio" if a.type == "recovery" else (units or {}).get((a.analysis, a.metric or "")),
+            "num",
         )
         a.message = {lang: _message(a, rule, lang, spec) for lang in LANGS}
     return alerts
+
+
+Cohort = Callable[[str, int], "tuple[pd.DataFrame, pd.DataFrame] | None"]
+
+
+def _stalled(rule: StalledRule, current, series, base: dict) -> Alert | None:
+    """No increase in each of the last ``runs`` runs (N + 1 values, this run's included)."""
+    v = _num(current[rule.analysis].get(rule.metric))
+    earlier = [x for x in map(_num, series.get((rule.analysis, rule.metric), [])) if x is not None]
+    window = [*earlier, v][-(rule.runs + 1) :] if v is not None else []
+    if len(window) < rule.runs + 1 or any(b > a for a, b in zip(window, window[1:])):
+        return None
+    return Alert(**base, metric=rule.metric, value=v, previous=window[0], count=rule.runs)
+
+
+def _recovery(rule: RecoveryRule, cohort: Cohort | None, base: dict) -> Alert | None:
+    """Share of the entities in ``tier`` then whose ``flag`` is true now, against ``min_share``."""
+    frames = cohort(rule.analysis, rule.days) if cohort is not None else None
+    if frames is None:
+        return None
+    then, now = frames
+    ids = then.loc[then["tier"] == rule.tier, "entity_id"].astype(str)
+    if ids.empty:
+        return None
+    flag = now.get(rule.flag, pd.Series(False, index=now.index)).astype(object).isin([True])
+    recovered = set(now["entity_id"].astype(str)[flag.to_numpy()])
+    share = sum(i in recovered for i in ids) / len(ids)
+    if share >= rule.min_share:
+        return None
+    return Alert(**base, metric=rule.flag, value=share, threshold=rule.min_share, count=len(ids))
 
 
 def _num(v: Any) -> float | None:
@@ -325,6 +392,7 @@ def _message(a: Alert, rule, lang: str, spec: str = "num") -> str:
         "previous": f(a.previous),
         "count": a.count,
         "runs": getattr(rule, "runs", None),
+        "days": getattr(rule, "days", None),
         "tier": getattr(rule, "tier", None),
         "op": getattr(rule, "op", ""),
         "entities": ", ".join(a.entities[:5]) + (" …" if len(a.entities) > 5 else ""),

@@ -80,6 +80,20 @@ def history_series(
     return out
 
 
+def cohort_of(store: HistoryStore, results, as_of: dt.date):
+    """For recovery rules: (entities of the latest run at least ``days`` days before ``as_of``,
+    entities of this run), or None when there is no such run."""
+
+    def cohort(analysis: str, days: int):
+        now = results[analysis].tables.get("entities") if analysis in results else None
+        runs = store.previous_runs(as_of - dt.timedelta(days=days - 1))
+        if now is None or runs.empty:
+            return None
+        return store.entities_of(str(runs.iloc[-1]["run_id"]), analysis), now
+
+    return cohort
+
+
 def blocked_analyses(
     outcome: RunOutcome, store: HistoryStore, as_of: dt.date
 ) -> dict[str, list[Issue]]:
@@ -123,7 +137,8 @@ def monitor(
         name: {k: m.value for k, m in r.metrics.items()} for name, r in outcome.results.items()
     }
     units = {(name, k): m.unit for name, r in outcome.results.items() for k, m in r.metrics.items()}
-    alerts = evaluate(rules, current, series, changes, run_id, as_of.isoformat(), units)
+    cohort = cohort_of(store, outcome.results, as_of)
+    alerts = evaluate(rules, current, series, changes, run_id, as_of.isoformat(), units, cohort)
     run = store.record(
         outcome.results,
         as_of=as_of,

@@ -1,29 +1,31 @@
 """CJK font for PNG rendering (vl-convert has no system fonts on a bare machine).
 
-The font comes from the ``mplfonts`` package (Noto Sans CJK SC, SIL Open Font License).  Only that
-one file is registered — through a private folder holding a link to it — so the proprietary
-SimHei that ships beside it is never used.
+The font is Noto Sans CJK (SIL Open Font License), one OpenType collection of its Simplified and
+Traditional Chinese, Japanese and Korean faces: from the ``noto-cjk-sans-otc`` package (the font
+file alone, no dependencies), or else Debian's ``fonts-noto-cjk``.  Charts ask for the family
+"Noto Sans CJK SC"; the HTML report embeds a subset of that face.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 CJK_FAMILY = "Noto Sans CJK SC"
-FONT_FILE = "NotoSansCJKsc-Regular.otf"
+FONT_PACKAGE, FONT_FILE = "noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc"
+SYSTEM_FONT = Path("/usr/share/fonts/opentype/noto") / FONT_FILE  # Debian's fonts-noto-cjk
 
 
 def cjk_font_path() -> Path | None:
     try:
-        p = Path(str(resources.files("mplfonts").joinpath("fonts", FONT_FILE)))
+        packaged = Path(str(resources.files(FONT_PACKAGE).joinpath(FONT_FILE)))
     except ModuleNotFoundError:
-        return None
-    return p if p.exists() else None
+        packaged = None
+    for candidate in (packaged, SYSTEM_FONT):
+        if candidate is not None and candidate.exists():
+            return candidate
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -34,29 +36,53 @@ def register_cjk_font() -> bool:
     src = cjk_font_path()
     if src is None:
         return False
-    folder = Path(tempfile.mkdtemp(prefix="crmlens-fonts-"))
-    try:
-        os.symlink(src, folder / FONT_FILE)
-    except OSError:
-        shutil.copyfile(src, folder / FONT_FILE)
-    vlc.register_font_directory(str(folder))
+    vlc.register_font_directory(str(src.parent))  # the package folder holds only this font
     return True
+
+
+SUBSET_FEATURES = ["kern"]  # no CJK shaping features: a third of the glyphs and the time
+SUBSET_EXTRA = "·—…“”‘’•→⚠▲▼"
 
 
 def subset_font_css(text: str) -> str:
     """An @font-face rule embedding the CJK font subset to the characters of ``text`` (plus ASCII),
     so report.html shows Chinese on machines without CJK fonts while staying one offline file.
-    Empty when ``text`` has no CJK characters or the font is unavailable."""
-    chars = {c for c in text if ord(c) >= 0x2E80}
+    Empty when ``text`` has no CJK characters or the font is unavailable.  Subsets are cached on
+    disk by content (:mod:`crmlens.report.cache`): a character set is subset once."""
+    chars = {c for c in set(text) if ord(c) >= 0x2E80}
     src = cjk_font_path()
     if not chars or src is None:
         return ""
     return _subset_css(src, "".join(sorted(chars)))
 
 
+@lru_cache(maxsize=2)
+def _face_number(src: Path) -> int:
+    """The index of the ``CJK_FAMILY`` face in the font collection (0 for a single font)."""
+    from fontTools.ttLib import TTCollection
+
+    if src.suffix.lower() != ".ttc":
+        return 0
+    faces = TTCollection(str(src), lazy=True).fonts
+    names = [face["name"].getDebugName(1) for face in faces]
+    return names.index(CJK_FAMILY)
+
+
 @lru_cache(maxsize=8)
 def _subset_css(src: Path, cjk_chars: str) -> str:
-    """The @font-face rule for one set of CJK characters (subsetting takes seconds: reuse it)."""
+    """The @font-face rule for one set of CJK characters, from the disk cache when it has it."""
+    import fontTools
+
+    from crmlens.report.cache import cached_text, content_key
+
+    stat = src.stat()
+    key = content_key(
+        str(src), stat.st_size, stat.st_mtime_ns, fontTools.version, SUBSET_FEATURES, cjk_chars
+    )
+    return cached_text("font", key, lambda: _build_subset_css(src, cjk_chars))
+
+
+def _build_subset_css(src: Path, cjk_chars: str) -> str:
     import base64
     import io
 
@@ -64,12 +90,12 @@ def _subset_css(src: Path, cjk_chars: str) -> str:
     from fontTools.ttLib import TTFont
 
     opts = subset.Options()
-    opts.layout_features = ["*"]
+    opts.layout_features = SUBSET_FEATURES
     opts.notdef_outline = True
-    font = TTFont(str(src), lazy=True)
+    font = TTFont(str(src), lazy=True, fontNumber=_face_number(src))
     sub = subset.Subsetter(options=opts)
     ascii_text = "".join(chr(i) for i in range(0x20, 0x7F))
-    sub.populate(text=cjk_chars + ascii_text + "·—…“”‘’•→⚠▲▼")
+    sub.populate(text=cjk_chars + ascii_text + SUBSET_EXTRA)
     sub.subset(font)
     buf = io.BytesIO()
     font.save(buf)

@@ -16,9 +16,14 @@ from crmlens.report.i18n import t
 
 @lru_cache(maxsize=1)
 def vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script, built by vl-convert once per installed
+    version (seconds) and then read from the cache (:mod:`crmlens.report.cache`)."""
     import vl_convert as vlc
 
-    return vlc.javascript_bundle()
+    from crmlens.report.cache import cached_text, content_key
+
+    key = content_key(vlc.__version__, vlc.get_vega_version(), vlc.get_vega_embed_version())
+    return cached_text("vega-bundle", key, vlc.javascript_bundle)
 
 
 def _env() -> Environment:

@@ -16,6 +16,7 @@ import pickle
 import subprocess
 import sys
 from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
 from crmlens import __version__
@@ -23,6 +24,7 @@ from crmlens.analyses.base import AnalysisResult, json_safe, flat_frame
 from crmlens.child import popen_tied
 from crmlens.errors import OutputError
 from crmlens.outputs import AtomicFolder
+from crmlens.progress import Stopwatch
 from crmlens.report.charts import to_png
 from crmlens.report.document import ChartBlock, build_document
 from crmlens.report.escape import csv_safe_frame
@@ -159,73 +161,111 @@ def _write_files(
     since_last: dict | None,
     alerts: list[dict] | None,
 ) -> None:
+    """The exports whose cost grows with the data (the workbook in a second process, the tables
+    and saved results in a thread) are written while this thread builds the document, whose cost
+    does not; every stage is timed and announced as ``render.<stage>``."""
     excel = None
-    try:
-        excel = _start_excel(results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows)
-        generated = dt.datetime.now().isoformat(timespec="seconds")
-        doc = build_document(
-            results,
-            lang,
-            include_pii=include_pii,
-            top_n=top_n,
-            profile=profile,
-            generated=generated,
-            since_last=since_last,
-            alerts=alerts,
-        )
-        chart_files: dict[str, str] = {}
-        if png:
-            (tmp / "charts").mkdir()
-            for s in doc.sections:
-                for b in s.blocks:
-                    if isinstance(b, ChartBlock):
-                        rel = f"charts/{b.chart.id}.png"
-                        (tmp / rel).write_bytes(to_png(b.chart))
-                        chart_files[b.chart.id] = rel
-        (tmp / "report.html").write_text(render_html(doc), encoding="utf-8")
-        (tmp / "report.md").write_text(render_markdown(doc, chart_files), encoding="utf-8")
-        summ = summary(results, profile, lang, generated)
-        if alerts is not None:
-            summ["alerts"] = alerts
-        if since_last is not None:
-            summ["since_last_run"] = {
-                "previous_run": since_last["previous_run"],
-                "previous_as_of": since_last["previous_as_of"],
-                "metric_deltas": json_safe(since_last["metric_deltas"].to_dict(orient="records")),
-                "lists": {
-                    k: json_safe(v.to_dict(orient="records"))
-                    for k, v in since_last["lists"].items()
-                },
-            }
-        (tmp / "summary.json").write_text(
-            json.dumps(summ, ensure_ascii=False, indent=2), encoding="utf-8"
-        )
-        for name, r in results.items():
-            saved = for_saving(r, include_pii)  # personal data only with --include-pii
-            folder = tmp / "tables" / name
-            folder.mkdir(parents=True)
-            for tname, df in saved.tables.items():
-                flat = flat_frame(df)
-                csv_safe_frame(flat).to_csv(
-                    folder / f"{tname}.csv", index=False
-                )  # no formula cells
-                flat.to_parquet(folder / f"{tname}.parquet", index=False)
-            saved.save(tmp / "results" / name)
-        if profile is not None:
-            (tmp / "results" / "data_quality.json").write_text(
-                json.dumps(json_safe(profile), ensure_ascii=False, indent=2), encoding="utf-8"
+    watch = Stopwatch("render.")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmlens-tables") as pool:
+        try:
+            excel = _start_excel(
+                results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows
             )
-        if excel is None:
-            write_action_plan(results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows)
-        else:
-            _finish_excel(
-                excel, results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows
+            tables = pool.submit(_write_tables, tmp, results, include_pii, profile)
+            generated = dt.datetime.now().isoformat(timespec="seconds")
+            doc = build_document(
+                results,
+                lang,
+                include_pii=include_pii,
+                top_n=top_n,
+                profile=profile,
+                generated=generated,
+                since_last=since_last,
+                alerts=alerts,
             )
-    except BaseException:
-        if excel is not None and excel.poll() is None:
-            excel.kill()  # it stops writing into tmp before tmp goes
-            excel.wait()
-        raise
+            watch.lap("document")
+            chart_files = _write_pngs(tmp, doc) if png else {}
+            watch.lap("charts_png")
+            (tmp / "report.html").write_text(render_html(doc), encoding="utf-8")
+            watch.lap("html")
+            (tmp / "report.md").write_text(render_markdown(doc, chart_files), encoding="utf-8")
+            watch.lap("markdown")
+            summ = _summary_with_changes(results, profile, lang, generated, since_last, alerts)
+            (tmp / "summary.json").write_text(
+                json.dumps(summ, ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+            watch.lap("summary")
+            tables.result()
+            watch.lap("tables_wait")
+            if excel is None:
+                write_action_plan(
+                    results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows
+                )
+            else:
+                _finish_excel(
+                    excel, results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows
+                )
+            watch.lap("excel_wait" if excel is not None else "excel")
+        except BaseException:
+            if excel is not None and excel.poll() is None:
+                excel.kill()  # it stops writing into tmp before tmp goes
+                excel.wait()
+            raise  # the pool waits for the tables thread before tmp goes
+
+
+def _write_pngs(tmp: Path, doc) -> dict[str, str]:
+    (tmp / "charts").mkdir()
+    chart_files: dict[str, str] = {}
+    for s in doc.sections:
+        for b in s.blocks:
+            if isinstance(b, ChartBlock):
+                rel = f"charts/{b.chart.id}.png"
+                (tmp / rel).write_bytes(to_png(b.chart))
+                chart_files[b.chart.id] = rel
+    return chart_files
+
+
+def _summary_with_changes(
+    results: dict[str, AnalysisResult],
+    profile: dict | None,
+    lang: str,
+    generated: str,
+    since_last: dict | None,
+    alerts: list[dict] | None,
+) -> dict:
+    summ = summary(results, profile, lang, generated)
+    if alerts is not None:
+        summ["alerts"] = alerts
+    if since_last is not None:
+        summ["since_last_run"] = {
+            "previous_run": since_last["previous_run"],
+            "previous_as_of": since_last["previous_as_of"],
+            "metric_deltas": json_safe(since_last["metric_deltas"].to_dict(orient="records")),
+            "lists": {
+                k: json_safe(v.to_dict(orient="records")) for k, v in since_last["lists"].items()
+            },
+        }
+    return summ
+
+
+def _write_tables(
+    tmp: Path, results: dict[str, AnalysisResult], include_pii: bool, profile: dict | None
+) -> None:
+    """tables/<analysis>/<table>.csv|.parquet and results/ (run in a thread: it reads the
+    results, never changes them)."""
+    for name, r in results.items():
+        saved = for_saving(r, include_pii)  # personal data only with --include-pii
+        folder = tmp / "tables" / name
+        folder.mkdir(parents=True)
+        for tname, df in saved.tables.items():
+            flat = flat_frame(df)
+            csv_safe_frame(flat).to_csv(folder / f"{tname}.csv", index=False)  # no formula cells
+            flat.to_parquet(folder / f"{tname}.parquet", index=False)
+        saved.save(tmp / "results" / name)
+    if profile is not None:
+        (tmp / "results" / "data_quality.json").write_text(
+            json.dumps(json_safe(profile), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
 
 
 def load_results(folder: Path) -> tuple[dict[str, AnalysisResult], dict | None]:

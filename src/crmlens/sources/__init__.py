@@ -6,4 +6,7 @@ files, or any Ibis connection URL (``postgres://…``, ``duckdb://…``).  Every
 read-only; crmlens never writes into the data it analyses.
 """
 
+from crmlens.sources import duckdb_compat
 from crmlens.sources.base import Dataset, open_source  # noqa: F401
+
+duckdb_compat.install()  # Ibis 12 on DuckDB 2.x: see duckdb_compat

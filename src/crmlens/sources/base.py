@@ -204,7 +204,10 @@ def open_duckdb(path: Path, mapping: SourceMapping, memory_limit: str | None = N
             con.raw_sql(f"SET memory_limit = '{memory_limit}'")  # validated by the config pattern
         expected = _duckdb_declared_size(con)
     except Exception as exc:
-        raise opening_error(str(path), "DuckDB", exc) from None
+        from crmlens.sources.duckdb_compat import storage_version_error
+
+        newer = storage_version_error(path, _first_line(exc))
+        raise (newer or opening_error(str(path), "DuckDB", exc)) from None
     size = path.stat().st_size
     if size < expected:  # cut short (an interrupted copy): reading would fail halfway through
         con.disconnect()

@@ -13,6 +13,7 @@ import ibis
 
 from crmlens.config import SourceMapping
 from crmlens.errors import SourceError
+from crmlens.sources import postgres
 from crmlens.sources.base import Dataset, _first_line
 
 FILE_SCHEMES = ("duckdb", "sqlite")
@@ -27,15 +28,24 @@ def open_url(url: str, mapping: SourceMapping, memory_limit: str | None = None) 
     shown = display_url(url)
     if path and not Path(path).exists():  # with engine options Ibis opens it, but never creates it
         raise SourceError("error.source_missing", source=shown)
+    scheme = urlsplit(url).scheme.lower()
     try:
-        con = ibis.connect(url)
+        con = postgres.connect(url) if scheme in postgres.SCHEMES else ibis.connect(url)
+    except SourceError:
+        raise
     except Exception as exc:
         reason = _first_line(exc).replace(url, shown)
         secret = urlsplit(url).password
         if secret:
             reason = reason.replace(secret, "***")
         raise SourceError("error.source_unreadable", source=shown, reason=reason) from None
-    return Dataset(con, "url", shown, mapping)  # the location lands in results and history
+    if scheme in postgres.SCHEMES:  # the location lands in results and history
+        return Dataset(con, "postgres", shown, mapping, register_frame=_inliner(con))
+    return Dataset(con, "url", shown, mapping)
+
+
+def _inliner(con):
+    return lambda name, frame: postgres.inline_table(con, frame)
 
 
 def display_url(url: str) -> str:

@@ -56,3 +56,29 @@ def anova(groups: list[np.ndarray]) -> tuple[float, float]:
         return math.nan, math.nan
     res = stats.f_oneway(*groups)
     return float(res.statistic), float(res.pvalue)
+
+
+@dataclass(frozen=True)
+class OneWay:
+    """One-way ANOVA: F, p, effect size η² = SS_between / SS_total, degrees of freedom, rows."""
+
+    f: float
+    p: float
+    eta2: float
+    df_between: int
+    df_within: int
+    n: int
+
+
+def one_way(groups: list[np.ndarray]) -> OneWay:
+    """One-way ANOVA of the groups with two or more values (scipy's F and p) and its η²."""
+    groups = [np.asarray(g, dtype=float) for g in groups if len(g) >= 2]
+    n = sum(len(g) for g in groups)
+    if len(groups) < 2:
+        return OneWay(math.nan, math.nan, math.nan, 0, 0, n)
+    f, p = anova(groups)
+    grand = np.concatenate(groups).mean()
+    between = sum(len(g) * (g.mean() - grand) ** 2 for g in groups)
+    total = sum(float(((g - grand) ** 2).sum()) for g in groups)
+    eta2 = float(between / total) if total > 0 else math.nan
+    return OneWay(f, p, eta2, len(groups) - 1, n - len(groups), n)

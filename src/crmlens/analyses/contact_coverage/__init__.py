@@ -1,7 +1,8 @@
 """Key-account contact coverage (seeds 001, 002): the analysis unit.
 
 ``config`` (its section), ``analysis`` (the stages, in order: ``key_accounts`` with
-``expressions`` on the engine, ``peers``, ``risk``, ``plan``, ``tables``, ``narrative``), ``views``
+``expressions`` on the engine, ``peers``, ``risk``, ``plan``, ``outcomes``, ``tables``,
+``narrative``), ``views``
 (report: headline metrics, tables, charts, method notes), ``messages/`` (en/zh), ``rules.yaml``
 (default alert rules), ``pandas_baseline`` (for ``crmlens bench``)."""
 
@@ -10,11 +11,12 @@ from __future__ import annotations
 from crmlens.analyses.contact_coverage.columns import (
     ACCOUNT_COLUMNS,
     CONTACT_COLUMNS,
+    OPPORTUNITY_COLUMNS,
     OPTIONAL_ACCOUNT_COLUMNS,
 )
 from crmlens.analyses.contact_coverage.config import ContactCoverageConfig
 from crmlens.analyses.spec import AnalysisSpec, EntityModel, RunContext
-from crmlens.schema.contracts import ACCOUNTS, CONTACTS
+from crmlens.schema.contracts import ACCOUNTS, CONTACTS, OPPORTUNITIES
 
 
 def _compute(ctx: RunContext):
@@ -26,7 +28,8 @@ def _compute(ctx: RunContext):
 SPEC = AnalysisSpec(
     name="contact_coverage",
     needs={ACCOUNTS.name: ACCOUNT_COLUMNS, CONTACTS.name: CONTACT_COLUMNS},
-    uses={ACCOUNTS.name: OPTIONAL_ACCOUNT_COLUMNS},
+    # opportunities: read when present, to test whether coverage goes with outcomes
+    uses={ACCOUNTS.name: OPTIONAL_ACCOUNT_COLUMNS, OPPORTUNITIES.name: OPPORTUNITY_COLUMNS},
     foreign_keys={CONTACTS.name: ("account_id",)},
     compute=_compute,
     config_model=ContactCoverageConfig,

@@ -13,3 +13,4 @@ ACCOUNT_COLUMNS = (
 )
 OPTIONAL_ACCOUNT_COLUMNS = ("account_owner_name", "owner_id")  # read when present
 CONTACT_COLUMNS = ("contact_id", "account_id", "title", "department", "is_deleted")
+OPPORTUNITY_COLUMNS = ("account_id", "is_won", "is_closed", "type", "close_date")  # optional table

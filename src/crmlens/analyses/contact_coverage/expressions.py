@@ -31,6 +31,22 @@ def key_account_count(n_valid: int, share: float) -> int:
     return int(math.ceil(round(n_valid * share, 9)))
 
 
+def infer_size(accounts: ir.Table, cfg) -> ir.Table:
+    """Replace an Unknown (``size_unknown_values``) or NULL size class by the band of the employee
+    count (``size_from_employees``: the largest band whose minimum is reached) when the count is
+    known and > 0; ``size_inferred`` says where.  Never changes a reported size."""
+    size, emp = accounts.company_size_category, accounts.number_of_employees
+    bands = sorted(cfg.size_from_employees.items(), key=lambda kv: -kv[1])
+    unknown = size.isnull() | size.isin(cfg.size_unknown_values)
+    if not bands:
+        return accounts.mutate(size_inferred=ibis.literal(False))
+    band = ibis.cases(*[(emp >= low, name) for name, low in bands], else_=ibis.null("string"))
+    inferred = unknown & emp.notnull() & (emp > 0) & band.notnull()
+    return accounts.mutate(
+        company_size_category=ibis.ifelse(inferred, band, size), size_inferred=inferred
+    )
+
+
 def account_overview(accounts: ir.Table) -> ir.Table:
     """Accounts and NULL-revenue accounts per industry (NULL industry is a group of its own)."""
     a = accounts

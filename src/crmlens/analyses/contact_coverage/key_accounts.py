@@ -58,6 +58,7 @@ def read_key_accounts(ctx: RunContext) -> KeyAccounts:
     # NaN/±Inf read as NULL: never a key account or employee count
     acc = read_table(ctx.data, ACCOUNTS)
     con = read_table(ctx.data, CONTACTS)
+    acc = expressions.infer_size(acc, cfg)
 
     overview = expressions.account_overview(acc).execute()
     n_accounts = int(overview["accounts"].sum())
@@ -76,7 +77,7 @@ def read_key_accounts(ctx: RunContext) -> KeyAccounts:
     profile = _contact_profile(ctx, con, tmap, dmap, key_depts)
     ctx.laps("engine.contact_profile")
     opt = [c for c in OPTIONAL_ACCOUNT_COLUMNS if c in acc.columns]
-    base_cols = [*ACCOUNT_COLUMNS, *opt]
+    base_cols = [*ACCOUNT_COLUMNS, *opt, "size_inferred"]
     key = expressions.key_accounts(acc.select(*base_cols), n_key)
     key = key.left_join(profile, key.account_id == profile.account_id).drop("account_id_right")
     metrics = expressions.account_metrics(key, cfg, len(key_depts))
@@ -85,6 +86,7 @@ def read_key_accounts(ctx: RunContext) -> KeyAccounts:
     df["priority_rank"] = np.arange(1, len(df) + 1)  # rows arrive in priority order
     for i, dep in enumerate(key_depts):
         df[f"has_{dep}"] = df.pop(f"has_dept_{i}").astype("int64").astype(bool)
+    df["size_inferred"] = df["size_inferred"].astype(bool)
 
     threshold = float(df["annual_revenue"].min())
     at_threshold = int(expressions.accounts_at_threshold(acc, n_key).execute())

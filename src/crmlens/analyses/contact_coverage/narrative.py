@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 
 from crmlens.analyses.base import Finding, Metric, Recommendation
+from crmlens.analyses.contact_coverage import peers, risk
+from crmlens.analyses.contact_coverage import tables as cc_tables
 from crmlens.analyses.contact_coverage.config import ContactCoverageConfig
 from crmlens.analyses.contact_coverage.key_accounts import KeyAccounts
 from crmlens.analyses.toolkit import top_n
@@ -24,7 +26,26 @@ DATA_QUALITY_FINDINGS = (  # finding code, metric counted
 )
 
 
-def metrics(df: pd.DataFrame, groups: pd.DataFrame, source: KeyAccounts) -> dict[str, Metric]:
+def metrics(
+    df: pd.DataFrame,
+    groups: pd.DataFrame,
+    source: KeyAccounts,
+    cfg: ContactCoverageConfig,
+    outcome: dict[str, Any],
+) -> dict[str, Metric]:
+    return (
+        base_metrics(df, groups, source)
+        | plan_metrics(df)
+        | peer_metrics(df, cfg)
+        | model_metrics(df, cfg)
+        | profile_metrics(df, cfg)
+        | key_quality_metrics(df, source)
+        | alert_metrics(df, cfg)
+        | outcome_metrics(outcome)
+    )
+
+
+def base_metrics(df: pd.DataFrame, groups: pd.DataFrame, source: KeyAccounts) -> dict[str, Metric]:
     known = df["density"].notna()
     n_known = int(known.sum())
     n_key = source.key
@@ -67,9 +88,7 @@ def metrics(df: pd.DataFrame, groups: pd.DataFrame, source: KeyAccounts) -> dict
         "median_decision_ratio": Metric(percentile(df["decision_ratio"], 0.5), "ratio"),
         "mean_coverage": Metric(float(df["coverage"].mean()), "score"),
         "full_coverage_accounts": count(df["coverage"] == len(source.key_departments)),
-        "contacts_to_add": Metric(int(df["contacts_to_add"].sum())),
-        "executives_to_add": Metric(int(df["executives_to_add"].sum())),
-        "plan_new_contacts_at_risk": Metric(int(df.loc[at_risk, "plan_new_contacts"].sum())),
+        "plan_new_contacts_at_risk": Metric(int(df.loc[at_risk, "contacts_to_add"].sum())),
         "departments_to_add": Metric(int(df["n_departments_to_add"].sum())),
         "workload_uncomputable": Metric(employees_unknown),
         "key_employees_unknown": Metric(employees_unknown),
@@ -82,6 +101,131 @@ def metrics(df: pd.DataFrame, groups: pd.DataFrame, source: KeyAccounts) -> dict
         "peer_groups": Metric(len(groups)),
         "peer_fallback_groups": Metric(int(groups["fallback"].sum()) if len(groups) else 0),
     }
+
+
+def _mean(values: pd.Series) -> float | None:
+    values = values.dropna()
+    return float(values.mean()) if len(values) else None
+
+
+def plan_metrics(df: pd.DataFrame) -> dict[str, Metric]:
+    """The joint plan, summed once from the per-account columns every output shows (the action
+    rows carry the same numbers: executives, and the other contacts)."""
+    total = df["contacts_to_add"].to_numpy(dtype="int64")
+    executives = df["executives_to_add"].to_numpy(dtype="int64")
+    failing = total > 0
+    n_failing = int(failing.sum())
+    return {
+        "contacts_to_add": Metric(int(total.sum())),
+        "executives_to_add": Metric(int(executives.sum())),
+        "other_contacts_to_add": Metric(int(total.sum() - executives.sum())),
+        "plan_accounts": Metric(n_failing),
+        "plan_contacts_per_account": Metric(rate(int(total.sum()), n_failing), "score"),
+        "plan_executives_per_account": Metric(rate(int(executives.sum()), n_failing), "score"),
+        "density_need_only": Metric(int(df["density_need"].fillna(0).sum())),
+    }
+
+
+def peer_metrics(df: pd.DataFrame, cfg: ContactCoverageConfig) -> dict[str, Metric]:
+    state = peers.collapse(df, cfg)
+    relative = df["risk_class_relative"]
+    return {
+        "peer_track_at_red_line": Metric(state["at_red_line"]),
+        "peer_track_at_red_line_share": Metric(state["share"], "ratio"),
+        "peer_track_collapsed": Metric(int(state["collapsed"])),
+        "fail_density_relative": Metric(int(df["low_density_relative"].sum())),
+        "relative_not_evaluated": Metric(int((df["relative_group"] == "none").sum())),
+        "strong_risk_relative": Metric(int((relative == "strong").sum())),
+        "secondary_risk_relative": Metric(int((relative == "secondary").sum())),
+    }
+
+
+def model_metrics(df: pd.DataFrame, cfg: ContactCoverageConfig) -> dict[str, Metric]:
+    return {
+        "risk_model": Metric(cfg.risk_model, "text"),
+        "high_risk_weighted": Metric(int((df["tier_weighted"] == "high").sum())),
+        "high_risk_additive": Metric(int((df["tier_additive"] == "high").sum())),
+        "high_risk_both_models": Metric(
+            int(((df["tier_weighted"] == "high") & (df["tier_additive"] == "high")).sum())
+        ),
+        "additive_high_cut": Metric(
+            risk.additive_cut(df["points_score"].to_numpy(), cfg) if len(df) else None, "score"
+        ),
+        "mean_points_score": Metric(_mean(df["points_score"]), "score"),
+    }
+
+
+def profile_metrics(df: pd.DataFrame, cfg: ContactCoverageConfig) -> dict[str, Metric]:
+    """What was computed but not shown: averages, mean gaps, the top high-risk accounts' traits,
+    inferred sizes."""
+    top = cc_tables.top_risk_profile(cc_tables.top_risk(df, cfg.top_n)).set_index("trait")["share"]
+    known = df["density"].notna()
+    return {
+        "size_inferred": Metric(int(df["size_inferred"].sum())),
+        "mean_decision_ratio": Metric(_mean(df["decision_ratio"]), "ratio"),
+        "median_coverage": Metric(percentile(df["coverage"], 0.5), "score"),
+        "mean_gap_density": Metric(_mean(df.loc[known, "gap_density"]), "ratio"),
+        "mean_gap_decision": Metric(_mean(df["gap_decision"]), "ratio"),
+        "mean_gap_coverage": Metric(_mean(df["gap_coverage"]), "ratio"),
+        "top_risk_accounts": Metric(len(cc_tables.top_risk(df, cfg.top_n))),
+        **{f"top_risk_{k}_share": Metric(top.get(k), "ratio") for k in cc_tables.TOP_RISK_TRAITS},
+    }
+
+
+def key_quality_metrics(df: pd.DataFrame, source: KeyAccounts) -> dict[str, Metric]:
+    """Contact data quality at the key accounts, next to the all-contacts figures."""
+    live = int(df["n_contacts"].sum())
+    dept = int(df["n_dept_unknown"].sum())
+    title = int(df["n_title_unrecognised"].sum())
+    dq = source.quality
+    return {
+        "key_contacts_live": Metric(live),
+        "key_contacts_dept_unknown": Metric(dept),
+        "key_contacts_title_unrecognised": Metric(title),
+        "key_contacts_dept_unknown_share": Metric(rate(dept, live), "ratio"),
+        "key_contacts_title_unrecognised_share": Metric(rate(title, live), "ratio"),
+        "contacts_dept_unknown_share": Metric(rate(dq["dept_unknown"], dq["live"]), "ratio"),
+        "contacts_title_unrecognised_share": Metric(
+            rate(dq["title_unrecognised"], dq["live"]), "ratio"
+        ),
+    }
+
+
+def alert_metrics(df: pd.DataFrame, cfg: ContactCoverageConfig) -> dict[str, Metric]:
+    """The counts the default monitoring rules of the seeds watch (rules.yaml)."""
+    density = df["density"].astype("float64")
+    q1 = density.groupby(df["industry_normalized"], dropna=False).transform(
+        lambda d: percentile(d.to_numpy(dtype="float64"), 0.25)
+    )
+    far_below = density <= (1 - cfg.alert_density_q1_shortfall) * q1
+    density_alert = density.notna() & ((density < cfg.density_red_line) | far_below)
+    critical = [d for d in cfg.alert_critical_departments if f"has_{d}" in df.columns]
+    critical_missing = ~df[[f"has_{d}" for d in critical]].all(axis=1) if critical else False
+    coverage_alert = (df["coverage"] < cfg.alert_coverage_below) & critical_missing
+    return {
+        "density_alert_accounts": Metric(int(density_alert.sum())),
+        "coverage_critical_accounts": Metric(int(pd.Series(coverage_alert).sum())),
+        "decision_makers": Metric(int(df["n_decision"].sum())),
+        "accounts_passing_red_lines": Metric(int(cc_tables.passes_red_lines(df).sum())),
+    }
+
+
+def outcome_metrics(outcome: dict[str, Any]) -> dict[str, Metric]:
+    units = {
+        "deals": "count",
+        "win_rate_high": "ratio",
+        "win_rate_other": "ratio",
+        "win_rate_difference": "ratio",
+        "win_rate_difference_low": "ratio",
+        "win_rate_difference_high": "ratio",
+        "comparisons_judged": "count",
+        "comparisons_lower": "count",
+    }
+    out = {
+        "outcome_status": Metric(outcome["status"], "text"),
+        "outcome_verdict": Metric(outcome["verdict"], "text"),
+    }
+    return out | {f"outcome_{k}": Metric(outcome.get(k), u) for k, u in units.items()}
 
 
 def findings(m: dict[str, Metric], tables: dict[str, pd.DataFrame]) -> tuple[Finding, ...]:
@@ -142,6 +286,7 @@ def findings(m: dict[str, Metric], tables: dict[str, pd.DataFrame]) -> tuple[Fin
         )
     if v["data_gap"]:
         f.append(Finding("cc.data_gap", {"count": v["data_gap"]}, "warning"))
+    f += depth_findings(v)
     if v["accounts_revenue_null"]:
         f.append(
             Finding(
@@ -168,6 +313,109 @@ def findings(m: dict[str, Metric], tables: dict[str, pd.DataFrame]) -> tuple[Fin
     return tuple(f)
 
 
+def depth_findings(v: dict[str, Any]) -> list[Finding]:
+    """Peer-track state, risk model, joint plan, averages, the top accounts' profile, key-account
+    data quality and the outcome check, as sentences."""
+    f = [
+        Finding(
+            "cc.risk_model",
+            {
+                "model": "risk_model." + v["risk_model"],
+                "high": v["high_risk"],
+                "weighted": v["high_risk_weighted"],
+                "additive": v["high_risk_additive"],
+                "both": v["high_risk_both_models"],
+            },
+        ),
+        Finding(
+            "cc.peer_collapsed" if v["peer_track_collapsed"] else "cc.peer_distinct",
+            {
+                "share": v["peer_track_at_red_line_share"],
+                "at_red_line": v["peer_track_at_red_line"],
+                "key_accounts": v["key_accounts"],
+                "strong": v["strong_risk"],
+                "secondary": v["secondary_risk"],
+                "relative": v["fail_density_relative"],
+                "strong_relative": v["strong_risk_relative"],
+                "secondary_relative": v["secondary_risk_relative"],
+            },
+            "warning" if v["peer_track_collapsed"] else "info",
+        ),
+        Finding(
+            "cc.averages",
+            {
+                "mean_density": v["mean_density"],
+                "median_density": v["median_density"],
+                "mean_ratio": v["mean_decision_ratio"],
+                "median_ratio": v["median_decision_ratio"],
+                "mean_coverage": v["mean_coverage"],
+                "median_coverage": v["median_coverage"],
+            },
+        ),
+        Finding(
+            "dq.key_contacts_quality",
+            {
+                "live": v["key_contacts_live"],
+                "dept": v["key_contacts_dept_unknown"],
+                "dept_share": v["key_contacts_dept_unknown_share"],
+                "title": v["key_contacts_title_unrecognised"],
+                "title_share": v["key_contacts_title_unrecognised_share"],
+                "all_dept_share": v["contacts_dept_unknown_share"],
+                "all_title_share": v["contacts_title_unrecognised_share"],
+            },
+        ),
+    ]
+    if v["size_inferred"]:
+        f.append(Finding("cc.size_inferred", {"count": v["size_inferred"]}))
+    if v["plan_accounts"]:
+        f.append(
+            Finding(
+                "cc.joint_plan",
+                {
+                    "contacts": v["contacts_to_add"],
+                    "executives": v["executives_to_add"],
+                    "accounts": v["plan_accounts"],
+                    "per_account": v["plan_contacts_per_account"],
+                    "executives_per_account": v["plan_executives_per_account"],
+                },
+            )
+        )
+    if v["top_risk_accounts"]:
+        f.append(
+            Finding(
+                "cc.top_risk_profile",
+                {
+                    "count": v["top_risk_accounts"],
+                    "zero_contacts": v["top_risk_zero_contacts_share"],
+                    "no_decision": v["top_risk_no_decision_maker_share"],
+                    "no_department": v["top_risk_no_key_department_share"],
+                },
+            )
+        )
+    f.append(outcome_finding(v))
+    return f
+
+
+def outcome_finding(v: dict[str, Any]) -> Finding:
+    if v["outcome_status"] != "compared":
+        return Finding("cc.outcome_skipped", {"reason": "outcome." + v["outcome_status"]})
+    return Finding(
+        "cc.outcome_verdict",
+        {
+            "verdict": "outcome." + v["outcome_verdict"],
+            "deals": v["outcome_deals"],
+            "high": v["outcome_win_rate_high"],
+            "other": v["outcome_win_rate_other"],
+            "difference": v["outcome_win_rate_difference"],
+            "low": v["outcome_win_rate_difference_low"],
+            "upper": v["outcome_win_rate_difference_high"],
+            "lower": v["outcome_comparisons_lower"],
+            "judged": v["outcome_comparisons_judged"],
+        },
+        "warning" if v["outcome_verdict"] != "supports" else "info",
+    )
+
+
 def top_department_gap(gaps: pd.DataFrame) -> pd.Series:
     """The department missing in most key accounts (ties: by name)."""
     return top_n(gaps, 1, ["accounts_missing", "department"], [False, True]).iloc[0]
@@ -181,27 +429,28 @@ def recommendations(
 ) -> tuple[Recommendation, ...]:
     v = {k: x.value for k, x in m.items()}
     recs: list[Recommendation] = []
-    low_dec = df["low_decision_rl"]
-    if low_dec.any():
+    executives = df["executives_to_add"]
+    if v["executives_to_add"]:
         recs.append(
             Recommendation(
                 "rec.add_executives",
                 {
-                    "accounts": int(low_dec.sum()),
-                    "contacts": int(df.loc[low_dec, "executives_to_add"].sum()),
+                    "accounts": int((executives > 0).sum()),
+                    "contacts": v["executives_to_add"],
                     "target": cfg.decision_ratio_red_line,
                 },
                 {"metric": "decision_ratio", "min": cfg.decision_ratio_red_line},
             )
         )
-    low_den = df["low_density_rl"]
-    if low_den.any():
+    others = df["other_contacts_to_add"]
+    if v["other_contacts_to_add"]:
         recs.append(
             Recommendation(
                 "rec.add_contacts",
                 {
-                    "accounts": int(low_den.sum()),
-                    "contacts": int(df.loc[low_den, "contacts_to_add"].sum()),
+                    "accounts": int((others > 0).sum()),
+                    "contacts": v["other_contacts_to_add"],
+                    "total": v["contacts_to_add"],
                 },
                 {"metric": "density", "min": cfg.density_red_line},
             )
@@ -272,6 +521,18 @@ def method(cfg: ContactCoverageConfig, config: CrmlensConfig, as_of: dt.date) ->
         "percentile_method": "linear_interpolation",
         "industry_must_have": cfg.industry_must_have,
         "weights": cfg.weights.model_dump(),
+        "risk_model": cfg.risk_model,
+        "additive": cfg.additive.model_dump(),
+        "size_from_employees": dict(cfg.size_from_employees),
+        "size_unknown_values": list(cfg.size_unknown_values),
+        "relative_peer_fraction": cfg.relative_peer_fraction,
+        "peer_collapse_share": cfg.peer_collapse_share,
+        "outcome_window_days": cfg.outcome_window_days,
+        "outcome_types": {k: list(v) for k, v in cfg.outcome_types.items()},
+        "outcome_min_deals": cfg.outcome_min_deals,
+        "alert_density_q1_shortfall": cfg.alert_density_q1_shortfall,
+        "alert_coverage_below": cfg.alert_coverage_below,
+        "alert_critical_departments": list(cfg.alert_critical_departments),
         "tiers": {"high": cfg.high_risk_score, "medium": cfg.medium_risk_score},
         "title_rules": config.titles.model_dump(),
         "key_departments": {k: v for k, v in config.departments.key.items()},

@@ -53,6 +53,7 @@ def peer_thresholds(
     for (ind, size), n, den, cov in zip(sizes.index, sizes.to_numpy(), dens, covs):
         base = cfg.coverage_baseline.get(size, cfg.coverage_baseline_default)
         p_den = percentile(den, cfg.peer_percentile)
+        median = percentile(den, 0.5)
         p_cov = percentile(cov, cfg.peer_percentile)
         fallback = bool(n < cfg.peer_min_group_size)
         den_thr = (
@@ -68,6 +69,7 @@ def peer_thresholds(
                 "accounts": int(n),
                 "p_density": p_den,
                 "p_coverage": p_cov,
+                "median_density": median,
                 "density_threshold": den_thr,
                 "coverage_threshold": cov_thr,
                 "fallback": fallback,
@@ -78,6 +80,7 @@ def peer_thresholds(
         "accounts",
         "p_density",
         "p_coverage",
+        "median_density",
         "density_threshold",
         "coverage_threshold",
         "fallback",
@@ -114,3 +117,52 @@ def apply_peer_track(
     fails = fails_rl.any(axis=1).astype(int) + fails_peer.any(axis=1).astype(int)
     df["risk_class"] = labels(fails, RISK_CLASSES)
     return df
+
+
+RELATIVE_LEVELS = ("industry_size", "industry", "all_key_accounts")  # the group a median is of
+
+
+def apply_relative_standard(df: pd.DataFrame, cfg: ContactCoverageConfig) -> pd.DataFrame:
+    """The relative peer standard, which still differs when the peer track collapses onto the red
+    line: density below ``relative_peer_fraction`` × the median density of the account's peers.
+    Peers: its industry × size group; when that group has fewer than ``peer_min_group_size``
+    known densities, its industry; then every key account; none large enough → not evaluated.
+    ``risk_class_relative`` counts the red-line track and the relative track (relative density,
+    or coverage below the peer threshold / a must-have missing)."""
+    density = df["density"].astype("float64")
+    median = np.full(len(df), np.nan)
+    level = np.full(len(df), -1, dtype="int64")
+    for i, keys in enumerate(
+        (["industry_normalized", "company_size_category"], ["industry_normalized"])
+    ):
+        grouped = density.groupby([df[k] for k in keys], dropna=False)
+        take = (level < 0) & (grouped.transform("count").to_numpy() >= cfg.peer_min_group_size)
+        median[take] = grouped.transform("median").to_numpy()[take]
+        level[take] = i
+    if density.count() >= cfg.peer_min_group_size:
+        take = level < 0
+        median[take] = density.median()
+        level[take] = len(RELATIVE_LEVELS) - 1
+    df["relative_median_density"] = median
+    df["relative_threshold"] = cfg.relative_peer_fraction * median
+    df["relative_group"] = labels(np.where(level < 0, 3, level), [*RELATIVE_LEVELS, "none"])
+    with np.errstate(invalid="ignore"):
+        df["low_density_relative"] = density.to_numpy() < df["relative_threshold"].to_numpy()
+    fails_rl = df[["low_density_rl", "low_decision_rl", "low_coverage_rl"]].to_numpy(dtype=bool)
+    relative = df["low_density_relative"].to_numpy() | df["low_coverage_peer"].to_numpy(bool)
+    fails = fails_rl.any(axis=1).astype(int) + relative.astype(int)
+    df["risk_class_relative"] = labels(fails, RISK_CLASSES)
+    return df
+
+
+def collapse(df: pd.DataFrame, cfg: ContactCoverageConfig) -> dict[str, float | int | bool]:
+    """Has the peer track collapsed onto the red line?  The share of key accounts whose peer
+    density threshold equals the red line (every P25 below it, or groups too small), and whether
+    it reaches ``peer_collapse_share``."""
+    at_red_line = df["density_threshold"].to_numpy(dtype="float64") <= cfg.density_red_line
+    share = float(at_red_line.mean()) if len(df) else 0.0
+    return {
+        "at_red_line": int(at_red_line.sum()),
+        "share": share,
+        "collapsed": bool(len(df)) and share >= cfg.peer_collapse_share - 1e-12,
+    }

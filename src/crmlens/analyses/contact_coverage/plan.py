@@ -93,8 +93,8 @@ def _actions(df: pd.DataFrame, dept_add: np.ndarray) -> list[Action]:
     """Who gets which action, how many and with which detail code (0 "", 1 the executive roles,
     2 + the departments-to-add pattern)."""
     qty_fixes = (df["n_title_unrecognised"] + df["n_dept_unknown"]).to_numpy()
-    new_exec = df["plan_new_executives"].to_numpy()
-    other_new = df["plan_new_contacts"].to_numpy() - new_exec
+    new_exec = df["executives_to_add"].to_numpy()
+    other_new = df["other_contacts_to_add"].to_numpy()
     n_dep = df["n_departments_to_add"].to_numpy()
     rows = len(df)
     spec = {  # action → (mask, quantity, detail code)
@@ -105,11 +105,7 @@ def _actions(df: pd.DataFrame, dept_add: np.ndarray) -> list[Action]:
         ),
         "action.classify_contacts": (qty_fixes > 0, qty_fixes, 0),
         "action.add_executives": (new_exec > 0, new_exec, 1),
-        "action.add_contacts": (
-            df["low_density_rl"].to_numpy(dtype=bool) & (other_new > 0),
-            other_new,
-            0,
-        ),
+        "action.add_contacts": (other_new > 0, other_new, 0),
         "action.add_departments": (n_dep > 0, n_dep, 2 + pattern_codes(dept_add)),
         "action.review_targets": (df["risk_class"].to_numpy() != "none", None, 0),
     }

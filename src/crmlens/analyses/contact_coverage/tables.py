@@ -42,6 +42,10 @@ def build_tables(
         "by_size": breakdown(df, "company_size_category", cfg.size_order),
         "sample_mix": mix.rename("accounts").reset_index(),
         "department_gaps": department_gaps(df, key_depts),
+        "must_have_gaps": must_have_gaps(df, cfg, key_depts),
+        "coverage_distribution": coverage_distribution(df, len(key_depts)),
+        "top_risk_profile": top_risk_profile(top_risk(df, cfg.top_n)),
+        "risk_models": risk_models(df),
         "department_coverage_by_industry": department_coverage_by_industry(df, key_depts),
         "industry_playbooks": playbooks(df, cfg, source.industries, key_depts),
         "action_plan": actions,
@@ -130,6 +134,81 @@ def department_gaps(df: pd.DataFrame, key_depts: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["department", "accounts_missing", "share_missing"])
 
 
+def must_have_gaps(
+    df: pd.DataFrame, cfg: ContactCoverageConfig, key_depts: list[str]
+) -> pd.DataFrame:
+    """Per industry and each of its must-have departments: key accounts missing it, and the
+    share of the industry's key accounts."""
+    cols = [
+        "industry_normalized",
+        "department",
+        "key_accounts",
+        "accounts_missing",
+        "share_missing",
+    ]
+    positions = df.groupby("industry_normalized", sort=True).indices
+    rows = []
+    for industry, pos in positions.items():
+        for dep in cfg.industry_must_have.get(industry, []):
+            if dep not in key_depts:
+                continue
+            missing = int((~df[f"has_{dep}"].to_numpy(dtype=bool)[pos]).sum())
+            rows.append((industry, dep, len(pos), missing, rate(missing, len(pos))))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def coverage_distribution(df: pd.DataFrame, n_departments: int) -> pd.DataFrame:
+    """Key accounts by the number of key departments covered, 0 … all."""
+    counts = np.bincount(df["coverage"].to_numpy(dtype="int64"), minlength=n_departments + 1)
+    return pd.DataFrame(
+        {
+            "coverage": np.arange(n_departments + 1, dtype="int64"),
+            "accounts": counts[: n_departments + 1].astype("int64"),
+            "share": [rate(int(c), len(df)) for c in counts[: n_departments + 1]],
+        }
+    )
+
+
+TOP_RISK_TRAITS = (  # trait, what marks it in the key-account table
+    "zero_contacts",
+    "no_decision_maker",
+    "no_key_department",
+    "employees_unknown",
+    "fails_every_red_line",
+)
+
+
+def top_risk_profile(top: pd.DataFrame) -> pd.DataFrame:
+    """What the top high-risk accounts (the ``top_risk`` list) have in common: how many of them
+    have each trait, and the share."""
+    marks = {
+        "zero_contacts": top["n_contacts"] == 0,
+        "no_decision_maker": top["n_decision"] == 0,
+        "no_key_department": top["coverage"] == 0,
+        "employees_unknown": ~top["employees_known"].astype(bool),
+        "fails_every_red_line": top["low_density_rl"].astype(bool)
+        & top["low_decision_rl"].astype(bool)
+        & top["low_coverage_rl"].astype(bool),
+    }
+    rows = [(k, len(top), int(marks[k].sum()), rate(int(marks[k].sum()), len(top))) for k in marks]
+    return pd.DataFrame(rows, columns=["trait", "top_accounts", "accounts", "share"])
+
+
+def risk_models(df: pd.DataFrame) -> pd.DataFrame:
+    """Key accounts per tier under each seed risk model, and how many are in the same tier."""
+    same = df["tier_weighted"] == df["tier_additive"]
+    rows = [
+        (
+            tier,
+            int((df["tier_weighted"] == tier).sum()),
+            int((df["tier_additive"] == tier).sum()),
+            int((same & (df["tier_weighted"] == tier)).sum()),
+        )
+        for tier in ("high", "data_gap", "medium", "low")
+    ]
+    return pd.DataFrame(rows, columns=["tier", "weighted_flags", "additive_points", "both"])
+
+
 def department_coverage_by_industry(df: pd.DataFrame, key_depts: list[str]) -> pd.DataFrame:
     cols = [f"has_{d}" for d in key_depts]
     g = df[["industry_normalized", *cols]].groupby("industry_normalized", sort=True)
@@ -176,6 +255,7 @@ def playbooks(
                 "industry_normalized": ind,
                 "key_accounts": len(pos),
                 "high_risk": int(high[pos].sum()),
+                "high_share": rate(int(high[pos].sum()), len(pos)),
                 "density_target": target,
                 "must_have_departments": must,
                 "entry_roles": entry,
@@ -200,12 +280,19 @@ def entities(df: pd.DataFrame) -> pd.DataFrame:
                 "decision_ratio": df["decision_ratio"],
                 "coverage": df["coverage"],
                 "employees_known": df["employees_known"].astype(bool),
+                "passes_red_lines": passes_red_lines(df),
                 "data_gap_reason": ["; ".join(r) for r in df["data_gap_reason"]],
             }
         )
         .sort_values("entity_id", kind="stable")
         .reset_index(drop=True)
     )
+
+
+def passes_red_lines(df: pd.DataFrame) -> pd.Series:
+    """Passes every red line, density known (a missing employee count never passes)."""
+    fails = df[["low_density_rl", "low_decision_rl", "low_coverage_rl"]].astype(bool).any(axis=1)
+    return ~fails & df["employees_known"].astype(bool)
 
 
 def risk_distribution(df: pd.DataFrame) -> pd.DataFrame:

@@ -9,7 +9,17 @@ import altair as alt
 import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
-from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config, with_labels
+from crmlens.report.charts import (
+    HEIGHT,
+    ROW_HEIGHT,
+    WIDTH,
+    Chart,
+    base_config,
+    label_order,
+    log_like_axis,
+    rate_bars,
+    with_labels,
+)
 from crmlens.report.document import Bullets, Para
 from crmlens.report.i18n import fmt_value, t, tr_value
 from crmlens.report.views import AnalysisViews, TableView
@@ -41,10 +51,13 @@ HEADLINE = (
     "decision_pass_rate",
     "coverage_pass_rate",
     "median_density",
+    "mean_density",
     "median_decision_ratio",
+    "mean_decision_ratio",
     "mean_coverage",
     "contacts_to_add",
     "executives_to_add",
+    "plan_contacts_per_account",
     "departments_to_add",
 )
 
@@ -64,6 +77,7 @@ TABLES = (
             "coverage",
             "missing_departments",
             "risk_score",
+            "points_score",
             "tier",
             "data_gap_reason",
             "risk_class",
@@ -82,6 +96,7 @@ TABLES = (
             "industry_normalized",
             "key_accounts",
             "high_risk",
+            "high_share",
             "density_target",
             "must_have_departments",
             "entry_roles",
@@ -97,6 +112,7 @@ TABLES = (
             "accounts",
             "p_density",
             "p_coverage",
+            "median_density",
             "density_threshold",
             "coverage_threshold",
             "fallback",
@@ -104,6 +120,37 @@ TABLES = (
         200,
     ),
     TableView("department_gaps", ("department", "accounts_missing", "share_missing"), 200),
+    TableView(
+        "must_have_gaps",
+        ("industry_normalized", "department", "key_accounts", "accounts_missing", "share_missing"),
+        200,
+    ),
+    TableView("coverage_distribution", ("coverage", "accounts", "share"), 200),
+    TableView("top_risk_profile", ("trait", "top_accounts", "accounts", "share"), 200),
+    TableView("risk_models", ("tier", "weighted_flags", "additive_points", "both"), 200),
+    TableView(
+        "outcome_comparison",
+        (
+            "comparison",
+            "outcome",
+            "flagged_deals",
+            "flagged_rate",
+            "flagged_ci_low",
+            "flagged_ci_high",
+            "other_deals",
+            "other_rate",
+            "other_ci_low",
+            "other_ci_high",
+            "difference",
+            "difference_ci_low",
+            "difference_ci_high",
+            "verdict",
+        ),
+        200,
+    ),
+    TableView(
+        "outcomes_by_tier", ("tier", "outcome", "deals", "won", "rate", "ci_low", "ci_high"), 200
+    ),
     TableView("sample_mix", ("industry_normalized", "company_size_category", "accounts"), 200),
     TableView(
         "workload_uncomputable",
@@ -158,6 +205,36 @@ COLUMN_FORMATS = {
     "entry_roles": "list",
     "most_missing_department": "t",
     "fallback": "t",
+    "points_score": "num",
+    "share": "pct",
+    "trait": "t",
+    "comparison": "t",
+    "outcome": "t",
+    "verdict": "t",
+    "weighted_flags": "int",
+    "additive_points": "int",
+    "both": "int",
+    "deals": "int",
+    "won": "int",
+    **{
+        c: "pct"
+        for c in (
+            "rate",
+            "ci_low",
+            "ci_high",
+            "flagged_rate",
+            "flagged_ci_low",
+            "flagged_ci_high",
+            "other_rate",
+            "other_ci_low",
+            "other_ci_high",
+            "difference",
+            "difference_ci_low",
+            "difference_ci_high",
+        )
+    },
+    "flagged_deals": "int",
+    "other_deals": "int",
 }
 
 
@@ -201,7 +278,10 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
             .mark_circle(size=28, opacity=0.6)
             .encode(
                 x=alt.X(
-                    "density_plot:Q", title=L("chart.axis.density"), scale=alt.Scale(type="symlog")
+                    "density_plot:Q",
+                    title=L("chart.axis.density_log"),
+                    scale=alt.Scale(type="symlog"),
+                    axis=log_like_axis(sc["density_plot"]),
                 ),
                 y=alt.Y(
                     "decision_ratio:Q",
@@ -211,7 +291,7 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
                 color=alt.Color("tier_label:N", title=L("chart.axis.tier"), scale=tier_scale),
                 tooltip=[
                     alt.Tooltip("account_name:N", title=L("col.account_name")),
-                    alt.Tooltip("density:Q", title=L("chart.axis.density"), format=".2f"),
+                    alt.Tooltip("density:Q", title=L("col.density"), format=".2f"),
                     alt.Tooltip(
                         "decision_ratio:Q", title=L("chart.axis.decision_ratio"), format=".1%"
                     ),
@@ -239,12 +319,21 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
 
     ds = with_labels(r.tables["density_by_size"], "company_size_category", lang)
     if len(ds):
-        y = alt.Y("company_size_category_label:N", title=L("chart.axis.size"), sort=None)
+        y = alt.Y(
+            "company_size_category_label:N",
+            title=L("chart.axis.size"),
+            sort=label_order(ds, "company_size_category", lang, r),
+        )
         x_scale = alt.Scale(type="symlog")
+        x_axis = log_like_axis(ds["max"])
         whisk = (
             alt.Chart(ds)
             .mark_rule()
-            .encode(y=y, x=alt.X("min:Q", title=L("chart.axis.density"), scale=x_scale), x2="max:Q")
+            .encode(
+                y=y,
+                x=alt.X("min:Q", title=L("chart.axis.density_log"), scale=x_scale, axis=x_axis),
+                x2="max:Q",
+            )
         )
         box = (
             alt.Chart(ds)
@@ -269,7 +358,7 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
             .mark_rule(strokeDash=[6, 4], color="#d62728")
             .encode(x="x:Q")
         )
-        c = alt.layer(whisk, box, med, rl).properties(width=WIDTH, height=max(120, 45 * len(ds)))
+        c = alt.layer(whisk, box, med, rl).properties(width=WIDTH, height=max(120, 40 * len(ds)))
         charts.append(
             Chart(
                 "cc_density_by_size",
@@ -288,7 +377,12 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
             alt.Chart(hm)
             .mark_rect()
             .encode(
-                x=alt.X("department_label:N", title=L("chart.axis.department"), sort=None),
+                x=alt.X(
+                    "department_label:N",
+                    title=L("chart.axis.department"),
+                    sort=None,
+                    axis=alt.Axis(labelAngle=0),
+                ),
                 y=alt.Y("industry_normalized_label:N", title=L("chart.axis.industry")),
                 color=alt.Color(
                     "coverage_rate:Q",
@@ -304,8 +398,13 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
                     ),
                 ],
             )
-            .properties(width=WIDTH // 2, height=max(160, 18 * hm["industry_normalized"].nunique()))
         )
+        labels = c.mark_text(fontSize=10).encode(
+            text=alt.Text("coverage_rate:Q", format=".0%"),
+            color=alt.condition("datum.coverage_rate > 0.6", alt.value("white"), alt.value("#222")),
+        )
+        rows = hm["industry_normalized"].nunique()
+        c = alt.layer(c, labels).properties(width=WIDTH, height=ROW_HEIGHT * max(rows, 4))
         charts.append(
             Chart(
                 "cc_coverage_heatmap",
@@ -317,19 +416,15 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
     bi = with_labels(r.tables["by_industry"], "industry_normalized", lang)
     bi = bi[bi["key_accounts"] > 0]
     if len(bi):
-        c = (
-            alt.Chart(bi)
-            .mark_bar(color="#d62728")
-            .encode(
-                x=alt.X("high:Q", title=L("chart.axis.high_risk_accounts")),
-                y=alt.Y("industry_normalized_label:N", title=L("chart.axis.industry"), sort="-x"),
-                tooltip=[
-                    alt.Tooltip("industry_normalized_label:N", title=L("chart.axis.industry")),
-                    alt.Tooltip("high:Q", title=L("chart.axis.high_risk_accounts"), format=","),
-                    alt.Tooltip("high_share:Q", title=L("col.high_share"), format=".1%"),
-                ],
-            )
-            .properties(width=WIDTH, height=max(160, 18 * len(bi)))
+        c = rate_bars(  # a share: industries differ tenfold in key accounts
+            bi,
+            category="industry_normalized_label",
+            count="high",
+            total="key_accounts",
+            lang=lang,
+            category_title=L("chart.axis.industry"),
+            rate_title=L("chart.axis.high_risk_share"),
+            min_total=m["peer_min_group_size"],
         )
         charts.append(
             Chart(
@@ -341,22 +436,14 @@ def contact_coverage_charts(r: AnalysisResult, lang: str) -> list[Chart]:
 
     dg = with_labels(r.tables["department_gaps"], "department", lang)
     if len(dg):
-        c = (
-            alt.Chart(dg)
-            .mark_bar(color="#ff7f0e")
-            .encode(
-                x=alt.X("department_label:N", title=L("chart.axis.department"), sort=None),
-                y=alt.Y(
-                    "share_missing:Q",
-                    title=L("chart.axis.share_missing"),
-                    axis=alt.Axis(format=".0%"),
-                ),
-                tooltip=[
-                    alt.Tooltip("department_label:N", title=L("chart.axis.department")),
-                    alt.Tooltip("accounts_missing:Q", title=L("chart.axis.accounts"), format=","),
-                ],
-            )
-            .properties(width=WIDTH, height=HEIGHT)
+        c = rate_bars(
+            dg.assign(key_accounts=r.metric("key_accounts")),
+            category="department_label",
+            count="accounts_missing",
+            total="key_accounts",
+            lang=lang,
+            category_title=L("chart.axis.department"),
+            rate_title=L("chart.axis.share_missing"),
         )
         charts.append(
             Chart(
@@ -420,6 +507,7 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
                     medium=m["tiers"]["medium"],
                 ),
                 t("method.cc.data_gap", lang),
+                *depth_notes(m, lang),
                 t("method.cc.exclusions", lang),
             ]
         )
@@ -444,6 +532,57 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
         )
     )
     return blocks
+
+
+def depth_notes(m: dict[str, Any], lang: str) -> list[str]:
+    """Method notes of the second pass (issue 14): the two risk models, size inference, the
+    peer-track collapse and the relative standard, the joint-plan formula, the outcome check."""
+    bands = sorted(m["size_from_employees"].items(), key=lambda kv: -kv[1])
+    return [
+        t(
+            "method.cc.risk_models",
+            lang,
+            model="risk_model." + m["risk_model"],
+            departments=len(m["key_departments"]),
+            share=m["additive"]["high_share"],
+            medium=m["additive"]["medium_points"],
+        ),
+        t(
+            "method.cc.size_inference",
+            lang,
+            unknown=fmt_value(m["size_unknown_values"], "list", lang),
+            bands="; ".join(f"{tr_value(k, lang)} ≥ {v:,}" for k, v in bands) or "—",
+        ),
+        t(
+            "method.cc.peer_collapse",
+            lang,
+            share=m["peer_collapse_share"],
+            fraction=m["relative_peer_fraction"],
+        ),
+        t(
+            "method.cc.joint_plan",
+            lang,
+            per=m["density_per_employees"],
+            ratio=m["decision_ratio_red_line"],
+        ),
+        t(
+            "method.cc.outcomes",
+            lang,
+            days=m["outcome_window_days"],
+            types="; ".join(
+                f"{tr_value(k, lang)}: {', '.join(v)}" for k, v in m["outcome_types"].items()
+            ),
+            min_deals=m["outcome_min_deals"],
+        ),
+        t(
+            "method.cc.alerts",
+            lang,
+            red_line=m["density_red_line"],
+            shortfall=m["alert_density_q1_shortfall"],
+            coverage=m["alert_coverage_below"],
+            departments=m["alert_critical_departments"],
+        ),
+    ]
 
 
 VIEWS = AnalysisViews(HEADLINE, TABLES, COLUMN_FORMATS, contact_coverage_charts, method_notes)

@@ -1,8 +1,9 @@
 """Investment vs. return mismatch (seed 000): the analysis unit.
 
 ``config`` (its section), ``analysis`` (the stages, in order: ``base_table`` with
-``expressions`` on the engine, ``composite``, ``groups``, ``behaviour``, ``priority_model``,
-``tables`` and ``plan``, ``narrative``), ``checks`` (cross-table validation), ``views`` (report),
+``expressions`` on the engine, ``composite``, ``groups``, ``stages``, ``behaviour``, ``pool``,
+``root_cause``, ``priority_model`` (with ``stats.ridge``), ``tables`` and ``plan``,
+``narrative``, ``recommendations``), ``checks`` (cross-table validation), ``views`` (report),
 ``messages/`` (en/zh), ``rules.yaml`` (default alert rules)."""
 
 from __future__ import annotations

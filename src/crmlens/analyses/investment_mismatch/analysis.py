@@ -8,10 +8,13 @@ priority model is, what a transparent model would do instead, and what to change
    analytical base table (one row per customer, a dozen columns) is then handed to
    numpy/scipy/scikit-learn for the statistics, which need row-level values.
 2. Composite score, cohorts, ROI, gap decomposition, reasons (``composite``).
-3. Groups, lifecycle stages, ROI distribution (``groups``); behaviour and model bias
-   (``behaviour``); a transparent priority model (``priority_model``).
+3. Groups, ROI distribution (``groups``), lifecycle stages with their denominators and the
+   cohort ANOVA (``stages``); behaviour and model bias (``behaviour``), the same behaviour inside
+   the top-priority pool, mismatched against matched (``pool``); the composite gap of the
+   highest-risk groups in raw terms (``root_cause``); a transparent priority model
+   (``priority_model``).
 4. Tables, action plan and entities (``tables``, ``plan``); metrics, findings and recommendations
-   as codes (``narrative``).
+   as codes (``narrative``, ``recommendations``).
 
 Missing data never makes a customer look better: a customer with a top-priority score but a NULL
 composite metric cannot be judged, so it is kept as an entity with tier ``data_gap`` (counted in
@@ -26,7 +29,17 @@ from __future__ import annotations
 import time
 
 from crmlens.analyses.base import AnalysisResult
-from crmlens.analyses.investment_mismatch import behaviour, composite, groups, narrative, tables
+from crmlens.analyses.investment_mismatch import (
+    behaviour,
+    composite,
+    groups,
+    narrative,
+    pool,
+    recommendations,
+    root_cause,
+    stages,
+    tables,
+)
 from crmlens.analyses.investment_mismatch.base_table import complete_rows, read_base
 from crmlens.analyses.investment_mismatch.priority_model import fit_priority_model
 from crmlens.analyses.spec import RunContext
@@ -48,11 +61,19 @@ def compute(ctx: RunContext) -> AnalysisResult:
     df, cut = composite.cohorts(df, cfg)
     df, roi = composite.roi(df, cfg)
     top = df[df["top_priority"]]
+    group_table = groups.groups(top, cfg)
     steps = {
-        "groups": groups.groups(top, cfg),
-        "stages": groups.stages(df),
+        "groups": group_table,
+        "stages": stages.stages(df),
         "behaviour": behaviour.behaviour(df, cfg),
         "bias": behaviour.bias(df),
+        "roles": behaviour.feature_roles(df, cfg),
+        "pool": pool.pool(df, cfg),
+        "root_cause": root_cause.root_cause(top, group_table, cfg),
+        "anova": stages.log_roi_anova(df),
+        "cohort_anova": stages.log_roi_anova(df, df["mismatched"]),
+        "cut": cut,
+        "roi": roi,
     }
     ctx.laps("composite_groups_behaviour_bias")
     model = fit_priority_model(df, cfg)
@@ -63,13 +84,11 @@ def compute(ctx: RunContext) -> AnalysisResult:
     gaps = tables.data_gaps(raw, df, cut)
     result_tables = tables.build_tables(df, cfg, steps, bounds, overall_gap, gaps, model, ctx.as_of)
     check_action_rows(result_tables["action_plan"], "customer360_id", ctx.as_of)
-    metrics = narrative.metrics(
-        df, join, dropped, cut, roi, steps["behaviour"], steps["bias"], model, len(gaps)
-    )
+    metrics = narrative.metrics(df, join, dropped, steps, model, len(gaps), cfg)
     findings = narrative.findings(metrics, result_tables, cfg)
-    recs = narrative.recommendations(df, metrics, result_tables, cfg, overall_gap)
+    recs = recommendations.recommendations(df, metrics, result_tables, cfg, overall_gap)
     ctx.laps("tables_and_findings")
-    method = narrative.method(cfg, bounds, ctx.as_of)
+    method = narrative.method(cfg, bounds, roi, ctx.as_of)
     row_counts = {"value_rows": join["value_rows"], "base": len(df)}
     provenance = ctx.provenance(started, analysis=ctx.spec.name, row_counts=row_counts)
     return AnalysisResult(ctx.spec.name, metrics, result_tables, findings, recs, method, provenance)

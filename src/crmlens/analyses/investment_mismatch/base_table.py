@@ -24,7 +24,7 @@ def read_base(data: Dataset, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFram
     """The joined base table (one row per de-duplicated value row) and the join counts."""
     value = read_table(data, CUSTOMER_VALUE)  # NaN/±Inf → NULL; text dates parsed, never guessed
     customers = read_table(data, CUSTOMERS)
-    dedup = expressions.dedup_value(value)
+    dedup = expressions.dedup_value(value.select(*_read_columns(value, cfg)))
     if cfg.identity == "mapping" and data.has_table(MAPPING.name):
         mapping = read_table(data, MAPPING)
         joined = expressions.join_by_mapping(dedup, customers, mapping, list(cfg.mapping_priority))
@@ -32,20 +32,33 @@ def read_base(data: Dataset, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFram
         joined = expressions.join_by_email(dedup, customers)
     cols = ["customer360_id", "total_sales_amount", *VALUE_COLUMNS]
     base = joined.select(primary_email=joined.email_key, **{c: joined[c] for c in cols})
-    counts = value.aggregate(rows=value.count()).execute().iloc[0]
-    n_dedup = int(dedup.count().execute())
-    df = to_frame(base)
-    matched = int(df["customer360_id"].notna().sum())
+    no_email = value.primary_email.lower().strip().isnull()
+    counts = value.aggregate(rows=value.count(), without_email=no_email.sum()).execute().iloc[0]
+    rows, without_email = int(counts["rows"]), int(counts["without_email"] or 0)
     n_customers = int(customers.count().execute())
+    df = to_frame(base)
+    distinct = len(df)  # one row per distinct e-mail: the joins keep one row per value row
+    matched = int(df["customer360_id"].notna().sum())
     join = {
-        "value_rows": int(counts["rows"]),
-        "duplicates_removed": int(counts["rows"]) - n_dedup,
+        "value_rows": rows,
+        "without_email": without_email,
+        "duplicates_removed": rows - distinct - without_email,
+        "distinct_emails": distinct,
         "customers": n_customers,
         "matched": matched,
-        "unmatched": n_dedup - matched,
+        "unmatched": distinct - matched,
+        "join_coverage": matched / distinct if distinct else None,
         "customers_without_value": n_customers - int(df["customer360_id"].nunique()),
     }
     return df, join
+
+
+def _read_columns(value, cfg: InvestmentMismatchConfig) -> list[str]:
+    """The value columns the analysis reads (the others never enter the de-duplication)."""
+    wanted = ["primary_email", "analysis_timestamp", *VALUE_COLUMNS]
+    if cfg.identity == "mapping":
+        wanted += list(cfg.mapping_priority)
+    return [c for c in dict.fromkeys(wanted) if c in value.columns]
 
 
 def complete_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:

@@ -60,7 +60,7 @@ def behaviour(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> dict:
             "customers": g.size(),
             "mean_adoption": g["product_adoption_rate"].mean(),
             "mean_roi": g["roi_w"].mean(),
-            "mismatch_rate": g["mismatched"].mean(),
+            "share_mismatched": g["mismatched"].mean(),
         }
     ).reset_index(names="onboarding")
     tedges = [-np.inf, *cfg.team_size_buckets, np.inf]
@@ -133,3 +133,56 @@ def bias(df: pd.DataFrame) -> dict:
         "monotone": monotone,
         "alignment": align.reset_index(drop=True),
     }
+
+
+def association(x: pd.Series, y: pd.Series) -> float:
+    """Strength of the link between a feature and a score, comparable across kinds: |Pearson r|
+    for a number, the correlation ratio η = √(SS_between / SS_total) for a category."""
+    if pd.api.types.is_numeric_dtype(x):
+        return abs(pearson(x.astype(float), y).r)
+    codes, _ = pd.factorize(x)  # integer codes (−1: missing) instead of a group-by on text
+    values = y.to_numpy(float)
+    keep = (codes >= 0) & ~np.isnan(values)
+    codes, values = codes[keep], values[keep]
+    total = float(((values - values.mean()) ** 2).sum()) if len(values) else 0.0
+    if total == 0 or len(np.unique(codes)) < 2:
+        return math.nan
+    counts = np.bincount(codes)
+    sums = np.bincount(codes, weights=values)
+    seen = counts > 0
+    means = sums[seen] / counts[seen]
+    between = float((counts[seen] * (means - values.mean()) ** 2).sum())
+    return math.sqrt(between / total)
+
+
+def feature_roles(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> pd.DataFrame:
+    """Per feature known at investment time: its association with the current priority and with
+    performance (composite), and what the priority does with it — ``bias.follows`` (association
+    with priority ≥ ``bias_follows``), ``bias.ignores_predictive`` (below ``bias_ignores`` with
+    priority but ≥ ``bias_follows`` with performance), ``bias.ignores`` (below ``bias_ignores``)
+    or ``bias.weak`` (in between).  Strongest link with performance first."""
+    rows = []
+    for feature in dict.fromkeys([*cfg.model.features, "acquisition_cost"]):
+        if feature not in df.columns:
+            continue
+        prio = association(df[feature], df["investment_priority_score"])
+        perf = association(df[feature], df["composite"])
+        rows.append(
+            {
+                "feature": feature,
+                "assoc_priority": prio,
+                "assoc_composite": perf,
+                "role": _role(prio, perf, cfg),
+            }
+        )
+    out = pd.DataFrame(rows, columns=["feature", "assoc_priority", "assoc_composite", "role"])
+    out = out.sort_values(["assoc_composite", "feature"], ascending=[False, True])
+    return out.reset_index(drop=True)
+
+
+def _role(prio: float, perf: float, cfg: InvestmentMismatchConfig) -> str:
+    if prio >= cfg.bias_follows:
+        return "bias.follows"
+    if prio < cfg.bias_ignores or math.isnan(prio):
+        return "bias.ignores_predictive" if perf >= cfg.bias_follows else "bias.ignores"
+    return "bias.weak"

@@ -15,7 +15,7 @@ import pandas as pd
 from crmlens.analyses.base import flag_names
 from crmlens.analyses.investment_mismatch.base_table import COMPONENTS
 from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
-from crmlens.stats.basic import cume_dist, min_max, pct_rank, winsorise
+from crmlens.stats.basic import cume_dist, min_max, pct_rank, percentile, winsorise
 
 EPS = 1e-12
 
@@ -85,7 +85,22 @@ def roi(df: pd.DataFrame, cfg: InvestmentMismatchConfig) -> tuple[pd.DataFrame, 
         "top_below_alert": int(((df["roi_w"] < cfg.roi_alert) & df["top_priority"]).sum()),
         "top_unknown": int((df["roi_w"].isna() & df["top_priority"]).sum()),
     }
-    return df, summary
+    return df, summary | like_for_like(df)
+
+
+def like_for_like(df: pd.DataFrame) -> dict:
+    """ROI of the mismatched cohort against matched top-priority customers (winsorised), and the
+    cohort's own distribution on the raw ROI (P1, median, P99, share above 1)."""
+    matched = df.loc[df["top_priority"] & ~df["mismatched"], "roi_w"].dropna()
+    raw = df.loc[df["mismatched"], "roi"].dropna()
+    return {
+        "mean_top_matched": _mean(matched),
+        "median_top_matched": _median(matched),
+        "mismatched_p1": percentile(raw, 0.01),
+        "mismatched_median_raw": percentile(raw, 0.5),
+        "mismatched_p99": percentile(raw, 0.99),
+        "mismatched_share_above_1": float((raw > 1).mean()) if len(raw) else math.nan,
+    }
 
 
 def decompose(gaps: dict[str, float], weights: dict[str, float]) -> dict[str, float]:

@@ -28,6 +28,9 @@ class PriorityModelConfig(Strict):
     cv_folds: int = Field(5, ge=2)
     test_share: float = Field(0.3, gt=0, lt=1)
     seed: int = 42
+    weak_r2: float = Field(
+        0.20, ge=0, lt=1, description="a cross-validated R² below this is weak evidence"
+    )
 
 
 class InvestmentMismatchConfig(Strict):
@@ -55,6 +58,24 @@ class InvestmentMismatchConfig(Strict):
     onboarding_gate: float = 3.0
     team_size_buckets: list[int] = [20, 50, 100]
     executive_levels: list[str] = ["C-Level", "VP"]
+    min_example_size: int = Field(
+        100,
+        ge=1,
+        description="recommendation examples: segments of this many top-priority customers",
+    )
+    root_cause_groups: int = Field(
+        5, ge=1, description="highest-risk industry × size groups decomposed in raw terms"
+    )
+    bias_follows: float = Field(
+        0.10, gt=0, lt=1, description="association (|r| or η) from which priority follows a feature"
+    )
+    bias_ignores: float = Field(
+        0.05, gt=0, lt=1, description="association below which priority ignores a feature"
+    )
+    significance: float = Field(0.05, gt=0, lt=1, description="significance level of the tests")
+    conversion_target: float = Field(
+        0.30, gt=0, le=1, description="share of mismatched customers to convert (KPI targets)"
+    )
     model: PriorityModelConfig = PriorityModelConfig()
     top_n: int = Field(50, ge=1)
 
@@ -65,4 +86,6 @@ class InvestmentMismatchConfig(Strict):
             or sorted(self.team_size_buckets) != self.team_size_buckets
         ):
             raise ValueError("bucket edges must be increasing")
+        if self.bias_ignores > self.bias_follows:
+            raise ValueError("bias_ignores must not exceed bias_follows")
         return self

@@ -16,21 +16,32 @@ import ibis.expr.types as ir
 
 
 def dedup_value(value: ir.Table) -> ir.Table:
+    """One row per case-insensitive e-mail.  Only e-mails that occur more than once go through
+    the ordered window (usually a few percent of the rows); the rest pass through an anti-join
+    with the duplicated keys (about half the engine work of a window over every row)."""
     v = value.mutate(email_key=value.primary_email.lower().strip())
+    v = v.filter(v.email_key.notnull())
+    counts = v.group_by("email_key").aggregate(_n=v.count())
+    duplicated = counts.filter(counts._n > 1).select("email_key")
+    single = v.anti_join(duplicated, "email_key")
+    multi = v.semi_join(duplicated, "email_key")
     order = []
-    if "analysis_timestamp" in v.columns:
-        order.append(ibis.desc(v.analysis_timestamp.cast("timestamp"), nulls_first=False))
-    order += [ibis.asc(v.primary_email), ibis.desc(v.investment_priority_score)]
-    w = ibis.window(group_by=v.email_key, order_by=order)
-    v = v.mutate(_rn=ibis.row_number().over(w))
-    return v.filter((v._rn == 0) & v.email_key.notnull()).drop("_rn")
+    if "analysis_timestamp" in multi.columns:
+        order.append(ibis.desc(multi.analysis_timestamp.cast("timestamp"), nulls_first=False))
+    order += [ibis.asc(multi.primary_email), ibis.desc(multi.investment_priority_score)]
+    w = ibis.window(group_by=multi.email_key, order_by=order)
+    multi = multi.mutate(_rn=ibis.row_number().over(w))
+    return single.union(multi.filter(multi._rn == 0).drop("_rn"), distinct=False)
 
 
 def sales_by_email(customers: ir.Table) -> ir.Table:
+    """Per case-insensitive e-mail the customer with the smallest id and its sales amount (an
+    aggregate, not a window: no sort)."""
     c = customers.mutate(email_key=customers.email.lower().strip())
-    w = ibis.window(group_by=c.email_key, order_by=[ibis.asc(c.customer360_id)])
-    c = c.mutate(_rn=ibis.row_number().over(w))
-    return c.filter(c._rn == 0).select("email_key", "customer360_id", "total_sales_amount")
+    return c.group_by("email_key").aggregate(
+        customer360_id=c.customer360_id.min(),
+        total_sales_amount=c.total_sales_amount.argmin(c.customer360_id),
+    )
 
 
 def join_by_email(value: ir.Table, customers: ir.Table) -> ir.Table:
@@ -66,8 +77,8 @@ def join_by_mapping(
     out = out.mutate(customer360_id=cid).drop(
         [f"_id{i}" for i in range(len(priority)) if f"_id{i}" in out.columns]
     )
-    c = customers.select("customer360_id", "total_sales_amount")
-    w = ibis.window(group_by=c.customer360_id, order_by=[ibis.desc(c.total_sales_amount)])
-    c = c.mutate(_rn=ibis.row_number().over(w)).filter(lambda t: t._rn == 0).drop("_rn")
+    c = customers.group_by("customer360_id").aggregate(
+        total_sales_amount=customers.total_sales_amount.max()
+    )
     j = out.left_join(c, out.customer360_id == c.customer360_id)
     return j.drop([c for c in j.columns if c.endswith("_right")])

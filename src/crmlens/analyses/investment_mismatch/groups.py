@@ -1,6 +1,6 @@
 """Step 4 of investment mismatch: where the mismatch sits — industry × size groups (relative risk
-against the rest of the top-priority cohort, 95% CI by the log method), lifecycle stages, ROI
-terciles and histogram, and the sample the quadrant chart draws."""
+against the rest of the top-priority cohort, 95% CI by the log method), the ROI histogram and the
+sample the quadrant chart draws (lifecycle stages: ``stages``)."""
 
 from __future__ import annotations
 
@@ -59,34 +59,6 @@ def groups(top: pd.DataFrame, cfg: InvestmentMismatchConfig) -> pd.DataFrame:
     ]
     out = pd.DataFrame(rows, columns=cols)
     return top_n(out, None, ["rr", *GROUP_KEYS], [False, True, True])
-
-
-def stages(df: pd.DataFrame) -> pd.DataFrame:
-    """Per lifecycle stage: customers, mismatches, mismatch rate, mean and median ROI."""
-    g = df.groupby("lifecycle_stage", sort=True)
-    return pd.DataFrame(
-        {
-            "customers": g.size(),
-            "mismatched": g["mismatched"].sum().astype(int),
-            "mismatch_rate": g["mismatched"].mean(),
-            "mean_roi": g["roi_w"].mean(),
-            "median_roi": g["roi_w"].median(),
-        }
-    ).reset_index()
-
-
-def worst_stage(stage_table: pd.DataFrame) -> pd.Series:
-    """The lifecycle stage with the highest mismatch rate (ties: by name)."""
-    return top_n(stage_table, 1, ["mismatch_rate", "lifecycle_stage"], [False, True]).iloc[0]
-
-
-def roi_terciles(df: pd.DataFrame) -> pd.DataFrame:
-    r = df.dropna(subset=["roi_w"])
-    if r["roi_w"].nunique() < 3:
-        return pd.DataFrame(columns=["lifecycle_stage", "tercile", "customers"])
-    t = pd.qcut(r["roi_w"], 3, labels=["low", "mid", "high"])
-    out = r.groupby(["lifecycle_stage", t], observed=False).size().rename("customers")
-    return out.reset_index().rename(columns={"roi_w": "tercile"})
 
 
 def roi_histogram(df: pd.DataFrame, bins: int = 30) -> pd.DataFrame:

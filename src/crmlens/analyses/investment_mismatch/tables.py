@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from crmlens.analyses.investment_mismatch import groups as group_steps
+from crmlens.analyses.investment_mismatch import stages as stage_steps
 from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
 from crmlens.analyses.investment_mismatch.plan import action_plan
 from crmlens.analyses.toolkit import top_n
@@ -53,7 +54,7 @@ def build_tables(
         "top_mismatched": mismatched.head(cfg.top_n).reset_index(drop=True),
         "groups": steps["groups"],
         "stages": steps["stages"],
-        "roi_terciles_by_stage": group_steps.roi_terciles(df),
+        "roi_terciles_by_stage": stage_steps.roi_terciles(df),
         "roi_histogram": group_steps.roi_histogram(df),
         "onboarding_buckets": behaviour["onboarding_buckets"],
         "onboarding_adoption_by_group": behaviour["corr_by_group"],
@@ -65,9 +66,11 @@ def build_tables(
             [{"component": k, "low": v[0], "high": v[1]} for k, v in bounds.items()]
         ),
         "quadrant_sample": group_steps.quadrant_sample(df),
-        "gap_decomposition": pd.DataFrame(
-            [{"component": k, "share": v} for k, v in overall_gap["shares"].items()]
-        ),
+        "gap_decomposition": gap_decomposition(overall_gap, steps["root_cause"], cfg),
+        **steps["pool"],
+        "group_root_cause": steps["root_cause"],
+        "feature_bias": feature_bias(steps["roles"], model),
+        "cutoffs": cutoffs(steps["cut"], steps["roi"], bounds, cfg),
     }
     tables["action_plan"] = action_plan(mismatched, as_of)
     tables["entities"] = entities(df, gaps)
@@ -109,4 +112,51 @@ def data_gaps(raw: pd.DataFrame, df: pd.DataFrame, cut: dict) -> pd.DataFrame:
             "risk_score": np.nan,
             "roi": np.nan,
         }
+    )
+
+
+def feature_bias(roles: pd.DataFrame, model) -> pd.DataFrame:
+    """The features' roles in the current priority next to the weight the proposed model gives
+    them (NaN without a model, or for a feature the model does not use)."""
+    out = roles.copy()
+    weights = model.weights.set_index("feature")["weight"] if model is not None else {}
+    out["proposed_weight"] = [float(weights.get(f, np.nan)) for f in out["feature"]]
+    return out
+
+
+def cutoffs(cut: dict, roi: dict, bounds: dict, cfg: InvestmentMismatchConfig) -> pd.DataFrame:
+    """Every cut-off and winsorising bound the cohorts and means used, one row each
+    (``cutoff`` is a code: ``value.cut.<name>``)."""
+    rows = [
+        ("priority_cutoff", cut["priority_cutoff"]),
+        ("composite_cutoff", cut["composite_cutoff"]),
+    ]
+    for name, (low, high) in [*bounds.items(), ("roi", (roi["p1"], roi["p99"]))]:
+        rows += [(f"winsor_low_{name}", low), (f"winsor_high_{name}", high)]
+    rows.append(("roi_alert", cfg.roi_alert))
+    return pd.DataFrame(
+        {"cutoff": [f"cut.{q}" for q, _ in rows], "value": [float(v) for _, v in rows]}
+    )
+
+
+def gap_decomposition(
+    overall_gap: dict, root_cause: pd.DataFrame, cfg: InvestmentMismatchConfig
+) -> pd.DataFrame:
+    """The whole pool's composite gap per component: weight, raw means of mismatched and matched
+    top-priority customers, normalised gap, weighted contribution and share of the gap."""
+    pool = root_cause.iloc[0]
+    weights = cfg.weights.model_dump()
+    return pd.DataFrame(
+        [
+            {
+                "component": k,
+                "weight": weights[k],
+                "mean_mismatched": pool[f"{k}_mismatched"],
+                "mean_top_matched": pool[f"{k}_top_matched"],
+                "gap": pool[f"gap_{k}"],
+                "contribution": pool[f"contribution_{k}"],
+                "share": share,
+            }
+            for k, share in overall_gap["shares"].items()
+        ]
     )

@@ -9,7 +9,18 @@ import altair as alt
 import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
-from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config, with_labels
+from crmlens.analyses.investment_mismatch.base_table import COMPONENTS
+from crmlens.analyses.investment_mismatch.pool import CELL_MEANS, MEANS
+from crmlens.report.charts import (
+    HEIGHT,
+    WIDTH,
+    Chart,
+    base_config,
+    label_order,
+    rate_bars,
+    ratio_heatmap,
+    with_labels,
+)
 from crmlens.report.document import Bullets
 from crmlens.report.i18n import t, tr_value
 from crmlens.report.views import AnalysisViews, TableView
@@ -21,15 +32,21 @@ HEADLINE = (
     "mismatch_rate_in_top",
     "mismatch_share_of_all",
     "roi_mean_mismatched",
-    "roi_mean_matched",
+    "roi_mean_top_matched",
     "roi_median",
     "top_roi_below_alert",
     "corr_priority_composite",
     "corr_onboarding_adoption",
+    "cohort_anova_significant",
+    "join_coverage",
     "model_cv_r2",
+    "model_evidence",
     "current_mismatch_rate_test",
     "model_mismatch_rate_test",
 )
+
+POOL_MEANS = tuple(name.removeprefix("mean_") for name in MEANS)
+COMPONENT_NAMES = tuple(COMPONENTS)
 
 TABLES = (
     TableView(
@@ -68,12 +85,23 @@ TABLES = (
     ),
     TableView(
         "stages",
-        ("lifecycle_stage", "customers", "mismatched", "mismatch_rate", "mean_roi", "median_roi"),
+        (
+            "lifecycle_stage",
+            "top_customers",
+            "mismatched",
+            "mismatch_rate_in_top",
+            "mean_roi_mismatched",
+            "mean_roi_top_matched",
+            "median_roi_mismatched",
+            "median_roi_top_matched",
+            "customers",
+            "share_mismatched",
+        ),
         200,
     ),
     TableView(
         "onboarding_buckets",
-        ("onboarding", "customers", "mean_adoption", "mean_roi", "mismatch_rate"),
+        ("onboarding", "customers", "mean_adoption", "mean_roi", "share_mismatched"),
         200,
     ),
     TableView("team_decision", ("team_size_bucket", "executive", "customers", "mean_roi"), 200),
@@ -82,13 +110,80 @@ TABLES = (
         ("priority_tercile", "customers", "mean_priority", "mean_composite", "mean_roi"),
         200,
     ),
-    TableView("gap_decomposition", ("component", "share"), 200),
+    TableView(
+        "gap_decomposition",
+        (
+            "component",
+            "weight",
+            "mean_mismatched",
+            "mean_top_matched",
+            "gap",
+            "contribution",
+            "share",
+        ),
+        200,
+    ),
     TableView("model_coefficients", ("feature", "coefficient"), 200),
     TableView(
         "feature_alignment",
         ("feature", "corr_priority", "corr_composite", "alignment", "misaligned"),
         200,
     ),
+    TableView(
+        "pool_means",
+        ("cohort", "customers", *(f"mean_{c}" for c in POOL_MEANS)),
+        200,
+    ),
+    TableView("pool_onboarding_adoption", ("cohort", "n", "r", "t", "p"), 200),
+    TableView(
+        "pool_onboarding_buckets",
+        ("onboarding", "cohort", "customers", *CELL_MEANS, "mismatch_rate_in_top"),
+        200,
+    ),
+    TableView(
+        "pool_team_decision",
+        (
+            "team_size_bucket",
+            "executive",
+            "cohort",
+            "customers",
+            *CELL_MEANS,
+            "mismatch_rate_in_top",
+        ),
+        200,
+    ),
+    TableView(
+        "group_root_cause",
+        (
+            "industry_vertical",
+            "company_size_tier",
+            "mismatched",
+            "top_matched",
+            *(f"{c}_{side}" for c in COMPONENT_NAMES for side in ("mismatched", "top_matched")),
+            *(f"contribution_{c}" for c in COMPONENT_NAMES),
+            "delta_composite",
+            "driver",
+        ),
+        200,
+    ),
+    TableView(
+        "feature_bias",
+        ("feature", "assoc_priority", "assoc_composite", "role", "proposed_weight"),
+        200,
+    ),
+    TableView(
+        "roi_terciles_by_stage",
+        (
+            "lifecycle_stage",
+            "tercile",
+            "customers",
+            "mismatched",
+            "top_matched",
+            "share_of_mismatched",
+        ),
+        200,
+    ),
+    TableView("cutoffs", ("cutoff", "value"), 200),
     TableView(
         "onboarding_adoption_by_group",
         ("industry_vertical", "company_size_tier", "n", "r", "t", "p"),
@@ -97,6 +192,45 @@ TABLES = (
 )
 
 COLUMN_FORMATS = {
+    "cohort": "t",
+    "share_mismatched": "pct",
+    "mismatch_rate_in_top": "pct",
+    "mean_roi_mismatched": "num",
+    "mean_roi_top_matched": "num",
+    "median_roi_mismatched": "num",
+    "median_roi_top_matched": "num",
+    "top_customers": "int",
+    "top_matched": "int",
+    "share_of_mismatched": "pct",
+    "tercile": "t",
+    "mean_support": "num",
+    "mean_sales": "usd",
+    "mean_onboarding": "num",
+    "mean_team_size": "num1",
+    "sales_mismatched": "usd",
+    "sales_top_matched": "usd",
+    "adoption_mismatched": "pct",
+    "adoption_top_matched": "pct",
+    "support_mismatched": "num",
+    "support_top_matched": "num",
+    "contribution_sales": "num",
+    "contribution_adoption": "num",
+    "contribution_support": "num",
+    "delta_composite": "num",
+    "driver": "t",
+    "feature": "col",
+    "assoc_priority": "num",
+    "assoc_composite": "num",
+    "role": "t",
+    "proposed_weight": "pct",
+    "cutoff": "t",
+    "value": "num",
+    "weight": "num",
+    "mean_mismatched": "num",
+    "mean_top_matched": "num",
+    "gap": "num",
+    "contribution": "num",
+    "n": "int",
     "owner_role": "t",
     "action": "t",
     "industry_vertical": "t",
@@ -191,35 +325,48 @@ def investment_mismatch_charts(r: AnalysisResult, lang: str) -> list[Chart]:
 
     st = with_labels(r.tables["stages"], "lifecycle_stage", lang)
     if len(st):
-        add(
+        add(  # a rate, stages in their natural order: stages differ in size
             "mm_lifecycle",
             "chart.mm.lifecycle",
-            alt.Chart(st)
-            .mark_bar(color="#d62728")
-            .encode(
-                x=alt.X("lifecycle_stage_label:N", title=L("chart.axis.stage"), sort=None),
-                y=alt.Y("mismatched:Q", title=L("chart.axis.customers")),
-                tooltip=[
-                    alt.Tooltip("mismatched:Q", title=L("col.mismatched"), format=","),
-                    alt.Tooltip("mismatch_rate:Q", title=L("col.mismatch_rate"), format=".1%"),
-                ],
-            )
-            .properties(width=WIDTH, height=HEIGHT),
+            rate_bars(
+                st,
+                category="lifecycle_stage_label",
+                count="mismatched",
+                total="top_customers",
+                lang=lang,
+                category_title=L("chart.axis.stage"),
+                rate_title=L("col.mismatch_rate_in_top"),
+                sort=label_order(st, "lifecycle_stage", lang, r),
+                min_total=r.method["min_group_size"],
+            ),
         )
 
     hist = r.tables["roi_histogram"]
     if len(hist):
-        hist = hist.assign(flag=hist["mismatched"].map({True: yes, False: no}))
+        hist = hist.assign(  # each group's own distribution: the groups differ in size
+            flag=hist["mismatched"].map({True: yes, False: no}),
+            share=hist["customers"] / hist.groupby("mismatched")["customers"].transform("sum"),
+        )
         add(
             "mm_roi_distribution",
             "chart.mm.roi_distribution",
             alt.Chart(hist)
-            .mark_bar(opacity=0.85)
+            .mark_bar(opacity=0.6)
             .encode(
                 x=alt.X("bin_start:Q", bin="binned", title=L("chart.axis.roi")),
                 x2="bin_end:Q",
-                y=alt.Y("customers:Q", title=L("chart.axis.customers"), stack=True),
+                y=alt.Y(
+                    "share:Q",
+                    title=L("chart.axis.share_of_group"),
+                    stack=None,
+                    axis=alt.Axis(format=".0%"),
+                ),
                 color=alt.Color("flag:N", title=L("chart.axis.mismatched"), scale=flag_scale),
+                tooltip=[
+                    alt.Tooltip("flag:N", title=L("chart.axis.mismatched")),
+                    alt.Tooltip("share:Q", title=L("chart.axis.share_of_group"), format=".1%"),
+                    alt.Tooltip("customers:Q", title=L("chart.axis.customers"), format=","),
+                ],
             )
             .properties(width=WIDTH, height=HEIGHT),
         )
@@ -231,23 +378,22 @@ def investment_mismatch_charts(r: AnalysisResult, lang: str) -> list[Chart]:
         add(
             "mm_rr_heatmap",
             "chart.mm.rr_heatmap",
-            alt.Chart(g)
-            .mark_rect()
-            .encode(
-                x=alt.X("company_size_tier_label:N", title=L("chart.axis.size_tier")),
-                y=alt.Y("industry_vertical_label:N", title=L("chart.axis.industry")),
-                color=alt.Color(
-                    "rr:Q",
-                    title=L("chart.axis.rr"),
-                    scale=alt.Scale(scheme="redblue", domainMid=1, reverse=True),
-                ),
-                tooltip=[
-                    alt.Tooltip("rr:Q", format=".2f", title=L("chart.axis.rr")),
-                    alt.Tooltip("mismatch_rate:Q", format=".1%", title=L("col.mismatch_rate")),
-                    alt.Tooltip("top_customers:Q", title=L("col.top_customers")),
-                ],
-            )
-            .properties(width=WIDTH // 2, height=max(160, 18 * g["industry_vertical"].nunique())),
+            ratio_heatmap(
+                g,
+                x="company_size_tier_label",
+                y="industry_vertical_label",
+                ratio="rr",
+                n="top_customers",
+                min_n=r.method["min_group_size"],
+                x_order=label_order(g, "company_size_tier", lang, r),
+                y_order=None,
+                titles={
+                    "x": L("chart.axis.size_tier"),
+                    "y": L("chart.axis.industry"),
+                    "ratio": L("chart.axis.rr"),
+                    "n": L("col.top_customers"),
+                },
+            ),
         )
 
     fit = r.tables["onboarding_fit"]
@@ -334,6 +480,16 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
                 ),
                 t("method.mm.roi", lang, alert=m["roi_alert"]),
                 t("method.mm.rr", lang, min=m["min_group_size"]),
+                t("method.mm.pool", lang, min=m["min_example_size"], groups=m["root_cause_groups"]),
+                t(
+                    "method.mm.bias",
+                    lang,
+                    follows=m["bias_follows"],
+                    ignores=m["bias_ignores"],
+                    alpha=m["significance"],
+                    weak=mo["weak_r2"],
+                    conversion=m["conversion_target"],
+                ),
                 t(
                     "method.mm.model",
                     lang,

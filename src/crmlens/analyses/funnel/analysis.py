@@ -1,0 +1,320 @@
+"""Pipeline funnel (seed 004: the model predicts, people adjust) — the stages: engine read
+(``inputs``), timelines and the funnel as it is (``timeline``), back-test and final model
+(``model``), forecast (``forecast``), tables, plan and narrative codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import numpy as np
+import pandas as pd
+
+from crmlens.analyses.base import AnalysisResult
+from crmlens.analyses.engine import data_end
+from crmlens.analyses.funnel import forecast, human, model, narrative
+from crmlens.analyses.funnel.config import FunnelConfig
+from crmlens.analyses.funnel.inputs import read_inputs, stage_order
+from crmlens.analyses.funnel.timeline import funnel, segments, state_at
+from crmlens.analyses.spec import RunContext
+from crmlens.analyses.toolkit import OPEN, check_action_rows, due_date, labels, tier_levels
+
+TIERS = ("low", "medium", "high")
+
+
+def compute(ctx: RunContext) -> AnalysisResult:
+    started = time.perf_counter()
+    cfg: FunnelConfig = ctx.section
+    end = data_end(ctx.data, ctx.as_of)
+    inputs = read_inputs(ctx, cfg, end)
+    deals = inputs.deals
+    ctx.laps("engine.deals")
+    seg = segments(inputs.history)
+    fun, summary = funnel(deals, seg, cfg.open_stages, end)
+    ctx.laps("funnel")
+    sources = _top_sources(deals, cfg)
+    bt = backtest(deals, seg, cfg, end, sources)
+    ctx.laps("backtest")
+    open_deals, fitted, train_info = predict(deals, seg, cfg, end, sources, fun)
+    ctx.laps("model")
+    open_deals, review, unknown_overrides = human.apply(ctx, open_deals)
+    open_deals = finish(open_deals, cfg, fun)
+    judged = human.judged(ctx, deals, seg)
+    ctx.laps("overrides")
+    quarters, quarter = forecast.bookings(open_deals, end, cfg.simulations, cfg.seed, cfg.interval)
+    tables = {
+        "conversion": fun.conversion,
+        "time_in_stage": fun.time_in_stage,
+        "drops": fun.drops,
+        "by_source": win_rates(deals, "lead_source"),
+        "by_type": win_rates(deals, "type"),
+        "by_owner": win_rates(deals, "owner_name" if "owner_name" in deals else "owner_id"),
+        "by_amount_band": win_rates(deals.assign(amount_band=_bands(deals, cfg)), "amount_band"),
+        "backtest_scores": bt["scores"],
+        "reliability": bt["reliability"],
+        "drivers": train_info["drivers"],
+        "open_deals": open_deals,
+        "forecast": quarters,
+        "forecast_by_owner": forecast.by_group(open_deals, quarter, end, "owner_label"),
+        "forecast_by_stage": forecast.by_group(open_deals, quarter, end, "stage"),
+        "realised_bookings": forecast.realised(deals, end),
+        "review": review,
+        "override_judgement": human.who_is_right(judged),
+        "override_scores": override_scores(judged),
+    }
+    plan = check_action_rows(action_plan(open_deals, cfg, ctx.as_of), "opportunity_id", ctx.as_of)
+    tables["action_plan"] = plan
+    tables["entities"] = entities(open_deals)
+    ctx.laps("forecast_and_tables")
+    metrics = narrative.metrics(deals, fun, bt, train_info, open_deals, quarters, cfg)
+    findings = narrative.findings(metrics, fun, bt, train_info, inputs, tables, cfg)
+    findings = (*findings, *narrative.override_findings(open_deals, tables, unknown_overrides))
+    recs = narrative.recommendations(metrics, fun, tables, cfg)
+    method = {
+        "stages": stage_order(cfg),
+        "open_stages": cfg.open_stages,
+        "window_end": end.isoformat(),
+        "backtest_split": bt["split"].isoformat(),
+        "calibration": train_info["method"],
+        "model_trained": fitted,
+        "min_won": cfg.min_won,
+        "min_lost": cfg.min_lost,
+        "snapshot_step_days": cfg.snapshot_step_days,
+        "snapshot_days": cfg.snapshot_days,
+        "simulations": cfg.simulations,
+        "interval": cfg.interval,
+        "stuck_percentile": cfg.stuck_percentile,
+        "counts": fun.counts,
+    }
+    provenance = ctx.provenance(
+        started,
+        analysis=ctx.spec.name,
+        row_counts={"opportunities": len(deals), "history": len(inputs.history)},
+    )
+    return AnalysisResult(ctx.spec.name, metrics, tables, findings, recs, method, provenance)
+
+
+def _top_sources(deals: pd.DataFrame, cfg: FunnelConfig) -> list[str]:
+    if "lead_source" not in deals:
+        return []
+    counts = deals["lead_source"].dropna().astype(str).value_counts()
+    return sorted(counts.index[: cfg.top_sources])
+
+
+def _bands(deals: pd.DataFrame, cfg: FunnelConfig) -> np.ndarray:
+    amount = pd.to_numeric(deals["amount"], errors="coerce").to_numpy()
+    edges = [0.0, *cfg.amount_bands]
+    names = [f"< {int(cfg.amount_bands[0]):,}"]
+    names += [f"{int(a):,}–{int(b):,}" for a, b in zip(cfg.amount_bands, cfg.amount_bands[1:])]
+    names += [f"≥ {int(cfg.amount_bands[-1]):,}"]
+    idx = np.searchsorted(edges[1:], np.nan_to_num(amount, nan=-1), side="right")
+    return np.where(np.isnan(amount), "unknown", np.asarray(names, dtype=object)[idx])
+
+
+def win_rates(deals: pd.DataFrame, col: str) -> pd.DataFrame:
+    """Closed deals per group: won, lost, win rate, median days to win."""
+    if col not in deals:
+        return pd.DataFrame(columns=["group", "closed", "won", "win_rate", "median_cycle_days"])
+    closed = deals[deals["closed_by_end"]].copy()
+    closed["cycle"] = (closed["close_date"] - closed["created_date"]).dt.days
+    closed["group"] = closed[col].fillna("unknown").astype(str)
+    g = closed.groupby("group")
+    out = g.agg(closed=("won_by_end", "size"), won=("won_by_end", "sum")).reset_index()
+    cycle = closed[closed["won_by_end"]].groupby("group")["cycle"].median()
+    out["win_rate"] = out["won"] / out["closed"]
+    out["median_cycle_days"] = out["group"].map(cycle)
+    return out.sort_values(["closed", "group"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _enough(deals: pd.DataFrame, cutoff: pd.Timestamp, cfg: FunnelConfig) -> tuple[bool, int, int]:
+    known = deals["is_closed"] & (deals["close_date"] <= cutoff)
+    won = int((known & deals["is_won"]).sum())
+    lost = int((known & ~deals["is_won"]).sum())
+    return won >= cfg.min_won and lost >= cfg.min_lost, won, lost
+
+
+def backtest(deals, seg, cfg: FunnelConfig, end: dt.date, sources) -> dict:
+    """Train on outcomes known by ``end − backtest_days``; score the deals open on that date whose
+    outcome was known by ``end`` — baseline, model and the reps' own probability."""
+    split = end - dt.timedelta(days=cfg.backtest_days)
+    cut = pd.Timestamp(split)
+    empty = {"split": split, "scores": pd.DataFrame(), "reliability": pd.DataFrame()}
+    ok, won, lost = _enough(deals, cut, cfg)
+    empty.update(won=won, lost=lost, trained=False)
+    train = model.snapshots(deals, seg, cfg, split)
+    test = state_at(deals, seg, cut)
+    outcome = deals.set_index("opportunity_id")
+    closed_later = outcome["closed_by_end"] & (outcome["close_date"] > cut)
+    test = test[test["opportunity_id"].map(closed_later).fillna(False).astype(bool)]
+    if not len(train) or not len(test) or train["won"].nunique() < 2:
+        return empty
+    y = test["opportunity_id"].map(outcome["won_by_end"]).astype(bool).to_numpy()
+    rates = model.baseline_rates(train, cfg.open_stages)
+    preds = {"baseline": np.array([rates[cfg.open_stages[k]] for k in test["order"]])}
+    if ok:
+        x_train = model.features(train, deals, cfg, sources)
+        fitted = model.fit(train, x_train, won + lost, cfg)
+        x_test = model.features(test, deals, cfg, sources)
+        preds["model"] = fitted.win.predict_proba(fitted.design.matrix(x_test))[:, 1]
+    rep = test["probability"].to_numpy(dtype="float64") / 100.0
+    rows, rel = [], []
+    for source, p in preds.items():
+        rows.append({"source": source, **model.scores(y, p)})
+        rel.append(model.reliability(y, p, source))
+    has_rep = ~np.isnan(rep)
+    if has_rep.any():
+        rows.append({"source": "reps", **model.scores(y[has_rep], rep[has_rep])})
+        rel.append(model.reliability(y[has_rep], rep[has_rep], "reps"))
+    return {
+        "split": split,
+        "scores": pd.DataFrame(rows),
+        "reliability": pd.concat(rel, ignore_index=True),
+        "won": won,
+        "lost": lost,
+        "trained": ok,
+    }
+
+
+def predict(deals, seg, cfg: FunnelConfig, end: dt.date, sources, fun):
+    """Probabilities for every deal open at the end date (the model when enough closed deals,
+    else the baseline), with drivers, tier and stuck flag."""
+    cut = pd.Timestamp(end)
+    state = state_at(deals, seg, cut)
+    ok, won, lost = _enough(deals, cut, cfg)
+    train = model.snapshots(deals, seg, cfg, end)
+    rates = model.baseline_rates(train, cfg.open_stages) if len(train) else {}
+    conv = dict(zip(fun.conversion["order"], fun.conversion["conversion"]))
+    state["p_baseline"] = [rates.get(cfg.open_stages[k], np.nan) for k in state["order"]]
+    state["p_next_baseline"] = [conv.get(k, np.nan) for k in state["order"]]
+    info = {
+        "method": None,
+        "drivers": pd.DataFrame(columns=["feature", "coefficient"]),
+        "won": won,
+        "lost": lost,
+        "trained": False,
+        "training_rows": len(train),
+    }
+    if ok and len(train) and train["won"].nunique() == 2 and len(state):
+        x_train = model.features(train, deals, cfg, sources)
+        fitted = model.fit(train, x_train, won + lost, cfg)
+        x = model.features(state, deals, cfg, sources)
+        m = fitted.design.matrix(x)
+        state["p_win"] = fitted.win.predict_proba(m)[:, 1]
+        state["p_next"] = (
+            fitted.next_stage.predict_proba(m)[:, 1]
+            if fitted.next_stage is not None
+            else state["p_next_baseline"]
+        )
+        glob, named = model.drivers(fitted, x)
+        for k in range(named.shape[1]):
+            state[f"driver_{k + 1}"] = named[:, k]
+        info.update(method=fitted.method, drivers=glob, trained=True)
+    else:
+        state["p_win"] = state["p_baseline"]
+        state["p_next"] = state["p_next_baseline"]
+    d = deals.set_index("opportunity_id")
+    ids = state["opportunity_id"]
+    state["stage"] = [cfg.open_stages[k] for k in state["order"]]
+    state["amount"] = pd.to_numeric(ids.map(d["amount"]), errors="coerce").to_numpy()
+    state["expected_close"] = ids.map(d["close_date"]).to_numpy()
+    state["account_name"] = ids.map(d["account_name"]).to_numpy() if "account_name" in d else None
+    owner = d["owner_name"] if "owner_name" in d else d.get("owner_id")
+    state["owner_label"] = (
+        ids.map(owner).fillna("unknown").to_numpy() if owner is not None else ("unknown")
+    )
+    state["rep_probability"] = state["probability"] / 100.0
+    state["account_label"] = (
+        state["account_name"].fillna(ids) if "account_name" in d else ids
+    ).to_numpy()
+    return state, info["trained"], info
+
+
+def finish(state: pd.DataFrame, cfg: FunnelConfig, fun) -> pd.DataFrame:
+    """Stuck flag, tier, weighted amount and priority from the probability in force."""
+    p90 = dict(zip(fun.time_in_stage["order"], fun.time_in_stage["p90_days"]))
+    state["stuck"] = state["days_in_stage"] > state["order"].map(p90)
+    level = tier_levels(state["p_win"].to_numpy(), [cfg.low_probability, cfg.high_probability])
+    state["tier"] = labels(level, TIERS).to_numpy()
+    state["weighted_amount"] = state["amount"].fillna(0.0) * state["p_win"]
+    state = state.sort_values(
+        ["stuck", "weighted_amount", "opportunity_id"], ascending=[False, False, True]
+    ).reset_index(drop=True)
+    state["priority_rank"] = np.arange(1, len(state) + 1)
+    return state
+
+
+def override_scores(judged: pd.DataFrame) -> pd.DataFrame:
+    """Calibration by source on the judged overrides: mean Brier of the people's, the model's and
+    the CRM's probabilities on the same deals."""
+    rows = []
+    for source in ("human", "model", "crm"):
+        col = judged.get(f"brier_{source}") if len(judged) else None
+        known = col.dropna() if col is not None else pd.Series(dtype=float)
+        rows.append(
+            {"source": source, "n": len(known), "brier": known.mean() if len(known) else np.nan}
+        )
+    return pd.DataFrame(rows)
+
+
+def action_plan(open_deals: pd.DataFrame, cfg: FunnelConfig, as_of: dt.date) -> pd.DataFrame:
+    """Stuck deals get a review within the first milestone; low-probability deals a
+    qualify-or-close decision within the second."""
+    rows = []
+    for _, r in open_deals.iterrows():
+        actions = []
+        if r["stuck"]:
+            actions.append(("action.funnel_unstick", cfg.milestones_days[0]))
+        if r["tier"] == "low":
+            actions.append(("action.funnel_qualify_or_close", cfg.milestones_days[-1]))
+        for code, days in actions:
+            rows.append(
+                {
+                    "priority_rank": int(r["priority_rank"]),
+                    "opportunity_id": r["opportunity_id"],
+                    "account_name": r["account_name"],
+                    "owner_name": r["owner_label"],
+                    "owner_role": "account_executive",
+                    "stage": r["stage"],
+                    "p_win": float(r["p_win"]),
+                    "amount": r["amount"],
+                    "action": code,
+                    "quantity": np.nan,
+                    "detail": "",
+                    "milestone_days": int(days),
+                    "due_date": due_date(as_of, days),
+                    "status": OPEN,
+                }
+            )
+    cols = [
+        "priority_rank",
+        "opportunity_id",
+        "account_name",
+        "owner_name",
+        "owner_role",
+        "stage",
+        "p_win",
+        "amount",
+        "action",
+        "quantity",
+        "detail",
+        "milestone_days",
+        "due_date",
+        "status",
+    ]
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["priority_rank", "milestone_days"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def entities(open_deals: pd.DataFrame) -> pd.DataFrame:
+    name = open_deals["account_name"].fillna(open_deals["opportunity_id"])
+    return pd.DataFrame(
+        {
+            "entity_id": open_deals["opportunity_id"].to_numpy(),
+            "entity_name": name.to_numpy(),
+            "tier": open_deals["tier"].to_numpy(),
+            "p_win": open_deals["p_win"].to_numpy(),
+            "stuck": open_deals["stuck"].to_numpy(dtype=bool),
+        }
+    )

@@ -1,0 +1,229 @@
+"""Win and next-stage probabilities: the baseline (historical win rate of the stage) and a
+calibrated logistic model (scikit-learn) on what is known on the snapshot date — stage, age, days
+in stage, amount, type, lead source, competitor, account size.  Training examples are the deals
+open on dated snapshots (every ``snapshot_step_days`` over ``snapshot_days``) whose outcome was
+known by the training cut-off; nothing dated after the cut-off is used.  Calibration: sigmoid
+below ``isotonic_above`` closed deals, isotonic above."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+
+from crmlens.analyses.funnel.config import FunnelConfig
+from crmlens.analyses.funnel.inputs import WON
+from crmlens.analyses.funnel.timeline import state_at
+
+NUMERIC = (
+    "log_age",
+    "log_days_in_stage",
+    "log_amount",
+    "amount_missing",
+    "competitor",
+    "log_days_inactive",
+    "email_coverage",
+)
+CATEGORICAL = ("stage", "type", "lead_source", "size", "account_type", "churn_risk")
+EPS = 1e-6
+
+
+@dataclass
+class Design:
+    """Feature encoding fitted on the training rows (categories, means, scales)."""
+
+    categories: dict[str, list[str]]
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [*NUMERIC, *(f"{c}={v}" for c in CATEGORICAL for v in self.categories[c][1:])]
+
+    def matrix(self, x: pd.DataFrame) -> np.ndarray:
+        cols = [x[c].to_numpy(dtype="float64") for c in NUMERIC]
+        for c in CATEGORICAL:
+            values = x[c].astype(str).to_numpy()
+            cols += [(values == v).astype("float64") for v in self.categories[c][1:]]
+        m = np.column_stack(cols)
+        if self.mean is None:
+            self.mean, self.scale = m.mean(axis=0), m.std(axis=0)
+            self.scale[self.scale == 0] = 1.0
+        return (m - self.mean) / self.scale
+
+
+def features(state: pd.DataFrame, deals: pd.DataFrame, cfg: FunnelConfig, sources) -> pd.DataFrame:
+    d = deals.set_index("opportunity_id")
+    ids = state["opportunity_id"]
+    amount = pd.to_numeric(ids.map(d["amount"]), errors="coerce")
+    x = pd.DataFrame(
+        {
+            "opportunity_id": ids.to_numpy(),
+            "log_age": np.log1p(state["age_days"].clip(lower=0)).to_numpy(),
+            "log_days_in_stage": np.log1p(state["days_in_stage"].clip(lower=0)).to_numpy(),
+            "log_amount": np.log1p(amount.clip(lower=0).fillna(0)).to_numpy(),
+            "amount_missing": amount.isna().astype(float).to_numpy(),
+            "stage": [cfg.open_stages[int(k)] for k in state["order"]],
+        }
+    )
+    x["competitor"] = _flag(ids.map(d["competitor"]) if "competitor" in d else None, len(ids))
+    x["type"] = _text(ids.map(d["type"]) if "type" in d else None, len(ids))
+    source = _text(ids.map(d["lead_source"]) if "lead_source" in d else None, len(ids))
+    x["lead_source"] = np.where(np.isin(source, sources), source, "other")
+    for name, col in (
+        ("size", "company_size_category"),
+        ("account_type", "account_type"),
+        ("churn_risk", "churn_risk_level"),
+    ):
+        x[name] = _text(ids.map(d[col]) if col in d else None, len(ids))
+    inactive = _number(d, "days_since_last_activity", ids)
+    x["log_days_inactive"] = np.log1p(np.clip(np.nan_to_num(inactive, nan=0.0), 0, None))
+    contacts, emails = _number(d, "total_contacts", ids), _number(d, "contacts_with_email", ids)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coverage = np.where(contacts > 0, emails / np.where(contacts > 0, contacts, 1), 0.0)
+    x["email_coverage"] = np.clip(np.nan_to_num(coverage, nan=0.0), 0, 1)
+    return x
+
+
+def _number(d: pd.DataFrame, col: str, ids: pd.Series) -> np.ndarray:
+    if col not in d:
+        return np.full(len(ids), np.nan)
+    return pd.to_numeric(ids.map(d[col]), errors="coerce").to_numpy(dtype="float64")
+
+
+def _text(values, n: int) -> np.ndarray:
+    if values is None:
+        return np.full(n, "unknown", dtype=object)
+    return values.fillna("unknown").astype(str).to_numpy(dtype=object)
+
+
+def _flag(values, n: int) -> np.ndarray:
+    if values is None:
+        return np.zeros(n)
+    text = values.fillna("").astype(str).str.strip().str.lower()
+    return (~text.isin(["", "none", "no", "n/a"])).astype(float).to_numpy()
+
+
+def snapshots(deals: pd.DataFrame, seg: pd.DataFrame, cfg: FunnelConfig, cutoff: dt.date):
+    """Training examples: deals open on each snapshot date before ``cutoff`` whose outcome was
+    known by ``cutoff`` (closed on or before it), with labels won / reached the next stage."""
+    cut = pd.Timestamp(cutoff)
+    known = deals["is_closed"] & (deals["close_date"] <= cut)
+    outcome = deals.loc[known, ["opportunity_id", "is_won"]].set_index("opportunity_id")["is_won"]
+    if len(outcome) > cfg.max_training_deals:  # a fixed-seed sample bounds time and memory
+        outcome = outcome.sample(cfg.max_training_deals, random_state=cfg.seed).sort_index()
+    seg_known = seg[seg["opportunity_id"].isin(outcome.index) & (seg["start"] <= cut)]
+    reached = seg_known[seg_known["order"] < WON].groupby("opportunity_id")["order"].max()
+    frames = []
+    steps = range(1, cfg.snapshot_days // cfg.snapshot_step_days + 1)
+    for j in steps:
+        day = cut - pd.Timedelta(days=j * cfg.snapshot_step_days)
+        s = state_at(deals[deals["opportunity_id"].isin(outcome.index)], seg_known, day)
+        frames.append(s)
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not len(rows):
+        return rows
+    rows["won"] = rows["opportunity_id"].map(outcome).astype(bool).to_numpy()
+    top = rows["opportunity_id"].map(reached).fillna(-1).to_numpy()
+    rows["next_stage"] = rows["won"].to_numpy() | (top > rows["order"].to_numpy())
+    if len(rows) > cfg.max_training_rows:
+        rows = rows.sample(cfg.max_training_rows, random_state=cfg.seed).reset_index(drop=True)
+    return rows
+
+
+@dataclass
+class Model:
+    design: Design
+    win: CalibratedClassifierCV
+    next_stage: CalibratedClassifierCV | None
+    coefficients: np.ndarray  # of an uncalibrated logistic fit on the standardised design
+    method: str  # sigmoid | isotonic
+
+
+def categories(x: pd.DataFrame) -> dict[str, list[str]]:
+    return {c: sorted(set(x[c].astype(str))) for c in CATEGORICAL}
+
+
+def _classifier(method: str, y: np.ndarray) -> CalibratedClassifierCV:
+    folds = int(min(3, np.bincount(y.astype(int)).min()))
+    base = LogisticRegression(C=1.0, max_iter=1000)
+    return CalibratedClassifierCV(base, method=method, cv=max(folds, 2))
+
+
+def fit(train: pd.DataFrame, x: pd.DataFrame, closed_deals: int, cfg: FunnelConfig) -> Model:
+    design = Design(categories(x))
+    m = design.matrix(x)
+    method = "isotonic" if closed_deals >= cfg.isotonic_above else "sigmoid"
+    y = train["won"].to_numpy(dtype=bool)
+    win = _classifier(method, y).fit(m, y)
+    nxt_y = train["next_stage"].to_numpy(dtype=bool)
+    nxt = _classifier(method, nxt_y).fit(m, nxt_y) if 0 < nxt_y.sum() < len(nxt_y) else None
+    coef = LogisticRegression(C=1.0, max_iter=1000).fit(m, y).coef_[0]
+    return Model(design, win, nxt, coef, method)
+
+
+def baseline_rates(train: pd.DataFrame, stages: list[str]) -> dict[str, float]:
+    """Historical win rate of deals that were in each stage (overall rate for a stage unseen)."""
+    overall = float(train["won"].mean())
+    rates = train.groupby("order")["won"].mean()
+    return {s: float(rates.get(k, overall)) for k, s in enumerate(stages)}
+
+
+def scores(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    p = np.clip(p, EPS, 1 - EPS)
+    both = 0 < y.sum() < len(y)
+    return {
+        "brier": float(brier_score_loss(y, p)),
+        "log_loss": float(log_loss(y, p, labels=[False, True])),
+        "auc": float(roc_auc_score(y, p)) if both else np.nan,
+        "n": int(len(y)),
+    }
+
+
+def reliability(y: np.ndarray, p: np.ndarray, source: str, bins: int = 10) -> pd.DataFrame:
+    edges = np.linspace(0, 1, bins + 1)
+    b = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    df = pd.DataFrame({"bin": b, "p": p, "y": y.astype(float)})
+    g = df.groupby("bin").agg(deals=("y", "size"), predicted=("p", "mean"), observed=("y", "mean"))
+    g = g.reset_index()
+    g["source"] = source
+    return g
+
+
+def drivers(model: Model, x: pd.DataFrame, k: int = 3) -> tuple[pd.DataFrame, np.ndarray]:
+    """Global drivers (coefficients on the standardised design, largest first) and, per deal,
+    the ``k`` features that raise and lower its odds the most (as 'name+' / 'name-' codes)."""
+    names = model.design.names
+    glob = pd.DataFrame({"feature": names, "coefficient": model.coefficients})
+    glob = glob.reindex(glob["coefficient"].abs().sort_values(ascending=False).index)
+    m = model.design.matrix(x)
+    contrib = m * model.coefficients
+    order = np.argsort(-np.abs(contrib), axis=1)[:, :k]
+    rows = np.arange(len(x))[:, None]
+    sign = np.where(contrib[rows, order] >= 0, "_up", "_down")
+    groups = np.asarray([driver_group(n) for n in names], dtype=object)
+    named = "driver_" + groups[order] + sign
+    glob["group"] = [driver_group(n) for n in glob["feature"]]
+    return glob.reset_index(drop=True), named
+
+
+GROUPS = {
+    "log_days_inactive": "account_activity",
+    "email_coverage": "account_contacts",
+    "churn_risk": "churn_risk",
+    "log_age": "age",
+    "log_days_in_stage": "days_in_stage",
+    "log_amount": "amount",
+    "amount_missing": "amount_missing",
+    "competitor": "competitor",
+}
+
+
+def driver_group(feature: str) -> str:
+    """The feature family a design column belongs to (``stage=Proposal`` → ``stage``)."""
+    return GROUPS.get(feature, feature.split("=", 1)[0])

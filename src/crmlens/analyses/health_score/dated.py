@@ -1,0 +1,93 @@
+"""Per-account inputs from the dated tables of model v2, as of any date (the score's as-of date,
+or a past date for the back-test), on the engine: cases and complaints over the support window,
+the mean NPS answer over the NPS window, and won revenue in the trailing and previous windows.
+A table the data does not have yields no column (its component is unmeasurable); an account with
+no row in a present table gets 0 cases / 0 revenue (known zeros) and no NPS (missing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import pandas as pd
+
+from crmlens.analyses.engine import as_bool, to_frame
+from crmlens.analyses.health_score.config import HealthScoreConfig
+from crmlens.analyses.spec import RunContext
+from crmlens.schema.contracts import CASES, NPS_RESPONSES, OPPORTUNITIES
+from crmlens.schema.typed import read_table
+
+SUPPORT_INPUTS = ("cases_window", "complaints_window")
+NPS_INPUTS = ("nps_mean",)
+TREND_INPUTS = ("revenue_t12", "revenue_p12")
+
+
+def _has(ctx: RunContext, table, columns: tuple[str, ...]) -> bool:
+    if not ctx.data.has_table(table.name):
+        return False
+    return all(c in ctx.data.table(table.name).columns for c in columns)
+
+
+def _day(d: dt.date):
+    return ibis.literal(d, type="date")
+
+
+def dated_inputs(ctx: RunContext, cfg: HealthScoreConfig, as_of: dt.date) -> pd.DataFrame | None:
+    """One row per account id seen in the dated tables; None when no dated table is present."""
+    parts: list[pd.DataFrame] = []
+    end = _day(as_of)
+    if cfg.uses("support_load") and _has(ctx, CASES, ("account_id", "created_date", "type")):
+        c = read_table(ctx.data, CASES)
+        start = _day(as_of - dt.timedelta(days=cfg.support_window_days))
+        day = c.created_date.cast("date")
+        c = c.filter(c.account_id.notnull() & (day > start) & (day <= end))
+        kind = c.type.lower()
+        complaint = ibis.literal(False)
+        for needle in cfg.complaint_types:
+            complaint = complaint | kind.contains(needle.lower()).fill_null(False)
+        agg = c.group_by("account_id").aggregate(
+            cases_window=c.count(), complaints_window=complaint.cast("int64").sum()
+        )
+        parts.append(to_frame(agg).assign(_support=True))
+    if cfg.uses("nps") and _has(ctx, NPS_RESPONSES, ("account_id", "response_date", "score")):
+        n = read_table(ctx.data, NPS_RESPONSES)
+        start = _day(as_of - dt.timedelta(days=cfg.nps_window_days))
+        day = n.response_date.cast("date")
+        valid = n.score.between(0, 10)
+        n = n.filter(n.account_id.notnull() & (day > start) & (day <= end) & valid)
+        agg = n.group_by("account_id").aggregate(nps_mean=n.score.cast("float64").mean())
+        parts.append(to_frame(agg))
+    cols = ("account_id", "amount", "is_won", "close_date")
+    if cfg.uses("revenue_trend") and _has(ctx, OPPORTUNITIES, cols):
+        o = read_table(ctx.data, OPPORTUNITIES)
+        window = dt.timedelta(days=cfg.trend_window_days)
+        day = o.close_date.cast("date")
+        t12 = (day > _day(as_of - window)) & (day <= end)
+        p12 = (day > _day(as_of - 2 * window)) & (day <= _day(as_of - window))
+        o = o.filter(as_bool(o.is_won) & o.account_id.notnull())
+        amount = o.amount.fill_null(0.0)
+        agg = o.group_by("account_id").aggregate(
+            revenue_t12=ibis.ifelse(t12, amount, 0.0).sum(),
+            revenue_p12=ibis.ifelse(p12, amount, 0.0).sum(),
+        )
+        parts.append(to_frame(agg).assign(_trend=True))
+    if not parts:
+        return None
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.merge(p, on="account_id", how="outer")
+    return out
+
+
+def attach(accounts: pd.DataFrame, dated: pd.DataFrame | None) -> pd.DataFrame:
+    """The accounts with the dated inputs joined; known zeros filled for present tables."""
+    if dated is None:
+        return accounts
+    out = accounts.merge(dated, on="account_id", how="left")
+    if "_support" in out.columns:
+        out[list(SUPPORT_INPUTS)] = out[list(SUPPORT_INPUTS)].fillna(0)
+        out = out.drop(columns="_support")
+    if "_trend" in out.columns:
+        out[list(TREND_INPUTS)] = out[list(TREND_INPUTS)].fillna(0.0)
+        out = out.drop(columns="_trend")
+    return out

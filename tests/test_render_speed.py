@@ -1,0 +1,100 @@
+"""Rendering as fast as the analysis: the Vega bundle, font subsets and chart PNGs are built once
+and found again by content in the user cache folder; the headline-only pandas script `crmlens
+bench` compares `crmlens run` with computes the same headline numbers as crmlens."""
+
+import datetime as dt
+
+import pytest
+
+from crmlens import bench_script
+from crmlens.analyses import REGISTRY
+from crmlens.config import CrmlensConfig
+from crmlens.report import cache, charts, fonts, html
+from crmlens.sources import open_source
+
+
+@pytest.fixture
+def cache_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CRMLENS_CACHE_DIR", str(folder))
+    html.vega_bundle.cache_clear()
+    fonts._subset_css.cache_clear()
+    yield folder
+    html.vega_bundle.cache_clear()
+    fonts._subset_css.cache_clear()
+
+
+def test_vega_bundle_is_built_once_then_read_from_the_cache(cache_folder, monkeypatch):
+    import vl_convert
+
+    calls = []
+    monkeypatch.setattr(vl_convert, "javascript_bundle", lambda: calls.append(1) or "bundle();")
+    assert html.vega_bundle() == "bundle();"
+    html.vega_bundle.cache_clear()  # a new process
+    assert html.vega_bundle() == "bundle();" and calls == [1]
+    assert len(list(cache_folder.glob("vega-bundle-*.bin"))) == 1
+
+
+def test_font_subset_is_built_once_per_character_set(cache_folder, monkeypatch):
+    if fonts.cjk_font_path() is None:
+        pytest.skip("no CJK font installed")
+    built = []
+    real = fonts._build_subset_css
+    monkeypatch.setattr(fonts, "_build_subset_css", lambda *a: built.append(a[1]) or real(*a))
+    first = fonts.subset_font_css("客户覆盖 abc")
+    fonts._subset_css.cache_clear()
+    assert fonts.subset_font_css("覆盖客户 xyz") == first  # same characters: from the cache
+    assert fonts.subset_font_css("投资") != first
+    assert built == ["".join(sorted("客户覆盖")), "投资"] and first.startswith("@font-face")
+
+
+def test_chart_png_is_drawn_once_per_spec(cache_folder, monkeypatch):
+    import vl_convert
+
+    drawn = []
+    monkeypatch.setattr(vl_convert, "vegalite_to_png", lambda spec, scale: drawn.append(1) or b"P")
+    chart = charts.Chart("c", "t", {"mark": "bar", "data": {"values": [{"a": 1}]}})
+    assert charts.to_png(chart) == charts.to_png(chart) == b"P" and drawn == [1]
+    other = charts.Chart("c", "t", {"mark": "bar", "data": {"values": [{"a": 2}]}})
+    assert charts.to_png(other) == b"P" and drawn == [1, 1]
+
+
+def test_unwritable_cache_still_builds(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CRMLENS_CACHE_DIR", str(blocker / "sub"))
+    assert cache.cached_text("x", "k", lambda: "value") == "value"
+
+
+def test_cache_keeps_the_newest_entries_of_a_kind(cache_folder, monkeypatch):
+    monkeypatch.setattr(cache, "KEEP_PER_KIND", 2)
+    for i in range(4):
+        cache.cached_bytes("k", str(i), lambda: b"x", keep=2)
+    assert len(list(cache_folder.glob("k-*.bin"))) == 2
+
+
+def test_headline_script_matches_crmlens(gen_db):
+    """The script is a fair opponent: it reproduces crmlens's headline numbers."""
+    cfg = CrmlensConfig()
+    data = open_source(gen_db)
+    day = dt.date(2026, 1, 5)
+    cc = REGISTRY["contact_coverage"].run(data, cfg, as_of=day)
+    mm = REGISTRY["investment_mismatch"].run(data, cfg, as_of=day)
+    script = bench_script.headlines(str(gen_db), cfg=cfg)
+    for name in ("key_accounts", "high_risk"):
+        assert script["contact_coverage"][name] == cc.metric(name)
+    for name in ("base_customers", "top_priority", "mismatched"):
+        assert script["investment_mismatch"][name] == mm.metric(name)
+
+
+def test_bench_compares_crmlens_run_with_the_headline_script(tmp_path):
+    from crmlens.bench import run_bench
+
+    res = run_bench([1200], tmp_path, seed=3, repeat=1, pandas_max=0)
+    steps = [m["step"] for m in res["measures"]]
+    assert steps[-3:] == ["crmlens_render", "pandas_headline_script", "crmlens_run_end_to_end"]
+    e2e = res["end_to_end"]["1200"]
+    assert e2e["crmlens_over_script_time"] > 0 and e2e["crmlens_over_script_memory"] > 0
+    assert e2e["script_headlines"]["contact_coverage"]["key_accounts"] > 0
+    render = res["render_stage_seconds"]["1200"]
+    assert {"render.document", "render.html", "render.charts_png"} <= set(render)
