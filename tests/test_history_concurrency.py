@@ -43,6 +43,7 @@ def test_two_runs_at_once(tmp_path):
         "-m",
         "crmlens.cli",
         "monitor",
+        "contact_coverage",  # its 6 key accounts are the entities counted below
         "--source",
         str(src),
         "--history",
@@ -88,7 +89,7 @@ def test_killed_run_leaves_store_consistent(tmp_path):
         svc.HistoryStore = Slow
         monitor_config = {{"history": {str(hist)!r}, "alert_log": {str(tmp_path / "a.jsonl")!r}}}
         cfg = CrmlensConfig.model_validate({{"monitor": monitor_config}})
-        monitor({str(src)!r}, cfg)
+        monitor({str(src)!r}, cfg, analyses=["contact_coverage"])
     """)
     # one complete run first
     ok = subprocess.run(
@@ -97,6 +98,7 @@ def test_killed_run_leaves_store_consistent(tmp_path):
             "-m",
             "crmlens.cli",
             "monitor",
+            "contact_coverage",
             "--source",
             str(src),
             "--history",
@@ -136,6 +138,7 @@ def test_killed_run_leaves_store_consistent(tmp_path):
             "-m",
             "crmlens.cli",
             "monitor",
+            "contact_coverage",
             "--source",
             str(src),
             "--history",
