@@ -25,12 +25,13 @@ PLAYBOOKS = {"low": "recover", "medium": "retain", "high": "expand"}
 
 def prioritise(df: pd.DataFrame, outlook: pd.DataFrame) -> pd.DataFrame:
     """Accounts in plan order with ``priority_rank``, ``playbook`` and ``owner_role`` columns."""
-    out = df.merge(outlook, on="account_id", how="left", validate="one_to_one")
+    assert (outlook["account_id"].to_numpy() == df["account_id"].to_numpy()).all()
     rank = {t: i for i, t in enumerate(TIERS)}
-    out["_tier"] = out["tier"].map(rank)
-    out = out.sort_values(
-        ["_tier", "outlook", "account_id"], ascending=[True, False, True], kind="stable"
-    ).drop(columns="_tier")
+    tier = df["tier"].map(rank).to_numpy()
+    ids = df["account_id"].astype(str).to_numpy()
+    order = np.lexsort((ids, -outlook["outlook"].to_numpy(), tier))  # one take of the wide frame
+    out = df.assign(outlook=outlook["outlook"].to_numpy(), quartile=outlook["quartile"].to_numpy())
+    out = out.take(order)
     out["priority_rank"] = np.arange(1, len(out) + 1)
     out["playbook"] = out["tier"].map(PLAYBOOKS)
     return out.reset_index(drop=True)
