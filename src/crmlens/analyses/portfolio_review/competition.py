@@ -57,10 +57,10 @@ def lost_deals(ctx: Context, card: Card) -> None:
     recent = lost.filter(lost.close_date <= ibis.literal(w.end))
     recent = recent.mutate(q=quarter_index(recent.close_date))
     recent = recent.filter(recent.q > last - cfg.quarters)
-    trend = fetch(recent.group_by("q").aggregate(lost=recent.count(), competitor=recent.to_competitor.cast("int64").sum())).sort_values("q")
-    trend["share"] = trend["competitor"] / trend["lost"]
+    trend = fetch(recent.group_by("q").aggregate(lost=recent.count(), to_competitor=recent.to_competitor.cast("int64").sum())).sort_values("q")
+    trend["share"] = trend["to_competitor"] / trend["lost"]
     trend["quarter"] = trend["q"].map(quarter_label)
-    card.tables["lost_to_competitor_by_quarter"] = trend[["quarter", "lost", "competitor", "share"]]
+    card.tables["lost_to_competitor_by_quarter"] = trend[["quarter", "lost", "to_competitor", "share"]]
     if ctx.inputs.has(OPPORTUNITIES.name, "competitor"):
         named = window.filter(window.to_competitor & known_text(window.competitor, cfg.no_competitor_values))
         top = fetch(named.group_by(competitor=named.competitor.strip()).aggregate(deals=named.count()))
