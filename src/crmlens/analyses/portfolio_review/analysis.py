@@ -115,7 +115,7 @@ def _empty_deals(ctx: RunContext):
     from crmlens.analyses.portfolio_review.read import TABLES
 
     spec, names = TABLES["deals"]
-    dtypes = {"text": "object", "float": "float64", "int": "int64", "bool": "bool"}
+    dtypes = {"text": "string", "float": "float64", "int": "int64", "bool": "bool"}
     frame = pd.DataFrame(
         {
             n: pd.Series([], dtype=dtypes.get(spec.column(n).type, "datetime64[ns]"))
