@@ -52,10 +52,13 @@ def generate(seed: int, accounts: int = 300) -> dict[str, pd.DataFrame]:
             "is_won": won,
             "is_closed": closed,
             "close_date": close,
-            "created_date": [c - dt.timedelta(days=int(d)) for c, d in
-                             zip(close, rng.integers(0, 120, n))],
+            "created_date": [
+                c - dt.timedelta(days=int(d)) for c, d in zip(close, rng.integers(0, 120, n))
+            ],
             "type": "New Business",
-            "loss_reason": np.where(closed & ~won, rng.choice(np.array(LOSS, dtype=object), n), None),
+            "loss_reason": np.where(
+                closed & ~won, rng.choice(np.array(LOSS, dtype=object), n), None
+            ),
             "competitor": rng.choice(np.array(COMPETITORS, dtype=object), n),
             "gross_margin": rng.uniform(0.1, 0.7, n),
         }
@@ -78,8 +81,9 @@ def generate(seed: int, accounts: int = 300) -> dict[str, pd.DataFrame]:
         {
             "response_id": [f"N{i:05d}" for i in range(k)],
             "account_id": rng.choice(ids, k),
-            "response_date": [dt.date(2023, 1, 1) + dt.timedelta(days=int(d))
-                              for d in rng.integers(0, 1100, k)],
+            "response_date": [
+                dt.date(2023, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 1100, k)
+            ],
             "score": rng.integers(0, 12, k),  # 11 is invalid
         }
     )

@@ -66,11 +66,20 @@ def fixture_frames() -> dict[str, pd.DataFrame]:
         deal("o2", "A", 100.0, D(2024, 6, 1)),
         deal("o3", "A", 80.0, D(2025, 9, 1), won=False, loss_reason="Price"),
         deal("o4", "B", 300.0, D(2025, 1, 1), gross_margin=0.2),
-        deal("o5", "C", 70.0, D(2025, 7, 1), won=False, loss_reason="竞品价格更低", competitor="Beta"),
+        deal(
+            "o5", "C", 70.0, D(2025, 7, 1), won=False, loss_reason="竞品价格更低", competitor="Beta"
+        ),
         deal("o6", "C", 300.0, D(2025, 12, 31)),
         deal("o7", "D", 100.0, D(2024, 12, 31)),
-        deal("o8", "E", 1000.0, D(2025, 5, 1), won=False, loss_reason="Lost to Competitor",
-             competitor="Acme"),
+        deal(
+            "o8",
+            "E",
+            1000.0,
+            D(2025, 5, 1),
+            won=False,
+            loss_reason="Lost to Competitor",
+            competitor="Acme",
+        ),
         deal("o9", "F", None, D(2025, 3, 1)),
         deal("o10", "G", 100.0, D(2025, 2, 1), gross_margin=0.3),
         deal("o11", "G", 100.0, D(2025, 8, 1)),
@@ -99,15 +108,31 @@ def fixture_frames() -> dict[str, pd.DataFrame]:
             "closed_date": pd.to_datetime(
                 ["2025-02-11", None, "2025-11-20", None, None, "2024-03-05"]
             ),
-            "type": ["Complaint", "Complaint", "Feature Request", "Problem", "功能需求", "Complaint"],
-            "reason": ["服务态度差", None, "Missing export feature", "Dashboard slow", "需要集成", "x"],
+            "type": [
+                "Complaint",
+                "Complaint",
+                "Feature Request",
+                "Problem",
+                "功能需求",
+                "Complaint",
+            ],
+            "reason": [
+                "服务态度差",
+                None,
+                "Missing export feature",
+                "Dashboard slow",
+                "需要集成",
+                "x",
+            ],
         }
     )
     nps = pd.DataFrame(
         {
             "response_id": [f"n{i}" for i in range(1, 11)],
             "account_id": ["A", "B", "C", "G", "A", "B", "A", "D", "G", "G"],
-            "response_date": [D(2025, 4, 1)] * 6 + [D(2024, 5, 1), D(2024, 6, 1)] + [D(2024, 7, 1)] * 2,
+            "response_date": [D(2025, 4, 1)] * 6
+            + [D(2024, 5, 1), D(2024, 6, 1)]
+            + [D(2024, 7, 1)] * 2,
             "score": [6, 7, 8, 9, 10, 11, 9, 5, 9, 3],
         }
     )
@@ -280,7 +305,13 @@ def test_competition(result):
 def test_cards_status_and_answers(result):
     cards = result.tables["cards"].set_index("dimension")
     assert list(cards.index) == [
-        "value", "growth", "risk", "structure", "needs", "experience", "competition"
+        "value",
+        "growth",
+        "risk",
+        "structure",
+        "needs",
+        "experience",
+        "competition",
     ]
     assert cards.loc["risk", "status"] == "alert"  # 100% > 30%
     assert cards.loc["growth", "status"] == "ok"  # NRR 175%
@@ -368,3 +399,36 @@ def test_evidence_matches_scipy():
     assert near(chi["effect"], math.sqrt(statistic / 65))
     rate, low, high = evidence.wilson(5, 10, 0.95)  # textbook: 0.237 – 0.763
     assert rate == 0.5 and round(low, 3) == 0.237 and round(high, 3) == 0.763
+
+
+def test_default_rules_and_nps_down_two_runs_in_a_row():
+    from crmlens.monitor.changes import Changes
+    from crmlens.monitor.rules import RuleSet, evaluate, load_rules
+
+    ours = [r for r in load_rules(None).rules if r.analysis == "portfolio_review"]
+    assert {r.metric for r in ours} == {
+        "top5_share",
+        "nrr",
+        "ltv_cac_share_above",
+        "nps_t12",
+        "dormant_share",
+    }
+    nps_rule = RuleSet(rules=[r for r in ours if r.id == "nps_down_two_runs"])
+
+    def fired(earlier, now):
+        current = {"portfolio_review": {"nps_t12": now}}
+        series = {("portfolio_review", "nps_t12"): earlier}
+        return bool(evaluate(nps_rule, current, series, Changes(None, None), "r", "2026-01-01"))
+
+    assert fired([30.0, 25.0], 20.0)  # down, then down again
+    assert not fired([30.0], 20.0)  # down once only
+    assert not fired([20.0, 25.0], 20.0)  # up, then down
+    assert not fired([30.0, 20.0], 20.0)  # down, then flat
+
+
+def test_report_renders_in_both_languages(result, tmp_path):
+    from crmlens.report.document import build_document
+
+    for lang in ("en", "zh"):
+        doc = build_document({"portfolio_review": result}, lang)
+        assert doc.sections[1].title  # the summary, then the portfolio review section

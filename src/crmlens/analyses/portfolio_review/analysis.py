@@ -26,7 +26,6 @@ from crmlens.analyses.portfolio_review.competition import competition_card
 from crmlens.analyses.portfolio_review.config import DIMENSIONS
 from crmlens.analyses.portfolio_review.experience import experience_card
 from crmlens.analyses.portfolio_review.expressions import (
-    Inputs,
     account_facts,
     normalised,
     with_attributes,
@@ -66,10 +65,16 @@ def compute(ctx: RunContext) -> AnalysisResult:
         end = ctx.as_of
         if dates.get("first") is not None:
             notes.append(
-                Finding("pr.as_of_before_data", {"as_of": str(end), "first": str(dates["first"])[:10]}, "critical")
+                Finding(
+                    "pr.as_of_before_data",
+                    {"as_of": str(end), "first": str(dates["first"])[:10]},
+                    "critical",
+                )
             )
     windows = read.windows(cfg, end)
-    facts = with_attributes(account_facts(inputs.deals, windows), inputs.accounts)
+    # computed once on the engine and reused by every dimension (Ibis ``cache``: a temporary
+    # table on DuckDB/Postgres, a persisted DataFrame on Spark)
+    facts = with_attributes(account_facts(inputs.deals, windows), inputs.accounts).cache()
     context = Context(cfg, inputs, windows, facts)
     ctx.laps("read")
     _shared(context)
@@ -102,7 +107,9 @@ def _revenue_notes(context: Context, dates: dict) -> list[Finding]:
         return [Finding("pr.amounts_all_null", {"deals": dates["deals"]}, "critical")]
     out = []
     if not context.shared["ranking"]["customers"]:
-        out.append(Finding("pr.no_won_t12", {"start": str(w.t12_start), "end": str(w.end)}, "critical"))
+        out.append(
+            Finding("pr.no_won_t12", {"start": str(w.t12_start), "end": str(w.end)}, "critical")
+        )
     null_won = context.shared["retention"].get("null_won_t12") or 0
     if null_won:
         out.append(Finding("pr.won_amount_null", {"count": int(null_won)}, "warning"))
@@ -117,10 +124,7 @@ def _empty_deals(ctx: RunContext):
     spec, names = TABLES["deals"]
     dtypes = {"text": "string", "float": "float64", "int": "int64", "bool": "bool"}
     frame = pd.DataFrame(
-        {
-            n: pd.Series([], dtype=dtypes.get(spec.column(n).type, "datetime64[ns]"))
-            for n in names
-        }
+        {n: pd.Series([], dtype=dtypes.get(spec.column(n).type, "datetime64[ns]")) for n in names}
     )
     table, _ = normalised(ctx.data.lookup(frame), {n: spec.column(n).type for n in names})
     return table

@@ -5,7 +5,6 @@ reasons); churned customers known to use a competitor."""
 from __future__ import annotations
 
 import ibis
-import pandas as pd
 
 from crmlens.analyses.base import Finding
 from crmlens.analyses.portfolio_review.cards import Card, Context, ratio
@@ -41,8 +40,14 @@ def customer_overlap(ctx: Context, card: Card) -> None:
             churned_with=known.sum(where=(f.rev_p12 > 0) & (f.rev_t12 <= 0)),
         )
     )
-    card.put("customers_with_competitor_share", ratio(row.get("with_competitor"), row.get("customers")), "ratio")
-    card.put("churned_with_competitor_share", ratio(row.get("churned_with"), row.get("churned")), "ratio")
+    card.put(
+        "customers_with_competitor_share",
+        ratio(row.get("with_competitor"), row.get("customers")),
+        "ratio",
+    )
+    card.put(
+        "churned_with_competitor_share", ratio(row.get("churned_with"), row.get("churned")), "ratio"
+    )
 
 
 def lost_deals(ctx: Context, card: Card) -> None:
@@ -50,29 +55,49 @@ def lost_deals(ctx: Context, card: Card) -> None:
     lost = deals.filter(deals.is_closed.fill_null(False) & ~deals.is_won)
     lost = lost.mutate(to_competitor=lost_to_competitor(lost, cfg))
     window = lost.filter(in_window(lost.close_date, w.t12_start, w.end))
-    row = one_row(window.aggregate(n=window.count(), competitor=window.to_competitor.cast("int64").sum()))
+    row = one_row(
+        window.aggregate(n=window.count(), competitor=window.to_competitor.cast("int64").sum())
+    )
     card.put("lost_deals_t12", row.get("n", 0))
     card.put("lost_to_competitor_share", ratio(row.get("competitor"), row.get("n")), "ratio")
     last = quarter_of(w.end)
     recent = lost.filter(lost.close_date <= ibis.literal(w.end))
     recent = recent.mutate(q=quarter_index(recent.close_date))
     recent = recent.filter(recent.q > last - cfg.quarters)
-    trend = fetch(recent.group_by("q").aggregate(lost=recent.count(), to_competitor=recent.to_competitor.cast("int64").sum())).sort_values("q")
+    trend = fetch(
+        recent.group_by("q").aggregate(
+            lost=recent.count(), to_competitor=recent.to_competitor.cast("int64").sum()
+        )
+    ).sort_values("q")
     trend["share"] = trend["to_competitor"] / trend["lost"]
     trend["quarter"] = trend["q"].map(quarter_label)
-    card.tables["lost_to_competitor_by_quarter"] = trend[["quarter", "lost", "to_competitor", "share"]]
+    card.tables["lost_to_competitor_by_quarter"] = trend[
+        ["quarter", "lost", "to_competitor", "share"]
+    ]
     if ctx.inputs.has(OPPORTUNITIES.name, "competitor"):
-        named = window.filter(window.to_competitor & known_text(window.competitor, cfg.no_competitor_values))
-        top = fetch(named.group_by(competitor=named.competitor.strip()).aggregate(deals=named.count()))
-        top = top.sort_values(["deals", "competitor"], ascending=[False, True]).head(TOP_COMPETITORS)
+        named = window.filter(
+            window.to_competitor & known_text(window.competitor, cfg.no_competitor_values)
+        )
+        top = fetch(
+            named.group_by(competitor=named.competitor.strip()).aggregate(deals=named.count())
+        )
+        top = top.sort_values(["deals", "competitor"], ascending=[False, True]).head(
+            TOP_COMPETITORS
+        )
         card.tables["top_competitors"] = top.reset_index(drop=True)
         if len(top):
             card.put("top_competitor", str(top["competitor"].iloc[0]), "text")
     else:
         card.missing(f"{OPPORTUNITIES.name}.competitor")
-    reasons = fetch(window.group_by(loss_reason=window.loss_reason.fill_null("Unknown")).aggregate(deals=window.count()))
+    reasons = fetch(
+        window.group_by(loss_reason=window.loss_reason.fill_null("Unknown")).aggregate(
+            deals=window.count()
+        )
+    )
     reasons["share"] = reasons["deals"] / reasons["deals"].sum() if len(reasons) else []
-    card.tables["loss_reasons"] = reasons.sort_values(["deals", "loss_reason"], ascending=[False, True]).reset_index(drop=True)
+    card.tables["loss_reasons"] = reasons.sort_values(
+        ["deals", "loss_reason"], ascending=[False, True]
+    ).reset_index(drop=True)
 
 
 def competition_card(ctx: Context) -> Card:

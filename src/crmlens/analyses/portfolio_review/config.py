@@ -104,7 +104,10 @@ class PortfolioReviewConfig(Strict):
     def _check(self) -> "PortfolioReviewConfig":
         if self.passive_min > self.promoter_min:
             raise ValueError("passive_min must not exceed promoter_min")
-        for name, bands in (("value_tiers", self.value_tiers), ("deal_size_bands", self.deal_size_bands)):
+        for name, bands in (
+            ("value_tiers", self.value_tiers),
+            ("deal_size_bands", self.deal_size_bands),
+        ):
             if len(bands) != 2 or bands[0] >= bands[1]:
                 raise ValueError(f"{name} must be two increasing values")
         if self.value_tiers[1] >= 1:

@@ -46,7 +46,9 @@ def _nps_row(table, cfg) -> dict:
 def nps_value(frame) -> pd.Series | float | None:
     responses = frame["responses"]
     if isinstance(frame, dict):
-        return None if not responses else 100 * (frame["promoters"] - frame["detractors"]) / responses
+        return (
+            None if not responses else 100 * (frame["promoters"] - frame["detractors"]) / responses
+        )
     return 100 * (frame["promoters"] - frame["detractors"]) / responses.where(responses > 0)
 
 
@@ -69,7 +71,9 @@ def nps_figures(ctx: Context, card: Card) -> None:
     last = quarter_of(w.end)
     recent = nps.mutate(q=quarter_index(nps.response_date))
     recent = recent.filter(recent.q > last - cfg.quarters)
-    per_quarter = fetch(recent.group_by("q").aggregate(**_nps_aggregates(recent, cfg))).sort_values("q")
+    per_quarter = fetch(recent.group_by("q").aggregate(**_nps_aggregates(recent, cfg))).sort_values(
+        "q"
+    )
     per_quarter["nps"] = nps_value(per_quarter)
     per_quarter["quarter"] = per_quarter["q"].map(quarter_label)
     card.tables["nps_by_quarter"] = per_quarter[["quarter", "responses", "nps"]]
@@ -84,7 +88,9 @@ def nps_figures(ctx: Context, card: Card) -> None:
         segment = joined[column].fill_null("Unknown")
         frame = fetch(joined.group_by(segment=segment).aggregate(**_nps_aggregates(joined, cfg)))
         frame["nps"] = nps_value(frame)
-        card.tables[f"nps_by_{column}"] = frame.sort_values("segment")[["segment", "responses", "nps"]]
+        card.tables[f"nps_by_{column}"] = frame.sort_values("segment")[
+            ["segment", "responses", "nps"]
+        ]
 
 
 def complaints(ctx: Context, card: Card) -> None:
@@ -103,7 +109,11 @@ def complaints(ctx: Context, card: Card) -> None:
     )
     customers = ctx.shared["ranking"]["customers"]
     card.put("complaints_t12", row.get("n", 0))
-    card.put("complaints_per_100_customers", 100 * ratio(row.get("n", 0), customers) if customers else None, "score")
+    card.put(
+        "complaints_per_100_customers",
+        100 * ratio(row.get("n", 0), customers) if customers else None,
+        "score",
+    )
     card.put("complaint_resolution_rate", ratio(row.get("resolved"), row.get("n")), "ratio")
     card.put("complaint_resolution_days", row.get("days"), "days")
 
@@ -121,14 +131,26 @@ def repurchase_after_complaint(ctx: Context, card: Card) -> None:
     later = joined.close_date.delta(joined.resolved_on, unit="day")
     bought = (joined.close_date > joined.resolved_on) & (later <= cfg.window_days)
     per_account = joined.group_by(joined.account_id).aggregate(bought=bought.fill_null(False).max())
-    after = one_row(per_account.aggregate(n=per_account.count(), bought=per_account.bought.cast("int64").sum()))
+    after = one_row(
+        per_account.aggregate(n=per_account.count(), bought=per_account.bought.cast("int64").sum())
+    )
     in_p12 = complaints.filter(in_window(complaints.created_date, w.p12_start, w.p12_end))
     quiet = ctx.facts.filter(ctx.facts.rev_p12 > 0).anti_join(in_p12, "account_id")
     base = one_row(quiet.aggregate(n=quiet.count(), bought=(quiet.won_t12 > 0).cast("int64").sum()))
     rows = []
     for group, row in (("resolved_complaint", after), ("no_complaint", base)):
-        rate, low, high = evidence.wilson(row.get("bought", 0) or 0, row.get("n", 0) or 0, cfg.confidence)
-        rows.append({"group": group, "accounts": row.get("n", 0), "rate": rate, "ci_low": low, "ci_high": high})
+        rate, low, high = evidence.wilson(
+            row.get("bought", 0) or 0, row.get("n", 0) or 0, cfg.confidence
+        )
+        rows.append(
+            {
+                "group": group,
+                "accounts": row.get("n", 0),
+                "rate": rate,
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
     card.tables["repurchase_after_complaint"] = pd.DataFrame(rows)
     card.put("repurchase_after_complaint", rows[0]["rate"], "ratio")
     card.put("repurchase_without_complaint", rows[1]["rate"], "ratio")
@@ -155,7 +177,11 @@ def promoters_vs_detractors(ctx: Context, card: Card) -> None:
     ).set_index("category")
     rows = []
     for category_name in ("promoter", "passive", "detractor"):
-        r = frame.loc[category_name] if category_name in frame.index else {"accounts": 0, "renewed": 0, "expanded": 0}
+        r = (
+            frame.loc[category_name]
+            if category_name in frame.index
+            else {"accounts": 0, "renewed": 0, "expanded": 0}
+        )
         row = {"category": category_name, "accounts": int(r["accounts"])}
         for outcome in ("renewed", "expanded"):
             rate, low, high = evidence.wilson(int(r[outcome]), int(r["accounts"]), cfg.confidence)
@@ -164,7 +190,9 @@ def promoters_vs_detractors(ctx: Context, card: Card) -> None:
     table = pd.DataFrame(rows)
     card.tables["promoters_vs_detractors"] = table
     pro, det = frame.reindex(["promoter", "detractor"]).fillna(0).to_dict("index").values()
-    diff, low, high = evidence.difference_ci((pro["renewed"], pro["accounts"]), (det["renewed"], det["accounts"]), cfg.confidence)
+    diff, low, high = evidence.difference_ci(
+        (pro["renewed"], pro["accounts"]), (det["renewed"], det["accounts"]), cfg.confidence
+    )
     card.put("renewal_gap_promoters_detractors", diff, "ratio")
     card.put("renewal_gap_low", low, "ratio")
     card.put("renewal_gap_high", high, "ratio")

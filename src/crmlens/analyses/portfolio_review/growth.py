@@ -106,7 +106,9 @@ def dormant(ctx: Context, card: Card) -> None:
     sleeping = (idle >= ctx.cfg.dormant_days).fill_null(True)
     row = one_row(joined.aggregate(base=joined.count(), dormant=sleeping.cast("int64").sum()))
     card.put("dormant_share", ratio(row.get("dormant"), row.get("base")), "ratio")
-    card.put("active_share", ratio(row.get("base", 0) - row.get("dormant", 0), row.get("base")), "ratio")
+    card.put(
+        "active_share", ratio(row.get("base", 0) - row.get("dormant", 0), row.get("base")), "ratio"
+    )
 
 
 def lifecycle_mix(ctx: Context, card: Card):
@@ -125,7 +127,11 @@ def growth_card(ctx: Context) -> Card:
     row = ctx.shared["retention"]
     card.put("new_customers_t12", row.get("new_t12"))
     card.put("new_customers_p12", row.get("new_p12"))
-    card.put("new_revenue_share", ratio(row.get("new_revenue"), ctx.shared["ranking"].get("total")), "ratio")
+    card.put(
+        "new_revenue_share",
+        ratio(row.get("new_revenue"), ctx.shared["ranking"].get("total")),
+        "ratio",
+    )
     card.put("repeat_rate", ratio(row.get("repeat"), row.get("customers")), "ratio")
     card.put("logo_retention", ratio(row.get("retained"), row.get("customers_p12")), "ratio")
     card.put("grr", ratio(row.get("kept_of_p12"), row.get("p12_revenue")), "ratio")
@@ -133,7 +139,11 @@ def growth_card(ctx: Context) -> Card:
     if ctx.inputs.has(OPPORTUNITIES.name, "is_closed"):
         rate_t12 = ratio(row.get("first_won_t12"), row.get("first_deals_t12"))
         card.put("first_deal_win_rate", rate_t12, "ratio")
-        card.put("first_deal_win_rate_p12", ratio(row.get("first_won_p12"), row.get("first_deals_p12")), "ratio")
+        card.put(
+            "first_deal_win_rate_p12",
+            ratio(row.get("first_won_p12"), row.get("first_deals_p12")),
+            "ratio",
+        )
     else:
         card.missing(f"{OPPORTUNITIES.name}.is_closed")
     card.tables["new_by_quarter"] = new_by_quarter(ctx)

@@ -57,7 +57,9 @@ def topics_by_quarter(ctx: Context, cases) -> pd.DataFrame:
     )
     out["share_change"] = out["share_quarter"] - out["share_previous"]
     out["quarter"] = quarter_label(last_q)
-    return out.sort_values(["cases_quarter", "topic"], ascending=[False, True]).reset_index(drop=True)
+    return out.sort_values(["cases_quarter", "topic"], ascending=[False, True]).reset_index(
+        drop=True
+    )
 
 
 def case_mix(ctx: Context, card: Card) -> None:
@@ -104,7 +106,9 @@ def deal_mix(ctx: Context, card: Card) -> None:
         out[f"share_{period_name}"] = (col / col.sum() if col.sum() else col * 0.0).to_numpy()
     card.tables["deal_mix"] = out
     card.put("large_deal_share", out["share_t12"].iloc[2], "ratio")
-    card.put("large_deal_share_change", out["share_t12"].iloc[2] - out["share_p12"].iloc[2], "ratio")
+    card.put(
+        "large_deal_share_change", out["share_t12"].iloc[2] - out["share_p12"].iloc[2], "ratio"
+    )
 
 
 def needs_card(ctx: Context) -> Card:

@@ -30,14 +30,15 @@ def _categorical(ctx: Context, column: str) -> dict:
     counts = fetch(base.group_by(["churned", column]).aggregate(n=base.count()))
     table = counts.pivot_table(index=column, columns="churned", values="n", fill_value=0)
     result = evidence.chi_square(table)
-    top = table.get(True, pd.Series(dtype=float))
-    share = top / top.sum() if top.sum() else top
+    churned = table.get(True, pd.Series(dtype=float))
+    retained = table.get(False, pd.Series(dtype=float))
     return {
         **result,
         "effect_kind": "cramers_v",
         "test": "chi_square",
-        "churned_value": str(share.idxmax()) if len(share) and share.max() > 0 else None,
-        "retained_value": None,
+        "churned_top": str(churned.idxmax()) if churned.sum() > 0 else None,
+        "n_churned": float(churned.sum()),
+        "n_retained": float(retained.sum()),
     }
 
 
@@ -99,8 +100,12 @@ def churn_profile(ctx: Context, card: Card) -> pd.DataFrame:
     else:
         card.missing(f"{CONTACTS.name}.account_id")
     frame = pd.DataFrame(rows)
-    if len(frame):
-        frame["significant"] = frame["p_value"] < 1 - ctx.cfg.confidence
+    if len(frame):  # too small a group: no test (the group sizes stay in the table)
+        small = (frame["n_churned"] < ctx.cfg.min_group_size) | (
+            frame["n_retained"] < ctx.cfg.min_group_size
+        )
+        frame.loc[small, ["statistic", "p_value", "effect"]] = float("nan")
+        frame["significant"] = (frame["p_value"] < 1 - ctx.cfg.confidence).where(~small)
     return frame
 
 
@@ -135,7 +140,9 @@ def risk_card(ctx: Context) -> Card:
         card.put("top3_drop", ratio(rank["top_loss"], total), "ratio")
     card.put("churned_customers", ret.get("churned"))
     card.put("churned_revenue", clean(ret.get("churned_revenue")) or 0.0, "usd")
-    card.put("churned_revenue_share", ratio(ret.get("churned_revenue"), ret.get("p12_revenue")), "ratio")
+    card.put(
+        "churned_revenue_share", ratio(ret.get("churned_revenue"), ret.get("p12_revenue")), "ratio"
+    )
     if ret.get("churned") and ret.get("customers_p12", 0) > ret.get("churned", 0):
         card.tables["churn_profile"] = churn_profile(ctx, card)
     dependence(ctx, card)

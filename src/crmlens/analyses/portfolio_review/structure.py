@@ -68,7 +68,9 @@ def structure_card(ctx: Context) -> Card:
         roi = channel_roi(ctx, card, by_channel)
         if roi is not None:
             card.tables["channel_roi"] = roi
-            ranked = roi.dropna(subset=["roi"]).sort_values(["roi", "channel"], ascending=[False, True])
+            ranked = roi.dropna(subset=["roi"]).sort_values(
+                ["roi", "channel"], ascending=[False, True]
+            )
             if len(ranked):
                 best, worst = ranked.iloc[0], ranked.iloc[-1]
                 card.put("best_roi_channel", str(best["channel"]), "text")
@@ -88,7 +90,9 @@ def structure_card(ctx: Context) -> Card:
                     },
                 )
         if card.answer is None:
-            top = by_channel.sort_values(["customer_share", "acquisition_channel"], ascending=[False, True]).iloc[0]
+            top = by_channel.sort_values(
+                ["customer_share", "acquisition_channel"], ascending=[False, True]
+            ).iloc[0]
             card.answer = Finding(
                 "pr.answer.structure_share",
                 {"channel": str(top["acquisition_channel"]), "share": top["customer_share"]},

@@ -110,9 +110,7 @@ def ltv_cac(ctx: Context, card: Card) -> None:
     )
     ratio_expr = defined.customer_lifetime_value / defined.acquisition_cost
     bins = sorted({*LTV_BINS, red})
-    band = ibis.cases(
-        *[(ratio_expr < b, f"< {b:g}") for b in bins], else_=f"≥ {bins[-1]:g}"
-    )
+    band = ibis.cases(*[(ratio_expr < b, f"< {b:g}") for b in bins], else_=f"≥ {bins[-1]:g}")
     dist = fetch(defined.group_by(band=band).aggregate(customers=defined.count()))
     order = [f"< {b:g}" for b in bins] + [f"≥ {bins[-1]:g}"]
     dist = dist.set_index("band").reindex(order, fill_value=0).reset_index()
