@@ -432,3 +432,18 @@ def test_report_renders_in_both_languages(result, tmp_path):
     for lang in ("en", "zh"):
         doc = build_document({"portfolio_review": result}, lang)
         assert doc.sections[1].title  # the summary, then the portfolio review section
+
+
+def test_unit_values_are_translated_in_the_unit_scope():
+    """The unit's vocabulary lives under value.portfolio_review.* (no clash with another unit's
+    value.ok): its messages and its table cells use it, other messages do not."""
+    from crmlens.report.document import format_cell
+    from crmlens.report.i18n import t, tr_value
+    from crmlens.report.views import views_of
+
+    assert "风险与稳定性" in t("pr.not_measurable", "zh", dimension="risk", needs="x")
+    assert (
+        format_cell("alert", "status", "zh", views_of("portfolio_review"), "portfolio_review")
+        == "预警"
+    )
+    assert tr_value("alert", "zh") == "alert"  # unscoped: not this unit's word

@@ -228,7 +228,7 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
             "method.pr.windows",
             lang,
             end=m["window_end"],
-            source=t(f"value.as_of_{m['as_of_source']}", lang),
+            source=t(f"value.portfolio_review.as_of_{m['as_of_source']}", lang),
             t12_start=m["t12"][0],
             p12_start=m["p12"][0],
             p12_end=m["p12"][1],
