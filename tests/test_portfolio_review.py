@@ -447,3 +447,42 @@ def test_unit_values_are_translated_in_the_unit_scope():
         == "预警"
     )
     assert tr_value("alert", "zh") == "alert"  # unscoped: not this unit's word
+
+
+def write_db(path, frames):
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    for name, frame in frames.items():
+        con.register("frame", frame)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
+        con.unregister("frame")
+    con.close()
+    return path
+
+
+def test_monitor_fills_the_cards_change_and_records_the_figures(tmp_path):
+    """Two monitored runs: the second run's cards carry the change of each red-line figure."""
+    from crmlens.monitor.service import monitor
+
+    cfg = CrmlensConfig.model_validate(
+        {
+            "portfolio_review": {"as_of_source": "run"},
+            "monitor": {
+                "history": str(tmp_path / "history.duckdb"),
+                "alert_log": str(tmp_path / "alerts.jsonl"),
+            },
+        }
+    )
+    first = fixture_frames()
+    second = fixture_frames()
+    extra = deal("o99", "B", 700.0, D(2025, 10, 1))  # B: 300 → 1000; total 1300 → 2000
+    second[OPP] = pd.concat([second[OPP], pd.DataFrame([extra])], ignore_index=True)
+    db1, db2 = write_db(tmp_path / "one.duckdb", first), write_db(tmp_path / "two.duckdb", second)
+    monitor(str(db1), cfg, analyses=["portfolio_review"], as_of=AS_OF)
+    later = monitor(str(db2), cfg, analyses=["portfolio_review"], as_of=AS_OF + dt.timedelta(1))
+    cards = later.outcome.results["portfolio_review"].tables["cards"].set_index("dimension")
+    # one day later T12 = 2025-01-02…2026-01-01 drops B's 300 of 2025-01-01: A 500, B 700,
+    # C 300, G 200 → the top customer (k = 1) is B: 700 / 1700 (was A: 500 / 1300)
+    assert near(cards.loc["value", "change_since_last_run"], 700 / 1700 - 500 / 1300)
+    assert "nrr" in set(cards["metric"])

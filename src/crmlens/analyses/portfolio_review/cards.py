@@ -91,7 +91,7 @@ def card_row(card: Card, cfg: PortfolioReviewConfig) -> dict[str, Any]:
         "red_line": line.alert,
         "watch_line": line.watch,
         "worse": line.worse,
-        "change_since_last_run": None,  # filled from the monitor history by the report layer
+        "change_since_last_run": math.nan,  # filled by the monitor (fill_card_changes)
         "needs": "; ".join(card.needs),
     }
 

@@ -44,7 +44,17 @@ NPS_COLUMNS = ("segment", "responses", "nps")
 
 TABLES = (
     TableView(
-        "cards", ("dimension", "status", "metric", "value", "red_line", "watch_line", "needs")
+        "cards",
+        (
+            "dimension",
+            "status",
+            "metric",
+            "value",
+            "change_since_last_run",
+            "red_line",
+            "watch_line",
+            "needs",
+        ),
     ),
     TableView("value_tiers", ("value_tier", "customers", "revenue", "margin_rate")),
     TableView("lorenz", ("customer_share", "revenue_share")),
@@ -150,6 +160,7 @@ COLUMN_FORMATS = {
     "status": "t",
     "metric": "col",
     "value": "num",
+    "change_since_last_run": "num",
     "red_line": "num",
     "watch_line": "num",
     "value_tier": "t",
