@@ -39,6 +39,8 @@ SLOW_MODULES = {
     "test_bench",
     "test_spark",
     "test_browser",
+    "test_portfolio_reference",
+    "test_portfolio_spark",
 }
 SLOW_TESTS = {
     "test_monitor.py::test_weekly_drift_fires_exactly_the_expected_alerts",
@@ -48,6 +50,8 @@ SLOW_TESTS = {
     "test_report.py::test_big_workbook_written_by_a_second_process_is_the_same",
     "test_generator.py::test_same_seed_same_tables",
     "test_reference.py::test_headline_numbers_match_reference",
+    "test_portfolio_review.py::test_monitor_fills_the_cards_change_and_records_the_figures",
+    "test_portfolio_review.py::test_window_end_defaults_to_latest_closed_deal",
 }
 
 

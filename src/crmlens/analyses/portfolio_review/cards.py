@@ -13,6 +13,7 @@ from crmlens.analyses.base import Finding, Metric
 from crmlens.analyses.portfolio_review.config import PortfolioReviewConfig
 from crmlens.analyses.portfolio_review.expressions import Inputs, Windows
 
+SIGNIFICANT = 12  # significant digits kept in a figure (DuckDB, Postgres and Spark agree)
 SEVERITY = {"ok": "info", "watch": "warning", "alert": "critical", "not_measurable": "warning"}
 
 
@@ -41,6 +42,8 @@ class Card:
         value = clean(value)
         if unit == "count" and value is not None:
             value = int(value)
+        elif isinstance(value, float):  # engines sum in different orders: same 12 digits
+            value = float(f"{value:.{SIGNIFICANT}g}")
         self.metrics[name] = Metric(value, unit)
 
     def value(self, name: str) -> Any:
