@@ -72,6 +72,12 @@ def ratio(numerator: Any, denominator: Any) -> float | None:
     return float(numerator) / float(denominator)
 
 
+def shares(counts: pd.Series) -> pd.Series:
+    """Each count's share of the total (all 0 when the total is 0)."""
+    total = counts.sum()
+    return counts / total if total else counts * 0.0
+
+
 def status(card: Card, cfg: PortfolioReviewConfig) -> str:
     line = cfg.red_line(card.dimension)
     value = card.value(line.metric)

@@ -7,14 +7,13 @@ from __future__ import annotations
 import ibis
 
 from crmlens.analyses.base import Finding
-from crmlens.analyses.portfolio_review.cards import Card, Context, ratio
+from crmlens.analyses.portfolio_review.cards import Card, Context, ratio, shares
 from crmlens.analyses.portfolio_review.expressions import (
     fetch,
     in_window,
     known_text,
     one_row,
-    quarter_index,
-    quarter_of,
+    recent_quarters,
 )
 from crmlens.analyses.portfolio_review.growth import quarter_label
 from crmlens.schema.contracts import ACCOUNTS, OPPORTUNITIES
@@ -60,10 +59,7 @@ def lost_deals(ctx: Context, card: Card) -> None:
     )
     card.put("lost_deals_t12", row.get("n", 0))
     card.put("lost_to_competitor_share", ratio(row.get("competitor"), row.get("n")), "ratio")
-    last = quarter_of(w.end)
-    recent = lost.filter(lost.close_date <= ibis.literal(w.end))
-    recent = recent.mutate(q=quarter_index(recent.close_date))
-    recent = recent.filter(recent.q > last - cfg.quarters)
+    recent = recent_quarters(lost, "close_date", w.end, cfg.quarters)
     trend = fetch(
         recent.group_by("q").aggregate(
             lost=recent.count(), to_competitor=recent.to_competitor.cast("int64").sum()
@@ -94,7 +90,7 @@ def lost_deals(ctx: Context, card: Card) -> None:
             deals=window.count()
         )
     )
-    reasons["share"] = reasons["deals"] / reasons["deals"].sum() if len(reasons) else []
+    reasons["share"] = shares(reasons["deals"])
     card.tables["loss_reasons"] = reasons.sort_values(
         ["deals", "loss_reason"], ascending=[False, True]
     ).reset_index(drop=True)

@@ -15,8 +15,7 @@ from crmlens.analyses.portfolio_review.expressions import (
     fetch,
     in_window,
     one_row,
-    quarter_index,
-    quarter_of,
+    recent_quarters,
 )
 from crmlens.analyses.portfolio_review.growth import quarter_label
 from crmlens.schema.contracts import ACCOUNTS, CASES, NPS_RESPONSES
@@ -68,9 +67,7 @@ def nps_figures(ctx: Context, card: Card) -> None:
     card.put("nps_responses_t12", t12.get("responses", 0))
     card.put("nps_t12", nps_value(t12), "score")
     card.put("nps_p12", nps_value(p12), "score")
-    last = quarter_of(w.end)
-    recent = nps.mutate(q=quarter_index(nps.response_date))
-    recent = recent.filter(recent.q > last - cfg.quarters)
+    recent = recent_quarters(nps, "response_date", w.end, cfg.quarters)
     per_quarter = fetch(recent.group_by("q").aggregate(**_nps_aggregates(recent, cfg))).sort_values(
         "q"
     )

@@ -92,6 +92,14 @@ def quarter_of(day: dt.date) -> int:
     return day.year * 4 + (day.month - 1) // 3
 
 
+def recent_quarters(table: ir.Table, column: str, end: dt.date, quarters: int) -> ir.Table:
+    """Rows whose ``column`` falls in the ``quarters`` calendar quarters ending with the one that
+    holds ``end`` (never after ``end``), with their quarter index as ``q``."""
+    dated = table.filter(table[column].notnull() & (table[column] <= ibis.literal(end)))
+    dated = dated.mutate(q=quarter_index(dated[column]))
+    return dated.filter(dated.q > quarter_of(end) - quarters)
+
+
 def classify(text: ir.StringValue, keyword_map: dict[str, list[str]]) -> ir.StringValue:
     """The first class of ``keyword_map`` (in order) with a keyword contained in ``text``
     (case-insensitive); "other" when none matches or the text is NULL."""

@@ -13,8 +13,7 @@ from crmlens.analyses.portfolio_review.expressions import (
     in_window,
     last_activity,
     one_row,
-    quarter_index,
-    quarter_of,
+    recent_quarters,
 )
 from crmlens.analyses.portfolio_review.spend import channel_spend
 from crmlens.schema.contracts import ACCOUNTS, CAMPAIGNS, CUSTOMER_VALUE, OPPORTUNITIES
@@ -60,10 +59,8 @@ def retention(ctx: Context) -> dict:
 
 def new_by_quarter(ctx: Context):
     f, w = ctx.facts, ctx.windows
-    last = quarter_of(w.end)
-    recent = f.filter(f.first_won.notnull() & (f.first_won <= ibis.literal(w.end)))
-    recent = recent.filter(quarter_index(recent.first_won) > last - ctx.cfg.quarters)
-    frame = fetch(recent.group_by(q=quarter_index(recent.first_won)).aggregate(new=recent.count()))
+    recent = recent_quarters(f, "first_won", w.end, ctx.cfg.quarters)
+    frame = fetch(recent.group_by("q").aggregate(new=recent.count()))
     frame = frame.sort_values("q")
     frame["quarter"] = frame["q"].map(quarter_label)
     return frame[["quarter", "new"]].rename(columns={"new": "new_customers"})

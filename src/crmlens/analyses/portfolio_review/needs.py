@@ -8,14 +8,14 @@ import ibis
 import pandas as pd
 
 from crmlens.analyses.base import Finding
-from crmlens.analyses.portfolio_review.cards import Card, Context, ratio
+from crmlens.analyses.portfolio_review.cards import Card, Context, ratio, shares
 from crmlens.analyses.portfolio_review.expressions import (
     classify,
     fetch,
     in_window,
     one_row,
-    quarter_index,
     quarter_of,
+    recent_quarters,
 )
 from crmlens.analyses.portfolio_review.growth import quarter_label
 from crmlens.schema.contracts import CASES, OPPORTUNITIES
@@ -31,32 +31,27 @@ def classified_cases(ctx: Context):
     )
 
 
-def _is_feature(cases, cfg):
+def _is_feature(cases):
     return (cases.case_class == "feature_request") | (cases.topic == "missing_feature")
 
 
 def topics_by_quarter(ctx: Context, cases) -> pd.DataFrame:
     last = quarter_of(ctx.windows.end)
-    recent = cases.filter(cases.created_date <= ibis.literal(ctx.windows.end))
-    recent = recent.mutate(q=quarter_index(recent.created_date))
-    recent = recent.filter(recent.q > last - 2)
+    recent = recent_quarters(cases, "created_date", ctx.windows.end, 2)
     frame = fetch(recent.group_by(["q", "topic"]).aggregate(cases=recent.count()))
     wide = frame.pivot_table(index="topic", columns="q", values="cases", fill_value=0)
-    last_q = last
-    current = wide.get(last_q, pd.Series(0, index=wide.index))
-    previous = wide.get(last_q - 1, pd.Series(0, index=wide.index))
+    current = wide.get(last, pd.Series(0, index=wide.index))
+    previous = wide.get(last - 1, pd.Series(0, index=wide.index))
     out = pd.DataFrame(
         {
             "topic": wide.index,
             "cases_quarter": current.to_numpy(),
-            "share_quarter": (current / current.sum() if current.sum() else current * 0).to_numpy(),
-            "share_previous": (
-                previous / previous.sum() if previous.sum() else previous * 0
-            ).to_numpy(),
+            "share_quarter": shares(current).to_numpy(),
+            "share_previous": shares(previous).to_numpy(),
         }
     )
     out["share_change"] = out["share_quarter"] - out["share_previous"]
-    out["quarter"] = quarter_label(last_q)
+    out["quarter"] = quarter_label(last)
     return out.sort_values(["cases_quarter", "topic"], ascending=[False, True]).reset_index(
         drop=True
     )
@@ -74,7 +69,7 @@ def case_mix(ctx: Context, card: Card) -> None:
     by_type = mix.groupby("case_class", as_index=False)["cases"].sum()
     by_type["share"] = by_type["cases"] / total
     card.tables["case_mix"] = by_type.sort_values(["cases", "case_class"], ascending=[False, True])
-    feature = one_row(recent.aggregate(n=_is_feature(recent, ctx.cfg).cast("int64").sum()))
+    feature = one_row(recent.aggregate(n=_is_feature(recent).cast("int64").sum()))
     card.put("feature_request_share", ratio(feature.get("n"), total), "ratio")
     topics = topics_by_quarter(ctx, cases)
     card.tables["topics"] = topics
@@ -103,7 +98,7 @@ def deal_mix(ctx: Context, card: Card) -> None:
     out = pd.DataFrame({"band": wide.index})
     for period_name in ("p12", "t12"):
         col = wide.get(period_name, pd.Series(0, index=wide.index))
-        out[f"share_{period_name}"] = (col / col.sum() if col.sum() else col * 0.0).to_numpy()
+        out[f"share_{period_name}"] = shares(col).to_numpy()
     card.tables["deal_mix"] = out
     card.put("large_deal_share", out["share_t12"].iloc[2], "ratio")
     card.put(
