@@ -486,3 +486,21 @@ def test_monitor_fills_the_cards_change_and_records_the_figures(tmp_path):
     # C 300, G 200 → the top customer (k = 1) is B: 700 / 1700 (was A: 500 / 1300)
     assert near(cards.loc["value", "change_since_last_run"], 700 / 1700 - 500 / 1300)
     assert "nrr" in set(cards["metric"])
+
+
+def test_doctor_without_opportunities(tmp_path, capsys):
+    """No opportunity table: not applicable when no analysis is named (never blocked, the table
+    is not asked for); named, the one sentence of validation says the table is missing."""
+    import json
+
+    from crmlens.cli import main
+
+    frames = {k: v for k, v in fixture_frames().items() if k != OPP}
+    db = write_db(tmp_path / "no_opp.duckdb", frames)
+    main(["doctor", "--json", "--source", str(db)])  # the other units miss their own tables
+    captured = capsys.readouterr()
+    assert OPP not in {i["table"] for i in json.loads(captured.out)["issues"]}
+    assert "portfolio_review" not in captured.err
+    assert main(["doctor", "--json", "--source", str(db), "--analysis", "portfolio_review"]) == 1
+    issues = json.loads(capsys.readouterr().out)["issues"]
+    assert [(i["code"], i["table"]) for i in issues] == [("dq.table_missing", OPP)]

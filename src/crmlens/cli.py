@@ -121,14 +121,17 @@ def doctor(
     """Validate a source: every problem at once, with reason codes; non-zero exit on blocking
     ones."""
     from crmlens.report.document import issue_text
-    from crmlens.runner import resolve
+    from crmlens.runner import applicable, resolve
     from crmlens.schema.validate import validate
     from crmlens.sources import open_source
 
     cfg = load_config(config)
     lg = _lang(lang, cfg)
     names = resolve(analysis)
-    profile = validate(open_source(source, cfg.source), set(names), cfg)
+    data = open_source(source, cfg.source)
+    if not analysis:  # as `run`: an analysis none of whose tables exist is not applicable
+        names = applicable(data, names) or names
+    profile = validate(data, set(names), cfg)
     if as_json:
         typer.echo(json.dumps(profile.to_dict(), default=str, ensure_ascii=False, indent=2))
     else:

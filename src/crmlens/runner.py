@@ -74,6 +74,11 @@ def open_dataset(source, config: CrmlensConfig):
     return open_source(source, config.source, config.engine.duckdb_memory_limit)
 
 
+def applicable(data: Dataset, names: list[str]) -> list[str]:
+    """The analyses of ``names`` with at least one of their required tables in ``data``."""
+    return [n for n in names if any(data.has_table(s.name) for s in REGISTRY[n].requires)]
+
+
 def issues_blocking(profile: DataQualityProfile, name: str) -> list[Issue]:
     """The blocking issues of ``profile`` that stop analysis ``name``."""
     return [
@@ -97,7 +102,7 @@ def run(
     outcome = RunOutcome(profile, fingerprint=data.fingerprint(tables))
     for name in names:
         if name in blocked:
-            absent = not any(data.has_table(spec.name) for spec in REGISTRY[name].requires)
+            absent = not applicable(data, [name])
             outcome.skipped[name] = NOT_APPLICABLE if absent and not named else BLOCKED
             outcome.problems[name] = issues_blocking(profile, name)
             continue
