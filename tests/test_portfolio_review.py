@@ -291,6 +291,8 @@ def test_experience_nps_edges(result):
     assert near(m("renewal_gap_promoters_detractors"), 0.5)
     low, high = m("renewal_gap_low"), m("renewal_gap_high")
     assert low < 0.5 < high
+    # expanded: A (500 > 100) of promoters; neither D nor G (200 = 200) of detractors
+    assert near(m("expansion_gap_promoters_detractors"), 1.0 - 0.0)
 
 
 def test_competition(result):

@@ -187,12 +187,13 @@ def promoters_vs_detractors(ctx: Context, card: Card) -> None:
     table = pd.DataFrame(rows)
     card.tables["promoters_vs_detractors"] = table
     pro, det = frame.reindex(["promoter", "detractor"]).fillna(0).to_dict("index").values()
-    diff, low, high = evidence.difference_ci(
-        (pro["renewed"], pro["accounts"]), (det["renewed"], det["accounts"]), cfg.confidence
-    )
-    card.put("renewal_gap_promoters_detractors", diff, "ratio")
-    card.put("renewal_gap_low", low, "ratio")
-    card.put("renewal_gap_high", high, "ratio")
+    for outcome, name in (("renewed", "renewal"), ("expanded", "expansion")):
+        diff, low, high = evidence.difference_ci(
+            (pro[outcome], pro["accounts"]), (det[outcome], det["accounts"]), cfg.confidence
+        )
+        card.put(f"{name}_gap_promoters_detractors", diff, "ratio")
+        card.put(f"{name}_gap_low", low, "ratio")
+        card.put(f"{name}_gap_high", high, "ratio")
 
 
 def experience_card(ctx: Context) -> Card:
