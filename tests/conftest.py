@@ -41,6 +41,8 @@ SLOW_MODULES = {
     "test_browser",
     "test_postgres",
     "test_duckdb_versions",
+    "test_portfolio_reference",
+    "test_portfolio_spark",
 }
 SLOW_TESTS = {
     "test_roi_decay.py::test_recovers_the_half_life_the_generator_planted",
@@ -58,6 +60,8 @@ SLOW_TESTS = {
     "test_overrides.py::test_two_imports_at_once_lose_nothing",
     "test_progress.py::test_cli_run_prints_stages_in_a_log_and_on_a_terminal",
     "test_render_speed.py::test_bench_compares_crmlens_run_with_the_headline_script",
+    "test_portfolio_review.py::test_monitor_fills_the_cards_change_and_records_the_figures",
+    "test_portfolio_review.py::test_window_end_defaults_to_latest_closed_deal",
 }
 
 

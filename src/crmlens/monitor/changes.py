@@ -143,4 +143,20 @@ def compute_changes(
             )
         )
         transitions[name] = j
-    return Changes(run_id, str(last["as_of"])[:10], pd.DataFrame(rows), transitions)
+    deltas = pd.DataFrame(rows)
+    fill_card_changes(results, deltas)
+    return Changes(run_id, str(last["as_of"])[:10], deltas, transitions)
+
+
+def fill_card_changes(results: dict[str, AnalysisResult], deltas: pd.DataFrame) -> None:
+    """A result table with ``metric`` and ``change_since_last_run`` columns (e.g. the portfolio
+    review's cards) gets each metric's change since the previous run (compute never reads the
+    history; the monitor fills the field)."""
+    if deltas.empty:
+        return
+    for name, r in results.items():
+        cards = r.tables.get("cards")
+        if cards is None or not {"metric", "change_since_last_run"} <= set(cards.columns):
+            continue
+        mine = deltas[deltas["analysis"] == name].set_index("metric")["delta"]
+        r.tables["cards"] = cards.assign(change_since_last_run=cards["metric"].map(mine))

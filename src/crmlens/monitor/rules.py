@@ -81,6 +81,7 @@ class ChangeRule(_Rule):
     direction: Literal["increase", "decrease", "any"] = "any"
     absolute: float | None = Field(None, ge=0)
     relative: float | None = Field(None, ge=0)
+    runs: int = Field(1, ge=1)  # changes in a row (this run's included), e.g. 2: down twice
 
     @model_validator(mode="after")
     def _some_bound(self) -> "ChangeRule":
@@ -294,23 +295,15 @@ def evaluate(
                             count=rule.runs,
                         )
                     )
-            elif isinstance(rule, ChangeRule) and history:
-                prev = history[-1]
-                delta = v - prev
-                rel = abs(delta) / abs(prev) if prev else (math.inf if delta else 0.0)
-                direction_ok = rule.direction == "any" or (
-                    delta > 0 if rule.direction == "increase" else delta < 0
-                )
-                big = (rule.absolute is None or abs(delta) >= rule.absolute) and (
-                    rule.relative is None or rel >= rule.relative
-                )
-                if delta != 0 and direction_ok and big:
+            elif isinstance(rule, ChangeRule) and len(history) >= rule.runs:
+                values = (history + [v])[-(rule.runs + 1) :]
+                if all(_changed(rule, a, b) for a, b in zip(values, values[1:])):
                     alerts.append(
                         Alert(
                             **base,
                             metric=rule.metric,
                             value=v,
-                            previous=prev,
+                            previous=history[-1],
                             threshold=rule.relative or rule.absolute,
                         )
                     )
@@ -369,6 +362,19 @@ def _recovery(rule: RecoveryRule, cohort: Cohort | None, base: dict) -> Alert | 
     if share >= rule.min_share:
         return None
     return Alert(**base, metric=rule.flag, value=share, threshold=rule.min_share, count=len(ids))
+
+
+def _changed(rule: ChangeRule, previous: float, current: float) -> bool:
+    """``current`` moved from ``previous`` in the rule's direction by at least its bounds."""
+    delta = current - previous
+    rel = abs(delta) / abs(previous) if previous else (math.inf if delta else 0.0)
+    direction_ok = rule.direction == "any" or (
+        delta > 0 if rule.direction == "increase" else delta < 0
+    )
+    big = (rule.absolute is None or abs(delta) >= rule.absolute) and (
+        rule.relative is None or rel >= rule.relative
+    )
+    return delta != 0 and direction_ok and big
 
 
 def _num(v: Any) -> float | None:

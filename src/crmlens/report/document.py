@@ -81,7 +81,9 @@ class Document:
     sections: list[Section]
 
 
-def format_cell(value: Any, col: str, lang: str, views: AnalysisViews = EMPTY) -> str:
+def format_cell(
+    value: Any, col: str, lang: str, views: AnalysisViews = EMPTY, scope: str | None = None
+) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "—"
     if isinstance(value, str):
@@ -92,8 +94,8 @@ def format_cell(value: Any, col: str, lang: str, views: AnalysisViews = EMPTY) -
     if spec == "codes":
         return tr_codes(value if isinstance(value, str) else "; ".join(value), lang)
     if isinstance(value, bool) or spec == "t":
-        return tr_value(str(value), lang)
-    return fmt_value(value, spec, lang) if spec else fmt_value(value, "", lang)
+        return tr_value(str(value), lang, scope)
+    return fmt_value(value, spec, lang, scope)
 
 
 def _sort_key(value: Any) -> Any:
@@ -126,7 +128,7 @@ def table_block(
         cols = [c for c in cols if c not in pii]
     head = df[cols].head(limit)
     rows = [
-        [format_cell(v, c, lang, views) for c, v in zip(cols, rec)]
+        [format_cell(v, c, lang, views, r.analysis) for c, v in zip(cols, rec)]
         for rec in head.itertuples(index=False, name=None)
     ]
     keys = [[_sort_key(v) for v in rec] for rec in head.itertuples(index=False, name=None)]

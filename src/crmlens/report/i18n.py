@@ -28,7 +28,15 @@ def catalog(lang: str) -> dict[str, str]:
         raise ValueError(f"unsupported language {lang!r}; allowed: {', '.join(LANGS)}")
     from crmlens.analyses import REGISTRY
 
-    return _merged(lang, tuple(REGISTRY.values()))
+    return _merged(lang, tuple(REGISTRY.values()))[0]
+
+
+def _owner(key: str, lang: str) -> str | None:
+    """The analysis unit whose messages define ``key`` (None for the core catalog)."""
+    from crmlens.analyses import REGISTRY
+
+    owner = _merged(lang, tuple(REGISTRY.values()))[1].get(key)
+    return None if owner == "core" else owner
 
 
 @lru_cache(maxsize=None)
@@ -43,7 +51,7 @@ def core_catalog(lang: str) -> dict[str, str]:
 
 
 @lru_cache(maxsize=16)
-def _merged(lang: str, specs: tuple) -> dict[str, str]:
+def _merged(lang: str, specs: tuple) -> tuple[dict[str, str], dict[str, str]]:
     merged = dict(core_catalog(lang))
     owner = dict.fromkeys(merged, "core")
     for spec in specs:
@@ -53,18 +61,20 @@ def _merged(lang: str, specs: tuple) -> dict[str, str]:
                     f"message {key!r} of analysis {spec.name} is already defined by {owner[key]}"
                 )
             merged[key], owner[key] = text, spec.name
-    return merged
+    return merged, owner
 
 
 class _Formatter(string.Formatter):
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
+    def __init__(self, lang: str, scope: str | None = None) -> None:
+        self.lang, self.scope = lang, scope
 
     def format_field(self, value: Any, spec: str) -> str:
-        return fmt_value(value, spec, self.lang)
+        return fmt_value(value, spec, self.lang, self.scope)
 
 
-def fmt_value(value: Any, spec: str, lang: str) -> str:
+def fmt_value(value: Any, spec: str, lang: str, scope: str | None = None) -> str:
+    """``value`` in format ``spec``; ``t``/``list`` values are translated through the ``scope``
+    unit's own ``value.<scope>.<value>`` first (units never clash on common words)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if spec == "int":
@@ -80,9 +90,10 @@ def fmt_value(value: Any, spec: str, lang: str) -> str:
         return f"{float(value):,.1f}"
     if spec == "list":
         items = list(value) if isinstance(value, (list, tuple)) else [value]
-        return ("、" if lang == "zh" else ", ").join(tr_value(str(i), lang) for i in items) or "—"
+        joined = ("、" if lang == "zh" else ", ").join(tr_value(str(i), lang, scope) for i in items)
+        return joined or "—"
     if spec == "t":
-        return tr_value(str(value), lang)
+        return tr_value(str(value), lang, scope)
     if spec == "p":  # p-values: tiny ones are not "0.00"
         v = float(value)
         return "< 0.001" if v < 0.001 else f"{v:.3f}"
@@ -95,9 +106,13 @@ def fmt_value(value: Any, spec: str, lang: str) -> str:
     return format(value, spec)
 
 
-def tr_value(value: str, lang: str) -> str:
-    """Translate a data value (department, tier, size class…) when the catalog knows it."""
-    return catalog(lang).get(f"value.{value}", value)
+def tr_value(value: str, lang: str, scope: str | None = None) -> str:
+    """Translate a data value (department, tier, size class…) when the catalog knows it: a unit's
+    own ``value.<scope>.<value>`` first, then the shared ``value.<value>``."""
+    cat = catalog(lang)
+    if scope is not None and f"value.{scope}.{value}" in cat:
+        return cat[f"value.{scope}.{value}"]
+    return cat.get(f"value.{value}", value)
 
 
 def tr_codes(text: str, lang: str) -> str:
@@ -113,7 +128,7 @@ def t(key: str, lang: str, /, **params: Any) -> str:
     cat = catalog(lang)
     if key not in cat:
         raise KeyError(f"message {key!r} missing from the {lang} catalog")
-    return _Formatter(lang).vformat(cat[key], (), _Defaulting(params))
+    return _Formatter(lang, _owner(key, lang)).vformat(cat[key], (), _Defaulting(params))
 
 
 def has(key: str, lang: str = "en") -> bool:
