@@ -490,3 +490,18 @@ def test_dated_windows_end_at_the_last_closed_deal():
     assert runs[1].method["window_end"] == "2026-01-05"
     a, b = (r.tables["accounts"].set_index("account_id")["health_score"] for r in runs)
     pd.testing.assert_series_equal(a, b)
+
+
+def test_worsened_event_fires_on_a_drop_of_one_tier_only():
+    from crmlens.analyses import REGISTRY
+    from crmlens.monitor.changes import event_mask
+
+    model = REGISTRY["health_score"].entity
+    j = pd.DataFrame(
+        {
+            "tier_before": ["high", "medium", "low", "high", None],
+            "tier_now": ["medium", "low", "medium", "high", "low"],
+        }
+    )
+    assert list(event_mask(j, model, "worsened", None)) == [True, True, False, False, False]
+    assert "worsened" in model.all_events

@@ -70,3 +70,14 @@ def test_result_codes_and_labels_exist(request):
 def test_number_formats(lang):
     assert t("cc.high_risk", lang, count=1234, share=0.1234, strong=5).count("1,234") == 1
     assert "12.3%" in t("cc.high_risk", lang, count=1, share=0.1234, strong=1)
+
+
+def test_units_may_word_the_same_column_differently():
+    from crmlens.report.i18n import column_label
+
+    # contact coverage counts closed deals in its "deals" column, the portfolio review all deals
+    assert column_label("deals", "en", "contact_coverage") == "Closed deals"
+    assert column_label("deals", "en", "portfolio_review") == "Deals"
+    assert column_label("account_name", "en", "portfolio_review") == column_label(
+        "account_name", "en"
+    )

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 TIER_EVENTS = ("entered_tier", "left_tier")  # a rule names the tier
 GENERIC_EVENTS = (*TIER_EVENTS, "improved")  # every unit with tiers has these
+RULE_EVENTS = ("worsened",)  # rules may name it too; not listed in "since the last run" by default
 EVENT_KINDS = ("became_zero", "became_false")
 
 
@@ -60,7 +61,7 @@ class EntityModel:
 
     def __post_init__(self) -> None:
         for name, (_column, kind) in self.events.items():
-            if name in GENERIC_EVENTS or kind not in EVENT_KINDS:
+            if name in (*GENERIC_EVENTS, *RULE_EVENTS) or kind not in EVENT_KINDS:
                 raise ValueError(
                     f"entity event {name!r} ({kind!r}): a generic name or an unknown "
                     f"kind; kinds: {', '.join(EVENT_KINDS)}"
@@ -72,7 +73,7 @@ class EntityModel:
     @property
     def all_events(self) -> tuple[str, ...]:
         """The events an entity rule of this analysis may name."""
-        return (*GENERIC_EVENTS, *self.events)
+        return (*GENERIC_EVENTS, *RULE_EVENTS, *self.events)
 
     @property
     def all_tiers(self) -> tuple[str, ...]:

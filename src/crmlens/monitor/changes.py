@@ -49,6 +49,8 @@ def event_mask(j: pd.DataFrame, model: EntityModel, event: str, tier: str | None
         return (j["tier_before"] == tier) & j["tier_now"].notna() & (j["tier_now"] != tier)
     if event == "improved":
         return _improved(j, model)
+    if event == "worsened":
+        return _worsened(j, model)
     if event in model.events:
         column, kind = model.events[event]
         return _became_zero(j, column) if kind == "became_zero" else _became_false(j, column)
@@ -64,6 +66,12 @@ def _improved(j: pd.DataFrame, model: EntityModel) -> pd.Series:
     for flag in model.known_flags:
         lost_data |= _is(j, f"{flag}_now", False) & _is(j, f"{flag}_before", True)
     return j["tier_before"].notna() & j["tier_now"].notna() & (now > before) & known & ~lost_data
+
+
+def _worsened(j: pd.DataFrame, model: EntityModel) -> pd.Series:
+    """Moved to a worse tier (into a data gap included: it ranks with the worst)."""
+    now, before = j["tier_now"].map(model.ranks), j["tier_before"].map(model.ranks)
+    return j["tier_before"].notna() & j["tier_now"].notna() & (now < before)
 
 
 def _became_zero(j: pd.DataFrame, column: str) -> pd.Series:

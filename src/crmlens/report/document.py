@@ -12,7 +12,7 @@ import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
 from crmlens.report.charts import Chart, charts_for
-from crmlens.report.i18n import fmt_value, has, scoped_key, t, tr_codes, tr_value
+from crmlens.report.i18n import column_label, fmt_value, has, scoped_key, t, tr_codes, tr_value
 from crmlens.report.views import EMPTY, AnalysisViews, TableView, views_of
 from crmlens.schema.contracts import cap_text
 from crmlens.schema.contracts import CONTRACTS
@@ -135,7 +135,7 @@ def table_block(
     return TableBlock(
         f"{r.analysis}-{name}",
         t(f"table.{r.analysis}.{name}", lang),
-        [t(f"col.{c}", lang) for c in cols],
+        [column_label(c, lang, r.analysis) for c in cols],
         rows,
         keys,
         len(df),

@@ -13,7 +13,7 @@ import xlsxwriter
 
 from crmlens.analyses.base import AnalysisResult
 from crmlens.report.document import pii_columns
-from crmlens.report.i18n import t, tr_codes, tr_value
+from crmlens.report.i18n import column_label, t, tr_codes, tr_value
 from crmlens.report.views import views_of
 
 STATUS_VALUES = ("open", "in_progress", "done", "blocked")
@@ -63,7 +63,7 @@ def _action_frame(
             detail=tr_codes(detail, lang),
         )
     out["action_text"] = [cache[k] for k in keys]
-    out.columns = [t(f"col.{c}", lang) for c in out.columns]
+    out.columns = [column_label(c, lang, r.analysis) for c in out.columns]
     return out, total
 
 

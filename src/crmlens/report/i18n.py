@@ -56,6 +56,10 @@ def _merged(lang: str, specs: tuple) -> tuple[dict[str, str], dict[str, str]]:
     owner = dict.fromkeys(merged, "core")
     for spec in specs:
         for key, text in spec.messages(lang).items():
+            if key.startswith("col."):  # column labels are a unit's own: kept scoped as well
+                merged[f"col.{spec.name}.{key[4:]}"] = text
+                if key in merged and merged[key] != text:
+                    continue  # another unit's wording stays the shared one
             if key in merged and merged[key] != text:
                 raise ValueError(
                     f"message {key!r} of analysis {spec.name} is already defined by {owner[key]}"
@@ -133,6 +137,12 @@ def t(key: str, lang: str, /, **params: Any) -> str:
 
 def has(key: str, lang: str = "en") -> bool:
     return key in catalog(lang)
+
+
+def column_label(column: str, lang: str, analysis: str | None = None) -> str:
+    """A table column's header: the analysis's own label when it has one, else the shared one."""
+    key = scoped_key("col", analysis, column, lang) if analysis else f"col.{column}"
+    return t(key, lang)
 
 
 def scoped_key(prefix: str, scope: str, name: str, lang: str = "en") -> str:
