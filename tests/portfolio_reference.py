@@ -142,6 +142,15 @@ def _best_roi(frames, cfg, customers, channel, t12) -> float:
     """Campaign cost spread evenly over its days (to the as-of while running); ROI = T12
     revenue of the channel's customers ÷ the channel's T12 spend; the best channel's ROI."""
     camp = frames["salesforce__campaign"].copy()
+    channel_of = lambda t: cfg.campaign_channels.get(t, t)  # noqa: E731
+    rows = frames.get("marketing__campaign_spend")
+    from_rows = pd.Series(dtype=float)
+    if rows is not None:  # campaigns with monthly rows: the months whose first day is in T12
+        month = _day(rows["month"])
+        inside = rows[(month >= t12[0]) & (month <= t12[1])]
+        types = inside["campaign_id"].map(camp.set_index("campaign_id")["type"])
+        from_rows = inside["spend"].groupby(types.map(channel_of)).sum()
+        camp = camp[~camp["campaign_id"].isin(rows["campaign_id"])]
     start = _day(camp["start_date"])
     end = _day(camp["end_date"]).fillna(t12[1]).clip(upper=t12[1])
     camp = camp[start <= t12[1]]
@@ -150,7 +159,8 @@ def _best_roi(frames, cfg, customers, channel, t12) -> float:
     first = start.clip(lower=t12[0])
     overlap = ((end - first).dt.days + 1).clip(lower=0)
     spend = camp["actual_cost"].fillna(0) * overlap / days
-    by_channel = spend.groupby(camp["type"].map(lambda t: cfg.campaign_channels.get(t, t))).sum()
+    by_channel = spend.groupby(camp["type"].map(channel_of)).sum()
+    by_channel = by_channel.add(from_rows, fill_value=0.0)
     revenue = customers["t12"].groupby(channel.to_numpy()).sum()
     roi = revenue.reindex(by_channel.index).fillna(0) / by_channel[by_channel > 0]
     return roi.max()

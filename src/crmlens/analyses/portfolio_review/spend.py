@@ -1,8 +1,9 @@
 """Marketing spend per acquisition channel in T12 and P12 (engine-side).
 
-With ``marketing__campaign_spend`` a month counts in the window holding its first day.  Without
-it a campaign's ``actual_cost`` is spread evenly over its days (start to end, or to the window end
-while it runs) and each window gets the share of days it overlaps.  A campaign type maps to a
+A campaign with rows in ``marketing__campaign_spend`` counts each month in the window holding its
+first day.  A campaign without such rows (or without the table) has its ``actual_cost`` spread
+evenly over its days (start to end, or to the window end while it runs) and each window gets the
+share of days it overlaps — so no campaign's spend is left out.  A campaign type maps to a
 channel through ``campaign_channels`` (an unmapped type is its own channel)."""
 
 from __future__ import annotations
@@ -31,16 +32,27 @@ def _overlap(start, end, low: dt.date, high: dt.date):
 def channel_spend(ctx: Context) -> pd.DataFrame | None:
     w, inputs = ctx.windows, ctx.inputs
     mapping = ctx.cfg.campaign_channels
-    if inputs.spend is not None and "type" in inputs.spend.columns:
-        s = inputs.spend
-        expr = s.group_by(channel=channel_of(s.type, mapping)).aggregate(
-            spend_t12=s.spend.sum(where=in_window(s.month, w.t12_start, w.end)),
-            spend_p12=s.spend.sum(where=in_window(s.month, w.p12_start, w.p12_end)),
-        )
-        return fetch(expr).fillna({"spend_t12": 0.0, "spend_p12": 0.0})
+    parts = []
     c = inputs.campaigns
-    if c is None:
+    s = inputs.spend if inputs.spend is not None and "type" in inputs.spend.columns else None
+    if s is not None:
+        parts.append(
+            s.group_by(channel=channel_of(s.type, mapping)).aggregate(
+                spend_t12=s.spend.sum(where=in_window(s.month, w.t12_start, w.end)),
+                spend_p12=s.spend.sum(where=in_window(s.month, w.p12_start, w.p12_end)),
+            )
+        )
+    if c is not None:
+        spread = c.anti_join(s, "campaign_id") if s is not None else c
+        parts.append(_spread(spread, w, mapping))
+    if not parts:
         return None
+    frames = [fetch(p).fillna({"spend_t12": 0.0, "spend_p12": 0.0}) for p in parts]
+    both = pd.concat(frames, ignore_index=True)
+    return both.groupby("channel", as_index=False)[["spend_t12", "spend_p12"]].sum()
+
+
+def _spread(c, w, mapping: dict[str, str]):
     running = c.filter(c.start_date.notnull() & (c.start_date <= ibis.literal(w.end)))
     end = running.end_date.fill_null(ibis.literal(w.end))
     end = ibis.least(end, ibis.literal(w.end))
@@ -48,7 +60,6 @@ def channel_spend(ctx: Context) -> pd.DataFrame | None:
     cost = running.actual_cost.fill_null(0.0)
     t12 = _overlap(running.start_date, end, w.t12_start, w.end).cast("float64")
     p12 = _overlap(running.start_date, end, w.p12_start, w.p12_end).cast("float64")
-    expr = running.group_by(channel=channel_of(running.type, mapping)).aggregate(
+    return running.group_by(channel=channel_of(running.type, mapping)).aggregate(
         spend_t12=(cost * t12 / days).sum(), spend_p12=(cost * p12 / days).sum()
     )
-    return fetch(expr).fillna({"spend_t12": 0.0, "spend_p12": 0.0})
