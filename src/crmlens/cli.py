@@ -135,6 +135,9 @@ def doctor(
     lg = _lang(lang, cfg)
     names = resolve(analysis)
     profile = validate(open_source(source, cfg.source), set(names), cfg, every_table=not analysis)
+    if profile.layout != "canonical" and not as_json:
+        layout = t(f"value.layout.{profile.layout}", lg)
+        out.print(t("cli.layout_recognised", lg, layout=layout))
     if as_json:
         typer.echo(json.dumps(profile.to_dict(), default=str, ensure_ascii=False, indent=2))
     else:

@@ -122,7 +122,8 @@ class ExportReader:
                 con.raw_sql(
                     f"CREATE TEMP TABLE {table} AS SELECT *, {number} AS _part FROM read_csv("
                     f"{_path_literal(source)}, all_varchar = true, header = true, "
-                    "strict_mode = true, null_padding = false, sample_size = -1)"
+                    "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+                    "null_padding = false, sample_size = -1)"
                 )
             except Exception as exc:
                 self._diagnose(source, f, name)
