@@ -169,8 +169,18 @@ def open_source(
 
         return open_sqlite(p, mapping)
     if head[8:12] == DUCKDB_MAGIC:
-        return open_duckdb(p, mapping, memory_limit)
+        return _duckdb_layout(open_duckdb(p, mapping, memory_limit), mapping)
     raise SourceError("error.source_format", source=loc)
+
+
+def _duckdb_layout(data: Dataset, mapping: SourceMapping) -> Dataset:
+    """Raw Fivetran Salesforce tables (``source.layout``, or recognised) become canonical views."""
+    from crmlens.sources.layouts import is_fivetran_raw, open_fivetran_raw
+
+    layout = mapping.layout
+    if layout == "fivetran_raw" or (layout == "auto" and is_fivetran_raw(data.backend)):
+        return open_fivetran_raw(data, mapping)
+    return data
 
 
 def _is_sf_export(path: Path) -> bool:
