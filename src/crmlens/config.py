@@ -106,10 +106,10 @@ class SalesforceExportConfig(Strict):
 class SourceMapping(Strict):
     """Rename a user's tables/columns to the canonical names of the data model."""
 
-    layout: Literal["auto", "canonical", "sf_export", "fivetran_raw"] = Field(
+    layout: Literal["auto", "canonical", "sf_export", "fivetran_raw", "dbt_salesforce"] = Field(
         "auto",
         description="how the source is laid out: canonical tables, a Salesforce Data Export, "
-        "raw Fivetran Salesforce tables; auto recognises each",
+        "raw Fivetran Salesforce tables, Fivetran dbt_salesforce models; auto recognises each",
     )
     salesforce_export: SalesforceExportConfig = SalesforceExportConfig()
 

@@ -174,12 +174,13 @@ def open_source(
 
 
 def _duckdb_layout(data: Dataset, mapping: SourceMapping) -> Dataset:
-    """Raw Fivetran Salesforce tables (``source.layout``, or recognised) become canonical views."""
-    from crmlens.sources.layouts import is_fivetran_raw, open_fivetran_raw
+    """Raw Fivetran Salesforce tables or dbt_salesforce models (``source.layout``, or
+    recognised) become canonical views."""
+    from crmlens.sources.layouts import detect, open_layout
 
-    layout = mapping.layout
-    if layout == "fivetran_raw" or (layout == "auto" and is_fivetran_raw(data.backend)):
-        return open_fivetran_raw(data, mapping)
+    layout = detect(data.backend) if mapping.layout == "auto" else mapping.layout
+    if layout in ("fivetran_raw", "dbt_salesforce"):
+        return open_layout(data, mapping, layout)
     return data
 
 

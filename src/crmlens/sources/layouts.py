@@ -12,6 +12,7 @@ deleted by Fivetran are read.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from crmlens.config import SourceMapping
 from crmlens.sources.base import Dataset
@@ -43,48 +44,103 @@ def _tables(con) -> dict[str, list[str]]:
     return out
 
 
-def is_fivetran_raw(con) -> bool:
-    """An ``account`` table with ``id`` and ``_fivetran_synced`` columns."""
-    columns = _tables(con).get("account", [])
-    return "id" in columns and FIVETRAN_MARKER in columns
-
-
 def _api_fields(name: str, mapping: SourceMapping) -> set[str]:
     obj = BY_OBJECT[name]
     custom = mapping.salesforce_export.custom_fields.get(obj.table, {})
     return set(obj.fields.values()) | set(obj.extra) | set(custom.values()) | set(EXTRA_FIELDS)
 
 
-def _object_view(con, name: str, columns: list[str], mapping: SourceMapping) -> list[str]:
-    """A temporary view of one raw object under API field names; its columns."""
-    present = {snake(api): api for api in _api_fields(name, mapping) if snake(api) in columns}
-    select = ", ".join(f"{quote(col)} AS {quote(api)}" for col, api in sorted(present.items()))
+# dbt_salesforce (Fivetran's dbt package): the marts and staging models that hold each object,
+# with the columns they rename (API field → column); other fields keep Fivetran's snake_case
+# name; objects the package does not model are read from the raw Fivetran tables.
+DBT_SOURCES: dict[str, tuple[str, dict[str, str]]] = {
+    "Account": ("stg_salesforce__account", {"Id": "account_id", "Name": "account_name"}),
+    "Contact": (
+        "salesforce__contact_enhanced",
+        {"Id": "contact_id", "IsDeleted": "contact_is_deleted", "OwnerId": "contact_owner_id"},
+    ),
+    "Opportunity": ("salesforce__opportunity_enhanced", {"Id": "opportunity_id"}),
+    "User": ("stg_salesforce__user", {"Id": "user_id"}),
+    "Lead": ("stg_salesforce__lead", {"Id": "lead_id"}),
+    "Campaign": ("stg_salesforce__campaign", {"Id": "campaign_id", "Name": "campaign_name"}),
+}
+# where a field missing from the mart is found (table, its id column): title is not in
+# salesforce__contact_enhanced unless configured as a pass-through column
+DBT_SUPPLEMENTS = {"Contact": (("stg_salesforce__contact", "contact_id"), ("contact", "id"))}
+
+
+@dataclass(frozen=True)
+class ObjectSource:
+    table: str
+    renames: dict[str, str]  # API field → column (others: snake_case)
+
+    def column(self, api: str) -> str:
+        return self.renames.get(api, snake(api))
+
+
+def _sources(layout: str, name: str) -> list[ObjectSource]:
+    raw = ObjectSource(snake(name), {})
+    if layout == "dbt_salesforce" and name in DBT_SOURCES:
+        return [ObjectSource(*DBT_SOURCES[name]), raw]
+    return [raw]
+
+
+def _object_view(con, tables, name: str, source: ObjectSource, mapping) -> list[str]:
+    """A temporary view of one object under API field names; its columns."""
+    columns = tables[source.table]
+    fields = sorted(_api_fields(name, mapping))
+    select = {
+        api: f"o.{quote(source.column(api))}" for api in fields if source.column(api) in columns
+    }
+    joins = []
+    for number, (table, key) in enumerate(DBT_SUPPLEMENTS.get(name, ())):
+        extra = [api for api in fields if api not in select and snake(api) in tables.get(table, [])]
+        if extra and "Id" in select:
+            alias = f"s{number}"
+            joins.append(
+                f"LEFT JOIN main.{quote(table)} {alias} ON {alias}.{quote(key)} = {select['Id']}"
+            )
+            select |= {api: f"{alias}.{quote(snake(api))}" for api in extra}
     live = ["TRUE"]
     if "_fivetran_active" in columns:
-        live.append("coalesce(_fivetran_active, TRUE)")
+        live.append("coalesce(o._fivetran_active, TRUE)")
     if "_fivetran_deleted" in columns:
-        live.append("NOT coalesce(_fivetran_deleted, FALSE)")
-    view = f"crmlens_fivetran_{name.lower()}"
+        live.append("NOT coalesce(o._fivetran_deleted, FALSE)")
+    listed = ", ".join(f"{expr} AS {quote(api)}" for api, expr in select.items())
     con.raw_sql(
-        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {select} FROM main.{quote(snake(name))} "
-        f"WHERE {' AND '.join(live)}"
+        f"CREATE OR REPLACE TEMP VIEW crmlens_layout_{name.lower()} AS SELECT {listed} "
+        f"FROM main.{quote(source.table)} o {' '.join(joins)} WHERE {' AND '.join(live)}"
     )
-    return sorted(present.values())
+    return list(select)
 
 
-def open_fivetran_raw(data: Dataset, mapping: SourceMapping) -> Dataset:
-    """The canonical tables over raw Fivetran Salesforce tables of ``data``'s DuckDB file."""
+def open_layout(data: Dataset, mapping: SourceMapping, layout: str) -> Dataset:
+    """The canonical tables over raw Fivetran tables or dbt_salesforce models of ``data``'s
+    DuckDB file."""
     con = data.backend
     tables = _tables(con)
     relations = {}
     for name in BY_OBJECT:
-        columns = tables.get(snake(name))
-        if columns:
-            view_columns = _object_view(con, name, columns, mapping)
-            relations[name] = (f"crmlens_fivetran_{name.lower()}", view_columns)
+        source = next((s for s in _sources(layout, name) if s.table in tables), None)
+        if source is not None:
+            view_columns = _object_view(con, tables, name, source, mapping)
+            relations[name] = (f"crmlens_layout_{name.lower()}", view_columns)
     objects = SalesforceObjects(con, relations, mapping.salesforce_export)
     for name in relations:
         objects.clean(name)
     dataset = Dataset(con, data.kind, data.location, mapping, loader=ObjectsLoader(objects))
-    dataset.layout, dataset.notes = "fivetran_raw", objects.notes
+    dataset.layout, dataset.notes = layout, objects.notes
     return dataset
+
+
+def detect(con) -> str:
+    """``dbt_salesforce`` (a salesforce__contact_enhanced with contact_is_deleted, or a
+    stg_salesforce__account), ``fivetran_raw`` (an account table with _fivetran_synced) or
+    ``canonical``."""
+    tables = _tables(con)
+    if "contact_is_deleted" in tables.get("salesforce__contact_enhanced", []):
+        return "dbt_salesforce"
+    if "stg_salesforce__account" in tables:
+        return "dbt_salesforce"
+    columns = tables.get("account", [])
+    return "fivetran_raw" if "id" in columns and FIVETRAN_MARKER in columns else "canonical"
