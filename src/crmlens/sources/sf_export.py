@@ -23,7 +23,7 @@ from crmlens.config import SourceMapping
 from crmlens.errors import SourceError
 from crmlens.sources.base import Dataset, _first_line
 from crmlens.sources.folder import diagnose_csv
-from crmlens.sources.salesforce import SalesforceObjects
+from crmlens.sources.salesforce import SalesforceObjects, literal
 from crmlens.sources.sf_fields import BY_OBJECT
 
 CHUNK = 1 << 20
@@ -121,7 +121,7 @@ class ExportReader:
             try:
                 con.raw_sql(
                     f"CREATE TEMP TABLE {table} AS SELECT *, {number} AS _part FROM read_csv("
-                    f"{_path_literal(source)}, all_varchar = true, header = true, "
+                    f"{literal(str(source))}, all_varchar = true, header = true, "
                     "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
                     "null_padding = false, sample_size = -1)"
                 )
@@ -151,10 +151,6 @@ class ExportReader:
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
-
-
-def _path_literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 class ObjectsLoader:
