@@ -138,14 +138,15 @@ def test_zip_parts_unioned_and_deduplicated(tmp_path, monkeypatch):
         z.writestr("Account.csv", header + first + second)
         z.writestr("User.csv", USER)
     with zipfile.ZipFile(parts / "WE_00D5000000ABCDE_2.ZIP", "w") as z:
-        z.writestr("Account.csv", header + second.replace("Beta", "Beta again") + deleted)
+        again = second.replace("Beta", "Beta again") + first.replace(A1, A1[:15])  # 15 = 18
+        z.writestr("Account.csv", header + again + deleted)
         z.writestr("Contact.csv", CONTACT)
     data = open_source(parts, mapping())
     accounts = rows(data, "salesforce__customer_360_view", "account_id")
     assert accounts[A2]["account_name"] == "Beta"  # the first part's copy is kept
     assert len(accounts) == 2
     notes = {(n["code"], n["table"]): n["params"]["count"] for n in data.notes}
-    assert notes[("sf.duplicate_ids", "Account")] == 1
+    assert notes[("sf.duplicate_ids", "Account")] == 2
     assert list(scratch.iterdir()) == []  # extracted members removed; nothing next to the parts
     assert sorted(p.name for p in parts.iterdir()) == [
         "WE_00D5000000ABCDE_1.ZIP",
