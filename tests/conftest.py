@@ -35,6 +35,7 @@ SLOW_MODULES = {
     "test_outputs",
     "test_privacy_escape",
     "test_sources",
+    "test_sf_roundtrip",
     "test_units_equivalence",
     "test_bench",
     "test_spark",

@@ -144,6 +144,9 @@ def doctor(
     if not analysis or list(analysis) == ["all"]:  # unnamed: analyses lacking tables don't apply
         names, absent = applicable(data, names)
     profile = validate(data, set(names), cfg, every_table=not analysis)
+    if profile.layout != "canonical" and not as_json:
+        layout = t(f"value.layout.{profile.layout}", lg)
+        out.print(t("cli.layout_recognised", lg, layout=layout))
     if as_json:
         typer.echo(json.dumps(profile.to_dict(), default=str, ensure_ascii=False, indent=2))
     else:

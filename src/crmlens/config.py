@@ -42,8 +42,76 @@ def _check_patterns(patterns: list[str]) -> list[str]:
     return patterns
 
 
+DEFAULT_SIZE_BANDS = {"Enterprise": 1000, "Mid-Market": 100, "Small Business": 1}
+DEFAULT_INDUSTRY_MAP = {
+    "Banking": "Financial Services",
+    "Finance": "Financial Services",
+    "Biotechnology": "Pharmaceuticals",
+    "Entertainment": "Media",
+}
+_REGION_STATES = {
+    "West": "CA OR WA NV ID MT WY UT CO AK HI",
+    "Southwest": "AZ NM TX OK",
+    "Midwest": "ND SD NE KS MN IA MO WI IL IN MI OH",
+    "Southeast": "AR LA MS AL GA FL SC NC TN KY VA WV",
+    "Northeast": "ME NH VT MA RI CT NY NJ PA DE MD DC",
+}
+DEFAULT_STATE_REGIONS = {s: r for r, states in _REGION_STATES.items() for s in states.split()}
+
+
+class SalesforceExportConfig(Strict):
+    """How raw Salesforce objects (a Data Export folder/ZIP parts, or raw Fivetran tables) become
+    the canonical tables (README "Salesforce Data Export")."""
+
+    as_of: str | None = Field(
+        None,
+        pattern=r"^\d{4}-\d\d-\d\d$",
+        description="reference date (YYYY-MM-DD) for days since last activity and account age; "
+        "default: today (UTC)",
+    )
+    encoding: str = Field(
+        "utf-8", description="encoding of the CSV files (e.g. gbk); other files are refused"
+    )
+    industry_map: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_INDUSTRY_MAP),
+        description="Industry picklist value → normalised industry (others kept as they are)",
+    )
+    size_bands: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_SIZE_BANDS),
+        description="company size category → lowest NumberOfEmployees, used when "
+        "Company_Size_Category__c is absent or blank (no employee count: Unknown)",
+    )
+    state_regions: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_STATE_REGIONS),
+        description="BillingState → region, used when Region__c is absent or blank",
+    )
+    custom_fields: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="canonical table → {canonical column → API field}, e.g. "
+        "salesforce__customer_360_view: {competitor_in_use: Competitor__c}",
+    )
+
+    @model_validator(mode="after")
+    def _known_columns(self) -> "SalesforceExportConfig":
+        for table, columns in self.custom_fields.items():
+            if table not in CONTRACTS:
+                raise ValueError(f"custom_fields: unknown canonical table {table!r}")
+            known = CONTRACTS[table].column_names
+            for column in columns:
+                if column not in known:
+                    raise ValueError(f"custom_fields: unknown column {column!r} of {table}")
+        return self
+
+
 class SourceMapping(Strict):
     """Rename a user's tables/columns to the canonical names of the data model."""
+
+    layout: Literal["auto", "canonical", "sf_export", "fivetran_raw", "dbt_salesforce"] = Field(
+        "auto",
+        description="how the source is laid out: canonical tables, a Salesforce Data Export, "
+        "raw Fivetran Salesforce tables, Fivetran dbt_salesforce models; auto recognises each",
+    )
+    salesforce_export: SalesforceExportConfig = SalesforceExportConfig()
 
     tables: dict[str, str] = Field(
         default_factory=dict, description="canonical table → table name in the source"

@@ -52,6 +52,7 @@ class DataQualityProfile:
     row_counts: dict[str, int] = field(default_factory=dict)
     null_rates: dict[str, dict[str, float]] = field(default_factory=dict)
     model_tables: list[dict[str, Any]] = field(default_factory=list)  # doctor: model v2 tables
+    layout: str = "canonical"  # the source layout recognised (sources.base.Dataset.layout)
 
     @property
     def blocking(self) -> list[Issue]:
@@ -75,6 +76,7 @@ class DataQualityProfile:
             "issues": [i.to_dict() for i in self.issues],
             "row_counts": self.row_counts,
             "null_rates": self.null_rates,
+            "layout": self.layout,
         }
         if self.model_tables:
             out["model_tables"] = self.model_tables
@@ -91,7 +93,11 @@ def validate(
     analysis' own cross-table checks (which may read their configuration from ``config``).
     ``every_table`` (doctor) also checks the model v2 tables no analysis asked for needs, and
     lists which of them the source holds."""
-    profile = DataQualityProfile(tuple(sorted(analyses)))
+    profile = DataQualityProfile(tuple(sorted(analyses)), layout=data.layout)
+    for note in data.notes:  # what the reader of a raw layout reported (deleted rows, duplicates)
+        profile.issues.append(
+            Issue(note["code"], note["severity"], note["table"], None, note["params"])
+        )
     for spec in tables_for(analyses):
         _check_table(data, spec, set(analyses), profile)
     blocked = {i.table for i in profile.blocking}

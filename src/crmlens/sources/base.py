@@ -64,6 +64,8 @@ class Dataset:
         None  # engines without temp tables (Spark)
     )
     _cache: dict[str, ir.Table] = field(default_factory=dict, repr=False)
+    layout: str = "canonical"  # canonical | sf_export | fivetran_raw (doctor says which)
+    notes: list[dict] = field(default_factory=list)  # what the reader reported (doctor shows)
 
     def physical_name(self, canonical: str) -> str:
         return self.mapping.tables.get(canonical, canonical)
@@ -150,6 +152,11 @@ def open_source(
     p = Path(loc)
     if not p.exists():
         raise SourceError("error.source_missing", source=loc)
+    layout = mapping.layout
+    if layout == "sf_export" or (layout == "auto" and _is_sf_export(p)):
+        from crmlens.sources.sf_export import open_sf_export
+
+        return open_sf_export(p, mapping)
     if p.is_dir():
         return _open_folder(p, mapping)
     if not p.is_file():  # a pipe, socket or device: reading it could block forever
@@ -162,8 +169,25 @@ def open_source(
 
         return open_sqlite(p, mapping)
     if head[8:12] == DUCKDB_MAGIC:
-        return open_duckdb(p, mapping, memory_limit)
+        return _duckdb_layout(open_duckdb(p, mapping, memory_limit), mapping)
     raise SourceError("error.source_format", source=loc)
+
+
+def _duckdb_layout(data: Dataset, mapping: SourceMapping) -> Dataset:
+    """Raw Fivetran Salesforce tables or dbt_salesforce models (``source.layout``, or
+    recognised) become canonical views."""
+    from crmlens.sources.layouts import detect, open_layout
+
+    layout = detect(data.backend) if mapping.layout == "auto" else mapping.layout
+    if layout in ("fivetran_raw", "dbt_salesforce"):
+        return open_layout(data, mapping, layout)
+    return data
+
+
+def _is_sf_export(path: Path) -> bool:
+    from crmlens.sources.sf_export import is_sf_export
+
+    return is_sf_export(path)
 
 
 def _read_head(path: Path) -> bytes:
