@@ -14,6 +14,18 @@ from crmlens.synth import generate
 
 SEED, ACCOUNTS = 7, 2000
 DERIVED_DIFFERENTLY = {("contact_coverage", "contacts_deleted")}
+# analyses reading account columns a Data Export cannot carry: the health score's activity input
+# (total_activities_30d needs Task/Event objects) and the attributes segmentation clusters on
+NOT_IN_AN_EXPORT = {"health_score", "segmentation"}
+
+
+def _same(x, y) -> bool:
+    """Equal, numbers to 1e-5 relative: CSV text and binary columns sum floats in other orders,
+    and an iterative curve fit carries the last digits further."""
+    try:
+        return abs(float(x) - float(y)) <= 1e-5 * max(1.0, abs(float(x)))
+    except (TypeError, ValueError):
+        return str(x) == str(y)
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +47,13 @@ def test_same_headline_numbers(sources):
     from_canonical = run(canonical, ran, config=config)
     a = from_canonical.metrics().set_index(["analysis", "metric"])["value"]
     b = from_export.metrics().set_index(["analysis", "metric"])["value"]
-    assert set(a.index) == set(b.index)
-    different = {key for key in a.index if str(a[key]) != str(b[key])}
+    # the export has no customer-360 value table (no Salesforce object): the portfolio review's
+    # LTV/CAC figures exist only on the canonical side
+    only_canonical = {k for k in set(a.index) - set(b.index) if k[1].startswith("ltv_cac")}
+    assert set(a.index) - only_canonical == set(b.index)
+    a = a.drop(index=list(only_canonical))
+    compared = [key for key in a.index if key[0] not in NOT_IN_AN_EXPORT]
+    different = {key for key in compared if not _same(a[key], b[key])}
     assert different == DERIVED_DIFFERENTLY
     deleted = open_source(export, config.source).notes
     dropped = {n["table"]: n["params"]["count"] for n in deleted if n["code"] == "sf.deleted_rows"}
@@ -79,7 +96,8 @@ def test_raw_fivetran_tables_same_numbers(sources, tmp_path, capsys):
     a = run(canonical, ["contact_coverage"], config=config).metrics()
     b = run(raw, ["contact_coverage"], config=config).metrics()
     a, b = (m.set_index(["analysis", "metric"])["value"] for m in (a, b))
-    different = {key for key in a.index if str(a[key]) != str(b[key])}
+    compared = [key for key in a.index if key[0] not in NOT_IN_AN_EXPORT]
+    different = {key for key in compared if not _same(a[key], b[key])}
     assert different == DERIVED_DIFFERENTLY
     from crmlens.cli import main
 
@@ -137,5 +155,6 @@ def test_dbt_salesforce_models_same_numbers(sources, tmp_path):
     a = run(canonical, ["contact_coverage"], config=config).metrics()
     b = run(dbt, ["contact_coverage"], config=config).metrics()
     a, b = (m.set_index(["analysis", "metric"])["value"] for m in (a, b))
-    different = {key for key in a.index if str(a[key]) != str(b[key])}
+    compared = [key for key in a.index if key[0] not in NOT_IN_AN_EXPORT]
+    different = {key for key in compared if not _same(a[key], b[key])}
     assert different == DERIVED_DIFFERENTLY  # staging models drop deleted contacts too
