@@ -254,6 +254,7 @@ def test_overrides_apply_after_the_model_and_drive_the_forecast(tmp_path):
     assert before.metric("forecast_this_quarter") == pytest.approx(model * 1000.0)
     review = after.tables["review"]
     assert set(review["field"]) == {"win_probability", "expected_close"}
+    after.save(tmp_path / "saved")  # numbers and dates share the review's value columns
     assert "fn.overrides_in_force" in {f.code for f in after.findings}
 
 

@@ -53,7 +53,10 @@ def apply(ctx: RunContext, state: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     unknown = prob.unknown_entities(state["opportunity_id"]) + close.unknown_entities(
         state["opportunity_id"]
     )
-    return out, pd.concat([review, close_review], ignore_index=True), unknown
+    both = pd.concat([review, close_review], ignore_index=True)
+    for col in ("model_value", "current_value"):  # one text column for numbers and dates
+        both[col] = both[col].map(lambda v: None if pd.isna(v) else str(v)).astype(object)
+    return out, both, unknown
 
 
 def judged(ctx: RunContext, deals: pd.DataFrame, seg: pd.DataFrame) -> pd.DataFrame:
