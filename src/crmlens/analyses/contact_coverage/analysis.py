@@ -52,7 +52,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
     ctx.laps("action_plan")
 
     result_tables = tables.build_tables(df, groups, cfg, source, actions)
-    metrics = narrative.metrics(df, groups, source)
+    metrics = narrative.metrics(df, groups, source, result_tables["plan_summary"])
     findings = narrative.findings(metrics, result_tables)
     recs = narrative.recommendations(metrics, result_tables, cfg, df)
     ctx.laps("tables_and_findings")

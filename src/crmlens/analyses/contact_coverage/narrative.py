@@ -24,7 +24,16 @@ DATA_QUALITY_FINDINGS = (  # finding code, metric counted
 )
 
 
-def metrics(df: pd.DataFrame, groups: pd.DataFrame, source: KeyAccounts) -> dict[str, Metric]:
+def plan_total(summary: pd.DataFrame, action: str, column: str = "quantity") -> int:
+    """The plan's total of one action (``plan_summary`` rows; 0 when no entity gets it)."""
+    rows = summary.loc[summary["action"] == action, column]
+    return int(rows.fillna(0).sum())
+
+
+def metrics(
+    df: pd.DataFrame, groups: pd.DataFrame, source: KeyAccounts, plan: pd.DataFrame
+) -> dict[str, Metric]:
+    """``plan`` is the ``plan_summary`` table: the plan's totals are the report's totals."""
     known = df["density"].notna()
     n_known = int(known.sum())
     n_key = source.key
@@ -70,6 +79,10 @@ def metrics(df: pd.DataFrame, groups: pd.DataFrame, source: KeyAccounts) -> dict
         "contacts_to_add": Metric(int(df["contacts_to_add"].sum())),
         "executives_to_add": Metric(int(df["executives_to_add"].sum())),
         "plan_new_contacts_at_risk": Metric(int(df.loc[at_risk, "plan_new_contacts"].sum())),
+        "plan_new_executives": Metric(plan_total(plan, "action.add_executives")),
+        "plan_new_contacts": Metric(
+            plan_total(plan, "action.add_executives") + plan_total(plan, "action.add_contacts")
+        ),
         "departments_to_add": Metric(int(df["n_departments_to_add"].sum())),
         "workload_uncomputable": Metric(employees_unknown),
         "key_employees_unknown": Metric(employees_unknown),
@@ -156,7 +169,10 @@ def findings(m: dict[str, Metric], tables: dict[str, pd.DataFrame]) -> tuple[Fin
         )
     for code, key in DATA_QUALITY_FINDINGS:
         if v[key]:
-            f.append(Finding(code, {"count": v[key]}, "warning"))
+            params = {"count": v[key]}
+            if key.startswith("contacts_"):  # a share of the live contacts: how large the bias
+                params["share"] = rate(v[key], v["contacts_live"])
+            f.append(Finding(code, params, "warning"))
     if v["tied_excluded"]:
         f.append(
             Finding(
@@ -181,27 +197,26 @@ def recommendations(
 ) -> tuple[Recommendation, ...]:
     v = {k: x.value for k, x in m.items()}
     recs: list[Recommendation] = []
-    low_dec = df["low_decision_rl"]
-    if low_dec.any():
+    plan = tables["plan_summary"]  # the quantities are the plan's: one number, one place
+    if plan_total(plan, "action.add_executives"):
         recs.append(
             Recommendation(
                 "rec.add_executives",
                 {
-                    "accounts": int(low_dec.sum()),
-                    "contacts": int(df.loc[low_dec, "executives_to_add"].sum()),
+                    "accounts": plan_total(plan, "action.add_executives", "entities"),
+                    "contacts": plan_total(plan, "action.add_executives"),
                     "target": cfg.decision_ratio_red_line,
                 },
                 {"metric": "decision_ratio", "min": cfg.decision_ratio_red_line},
             )
         )
-    low_den = df["low_density_rl"]
-    if low_den.any():
+    if plan_total(plan, "action.add_contacts"):
         recs.append(
             Recommendation(
                 "rec.add_contacts",
                 {
-                    "accounts": int(low_den.sum()),
-                    "contacts": int(df.loc[low_den, "contacts_to_add"].sum()),
+                    "accounts": plan_total(plan, "action.add_contacts", "entities"),
+                    "contacts": plan_total(plan, "action.add_contacts"),
                 },
                 {"metric": "density", "min": cfg.density_red_line},
             )

@@ -8,7 +8,7 @@ import pandas as pd
 from crmlens.analyses.contact_coverage.config import ContactCoverageConfig
 from crmlens.analyses.contact_coverage.key_accounts import KeyAccounts
 from crmlens.analyses.contact_coverage.risk import ATTENTION_TIERS
-from crmlens.analyses.toolkit import top_n
+from crmlens.analyses.toolkit import plan_summary, top_n
 from crmlens.stats.basic import percentile, rate
 
 COUNT_COLUMNS = ("high", "medium", "low", "data_gap", "strong_risk", "secondary_risk")
@@ -45,6 +45,7 @@ def build_tables(
         "department_coverage_by_industry": department_coverage_by_industry(df, key_depts),
         "industry_playbooks": playbooks(df, cfg, source.industries, key_depts),
         "action_plan": actions,
+        "plan_summary": plan_summary(actions),
         "entities": entities(df),
         "workload_uncomputable": df.loc[
             ~df["employees_known"].astype(bool), uncomputable
@@ -87,6 +88,8 @@ def breakdown(df: pd.DataFrame, by: str, order: list[str]) -> pd.DataFrame:
             "coverage": df["coverage"],
             "contacts_to_add": df["contacts_to_add"],
             "executives_to_add": df["executives_to_add"],
+            "plan_new_contacts": df["plan_new_contacts"],
+            "plan_new_executives": df["plan_new_executives"],
         }
     )
     g = x.groupby(by, dropna=False)
@@ -109,12 +112,15 @@ def breakdown(df: pd.DataFrame, by: str, order: list[str]) -> pd.DataFrame:
             "mean_coverage": g["coverage"].mean(),
             "contacts_to_add": g["contacts_to_add"].sum(min_count=0).astype("int64"),
             "executives_to_add": g["executives_to_add"].sum(),
+            "plan_new_contacts": g["plan_new_contacts"].sum(),
+            "plan_new_executives": g["plan_new_executives"].sum(),
         }
     )
     out = out.reindex(list(dict.fromkeys([*order, *out.index.tolist()])))
     out.index.name = by
     out = out.reset_index()
-    for c in ("key_accounts", *COUNT_COLUMNS, "contacts_to_add", "executives_to_add"):
+    workload = ("contacts_to_add", "executives_to_add", "plan_new_contacts", "plan_new_executives")
+    for c in ("key_accounts", *COUNT_COLUMNS, *workload):
         out[c] = out[c].fillna(0).astype("int64")
     out["high_share"] = [rate(h, k) for h, k in zip(out["high"], out["key_accounts"])]
     return out

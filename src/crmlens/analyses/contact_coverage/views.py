@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
+from crmlens.analyses.contact_coverage import story
 from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config, with_labels
 from crmlens.report.document import Bullets, Para
 from crmlens.report.i18n import fmt_value, t, tr_value
@@ -27,24 +28,20 @@ BREAKDOWN_COLUMNS = (
     "coverage_pass_rate",
     "median_density",
     "mean_coverage",
-    "contacts_to_add",
-    "executives_to_add",
+    "plan_new_contacts",
+    "plan_new_executives",
 )
 
 HEADLINE = (
     "key_accounts",
-    "revenue_threshold",
     "high_risk",
     "high_risk_share",
-    "strong_risk",
+    "data_gap",
     "density_pass_rate",
     "decision_pass_rate",
     "coverage_pass_rate",
-    "median_density",
-    "median_decision_ratio",
-    "mean_coverage",
-    "contacts_to_add",
-    "executives_to_add",
+    "plan_new_contacts",
+    "plan_new_executives",
     "departments_to_add",
 )
 
@@ -67,10 +64,11 @@ TABLES = (
             "tier",
             "data_gap_reason",
             "risk_class",
-            "contacts_to_add",
-            "executives_to_add",
+            "plan_new_contacts",
+            "plan_new_executives",
             "departments_to_add",
             "owner_role",
+            "account_owner_name",
         ),
         "top_n",
     ),
@@ -446,4 +444,12 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
     return blocks
 
 
-VIEWS = AnalysisViews(HEADLINE, TABLES, COLUMN_FORMATS, contact_coverage_charts, method_notes)
+VIEWS = AnalysisViews(
+    HEADLINE,
+    TABLES,
+    COLUMN_FORMATS,
+    contact_coverage_charts,
+    method_notes,
+    story=story.story,
+    captions=story.CAPTIONS,
+)

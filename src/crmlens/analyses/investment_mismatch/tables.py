@@ -11,7 +11,7 @@ import pandas as pd
 from crmlens.analyses.investment_mismatch import groups as group_steps
 from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
 from crmlens.analyses.investment_mismatch.plan import action_plan
-from crmlens.analyses.toolkit import top_n
+from crmlens.analyses.toolkit import plan_summary, top_n
 
 DETAIL_COLUMNS = [
     "customer360_id",
@@ -70,6 +70,7 @@ def build_tables(
         ),
     }
     tables["action_plan"] = action_plan(mismatched, as_of)
+    tables["plan_summary"] = plan_summary(tables["action_plan"])
     tables["entities"] = entities(df, gaps)
     if model is not None:
         tables["model_coefficients"] = model.coefficients
