@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
+from crmlens.analyses.investment_mismatch import story
 from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config, with_labels
 from crmlens.report.document import Bullets
 from crmlens.report.i18n import t, tr_value
@@ -19,16 +20,10 @@ HEADLINE = (
     "top_priority",
     "mismatched",
     "mismatch_rate_in_top",
-    "mismatch_share_of_all",
     "roi_mean_mismatched",
     "roi_mean_matched",
-    "roi_median",
     "top_roi_below_alert",
-    "corr_priority_composite",
-    "corr_onboarding_adoption",
-    "model_cv_r2",
-    "current_mismatch_rate_test",
-    "model_mismatch_rate_test",
+    "data_gap_top_priority",
 )
 
 TABLES = (
@@ -349,4 +344,12 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
     return blocks
 
 
-VIEWS = AnalysisViews(HEADLINE, TABLES, COLUMN_FORMATS, investment_mismatch_charts, method_notes)
+VIEWS = AnalysisViews(
+    HEADLINE,
+    TABLES,
+    COLUMN_FORMATS,
+    investment_mismatch_charts,
+    method_notes,
+    story=story.story,
+    captions=story.CAPTIONS,
+)
