@@ -93,7 +93,8 @@ class AnalysisPart:
         self.offset = first_figure
         name, lang = self.r.analysis, self.lang
         head = Section(name, t(f"analysis.{name}.title", lang))
-        head.blocks.append(Para(" ".join(self.say(x) for x in self.story.answer) or ""))
+        joiner = "" if lang == "zh" else " "
+        head.blocks.append(Para(joiner.join(self.say(x) for x in self.story.answer)))
         head.blocks.append(metric_grid(self.r, lang))
         return [
             head,

@@ -23,6 +23,7 @@ PLAN_ACTION = {
 }
 ACTION_ORDER = tuple(PLAN_ACTION)  # data first (it unblocks the data gaps), then the gaps
 LIMIT_FINDINGS = ("cc.data_gap", "dq.revenue_null")
+UNKNOWN_SIZES = {"unknown", "(unknown)", ""}
 
 
 def _v(r: AnalysisResult, name: str):
@@ -54,6 +55,8 @@ def industry_leaders(r: AnalysisResult) -> dict | None:
 
 def size_extremes(r: AnalysisResult) -> dict | None:
     table = r.tables["density_by_size"].dropna(subset=["median"])
+    known = ~table["company_size_category"].str.lower().isin(UNKNOWN_SIZES)
+    table = table[known]  # a size class "Unknown" says nothing about size
     if len(table) < 2:
         return None
     low = top_n(table, 1, ["median", "company_size_category"], [True, True]).iloc[0]
@@ -269,7 +272,9 @@ def _density_by_size(r: AnalysisResult) -> Line | None:
 
 def _coverage_heatmap(r: AnalysisResult) -> Line | None:
     cell = weakest_cell(r)
-    return Line("cc.cap.coverage_heatmap", cell) if cell else None
+    if cell is None:
+        return None
+    return Line("cc.cap.coverage_heatmap_none" if cell["rate"] == 0 else "cc.cap.coverage_heatmap", cell)
 
 
 def _high_risk_by_industry(r: AnalysisResult) -> Line | None:

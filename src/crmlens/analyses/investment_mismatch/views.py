@@ -12,7 +12,7 @@ from crmlens.analyses.base import AnalysisResult
 from crmlens.analyses.investment_mismatch import story
 from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config, with_labels
 from crmlens.report.document import Bullets
-from crmlens.report.i18n import t, tr_value
+from crmlens.report.i18n import feature_label, t, tr_value
 from crmlens.report.views import AnalysisViews, TableView
 
 HEADLINE = (
@@ -333,7 +333,9 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
                     "method.mm.model",
                     lang,
                     alpha=mo["alpha"],
-                    features=", ".join(mo["features"]),
+                    features=("、" if lang == "zh" else ", ").join(
+                        feature_label(f, lang) for f in mo["features"]
+                    ),
                     folds=mo["cv_folds"],
                     test=mo["test_share"],
                     seed=mo["seed"],
