@@ -141,7 +141,8 @@ def plan_summary_frame(results: dict[str, AnalysisResult], lang: str) -> pd.Data
                     t("col.quantity_total", lang): None if pd.isna(p.quantity) else int(p.quantity),
                 }
             )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows).astype(object)
+    return frame.where(frame.notna(), None)  # an action without a size: an empty cell
 
 
 def method_rows(results: dict[str, AnalysisResult], lang: str) -> list[list[str]]:
