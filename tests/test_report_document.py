@@ -14,7 +14,7 @@ import pytest
 
 from crmlens.analyses import REGISTRY, AnalysisResult, Metric
 from crmlens.config import CrmlensConfig
-from crmlens.report.blocks import BODY_ROWS, ChartBlock, Para, TableBlock
+from crmlens.report.blocks import BODY_ROWS, Para, TableBlock
 from crmlens.report.document import build_document
 from crmlens.report.i18n import catalog, fmt_value, t, tr_value
 from crmlens.report.views import views_of
@@ -33,9 +33,7 @@ def results(gen_db):
 @pytest.fixture(scope="module")
 def reports(results, tmp_path_factory):
     base = tmp_path_factory.mktemp("doc")
-    return {
-        lang: write_report(results, base / lang, lang=lang, png=False) for lang in ("en", "zh")
-    }
+    return {lang: write_report(results, base / lang, lang=lang, png=False) for lang in ("en", "zh")}
 
 
 # ---- charts: captioned and referenced ---------------------------------------------------------
@@ -95,7 +93,9 @@ def test_industry_caption_names_the_highest_share_and_the_largest_count():
             ("Retail", 12, 0, 0.0),
         ]
     )
-    r = AnalysisResult("contact_coverage", {}, {"by_industry": table}, method={"peer_min_group_size": 10})
+    r = AnalysisResult(
+        "contact_coverage", {}, {"by_industry": table}, method={"peer_min_group_size": 10}
+    )
     line = story.CAPTIONS["cc_high_risk_by_industry"].text(r)
     assert line.key == "cc.cap.high_risk_by_industry"
     assert (line.params["top_share"], line.params["top_count"]) == ("Energy", "Technology")
@@ -204,9 +204,7 @@ def _plan_rows_md(md: str, analysis_title: str, lang: str) -> list[list[str]]:
     part = md.split(f"## {analysis_title}", 1)[1]
     title = t("report.plan_title", lang)
     table = part.split(f"**{title}**", 1)[1].split("\n\n", 2)[1]
-    return [
-        [c.strip() for c in line.strip("|").split("|")] for line in table.splitlines()[2:]
-    ]
+    return [[c.strip() for c in line.strip("|").split("|")] for line in table.splitlines()[2:]]
 
 
 def test_plan_totals_agree_in_markdown_html_excel_and_json(results, reports):
@@ -320,7 +318,11 @@ def test_no_jargon_or_broken_wording_in_the_report(reports, lang):
     for bad in ("p = <", "p = &lt;", "-0.00", "−0.00", "symlog", "a account_id", "corr("):
         assert bad not in text, bad
     spec = json.dumps(
-        re.findall(r'<script id="chart-specs"[^>]*>(.*?)</script>', (reports[lang] / "report.html").read_text(), re.S)
+        re.findall(
+            r'<script id="chart-specs"[^>]*>(.*?)</script>',
+            (reports[lang] / "report.html").read_text(),
+            re.S,
+        )
     )
     assert "symlog scale" not in spec
 

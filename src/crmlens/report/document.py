@@ -238,7 +238,9 @@ def issue_text(issue: dict, lang: str) -> str:
     if "analyses" in params:  # analysis names → their titles in the reader's language
         names = params["analyses"]
         names = names.split(", ") if isinstance(names, str) else list(names)
-        titles = [t(f"analysis.{n}.title", lang) if has(f"analysis.{n}.title") else n for n in names]
+        titles = [
+            t(f"analysis.{n}.title", lang) if has(f"analysis.{n}.title") else n for n in names
+        ]
         params["analyses"] = ("、" if lang == "zh" else ", ").join(titles)
     code = issue["code"]
     return t(code, lang, **params) if has(code, lang) else code

@@ -234,7 +234,9 @@ def write_action_plan(
             continue
         ws = sheets.table(t(f"sheet.{name}", lang), frame, formats)
         if total > len(frame):
-            ws.write(len(frame) + 1, 0, t("report.excel_truncated", lang, shown=len(frame), total=total))
+            ws.write(
+                len(frame) + 1, 0, t("report.excel_truncated", lang, shown=len(frame), total=total)
+            )
     rules = wb.add_worksheet(t("sheet.rules", lang)[:31])
     rules.write_row(0, 0, [t("col.analysis_title", lang), t("col.method_note", lang)], sheets.head)
     for row, cells in enumerate(method_rows(results, lang), start=1):

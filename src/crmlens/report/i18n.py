@@ -103,7 +103,7 @@ def fmt_value(value: Any, spec: str, lang: str) -> str:
 
 
 def _unsigned_zero(text: str) -> str:
-    """"-0.00" → "0.00": a value that rounds to zero has no sign."""
+    """ "-0.00" → "0.00": a value that rounds to zero has no sign."""
     if text.startswith("-") and not any(ch in "123456789" for ch in text):
         return text[1:]
     return text

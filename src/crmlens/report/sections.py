@@ -62,7 +62,9 @@ class AnalysisPart:
         charts: list[Chart] = []
         for chart in charts_for(r, lang):
             caption = self.views.captions.get(chart.id)
-            line = caption.text(r) if caption else Line("report.chart_caption", {"title": chart.title})
+            line = (
+                caption.text(r) if caption else Line("report.chart_caption", {"title": chart.title})
+            )
             if line is not None:  # a chart with nothing to say is not shown
                 self.captions[chart.id] = line
                 charts.append(chart)
@@ -207,7 +209,9 @@ def plan_table(r: AnalysisResult, plan: pd.DataFrame, lang: str) -> TableBlock:
                 fmt_value(quantity, "int", lang),
             ]
         )
-        keys.append([int(p.milestone_days), str(p.due_date), str(p.action), "", p.entities, quantity])
+        keys.append(
+            [int(p.milestone_days), str(p.due_date), str(p.action), "", p.entities, quantity]
+        )
     columns = ["report.milestone_col", "col.due_date", "col.action", "col.owner_role"]
     headers = [t(c, lang) for c in columns]
     headers += [t(f"report.plan_entities.{kind}", lang), t("report.plan_quantity", lang)]

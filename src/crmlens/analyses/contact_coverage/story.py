@@ -88,7 +88,11 @@ def top_gap(r: AnalysisResult) -> dict | None:
     if gaps.empty or gaps["accounts_missing"].max() == 0:
         return None
     g = top_n(gaps, 1, ["accounts_missing", "department"], [False, True]).iloc[0]
-    return {"department": g["department"], "count": int(g["accounts_missing"]), "share": g["share_missing"]}
+    return {
+        "department": g["department"],
+        "count": int(g["accounts_missing"]),
+        "share": g["share_missing"],
+    }
 
 
 # ---- the story ------------------------------------------------------------------------------
@@ -182,7 +186,11 @@ def actions(r: AnalysisResult) -> tuple[Line, ...]:
         for code in ACTION_ORDER
         if code in recs and code != "rec.monitor"
     ]
-    lines += [Line(x.code, x.params, severity="action") for x in r.recommendations if x.code == "rec.queue"]
+    lines += [
+        Line(x.code, x.params, severity="action")
+        for x in r.recommendations
+        if x.code == "rec.queue"
+    ]
     return tuple(lines)
 
 
@@ -249,7 +257,11 @@ def summary(r: AnalysisResult) -> tuple[Line, ...]:
 def _risk_distribution(r: AnalysisResult) -> Line:
     return Line(
         "cc.cap.risk_distribution",
-        {"high": _v(r, "high_risk"), "key": _v(r, "key_accounts"), "cut": r.method["tiers"]["high"]},
+        {
+            "high": _v(r, "high_risk"),
+            "key": _v(r, "key_accounts"),
+            "cut": r.method["tiers"]["high"],
+        },
     )
 
 
@@ -274,7 +286,9 @@ def _coverage_heatmap(r: AnalysisResult) -> Line | None:
     cell = weakest_cell(r)
     if cell is None:
         return None
-    return Line("cc.cap.coverage_heatmap_none" if cell["rate"] == 0 else "cc.cap.coverage_heatmap", cell)
+    return Line(
+        "cc.cap.coverage_heatmap_none" if cell["rate"] == 0 else "cc.cap.coverage_heatmap", cell
+    )
 
 
 def _high_risk_by_industry(r: AnalysisResult) -> Line | None:

@@ -142,7 +142,9 @@ def why(r: AnalysisResult) -> tuple[Line, ...]:
     stages = stage_leaders(r)
     if stages:
         p = {"p": _v(r, "anova_p")}
-        key, strength = ("mm.why_stage", "strong") if stages_differ(r) else ("mm.why_stage_unclear", "weak")
+        key, strength = (
+            ("mm.why_stage", "strong") if stages_differ(r) else ("mm.why_stage_unclear", "weak")
+        )
         lines.append(Line(key, stages | p, id="stage", strength=strength))
     if _v(r, "corr_onboarding_adoption") is not None:
         onboarding = {"r": _v(r, "corr_onboarding_adoption"), "p": _v(r, "p_onboarding_adoption")}
