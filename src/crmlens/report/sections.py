@@ -215,6 +215,8 @@ def plan_table(r: AnalysisResult, plan: pd.DataFrame, lang: str) -> TableBlock:
     columns = ["report.milestone_col", "col.due_date", "col.action", "col.owner_role"]
     headers = [t(c, lang) for c in columns]
     headers += [t(f"report.plan_entities.{kind}", lang), t("report.plan_quantity", lang)]
+    if plan["quantity"].isna().all():  # no action of this plan has a size
+        headers, rows, keys = headers[:-1], [r[:-1] for r in rows], [k[:-1] for k in keys]
     return TableBlock(
         f"{r.analysis}-plan",
         t("report.plan_title", lang),
