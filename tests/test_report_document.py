@@ -49,7 +49,7 @@ def test_every_chart_has_a_computed_caption_and_is_referenced(results, reports, 
     paras = [b.text for s in doc.sections for b in s.blocks if isinstance(b, Para)]
     refs = set()
     for text in paras:
-        for group in re.findall(r"(?:see Figure|见图) ([\d, 、and]+)", text):
+        for group in re.findall(r"(?:see Figures?|见图) ([\d, 、and]+)", text):
             refs |= {int(n) for n in re.findall(r"\d+", group)}
     assert [c.number for c in charts] == list(range(1, len(charts) + 1))
     for block in charts:

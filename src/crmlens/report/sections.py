@@ -47,7 +47,16 @@ def say(line: Line, lang: str) -> str:
 
 
 def figure_list(numbers: list[int], lang: str) -> str:
-    return ("、" if lang == "zh" else ", ").join(str(n) for n in numbers)
+    """ "3", "3 and 4", "3, 4 and 5" (zh: 3、4、5)."""
+    names = [str(n) for n in numbers]
+    if lang == "zh" or len(names) < 2:
+        return "、".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def figure_ref(key: str, numbers: list[int], lang: str) -> str:
+    """A reference to one figure (``key``) or several (``key`` + ``_many``)."""
+    return t(key if len(numbers) == 1 else f"{key}_many", lang, figures=figure_list(numbers, lang))
 
 
 class AnalysisPart:
@@ -121,8 +130,9 @@ class AnalysisPart:
             charts = self.placed.get(line.id, []) if line.id else []
             text = self.say(line)
             if charts:
-                figures = figure_list([self.number(c) for c in charts], self.lang)
-                text += t("report.see_figures", self.lang, figures=figures)
+                text += figure_ref(
+                    "report.see_figures", [self.number(c) for c in charts], self.lang
+                )
             blocks.append(Para(text, line.severity))
             blocks.extend(self.chart_block(c) for c in charts)
         if self.story.limits:
@@ -160,8 +170,8 @@ class AnalysisPart:
     def evidence_blocks(self) -> list[Any]:
         blocks: list[Any] = []
         if self.evidence:
-            figures = figure_list([self.number(c) for c in self.evidence], self.lang)
-            blocks.append(Para(t("report.more_figures", self.lang, figures=figures)))
+            numbers = [self.number(c) for c in self.evidence]
+            blocks.append(Para(figure_ref("report.more_figures", numbers, self.lang)))
             blocks.extend(self.chart_block(c) for c in self.evidence)
         for view in self.views.tables:
             limit = view.rows(self.top_n)
