@@ -24,6 +24,7 @@ PLAN_ACTION = {
 ACTION_ORDER = tuple(PLAN_ACTION)  # data first (it unblocks the data gaps), then the gaps
 LIMIT_FINDINGS = ("cc.data_gap", "dq.revenue_null")
 UNKNOWN_SIZES = {"unknown", "(unknown)", ""}
+EMPTY_PLAN = pd.DataFrame({"action": [], "milestone_days": []})
 
 
 def _v(r: AnalysisResult, name: str):
@@ -123,7 +124,8 @@ def answer(r: AnalysisResult) -> tuple[Line, ...]:
             },
         )
     ]
-    if _v(r, "plan_new_contacts") or _v(r, "departments_to_add"):
+    plan = r.tables.get("plan_summary", EMPTY_PLAN)  # absent from results saved before it
+    if _v(r, "plan_new_contacts") is not None and len(plan):
         lines.append(
             Line(
                 "cc.answer_plan",
@@ -131,7 +133,7 @@ def answer(r: AnalysisResult) -> tuple[Line, ...]:
                     "contacts": _v(r, "plan_new_contacts"),
                     "executives": _v(r, "plan_new_executives"),
                     "departments": _v(r, "departments_to_add"),
-                    "days": max(r.tables["plan_summary"]["milestone_days"], default=0),
+                    "days": int(plan["milestone_days"].max()),
                 },
             )
         )
@@ -232,7 +234,7 @@ def summary(r: AnalysisResult) -> tuple[Line, ...]:
                 severity="warning",
             )
         )
-    plan = r.tables["plan_summary"]
+    plan = r.tables.get("plan_summary", EMPTY_PLAN)
     execs = plan[plan["action"] == "action.add_executives"]
     if len(execs):
         row = execs.iloc[0]
