@@ -70,7 +70,7 @@ LAYERS = {
 def layer_of(path: Path) -> str:
     rel = path.relative_to(SRC)
     top = rel.parts[0].removesuffix(".py")
-    if top == "analyses" and rel.name == "views.py":
+    if top == "analyses" and rel.name in ("views.py", "story.py"):  # report-time modules
         return "analysis_views"
     return top
 
