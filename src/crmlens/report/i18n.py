@@ -135,7 +135,7 @@ def tr_codes(text: str, lang: str) -> str:
         return text
     cat = catalog(lang)
     sep = "；" if lang == "zh" else "; "
-    return sep.join(cat.get(part, part) for part in str(text).split("; "))
+    return sep.join(cat.get(part, cat.get(f"value.{part}", part)) for part in str(text).split("; "))
 
 
 def t(key: str, lang: str, /, **params: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
+from crmlens.analyses.investment_mismatch.stages import worst_stage
 from crmlens.analyses.toolkit import top_n
 from crmlens.report.views import Caption, Line, Story, default_rules
 
@@ -17,18 +18,23 @@ WEAK_R2 = 0.3  # a model explaining less than this share of the variance is weak
 SIGNIFICANT_P = 0.05
 PLAN_ACTION = {
     "rec.mm.onboarding_gate": "action.mm.onboarding",
+    "rec.mm.onboarding_gate_pool": "action.mm.onboarding",
+    "rec.mm.pilot_model": "action.mm.reprioritise",
     "rec.mm.component": "action.mm.success_plan",
     "rec.mm.recalibrate": "action.mm.reprioritise",
 }
 ACTION_ORDER = (
     "rec.mm.onboarding_gate",
+    "rec.mm.onboarding_gate_pool",
     "rec.mm.component",
     "rec.mm.roi_alert",
     "rec.mm.industry",
     "rec.mm.lifecycle_gate",
     "rec.mm.recalibrate",
+    "rec.mm.pilot_model",
 )
-LIMIT_FINDINGS = ("dq.mm_data_gap", "dq.mm_top_roi_unknown")
+LIMIT_FINDINGS = ("mm.join", "dq.mm_data_gap", "dq.mm_top_roi_unknown")
+BIAS_FINDINGS = ("mm.bias_follows", "mm.bias_follows_none", "mm.bias_ignores")
 
 
 def _v(r: AnalysisResult, name: str):
@@ -36,12 +42,17 @@ def _v(r: AnalysisResult, name: str):
 
 
 def model_is_weak(r: AnalysisResult) -> bool:
+    """The analysis' own verdict (``model_evidence``); a result without it: R² below WEAK_R2."""
+    evidence = _v(r, "model_evidence")
+    if evidence is not None:
+        return evidence == "weak"
     r2 = _v(r, "model_cv_r2")
     return r2 is None or r2 < WEAK_R2
 
 
 def stages_differ(r: AnalysisResult) -> bool:
-    p = _v(r, "anova_p")
+    """Does lifecycle stage explain ROI inside the mismatched cohort (the cohort ANOVA)?"""
+    p = _v(r, "cohort_anova_p")
     return p is not None and p < SIGNIFICANT_P
 
 
@@ -58,14 +69,18 @@ def largest_gap(r: AnalysisResult) -> dict | None:
 
 
 def stage_leaders(r: AnalysisResult) -> dict | None:
+    """Within the top-priority pool: the stage with the highest mismatch rate (stages with enough
+    top-priority customers) and the stage with the most mismatched customers."""
     table = r.tables["stages"]
     if table.empty or table["mismatched"].max() == 0:
         return None
-    rate = top_n(table, 1, ["mismatch_rate", "lifecycle_stage"], [False, True]).iloc[0]
+    rate = worst_stage(table, r.method.get("min_group_size", 1))
+    if rate is None:
+        return None
     count = top_n(table, 1, ["mismatched", "lifecycle_stage"], [False, True]).iloc[0]
     return {
         "stage": rate["lifecycle_stage"],
-        "rate": rate["mismatch_rate"],
+        "rate": rate["mismatch_rate_in_top"],
         "count_stage": count["lifecycle_stage"],
         "count": int(count["mismatched"]),
     }
@@ -113,7 +128,7 @@ def story(r: AnalysisResult) -> Story:
                     "top": _v(r, "top_priority"),
                     "rate": _v(r, "mismatch_rate_in_top"),
                     "roi_mm": _v(r, "roi_mean_mismatched"),
-                    "roi_ok": _v(r, "roi_mean_matched"),
+                    "roi_ok": _v(r, "roi_mean_top_matched"),
                     "below": _v(r, "top_roi_below_alert"),
                     "alert": r.method.get("roi_alert"),
                 },
@@ -130,9 +145,14 @@ def story(r: AnalysisResult) -> Story:
 def why(r: AnalysisResult) -> tuple[Line, ...]:
     corr = {"corr": _v(r, "corr_priority_composite"), "corr_roi": _v(r, "corr_priority_roi")}
     lines = [Line("mm.why_bias", corr, id="bias")]
+    lines += [Line(f.code, f.params) for f in r.findings if f.code in BIAS_FINDINGS]
     roi = finding(r, "mm.roi_gap")
     if roi is not None:
         lines.append(Line(roi.code, roi.params, id="roi"))
+    for code in ("mm.pool_behaviour", "mm.root_cause"):
+        found = finding(r, code)
+        if found is not None:
+            lines.append(Line(found.code, found.params))
     gap = largest_gap(r)
     if gap:
         lines.append(Line("mm.why_component", gap, id="component"))
@@ -141,7 +161,7 @@ def why(r: AnalysisResult) -> tuple[Line, ...]:
         lines.append(Line("mm.why_group", group, id="group"))
     stages = stage_leaders(r)
     if stages:
-        p = {"p": _v(r, "anova_p")}
+        p = {"p": _v(r, "cohort_anova_p")}
         key, strength = (
             ("mm.why_stage", "strong") if stages_differ(r) else ("mm.why_stage_unclear", "weak")
         )
@@ -158,6 +178,9 @@ def why(r: AnalysisResult) -> tuple[Line, ...]:
 
 
 def model_line(r: AnalysisResult) -> Line:
+    weak = finding(r, "mm.model_weak")
+    if weak is not None:  # the analysis' own words: weak evidence, a pilot, not a replacement
+        return Line(weak.code, weak.params, id="model", strength="weak")
     params = {
         "r2": _v(r, "model_cv_r2"),
         "current": _v(r, "current_mismatch_rate_test"),
@@ -210,7 +233,7 @@ def summary(r: AnalysisResult) -> tuple[Line, ...]:
                 "top": _v(r, "top_priority"),
                 "rate": _v(r, "mismatch_rate_in_top"),
                 "roi_mm": _v(r, "roi_mean_mismatched"),
-                "roi_ok": _v(r, "roi_mean_matched"),
+                "roi_ok": _v(r, "roi_mean_top_matched"),
             },
             severity="critical",
         ),
@@ -257,7 +280,7 @@ def _roi(r: AnalysisResult) -> Line:
         "mm.cap.roi",
         {
             "mm": _v(r, "roi_mean_mismatched"),
-            "ok": _v(r, "roi_mean_matched"),
+            "ok": _v(r, "roi_mean_top_matched"),
             "below": _v(r, "top_roi_below_alert"),
             "alert": r.method.get("roi_alert"),
         },
