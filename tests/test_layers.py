@@ -58,7 +58,7 @@ LAYERS = {
     "classify": {"classify", "schema", "config", "errors"},
     "sources": {"sources", "schema", "config", "errors"},
     "schema": {"schema", "sources", "config", "errors"},
-    "synth": {"synth", "schema", "config", "errors", "outputs"},
+    "synth": {"synth", "schema", "config", "errors", "outputs", "sources"},  # sf_fields mapping
     "outputs": {"errors"},
     "child": set(),
     "config": {"errors", "schema"},
