@@ -154,6 +154,7 @@ def why(r: AnalysisResult) -> tuple[Line, ...]:
             id="tracks",
         )
     ]
+    lines += found(r, "cc.risk_model", "cc.peer_collapsed", "cc.peer_distinct")
     leaders = industry_leaders(r)
     if leaders:
         lines.append(Line("cc.why_industry", leaders, id="industry"))
@@ -163,8 +164,27 @@ def why(r: AnalysisResult) -> tuple[Line, ...]:
     sizes = size_extremes(r)
     if sizes:
         lines.append(Line("cc.why_size", sizes, id="size"))
+    lines += found(r, "cc.size_inferred", "cc.joint_plan")
+    lines += outcome(r)
     lines.append(Line("cc.why_evidence"))
     return tuple(lines)
+
+
+def found(r: AnalysisResult, *codes: str) -> list[Line]:
+    """The second pass's findings (issue 14) in the analysis' own words, in ``codes`` order."""
+    by_code = {f.code: f for f in r.findings}
+    return [Line(code, by_code[code].params) for code in codes if code in by_code]
+
+
+def outcome(r: AnalysisResult) -> list[Line]:
+    """Did high-risk accounts win less often? Anything but a supported verdict is weak evidence."""
+    for f in r.findings:
+        if f.code == "cc.outcome_verdict":
+            weak = f.params.get("verdict") != "outcome.supports"
+            return [Line(f.code, f.params, strength="weak" if weak else "strong")]
+        if f.code == "cc.outcome_skipped":
+            return [Line(f.code, f.params, strength="weak")]
+    return []
 
 
 def limits(r: AnalysisResult) -> tuple[Line, ...]:
