@@ -61,11 +61,11 @@ def test_lifecycle_stages_in_natural_order_and_compared_by_rate(results, lang):
     assert bars["x"]["field"] == "_rate"  # a rate, not the count of mismatched customers
     rows = next(iter(spec["datasets"].values()))
     stage_table = results["investment_mismatch"].tables["stages"].set_index("lifecycle_stage")
-    for row in rows:  # rate = mismatched / top-priority customers of the stage (within the pool)
+    for row in rows:  # within the top-priority pool (#14): mismatched / top-priority customers
         code = row["lifecycle_stage"]
-        expected = stage_table.loc[code, "mismatched"] / stage_table.loc[code, "top_customers"]
-        assert row["_rate"] == pytest.approx(expected)
-        assert f"/{stage_table.loc[code, 'top_customers']:,}" in row["_label"]
+        top = stage_table.loc[code, "top_customers"]
+        assert row["_rate"] == pytest.approx(stage_table.loc[code, "mismatched"] / top)
+        assert f"/{top:,}" in row["_label"]
 
 
 def test_high_risk_by_industry_is_a_share_of_each_industry(results):

@@ -58,7 +58,7 @@ LAYERS = {
     "classify": {"classify", "schema", "config", "errors"},
     "sources": {"sources", "schema", "config", "errors"},
     "schema": {"schema", "sources", "config", "errors"},
-    "synth": {"synth", "schema", "config", "errors", "outputs"},
+    "synth": {"synth", "schema", "config", "errors", "outputs", "sources"},  # sf_fields mapping
     "outputs": {"errors"},
     "child": set(),
     "config": {"errors", "schema"},
@@ -70,7 +70,7 @@ LAYERS = {
 def layer_of(path: Path) -> str:
     rel = path.relative_to(SRC)
     top = rel.parts[0].removesuffix(".py")
-    if top == "analyses" and rel.name == "views.py":
+    if top == "analyses" and rel.name in ("views.py", "story.py"):  # report-time modules
         return "analysis_views"
     return top
 

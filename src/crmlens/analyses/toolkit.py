@@ -145,3 +145,43 @@ def check_action_rows(plan: pd.DataFrame, id_column: str, as_of: dt.date) -> pd.
     assert list(plan["due_date"][first]) == expected, "due dates do not match the milestones"
     assert plan["due_date"].nunique() == len(expected), "a milestone has several due dates"
     return plan
+
+
+# ---- the plan in totals -----------------------------------------------------------------------
+
+PLAN_SUMMARY_COLUMNS = (
+    "milestone_days",
+    "due_date",
+    "action",
+    "owner_role",
+    "entities",
+    "quantity",
+)
+
+
+def plan_summary(plan: pd.DataFrame) -> pd.DataFrame:
+    """The action plan in totals, one row per (milestone, action) in plan order: due date, the
+    owner roles ('; '-joined, sorted), how many entities get the action and the summed quantity
+    (missing when the action has no size).  The report's "what to do", the workbook's plan sheet
+    and summary.json all print these rows: one number, one place."""
+    if plan.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in PLAN_SUMMARY_COLUMNS})
+    keys = ["milestone_days", "action"]
+    frame = plan[[*keys, "due_date", "owner_role"]].astype({"action": "str", "owner_role": "str"})
+    if "quantity" in plan.columns:
+        frame["quantity"] = pd.to_numeric(plan["quantity"], errors="coerce").astype("float64")
+    else:
+        frame["quantity"] = np.nan
+    groups = frame.groupby(keys, sort=True)
+    out = groups.agg(
+        due_date=("due_date", "first"),
+        owner_role=("owner_role", lambda s: "; ".join(sorted(set(s)))),
+        entities=("due_date", "size"),
+        quantity=("quantity", lambda s: s.sum() if s.notna().any() else np.nan),
+    ).reset_index()
+    out["due_date"] = out["due_date"].astype("str")
+    out["entities"] = out["entities"].astype("int64")
+    out["quantity"] = pd.array(
+        [None if np.isnan(q) else int(round(q)) for q in out["quantity"]], dtype="Int64"
+    )
+    return out[list(PLAN_SUMMARY_COLUMNS)]

@@ -5,13 +5,21 @@ built from AnalysisResults in one language.  HTML and Markdown writers only lay 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
-from crmlens.report.charts import Chart, charts_for
+from crmlens.report.blocks import (  # noqa: F401  (re-exported: the writers import them here)
+    BODY_ROWS,
+    Bullets,
+    ChartBlock,
+    Document,
+    MetricGrid,
+    Para,
+    Section,
+    TableBlock,
+)
 from crmlens.report.i18n import column_label, fmt_value, has, scoped_key, t, tr_codes, tr_value
 from crmlens.report.views import EMPTY, AnalysisViews, TableView, views_of
 from crmlens.schema.contracts import cap_text
@@ -32,53 +40,6 @@ def pii_columns() -> frozenset[str]:
     """Columns holding personal data (e-mails, phones, people's names), from every contract —
     including tables an analysis unit brought."""
     return frozenset(c.name for spec in CONTRACTS.values() for c in spec.columns if c.pii)
-
-
-@dataclass
-class Para:
-    text: str
-    severity: str = "info"
-
-
-@dataclass
-class MetricGrid:
-    items: list[tuple[str, str]]
-
-
-@dataclass
-class Bullets:
-    items: list[str]
-
-
-@dataclass
-class TableBlock:
-    id: str
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-    sort_keys: list[list[Any]]
-    total_rows: int
-
-
-@dataclass
-class ChartBlock:
-    chart: Chart
-
-
-@dataclass
-class Section:
-    id: str
-    title: str
-    blocks: list[Any] = field(default_factory=list)
-    level: int = 2
-
-
-@dataclass
-class Document:
-    lang: str
-    title: str
-    subtitle: str
-    sections: list[Section]
 
 
 def format_cell(
@@ -139,6 +100,7 @@ def table_block(
         rows,
         keys,
         len(df),
+        link=f"tables/{r.analysis}/{name}.csv",
     )
 
 
@@ -243,67 +205,29 @@ def build_document(
     since_last: dict | None = None,
     alerts: list[dict] | None = None,
 ) -> Document:
+    """Alerts and changes since the last run (when monitored), the executive summary, one
+    answer-first part per analysis (answer, why, what to do, evidence, data quality, method),
+    validation notes and the appendix of long tables."""
+    from crmlens.report.sections import AnalysisPart, executive_summary
+
     sections: list[Section] = []
     if alerts is not None:
         sections.append(alerts_section(alerts, lang))
     if since_last is not None:
         sections.append(since_last_section(since_last, results, lang))
-    summary = Section("summary", t("report.summary", lang))
-    for r in results.values():
-        for f in r.findings[:3]:
-            summary.blocks.append(Para(t(f.code, lang, **f.params), f.severity))
-        if r.recommendations:
-            rec = r.recommendations[0]
-            summary.blocks.append(
-                Para(t("report.first_action", lang, text=t(rec.code, lang, **rec.params)), "action")
-            )
-    sections.append(summary)
-
-    for name, r in results.items():
-        sec = Section(name, t(f"analysis.{name}.title", lang))
-        sec.blocks.append(Para(t(f"analysis.{name}.description", lang)))
-        sec.blocks.append(metric_grid(r, lang))
-        sections.append(sec)
-
-        fsec = Section(f"{name}-findings", t("report.findings", lang), level=3)
-        fsec.blocks.append(
-            Bullets(
-                [t(f.code, lang, **f.params) for f in r.findings if not f.code.startswith("dq.")]
-            )
-        )
-        sections.append(fsec)
-
-        charts = charts_for(r, lang)
-        if charts:
-            csec = Section(f"{name}-charts", t("report.charts", lang), level=3)
-            csec.blocks.extend(ChartBlock(c) for c in charts)
-            sections.append(csec)
-
-        rsec = Section(f"{name}-recommendations", t("report.recommendations", lang), level=3)
-        rsec.blocks.append(Bullets([t(x.code, lang, **x.params) for x in r.recommendations]))
-        sections.append(rsec)
-
-        tsec = Section(f"{name}-tables", t("report.tables", lang), level=3)
-        views = views_of(name)
-        for view in views.tables:
-            tb = table_block(r, view, lang, view.rows(top_n), include_pii, views)
-            if tb is not None:
-                tsec.blocks.append(tb)
-        sections.append(tsec)
-
-        dsec = Section(f"{name}-data-quality", t("report.data_quality", lang), level=3)
-        dq = [t(f.code, lang, **f.params) for f in r.findings if f.code.startswith("dq.")]
-        dsec.blocks.append(Bullets(dq or [t("report.no_dq_findings", lang)]))
-        sections.append(dsec)
-
-        msec = Section(f"{name}-method", t("report.method", lang), level=3)
-        msec.blocks.extend(method_notes(r, lang))
-        sections.append(msec)
-
+    parts = [AnalysisPart(r, lang, include_pii, top_n) for r in results.values()]
+    sections.append(executive_summary(parts, lang))
+    figures = 0
+    for part in parts:
+        sections.extend(part.sections(figures))
+        figures += part.figure_count
     if profile and profile.get("issues"):
         qsec = Section("validation", t("report.validation", lang))
         qsec.blocks.append(Bullets([issue_text(i, lang) for i in profile["issues"]]))
         sections.append(qsec)
+    appendix = [block for part in parts for block in part.appendix]
+    if appendix:
+        sections.append(Section("appendix", t("report.appendix", lang), appendix))
     return Document(
         lang, t("report.title", lang), t("report.generated", lang, when=generated), sections
     )
@@ -313,5 +237,12 @@ def issue_text(issue: dict, lang: str) -> str:
     params = dict(issue.get("params", {}))
     params.setdefault("table", issue.get("table"))
     params.setdefault("column", issue.get("column"))
+    if "analyses" in params:  # analysis names → their titles in the reader's language
+        names = params["analyses"]
+        names = names.split(", ") if isinstance(names, str) else list(names)
+        titles = [
+            t(f"analysis.{n}.title", lang) if has(f"analysis.{n}.title") else n for n in names
+        ]
+        params["analyses"] = ("、" if lang == "zh" else ", ").join(titles)
     code = issue["code"]
     return t(code, lang, **params) if has(code, lang) else code

@@ -1,12 +1,16 @@
-"""``action_plan.xlsx``: one sheet per analysis with actions, owners, due dates and a status column;
-a sheet with the thresholds and rules used.  Frozen header, filters, sensible widths."""
+"""``action_plan.xlsx``: a plan-summary sheet (the same totals the report prints, from the
+``plan_summary`` table), one sheet per analysis with actions, names, owners, due dates and a
+status column, and a sheet with the method notes in the reader's language.  Frozen header,
+filters, sensible widths; due dates are date cells, ratios percent, money currency, scores two
+decimals (the units' column formats); every code is written as text in the chosen language."""
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 import pickle
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import xlsxwriter
@@ -14,41 +18,94 @@ import xlsxwriter
 from crmlens.analyses.base import AnalysisResult
 from crmlens.report.document import pii_columns
 from crmlens.report.i18n import column_label, t, tr_codes, tr_value
-from crmlens.report.views import views_of
+from crmlens.report.views import AnalysisViews, views_of
 
 STATUS_VALUES = ("open", "in_progress", "done", "blocked")
-
-
 ACTION_COLUMNS = ("action", "owner_role", "status")  # the action-row contract: always translated
+CODE_COLUMNS = ("detail",)  # '; '-joined items that may be catalog keys (reason codes)
+DATE_COLUMNS = ("due_date",)
+NUMBER_FORMATS = {"pct": "0.0%", "num": "#,##0.00", "int": "#,##0", "p": "0.000"}
+CURRENCY_FORMATS = {"en": '"$"#,##0', "zh": '#,##0" 美元"'}
+
+
+def number_format(spec: str, lang: str) -> str | None:
+    """The Excel number format of a column format (``report.views`` specs)."""
+    return CURRENCY_FORMATS[lang] if spec == "usd" else NUMBER_FORMATS.get(spec)
+
+
+def unique_headers(labels: list[str]) -> list[str]:
+    """Column labels made unique (a repeated label gets " (2)", " (3)"…): a filter on a
+    workbook with two "Priority" columns picks the wrong one."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
+
+
+def _translated(col: pd.Series, lang: str, kind: str) -> pd.Series:
+    """Labels for the distinct values of a column (work per distinct value, not per row)."""
+    if kind == "list":  # '; '-joined names, translated item by item
+        labels = {
+            v: "; ".join(tr_value(x, lang) for x in str(v).split("; ") if x)
+            for v in col.dropna().unique()
+        }
+    elif kind == "codes":
+        labels = {v: tr_codes(str(v), lang) for v in col.dropna().unique()}
+    else:
+        labels = {v: tr_value(str(v), lang) for v in col.dropna().unique()}
+    return col.map(labels).astype(object)
+
+
+def _dates(col: pd.Series) -> pd.Series:
+    """ISO date text → date cells (None where missing)."""
+    values = pd.to_datetime(col.astype(object), errors="coerce")
+    return pd.Series([None if pd.isna(v) else v.to_pydatetime() for v in values], index=col.index)
+
+
+def _cell_kind(c: str, views: AnalysisViews) -> str:
+    spec = views.format_of(c)
+    if c in DATE_COLUMNS:
+        return "date"
+    if c in CODE_COLUMNS or spec == "codes":
+        return "codes"
+    if c in ACTION_COLUMNS or spec == "t":
+        return "t"
+    return spec
 
 
 def _action_frame(
     r: AnalysisResult, lang: str, include_pii: bool, max_rows: int
-) -> tuple[pd.DataFrame, int]:
-    """The sheet as a frame: translated labels and a 'what to do' sentence per action.
-    Work is done per distinct value (labels, sentences), not per row."""
+) -> tuple[pd.DataFrame, list[str], int]:
+    """The sheet as a frame (translated labels, date cells, a 'what to do' sentence per action),
+    the Excel number format of each column, and the plan's full row count."""
     plan = r.tables.get("action_plan")
     if plan is None:
-        return pd.DataFrame(), 0
+        return pd.DataFrame(), [], 0
     total = len(plan)
     plan = plan.head(max_rows)  # already in priority order
     pii = pii_columns()
     cols = [c for c in plan.columns if include_pii or c not in pii]
     views = views_of(r.analysis)
     out = pd.DataFrame(index=plan.index)
+    formats = []
     for c in cols:
-        col = plan[c]
-        if c in ACTION_COLUMNS or views.format_of(c) == "t":
-            labels = {v: tr_value(str(v), lang) for v in col.dropna().unique()}
-            out[c] = col.map(labels)
-        elif views.format_of(c) == "list":  # '; '-joined names, translated item by item
-            labels = {
-                v: "; ".join(tr_value(x, lang) for x in str(v).split("; ") if x)
-                for v in col.dropna().unique()
-            }
-            out[c] = col.map(labels)
+        kind = _cell_kind(c, views)
+        if kind == "date":
+            out[c] = _dates(plan[c])
+        elif kind in ("t", "list", "codes"):
+            out[c] = _translated(plan[c], lang, kind)
         else:
-            out[c] = col.astype(object).where(col.notna(), None)
+            out[c] = plan[c].astype(object).where(plan[c].notna(), None)
+        formats.append(number_format(kind, lang) or ("yyyy-mm-dd" if kind == "date" else ""))
+    out["action_text"] = _action_texts(plan, lang)
+    formats.append("")
+    out.columns = unique_headers([column_label(c, lang, r.analysis) for c in out.columns])
+    return out, formats, total
+
+
+def _action_texts(plan: pd.DataFrame, lang: str) -> list[str]:
     qty_col = plan["quantity"] if "quantity" in plan.columns else pd.Series(pd.NA, index=plan.index)
     keys = list(
         zip(plan["action"].astype(object), qty_col, plan["detail"].astype(object).fillna(""))
@@ -62,9 +119,89 @@ def _action_frame(
             quantity=None if pd.isna(qty) else int(qty),
             detail=tr_codes(detail, lang),
         )
-    out["action_text"] = [cache[k] for k in keys]
-    out.columns = [column_label(c, lang, r.analysis) for c in out.columns]
-    return out, total
+    return [cache[k] for k in keys]
+
+
+def plan_summary_frame(results: dict[str, AnalysisResult], lang: str) -> pd.DataFrame:
+    """Every analysis' plan in totals, as the report's "what to do" prints them."""
+    rows = []
+    for name, r in results.items():
+        summary = r.tables.get("plan_summary")
+        for p in summary.itertuples(index=False) if summary is not None else ():
+            rows.append(
+                {
+                    t("col.analysis_title", lang): t(f"analysis.{name}.title", lang),
+                    t("col.milestone", lang): t("report.milestone", lang, days=p.milestone_days),
+                    t("col.due_date", lang): dt.datetime.fromisoformat(str(p.due_date)),
+                    t("col.action", lang): tr_value(str(p.action), lang),
+                    t("col.owner_role", lang): "; ".join(
+                        tr_value(x, lang) for x in str(p.owner_role).split("; ")
+                    ),
+                    t("col.entities", lang): int(p.entities),
+                    t("col.quantity_total", lang): None if pd.isna(p.quantity) else int(p.quantity),
+                }
+            )
+    frame = pd.DataFrame(rows).astype(object)
+    return frame.where(frame.notna(), None)  # an action without a size: an empty cell
+
+
+def method_rows(results: dict[str, AnalysisResult], lang: str) -> list[list[str]]:
+    """The method notes of the report, one sentence per row (no codes, no English in zh)."""
+    from crmlens.report.blocks import Bullets, Para
+
+    rows = []
+    for name, r in results.items():
+        fn = views_of(name).method_notes
+        for block in fn(r, lang) if fn else []:
+            texts = block.items if isinstance(block, Bullets) else [block.text]
+            if isinstance(block, (Bullets, Para)):
+                rows += [[t(f"analysis.{name}.title", lang), text] for text in texts]
+    return rows
+
+
+class _Sheets:
+    """Formats shared by the sheets of one workbook."""
+
+    def __init__(self, wb: xlsxwriter.Workbook, lang: str) -> None:
+        self.wb, self.lang = wb, lang
+        self.head = wb.add_format(
+            {"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True, "valign": "top"}
+        )
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self._formats: dict[tuple[str, bool], Any] = {}
+
+    def format(self, num_format: str, wrap: bool) -> Any:
+        key = (num_format, wrap)
+        if key not in self._formats:
+            props: dict[str, Any] = {"valign": "top"} if wrap or num_format else {}
+            if num_format:
+                props["num_format"] = num_format
+            if wrap:
+                props["text_wrap"] = True
+            self._formats[key] = self.wb.add_format(props) if props else None
+        return self._formats[key]
+
+    def table(self, name: str, frame: pd.DataFrame, formats: list[str]) -> Any:
+        """A sheet with a frozen, filtered header and per-column widths and number formats;
+        rows are streamed in order (constant-memory mode)."""
+        ws = self.wb.add_worksheet(name[:31])
+        headers = list(frame.columns)
+        n = len(frame)
+        for j, h in enumerate(headers):
+            sample = frame.iloc[:200, j].dropna().astype(str).str.len()
+            width = int(min(60, max(10, len(h) + 2, sample.max() if len(sample) else 0)))
+            ws.set_column(j, j, width, self.format(formats[j] if formats else "", width >= 40))
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(n, 1), max(len(headers) - 1, 0))
+        status = t("col.status", self.lang)
+        if status in headers and n:
+            j = headers.index(status)
+            source = [tr_value(s, self.lang) for s in STATUS_VALUES]
+            ws.data_validation(1, j, n, j, {"validate": "list", "source": source})
+        ws.write_row(0, 0, headers, self.head)
+        for i, row in enumerate(frame.itertuples(index=False, name=None), start=1):
+            ws.write_row(i, 0, row)
+        return ws
 
 
 def write_action_plan(
@@ -83,67 +220,33 @@ def write_action_plan(
             "constant_memory": True,
             "strings_to_formulas": False,
             "strings_to_urls": False,
+            "default_date_format": "yyyy-mm-dd",
         },
     )
-    head = wb.add_format(
-        {"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True, "valign": "top"}
-    )
-    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    sheets = _Sheets(wb, lang)
+    summary = plan_summary_frame(results, lang)
+    if len(summary):
+        formats = ["", "", "yyyy-mm-dd", "", "", "#,##0", "#,##0"]
+        sheets.table(t("sheet.plan", lang), summary, formats)
     for name, r in results.items():
-        frame, total = _action_frame(r, lang, include_pii, max_rows)
+        frame, formats, total = _action_frame(r, lang, include_pii, max_rows)
         if frame.empty and not total:
             continue
-        ws = wb.add_worksheet(t(f"sheet.{name}", lang)[:31])
-        headers = list(frame.columns)
-        n = len(frame)
-        # constant_memory mode streams rows in order: column formats, filters and validation first
-        for j, h in enumerate(headers):
-            sample = frame.iloc[:200, j].dropna().astype(str).str.len()
-            width = int(min(60, max(10, len(h) + 2, sample.max() if len(sample) else 0)))
-            ws.set_column(j, j, width, wrap if width >= 40 else None)
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(n, 1), len(headers) - 1)
-        status = t("col.status", lang)
-        if status in headers and n:
-            j = headers.index(status)
-            ws.data_validation(
-                1,
-                j,
-                n,
-                j,
-                {"validate": "list", "source": [tr_value(s, lang) for s in STATUS_VALUES]},
+        ws = sheets.table(t(f"sheet.{name}", lang), frame, formats)
+        if total > len(frame):
+            ws.write(
+                len(frame) + 1, 0, t("report.excel_truncated", lang, shown=len(frame), total=total)
             )
-        ws.write_row(0, 0, headers, head)
-        for i, row in enumerate(frame.itertuples(index=False, name=None), start=1):
-            ws.write_row(i, 0, row)
-        if total > n:
-            ws.write(n + 1, 0, t("report.excel_truncated", lang, shown=n, total=total))
     from crmlens.overrides.workbook import write_review_sheets  # results with a review table
 
-    write_review_sheets(wb, results, lang, head, max_rows)
+    write_review_sheets(wb, results, lang, sheets.head, max_rows)
     rules = wb.add_worksheet(t("sheet.rules", lang)[:31])
-    rules.write_row(
-        0, 0, [t("col.analysis", lang), t("col.rule", lang), t("col.value", lang)], head
-    )
-    row = 1
-    for name, r in results.items():
-        for k, v in r.method.items():
-            text = (
-                tr_value(v, lang) if isinstance(v, str) else v
-            )  # method codes in the reader's language
-            rules.write_row(
-                row,
-                0,
-                [
-                    name,
-                    k,
-                    text if isinstance(v, (int, float, str)) else json.dumps(v, ensure_ascii=False),
-                ],
-            )
-            row += 1
+    rules.write_row(0, 0, [t("col.analysis_title", lang), t("col.method_note", lang)], sheets.head)
+    for row, cells in enumerate(method_rows(results, lang), start=1):
+        rules.write_row(row, 0, cells, sheets.wrap)
     rules.freeze_panes(1, 0)
-    rules.set_column(0, 1, 28)
-    rules.set_column(2, 2, 100, wrap)
+    rules.set_column(0, 0, 28)
+    rules.set_column(1, 1, 120, sheets.wrap)
     wb.close()
 
 

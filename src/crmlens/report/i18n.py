@@ -6,7 +6,9 @@ use ``str.format`` fields with crmlens format specs:
 ``{x:int}`` 1,234 · ``{x:pct}`` 12.3% · ``{x:usd}`` $1,234,567 (zh: 1,234,567 美元) ·
 ``{x:num}`` 1,234.57 · ``{x:num1}`` one decimal · ``{x:list}`` joined list · ``{x:t}`` the value
 translated through the catalog key ``value.<x>`` when present · ``{x:p}`` a p-value (< 0.001) ·
-``{x:col}`` a column name shown with its ``col.<x>`` label.
+``{x:pv}`` a p-value with its operator (p < 0.001, p = 0.218) · ``{x:col}`` a column name shown
+with its ``col.<x>`` label · ``{x:feature}`` a model feature: a column, or a one-hot
+``<column>_<value>`` shown as "label: value".  A number that rounds to zero never prints "-0.00".
 """
 
 from __future__ import annotations
@@ -84,14 +86,14 @@ def fmt_value(value: Any, spec: str, lang: str, scope: str | None = None) -> str
     if spec == "int":
         return f"{int(round(float(value))):,}"
     if spec == "pct":
-        return f"{float(value) * 100:.1f}%"
+        return _unsigned_zero(f"{float(value) * 100:.1f}%")
     if spec == "usd":
         v = float(value)
         return f"{v:,.0f} 美元" if lang == "zh" else f"${v:,.0f}"
     if spec == "num":
-        return f"{float(value):,.2f}"
+        return _unsigned_zero(f"{float(value):,.2f}")
     if spec == "num1":
-        return f"{float(value):,.1f}"
+        return _unsigned_zero(f"{float(value):,.1f}")
     if spec == "list":
         items = list(value) if isinstance(value, (list, tuple)) else [value]
         joined = ("、" if lang == "zh" else ", ").join(tr_value(str(i), lang, scope) for i in items)
@@ -101,13 +103,40 @@ def fmt_value(value: Any, spec: str, lang: str, scope: str | None = None) -> str
     if spec == "p":  # p-values: tiny ones are not "0.00"
         v = float(value)
         return "< 0.001" if v < 0.001 else f"{v:.3f}"
+    if spec == "pv":  # p-values with their operator: "p < 0.001", never "p = < 0.001"
+        v = float(value)
+        return "p < 0.001" if v < 0.001 else f"p = {v:.3f}"
     if spec == "col":  # a column/feature name, shown with its catalog label when there is one
         return catalog(lang).get(f"col.{value}", str(value))
+    if spec == "feature":
+        return feature_label(str(value), lang)
     if isinstance(value, float):
-        return f"{value:,.2f}"
+        return _unsigned_zero(f"{value:,.2f}")
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return format(value, spec)
+
+
+def _unsigned_zero(text: str) -> str:
+    """ "-0.00" → "0.00": a value that rounds to zero has no sign."""
+    if text.startswith("-") and not any(ch in "123456789" for ch in text):
+        return text[1:]
+    return text
+
+
+def feature_label(feature: str, lang: str) -> str:
+    """A model feature in words: ``col.<feature>`` when the catalog has it, else a one-hot
+    ``<column>_<value>`` as "column label: value" (the longest column the catalog knows)."""
+    cat = catalog(lang)
+    if f"col.{feature}" in cat:
+        return cat[f"col.{feature}"]
+    parts = feature.split("_")
+    for cut in range(len(parts) - 1, 0, -1):
+        column, value = "_".join(parts[:cut]), "_".join(parts[cut:])
+        if f"col.{column}" in cat:
+            sep = "：" if lang == "zh" else ": "
+            return cat[f"col.{column}"] + sep + tr_value(value, lang)
+    return feature
 
 
 def tr_value(value: str, lang: str, scope: str | None = None) -> str:
@@ -125,7 +154,7 @@ def tr_codes(text: str, lang: str) -> str:
         return text
     cat = catalog(lang)
     sep = "；" if lang == "zh" else "; "
-    return sep.join(cat.get(part, part) for part in str(text).split("; "))
+    return sep.join(cat.get(part, cat.get(f"value.{part}", part)) for part in str(text).split("; "))
 
 
 def t(key: str, lang: str, /, **params: Any) -> str:

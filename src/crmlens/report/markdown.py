@@ -15,6 +15,16 @@ def _row(cells: list[str]) -> str:
     return "| " + " | ".join(_md(c) for c in cells) + " |"
 
 
+def _table_note(b: TableBlock, lang: str) -> list[str]:
+    """Where the rows not shown are (the appendix, the CSV), or a link to the full table."""
+    if b.note:
+        return ["", f"_{_md(b.note)}_ [{_md(b.link)}]({b.link})"]
+    if b.total_rows > len(b.rows):
+        note = t("report.rows_shown", lang, shown=len(b.rows), total=b.total_rows)
+        return ["", f"_{_md(note)}_"]
+    return []
+
+
 def render_markdown(doc: Document, chart_files: dict[str, str]) -> str:
     out = [f"# {_md(doc.title)}", "", f"_{_md(doc.subtitle)}_", ""]
     for s in doc.sections:
@@ -30,22 +40,17 @@ def render_markdown(doc: Document, chart_files: dict[str, str]) -> str:
                 ]
                 out += [_row([k, v]) for k, v in b.items] + [""]
             elif isinstance(b, Bullets):
-                out += [f"- {_md(i)}" for i in b.items] + [""]
+                marks = [f"{n}." for n in range(1, len(b.items) + 1)] if b.ordered else None
+                out += [f"{marks[k] if marks else '-'} {_md(i)}" for k, i in enumerate(b.items)]
+                out += [""]
             elif isinstance(b, ChartBlock):
                 f = chart_files.get(b.chart.id)
                 if f:
                     out += [f"![{_md(b.chart.title)}]({f})", ""]
+                out += [f"_{_md(b.caption)}_", ""]
             elif isinstance(b, TableBlock):
                 out += [f"**{_md(b.title)}**", "", _row(b.columns), "|" + " --- |" * len(b.columns)]
                 out += [_row(row) for row in b.rows]
-                if b.total_rows > len(b.rows):
-                    out += [
-                        "",
-                        "_"
-                        + _md(
-                            t("report.rows_shown", doc.lang, shown=len(b.rows), total=b.total_rows)
-                        )
-                        + "_",
-                    ]
+                out += _table_note(b, doc.lang)
                 out += [""]
     return "\n".join(out).rstrip() + "\n"

@@ -1,7 +1,14 @@
 """What an analysis unit tells the report layer about its result: headline metrics, table views
-with column formats, chart builders and method notes.  A unit's ``views`` module exposes one
-``VIEWS = AnalysisViews(...)``; the document, Markdown/HTML writers, Excel and the summary read it
-and never name an analysis.
+with column formats, chart builders, chart captions, the story (answer, why, what to do) and method
+notes.  A unit's ``views`` module exposes one ``VIEWS = AnalysisViews(...)``; the document,
+Markdown/HTML writers, Excel and the summary read it and never name an analysis.
+
+The story is what a reader sees first: an answer paragraph with the key numbers, the diagnosis
+(``why``: groups, drivers, strength of evidence, what the data cannot say), what to do (prioritised
+actions; the plan by milestone comes from the ``plan_summary`` table) and the trigger that raises
+an alert.  Every line is a catalog key with computed parameters (:class:`Line`).  A chart is placed
+after the ``why`` line its :class:`Caption` names, with a one-sentence takeaway computed from the
+result.
 
 Column formats: ``int`` ``num`` ``pct`` ``usd`` ``p`` (p-value) · ``t`` (a value translated through
 ``value.<x>``) · ``list`` (translated items) · ``codes`` (catalog keys joined by "; ").
@@ -33,12 +40,50 @@ class TableView:
 
 
 @dataclass(frozen=True)
+class Line:
+    """One sentence of the story: a catalog key and its computed parameters.  ``id`` names a
+    ``why`` line (charts whose caption ``supports`` it are placed after it); ``strength`` is
+    ``weak`` for a line resting on weak evidence (the summary labels it, never leads with it)."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+    severity: str = "info"
+    strength: str = "strong"
+
+
+@dataclass(frozen=True)
+class Story:
+    """The answer-first narrative of one analysis (see the module docstring)."""
+
+    answer: tuple[Line, ...] = ()
+    why: tuple[Line, ...] = ()
+    limits: tuple[Line, ...] = ()  # what the data cannot say
+    actions: tuple[Line, ...] = ()  # prioritised: first is first
+    trigger: Line | None = None
+    summary: tuple[Line, ...] = ()  # executive-summary bullets, most important first
+
+
+@dataclass(frozen=True)
+class Caption:
+    """The takeaway of one chart: ``text(result)`` returns a :class:`Line` (None: the chart has
+    nothing to say and is not shown); the chart is placed after the ``why`` line ``supports``
+    (or in the evidence section when that line is absent)."""
+
+    text: Callable[["AnalysisResult"], Line | None]
+    supports: str = ""
+
+
+@dataclass(frozen=True)
 class AnalysisViews:
     headline: tuple[str, ...] = ()
     tables: tuple[TableView, ...] = ()
     column_formats: dict[str, str] = field(default_factory=dict)
     charts: Callable[["AnalysisResult", str], list["Chart"]] | None = None
     method_notes: Callable[["AnalysisResult", str], list[Any]] | None = None
+    story: Callable[["AnalysisResult"], Story] | None = None
+    captions: dict[str, Caption] = field(default_factory=dict)  # chart id → its caption
+    id_columns: tuple[str, ...] = ()  # entity id/name columns the workbook puts first
 
     def format_of(self, column: str) -> str:
         return self.column_formats.get(column, "")
@@ -55,3 +100,18 @@ def views_of(analysis: str) -> AnalysisViews:
     spec = REGISTRY.get(analysis)
     views = spec.load_views() if spec is not None else None
     return views if views is not None else EMPTY
+
+
+def default_rules(analysis: str) -> dict[str, dict[str, Any]]:
+    """The unit's default alert rules (``rules.yaml``) by id: a story quotes the trigger from
+    them, so the report and the monitor name the same thresholds."""
+    import yaml
+
+    from crmlens.analyses import REGISTRY
+
+    spec = REGISTRY.get(analysis)
+    path = spec.resource("rules.yaml") if spec is not None else None
+    if path is None:
+        return {}
+    rules = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("rules", [])
+    return {str(rule["id"]): rule for rule in rules}

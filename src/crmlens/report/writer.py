@@ -44,10 +44,20 @@ def summary(
         "analyses": {
             name: {k: v for k, v in r.to_json_dict().items() if k != "tables"}
             | {"tables": {n: len(df) for n, df in r.tables.items()}}
+            | plan_totals(r)
             for name, r in results.items()
         },
         "data_quality": json_safe(profile) if profile else None,
     }
+
+
+def plan_totals(r: AnalysisResult) -> dict:
+    """The plan in totals (the ``plan_summary`` rows the report and the workbook print)."""
+    plan = r.tables.get("plan_summary")
+    if plan is None:
+        return {}
+    rows = plan.astype(object).where(plan.notna(), None).to_dict(orient="records")
+    return {"plan": json_safe(rows)}
 
 
 PARALLEL_EXCEL_ROWS = 20_000  # smaller workbooks take about a second: not worth a process
@@ -69,7 +79,10 @@ def _start_excel(
         return None
     light = {
         name: AnalysisResult(
-            name, {}, {k: v for k, v in r.tables.items() if k == "action_plan"}, method=r.method
+            name,
+            {},
+            {k: v for k, v in r.tables.items() if k in ("action_plan", "plan_summary")},
+            method=r.method,
         )
         for name, r in results.items()
     }

@@ -64,7 +64,9 @@ def compute(ctx: RunContext) -> AnalysisResult:
     ctx.laps("outcomes")
 
     result_tables = tables.build_tables(df, groups, cfg, source, actions) | outcome_tables
-    metrics = narrative.metrics(df, groups, source, cfg, outcome_summary)
+    metrics = narrative.metrics(
+        df, groups, source, cfg, outcome_summary, result_tables["plan_summary"]
+    )
     findings = narrative.findings(metrics, result_tables)
     recs = narrative.recommendations(metrics, result_tables, cfg, df)
     ctx.laps("tables_and_findings")

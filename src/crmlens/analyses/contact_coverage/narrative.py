@@ -26,16 +26,24 @@ DATA_QUALITY_FINDINGS = (  # finding code, metric counted
 )
 
 
+def plan_total(summary: pd.DataFrame, action: str, column: str = "quantity") -> int:
+    """The plan's total of one action (``plan_summary`` rows; 0 when no entity gets it)."""
+    rows = summary.loc[summary["action"] == action, column]
+    return int(rows.fillna(0).sum())
+
+
 def metrics(
     df: pd.DataFrame,
     groups: pd.DataFrame,
     source: KeyAccounts,
     cfg: ContactCoverageConfig,
     outcome: dict[str, Any],
+    plan: pd.DataFrame,
 ) -> dict[str, Metric]:
+    """``plan`` is the ``plan_summary`` table: the plan's totals are the report's totals."""
     return (
         base_metrics(df, groups, source)
-        | plan_metrics(df)
+        | plan_metrics(df, plan)
         | peer_metrics(df, cfg)
         | model_metrics(df, cfg)
         | profile_metrics(df, cfg)
@@ -108,7 +116,7 @@ def _mean(values: pd.Series) -> float | None:
     return float(values.mean()) if len(values) else None
 
 
-def plan_metrics(df: pd.DataFrame) -> dict[str, Metric]:
+def plan_metrics(df: pd.DataFrame, plan: pd.DataFrame) -> dict[str, Metric]:
     """The joint plan, summed once from the per-account columns every output shows (the action
     rows carry the same numbers: executives, and the other contacts)."""
     total = df["contacts_to_add"].to_numpy(dtype="int64")
@@ -123,6 +131,10 @@ def plan_metrics(df: pd.DataFrame) -> dict[str, Metric]:
         "plan_contacts_per_account": Metric(rate(int(total.sum()), n_failing), "score"),
         "plan_executives_per_account": Metric(rate(int(executives.sum()), n_failing), "score"),
         "density_need_only": Metric(int(df["density_need"].fillna(0).sum())),
+        "plan_new_executives": Metric(plan_total(plan, "action.add_executives")),
+        "plan_new_contacts": Metric(
+            plan_total(plan, "action.add_executives") + plan_total(plan, "action.add_contacts")
+        ),
     }
 
 
@@ -301,7 +313,10 @@ def findings(m: dict[str, Metric], tables: dict[str, pd.DataFrame]) -> tuple[Fin
         )
     for code, key in DATA_QUALITY_FINDINGS:
         if v[key]:
-            f.append(Finding(code, {"count": v[key]}, "warning"))
+            params = {"count": v[key]}
+            if key.startswith("contacts_"):  # a share of the live contacts: how large the bias
+                params["share"] = rate(v[key], v["contacts_live"])
+            f.append(Finding(code, params, "warning"))
     if v["tied_excluded"]:
         f.append(
             Finding(
@@ -429,28 +444,27 @@ def recommendations(
 ) -> tuple[Recommendation, ...]:
     v = {k: x.value for k, x in m.items()}
     recs: list[Recommendation] = []
-    executives = df["executives_to_add"]
-    if v["executives_to_add"]:
+    plan = tables["plan_summary"]  # the quantities are the plan's: one number, one place
+    if plan_total(plan, "action.add_executives"):
         recs.append(
             Recommendation(
                 "rec.add_executives",
                 {
-                    "accounts": int((executives > 0).sum()),
-                    "contacts": v["executives_to_add"],
+                    "accounts": plan_total(plan, "action.add_executives", "entities"),
+                    "contacts": plan_total(plan, "action.add_executives"),
                     "target": cfg.decision_ratio_red_line,
                 },
                 {"metric": "decision_ratio", "min": cfg.decision_ratio_red_line},
             )
         )
-    others = df["other_contacts_to_add"]
-    if v["other_contacts_to_add"]:
+    if plan_total(plan, "action.add_contacts"):
         recs.append(
             Recommendation(
                 "rec.add_contacts",
                 {
-                    "accounts": int((others > 0).sum()),
-                    "contacts": v["other_contacts_to_add"],
-                    "total": v["contacts_to_add"],
+                    "accounts": plan_total(plan, "action.add_contacts", "entities"),
+                    "contacts": plan_total(plan, "action.add_contacts"),
+                    "total": v["plan_new_contacts"],
                 },
                 {"metric": "density", "min": cfg.density_red_line},
             )

@@ -55,7 +55,7 @@ def action_plan(
         out[c] = categorical_take(df[c], idx, sort=False)
     for c in LABEL_COLUMNS:
         out[c] = categorical_take(df[c], idx)
-    for c in ("density", "decision_ratio", "coverage"):
+    for c in ("annual_revenue", "density", "decision_ratio", "coverage"):
         out[c] = df[c].to_numpy()[idx]
     out["missing_departments"] = categorical_codes(
         pattern_codes(~present)[idx], ["; ".join(deps) for deps in dep_sets]
@@ -76,6 +76,7 @@ def action_plan(
         "account_name",
         "owner_role",
         *extra,
+        "annual_revenue",
         "tier",
         "risk_class",
         *GAP_COLUMNS,

@@ -8,7 +8,7 @@ import pandas as pd
 from crmlens.analyses.contact_coverage.config import ContactCoverageConfig
 from crmlens.analyses.contact_coverage.key_accounts import KeyAccounts
 from crmlens.analyses.contact_coverage.risk import ATTENTION_TIERS
-from crmlens.analyses.toolkit import top_n
+from crmlens.analyses.toolkit import plan_summary, top_n
 from crmlens.stats.basic import percentile, rate
 
 COUNT_COLUMNS = ("high", "medium", "low", "data_gap", "strong_risk", "secondary_risk")
@@ -49,6 +49,7 @@ def build_tables(
         "department_coverage_by_industry": department_coverage_by_industry(df, key_depts),
         "industry_playbooks": playbooks(df, cfg, source.industries, key_depts),
         "action_plan": actions,
+        "plan_summary": plan_summary(actions),
         "entities": entities(df),
         "workload_uncomputable": df.loc[
             ~df["employees_known"].astype(bool), uncomputable

@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
+from crmlens.analyses.contact_coverage import story
 from crmlens.report.charts import (
     HEIGHT,
     ROW_HEIGHT,
@@ -43,10 +44,9 @@ BREAKDOWN_COLUMNS = (
 
 HEADLINE = (
     "key_accounts",
-    "revenue_threshold",
     "high_risk",
     "high_risk_share",
-    "strong_risk",
+    "data_gap",
     "density_pass_rate",
     "decision_pass_rate",
     "coverage_pass_rate",
@@ -55,8 +55,8 @@ HEADLINE = (
     "median_decision_ratio",
     "mean_decision_ratio",
     "mean_coverage",
-    "contacts_to_add",
-    "executives_to_add",
+    "plan_new_contacts",
+    "plan_new_executives",
     "plan_contacts_per_account",
     "departments_to_add",
 )
@@ -64,27 +64,23 @@ HEADLINE = (
 TABLES = (
     TableView(
         "top_risk",
-        (
+        (  # what an owner needs in the body; every column is in top_risk.csv and the workbook
             "priority_rank",
             "account_name",
+            "account_owner_name",
             "industry_normalized",
             "company_size_category",
             "annual_revenue",
-            "number_of_employees",
             "n_contacts",
             "density",
             "decision_ratio",
             "coverage",
-            "missing_departments",
             "risk_score",
             "points_score",
             "tier",
-            "data_gap_reason",
-            "risk_class",
             "contacts_to_add",
             "executives_to_add",
             "departments_to_add",
-            "owner_role",
         ),
         "top_n",
     ),
@@ -585,4 +581,12 @@ def depth_notes(m: dict[str, Any], lang: str) -> list[str]:
     ]
 
 
-VIEWS = AnalysisViews(HEADLINE, TABLES, COLUMN_FORMATS, contact_coverage_charts, method_notes)
+VIEWS = AnalysisViews(
+    HEADLINE,
+    TABLES,
+    COLUMN_FORMATS,
+    contact_coverage_charts,
+    method_notes,
+    story=story.story,
+    captions=story.CAPTIONS,
+)

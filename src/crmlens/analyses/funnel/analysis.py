@@ -17,7 +17,14 @@ from crmlens.analyses.funnel.config import FunnelConfig
 from crmlens.analyses.funnel.inputs import read_inputs, stage_order
 from crmlens.analyses.funnel.timeline import funnel, segments, state_at
 from crmlens.analyses.spec import RunContext
-from crmlens.analyses.toolkit import OPEN, check_action_rows, due_date, labels, tier_levels
+from crmlens.analyses.toolkit import (
+    OPEN,
+    check_action_rows,
+    due_date,
+    labels,
+    plan_summary,
+    tier_levels,
+)
 
 TIERS = ("low", "medium", "high")
 
@@ -64,6 +71,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
     }
     plan = check_action_rows(action_plan(open_deals, cfg, ctx.as_of), "opportunity_id", ctx.as_of)
     tables["action_plan"] = plan
+    tables["plan_summary"] = plan_summary(plan)  # the totals every output quotes
     tables["entities"] = entities(open_deals)
     ctx.laps("forecast_and_tables")
     metrics = narrative.metrics(deals, fun, bt, train_info, open_deals, quarters, cfg)

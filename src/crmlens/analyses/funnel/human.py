@@ -53,10 +53,15 @@ def apply(ctx: RunContext, state: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     unknown = prob.unknown_entities(state["opportunity_id"]) + close.unknown_entities(
         state["opportunity_id"]
     )
-    both = pd.concat([review, close_review], ignore_index=True)
-    for col in ("model_value", "current_value"):  # one text column for numbers and dates
-        both[col] = both[col].map(lambda v: None if pd.isna(v) else str(v)).astype(object)
-    return out, both, unknown
+    return out, as_text_values(pd.concat([review, close_review], ignore_index=True)), unknown
+
+
+def as_text_values(review: pd.DataFrame) -> pd.DataFrame:
+    """Probabilities and dates share the value columns: stored as text (as the override store
+    holds them), so the table stays one type per column (Parquet)."""
+    for column in ("model_value", "current_value"):
+        review[column] = review[column].map(lambda v: None if pd.isna(v) else str(v))
+    return review
 
 
 def judged(ctx: RunContext, deals: pd.DataFrame, seg: pd.DataFrame) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from crmlens.analyses.health_score import backtest, dated, narrative, plan, tabl
 from crmlens.analyses.health_score.inputs import read_inputs
 from crmlens.analyses.health_score.score import score
 from crmlens.analyses.spec import RunContext
-from crmlens.analyses.toolkit import check_action_rows
+from crmlens.analyses.toolkit import check_action_rows, plan_summary
 
 
 def compute(ctx: RunContext) -> AnalysisResult:
@@ -40,6 +40,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
         "outlook_by_quartile": tables.outlook_by_quartile(outlook),
         "score_distribution": tables.score_distribution(df),
         "action_plan": actions,
+        "plan_summary": plan_summary(actions),
         "entities": narrative.entities(df),
     }
     scored = type(scored)(df, scored.unmeasurable, scored.components)

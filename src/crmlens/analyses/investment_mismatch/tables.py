@@ -12,7 +12,7 @@ from crmlens.analyses.investment_mismatch import groups as group_steps
 from crmlens.analyses.investment_mismatch import stages as stage_steps
 from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
 from crmlens.analyses.investment_mismatch.plan import action_plan
-from crmlens.analyses.toolkit import top_n
+from crmlens.analyses.toolkit import plan_summary, top_n
 
 DETAIL_COLUMNS = [
     "customer360_id",
@@ -73,6 +73,7 @@ def build_tables(
         "cutoffs": cutoffs(steps["cut"], steps["roi"], bounds, cfg),
     }
     tables["action_plan"] = action_plan(mismatched, as_of)
+    tables["plan_summary"] = plan_summary(tables["action_plan"])
     tables["entities"] = entities(df, gaps)
     if model is not None:
         tables["model_coefficients"] = model.coefficients

@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
+from crmlens.analyses.investment_mismatch import story
 from crmlens.analyses.investment_mismatch.base_table import COMPONENTS
 from crmlens.analyses.investment_mismatch.pool import CELL_MEANS, MEANS
 from crmlens.report.charts import (
@@ -22,7 +23,7 @@ from crmlens.report.charts import (
     with_labels,
 )
 from crmlens.report.document import Bullets
-from crmlens.report.i18n import t, tr_value
+from crmlens.report.i18n import feature_label, t, tr_value
 from crmlens.report.views import AnalysisViews, TableView
 
 HEADLINE = (
@@ -30,11 +31,11 @@ HEADLINE = (
     "top_priority",
     "mismatched",
     "mismatch_rate_in_top",
-    "mismatch_share_of_all",
     "roi_mean_mismatched",
     "roi_mean_top_matched",
     "roi_median",
     "top_roi_below_alert",
+    "data_gap_top_priority",
     "corr_priority_composite",
     "corr_onboarding_adoption",
     "cohort_anova_significant",
@@ -494,7 +495,9 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
                     "method.mm.model",
                     lang,
                     alpha=mo["alpha"],
-                    features=", ".join(mo["features"]),
+                    features=("、" if lang == "zh" else ", ").join(
+                        feature_label(f, lang) for f in mo["features"]
+                    ),
                     folds=mo["cv_folds"],
                     test=mo["test_share"],
                     seed=mo["seed"],
@@ -505,4 +508,12 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
     return blocks
 
 
-VIEWS = AnalysisViews(HEADLINE, TABLES, COLUMN_FORMATS, investment_mismatch_charts, method_notes)
+VIEWS = AnalysisViews(
+    HEADLINE,
+    TABLES,
+    COLUMN_FORMATS,
+    investment_mismatch_charts,
+    method_notes,
+    story=story.story,
+    captions=story.CAPTIONS,
+)

@@ -18,7 +18,7 @@ from crmlens.analyses.roi_decay.fit import Fit, fit_group
 from crmlens.analyses.roi_decay.inputs import read_inputs
 from crmlens.analyses.roi_decay.panel import build_panel, curves
 from crmlens.analyses.spec import RunContext
-from crmlens.analyses.toolkit import OPEN, check_action_rows, due_date
+from crmlens.analyses.toolkit import OPEN, check_action_rows, due_date, plan_summary
 
 
 def compute(ctx: RunContext) -> AnalysisResult:
@@ -44,6 +44,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
         "campaigns": camps,
         "past_break_even": camps[camps["past_break_even"]].reset_index(drop=True),
         "action_plan": plan,
+        "plan_summary": plan_summary(plan),
         "entities": entities(camps),
     }
     metrics = narrative.metrics(panel, camps, fitted, claim, cfg)

@@ -22,7 +22,7 @@ from crmlens.analyses.segmentation import clusters, guard, human, narrative, rfm
 from crmlens.analyses.segmentation import utilisation
 from crmlens.analyses.segmentation.features import read_features
 from crmlens.analyses.spec import RunContext
-from crmlens.analyses.toolkit import check_action_rows
+from crmlens.analyses.toolkit import check_action_rows, plan_summary
 
 
 def compute(ctx: RunContext) -> AnalysisResult:
@@ -74,6 +74,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
         "override_outcomes": steps["outcomes"],
         "data_utilisation": util,
         "action_plan": actions,
+        "plan_summary": plan_summary(actions),
         "review": overrides.review(applied, "account_id", "account_name", "segment_model"),
         "entities": tables.entities(applied, cfg),
     }
