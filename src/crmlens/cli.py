@@ -320,9 +320,15 @@ def _print_skipped(outcome, blocked: dict, lg: str) -> None:
             tables = ", ".join(sorted({i.table for i in outcome.problems.get(name, [])}))
             reason = t(code, lg, tables=tables, count=len(outcome.problems.get(name, [])))
             err.print(t("cli.analysis_skipped", lg, analysis=name, reason=reason), markup=False)
+    groups: dict[tuple, list[str]] = {}  # analyses blocked by the same problems: one message
     for name, issues in blocked.items():
-        err.print(t("cli.analysis_blocked", lg, analysis=name, count=len(issues)), markup=False)
-        _print_problems({name: issues}, lg)
+        key = tuple(sorted((i.code, i.table, i.column or "") for i in issues))
+        groups.setdefault(key, []).append(name)
+    for names in groups.values():
+        issues = blocked[names[0]]
+        line = t("cli.analysis_blocked", lg, analysis=", ".join(names), count=len(issues))
+        err.print(line, markup=False)
+        _print_problems({names[0]: issues}, lg)
 
 
 def _print_problems(blocked: dict, lg: str) -> None:

@@ -56,13 +56,15 @@ def resolve(names: list[str] | tuple[str, ...]) -> list[str]:
 
 
 def applicable(data: Dataset, names: list[str]) -> tuple[list[str], dict[str, list[str]]]:
-    """The analyses whose required tables are all in ``data``, and the others → their absent
-    tables.  When none is applicable, every analysis is returned (so validation says why)."""
-    absent = {
-        name: [spec.name for spec in REGISTRY[name].requires if not data.has_table(spec.name)]
-        for name in names
-    }
-    absent = {name: tables for name, tables in absent.items() if tables}
+    """The analyses that apply to ``data`` (one of their ``applies_with`` tables is present —
+    their other missing tables then block them), and the others → their absent tables.  When
+    none applies, every analysis is returned (so validation says why)."""
+    absent: dict[str, list[str]] = {}
+    for name in names:
+        spec = REGISTRY[name]
+        signature = spec.applies_with or tuple(t.name for t in spec.requires)
+        if not any(data.has_table(t) for t in signature):
+            absent[name] = [t.name for t in spec.requires if not data.has_table(t.name)]
     keep = [name for name in names if name not in absent]
     return (keep, absent) if keep else (list(names), {})
 

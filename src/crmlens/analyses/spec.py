@@ -136,6 +136,9 @@ class AnalysisSpec:
     views: str | None = None  # "package.module" exposing VIEWS (a report.views.AnalysisViews)
     package: str | None = None  # package holding messages/<lang>.yaml and rules.yaml
     order: int = 100  # position in reports and in `crmlens analyses`
+    # with no analysis named, the analysis applies when ANY of these tables is in the source (its
+    # other missing tables then block it); default: any of its required tables
+    applies_with: tuple[str, ...] = ()
 
     benchmark: str | None = None  # "package.module" exposing a pandas baseline for `crmlens bench`
     overridable: tuple[OverrideField, ...] = ()  # fields people may override (after the model)

@@ -152,6 +152,8 @@ def open_source(
     p = Path(loc)
     if not p.exists():
         raise SourceError("error.source_missing", source=loc)
+    if not p.is_dir() and not p.is_file():  # a pipe, socket or device: reading could block
+        raise SourceError("error.source_not_file", source=loc)
     layout = mapping.layout
     if layout == "sf_export" or (layout == "auto" and _is_sf_export(p)):
         from crmlens.sources.sf_export import open_sf_export
@@ -159,8 +161,6 @@ def open_source(
         return open_sf_export(p, mapping)
     if p.is_dir():
         return _open_folder(p, mapping)
-    if not p.is_file():  # a pipe, socket or device: reading it could block forever
-        raise SourceError("error.source_not_file", source=loc)
     head = _read_head(p)
     if not head:
         raise SourceError("error.source_empty", source=loc)

@@ -45,4 +45,5 @@ SPEC = AnalysisSpec(
     views="crmlens.analyses.funnel.views",
     package=__name__,
     order=35,
+    applies_with=(OPPORTUNITY_HISTORY.name,),
 )

@@ -29,4 +29,5 @@ SPEC = AnalysisSpec(
     views="crmlens.analyses.health_score.views",
     package=__name__,
     order=40,
+    applies_with=(ACCOUNTS.name,),
 )

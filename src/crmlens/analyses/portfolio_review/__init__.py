@@ -51,4 +51,5 @@ SPEC = AnalysisSpec(
     views="crmlens.analyses.portfolio_review.views",
     package=__name__,
     order=5,  # the first section of the report when present
+    applies_with=(OPPORTUNITIES.name,),
 )

@@ -34,4 +34,5 @@ SPEC = AnalysisSpec(
     views="crmlens.analyses.roi_decay.views",
     package=__name__,
     order=50,
+    applies_with=(CAMPAIGNS.name,),
 )

@@ -54,4 +54,5 @@ SPEC = AnalysisSpec(
     package=__name__,
     overridable=(OverrideField("segment", "choice", _segment_names),),
     order=30,
+    applies_with=(OPPORTUNITIES.name,),
 )
