@@ -75,9 +75,9 @@ def test_number_formats(lang):
 def test_units_may_word_the_same_column_differently():
     from crmlens.report.i18n import column_label
 
-    # contact coverage counts closed deals in its "deals" column, the portfolio review all deals
-    assert column_label("deals", "en", "contact_coverage") == "Closed deals"
-    assert column_label("deals", "en", "portfolio_review") == "Deals"
+    # contact coverage states the level of its intervals, the portfolio review says it elsewhere
+    assert column_label("ci_low", "en", "contact_coverage") == "95% CI low"
+    assert column_label("ci_low", "en", "portfolio_review") == "CI low"
     assert column_label("account_name", "en", "portfolio_review") == column_label(
         "account_name", "en"
     )

@@ -105,8 +105,10 @@ def table_block(
 
 
 def metric_grid(r: AnalysisResult, lang: str) -> MetricGrid:
+    """The headline metrics a unit declares, at most ``BODY_ROWS`` of them (a grid, not a dump;
+    every metric stays in summary.json and the results)."""
     items = []
-    for name in views_of(r.analysis).headline or list(r.metrics):
+    for name in (views_of(r.analysis).headline or list(r.metrics))[:BODY_ROWS]:
         if name not in r.metrics:  # e.g. model metrics when too few rows to fit a model
             continue
         m = r.metrics[name]

@@ -12,7 +12,7 @@ import pandas as pd
 from crmlens.analyses.base import AnalysisResult
 from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config
 from crmlens.report.document import Bullets
-from crmlens.report.i18n import t
+from crmlens.report.i18n import t, tr_value
 from crmlens.report.views import AnalysisViews, TableView
 
 HEADLINE = (
@@ -257,7 +257,10 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
         t(
             "method.pr.needs",
             lang,
-            topics="; ".join(f"{k}: {', '.join(v)}" for k, v in m["case_topics"].items()),
+            topics="; ".join(  # the matching rules, quoted as they are configured
+                f"{tr_value(k, lang, 'portfolio_review')}: {', '.join(f'`{w}`' for w in v)}"
+                for k, v in m["case_topics"].items()
+            ),
         ),
         t(
             "method.pr.experience",
@@ -266,7 +269,11 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
             passive=m["passive_min"],
             confidence=m["confidence"],
         ),
-        t("method.pr.competition", lang, keywords=", ".join(m["competitor_loss_keywords"])),
+        t(
+            "method.pr.competition",
+            lang,
+            keywords=", ".join(f"`{w}`" for w in m["competitor_loss_keywords"]),
+        ),
         t("method.pr.status", lang),
     ]
     return [Bullets(lines)]
