@@ -115,7 +115,7 @@ def _history(ctx: RunContext, cfg: FunnelConfig, deals: pd.DataFrame, end: dt.da
     rows = to_frame(
         mine.filter(mine.order != UNMAPPED)
         .select("opportunity_id", "ts", "order", "probability")
-        .order_by(["opportunity_id", "ts"])
+        .order_by(["opportunity_id", "ts", "order"])  # same-time rows: by stage, on any engine
     )
     rows["ts"] = pd.to_datetime(rows["ts"]).dt.tz_localize(None)
     at = pd.Index(known["opportunity_id"]).get_indexer(rows["opportunity_id"])
