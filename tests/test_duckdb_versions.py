@@ -51,7 +51,7 @@ def test_file_written_by_duckdb_1_gives_the_same_numbers_as_by_duckdb_2(tmp_path
     )
     if INSTALLED_MAJOR < 2:
         pytest.skip("DuckDB 1.x cannot read a 2.x file (the next test checks the message)")
-    assert_same_results(run_digests(str(new)), run_digests(str(old)))
+    assert_same_results(run_digests(str(new)), run_digests(str(old)), every=False)
 
 
 @pytest.mark.skipif(INSTALLED_MAJOR >= 2, reason="DuckDB 2.x reads the file")

@@ -323,7 +323,8 @@ def test_run_with_a_blocked_analysis_exits_1_naming_the_problems(tmp_path, capsy
     err = capsys.readouterr().err
     assert "[dq.column_missing]" in err and "title" in err and "contact_coverage" in err
     assert json.loads((out_dir / "summary.json").read_text())["analyses"].keys() == {
-        "investment_mismatch"
+        "investment_mismatch",
+        "health_score",  # the accounts are fine: the health score runs
     }
     only_contacts = accounts_db(
         tmp_path / "contacts.duckdb"

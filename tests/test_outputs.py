@@ -7,6 +7,7 @@ folder; the workbook process dies with its parent)."""
 
 from __future__ import annotations
 
+import re
 import errno
 import hashlib
 import json
@@ -55,8 +56,11 @@ def run_coverage(capsys, source: Path, out: Path | str) -> tuple[int, str, str]:
     return cli(capsys, "run", "contact_coverage", "--source", source, "--out", out, "--no-png")
 
 
+PROGRESS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d ")  # a finished stage, not an error
+
+
 def one_line(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
+    lines = [line for line in err.splitlines() if line.strip() and not PROGRESS.match(line)]
     assert len(lines) == 1, err
     return lines[0]
 

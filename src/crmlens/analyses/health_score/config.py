@@ -129,10 +129,8 @@ class HealthScoreConfig(Strict):
             raise ValueError("health_score.profiles.weights needs profiles.column")
         if self.medium_score > self.high_score:
             raise ValueError("health_score.medium_score must not exceed high_score")
-        levels = list(self.matrix_levels.values())
-        if set(self.matrix_levels) != {"high", "elevated", "watch"} or levels != sorted(
-            levels, reverse=True
-        ):
+        m = self.matrix_levels
+        if set(m) != {"high", "elevated", "watch"} or not m["high"] >= m["elevated"] >= m["watch"]:
             raise ValueError("health_score.matrix_levels: high ≥ elevated ≥ watch, all three")
         return self
 

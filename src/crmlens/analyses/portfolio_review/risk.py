@@ -46,10 +46,9 @@ def _numeric(ctx: Context, per_account, column: str) -> dict:
     """Welch test of ``column`` (one value per account) between churned and retained."""
     base = _population(ctx)
     joined = base.left_join(per_account, "account_id")
+    value = joined[column].cast("float64")  # Postgres averages integers as numeric (Decimal)
     frame = fetch(
-        joined.group_by("churned").aggregate(
-            n=joined[column].count(), mean=joined[column].mean(), var=joined[column].var()
-        )
+        joined.group_by("churned").aggregate(n=value.count(), mean=value.mean(), var=value.var())
     ).set_index("churned")
 
     def group(flag):
