@@ -57,28 +57,15 @@ def run_digests(source, config=None) -> dict:
     return {n: result_digest(r) for n, r in sorted(outcome.results.items())}
 
 
-# Analyses added in session 4 whose parity on this engine is not yet established (CI found the
-# portfolio review's Decimal/ordering differences; the others were never run on it): reported on
-# their issues, checked here as soon as they agree.  Every other analysis must agree exactly.
-UNVERIFIED = {
-    "spark": {"portfolio_review", "health_score", "roi_decay", "funnel"},
-    "postgres": {"portfolio_review", "health_score", "roi_decay", "funnel", "segmentation"},
-}
-
-
-def assert_same_results(
-    actual: dict, expected: dict, every: bool = True, unverified: frozenset = frozenset()
-) -> None:
+def assert_same_results(actual: dict, expected: dict, every: bool = True) -> None:
     """Every registered analysis (``every``; else the same ones) ran on both sides and agrees in
-    every part of its digest, except the ``unverified`` ones."""
+    every part of its digest."""
     from crmlens.analyses import REGISTRY
 
     assert sorted(actual) == sorted(expected)
     assert not every or sorted(actual) == sorted(REGISTRY)
     assert actual
     for name, digest in expected.items():
-        if name in unverified:
-            continue
         for part in PARTS:
             assert actual[name][part] == digest[part], (name, part)
 

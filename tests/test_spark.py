@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from crmlens.config import CrmlensConfig
-from golden_digest import UNVERIFIED, assert_same_results, run_digests
+from golden_digest import assert_same_results, run_digests
 
 pyspark = pytest.importorskip("pyspark")
 pytestmark = [
@@ -29,4 +29,4 @@ def parquet_folder(tmp_path_factory):
 def test_every_analysis_same_on_spark_as_on_duckdb(parquet_folder):
     spark = CrmlensConfig.model_validate({"engine": {"name": "spark"}})
     on_spark = run_digests(str(parquet_folder), spark)
-    assert_same_results(on_spark, run_digests(str(parquet_folder)), unverified=UNVERIFIED["spark"])
+    assert_same_results(on_spark, run_digests(str(parquet_folder)))

@@ -33,6 +33,16 @@ def to_frame(expr: ir.Table) -> pd.DataFrame:
         return df
 
 
+def cents(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Round money totals to the cent, in place.  Engines add floating-point amounts in different
+    orders (DuckDB and Spark in parallel, PostgreSQL in its own), so a sum can differ in the
+    ninth significant digit; the true total of cent amounts is a whole number of cents, so the
+    rounded value is the same on every engine."""
+    for column in columns:
+        frame[column] = frame[column].round(2)
+    return frame
+
+
 def data_end(data, as_of):
     """The date windows end at: the latest close date of a closed opportunity on or before
     ``as_of`` (data exported months ago is analysed as of its own last day, not today's), or

@@ -13,6 +13,7 @@ import datetime as dt
 import ibis
 import pandas as pd
 
+from crmlens.analyses.engine import cents
 from crmlens.analyses.portfolio_review.cards import Context
 from crmlens.analyses.portfolio_review.expressions import fetch, in_window
 
@@ -49,7 +50,8 @@ def channel_spend(ctx: Context) -> pd.DataFrame | None:
         return None
     frames = [fetch(p).fillna({"spend_t12": 0.0, "spend_p12": 0.0}) for p in parts]
     both = pd.concat(frames, ignore_index=True)
-    return both.groupby("channel", as_index=False)[["spend_t12", "spend_p12"]].sum()
+    totals = both.groupby("channel", as_index=False)[["spend_t12", "spend_p12"]].sum()
+    return cents(totals, "spend_t12", "spend_p12")
 
 
 def _spread(c, w, mapping: dict[str, str]):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crmlens.analyses.engine import cents
 from crmlens.analyses.base import Finding
 from crmlens.analyses.portfolio_review.cards import Card, Context
 from crmlens.analyses.portfolio_review.expressions import fetch
@@ -24,6 +25,7 @@ def segment_table(ctx: Context, column: str) -> pd.DataFrame:
             customers=customers.count(), revenue=customers.rev_t12.sum()
         )
     )
+    cents(frame, "revenue")
     frame["customer_share"] = frame["customers"] / frame["customers"].sum()
     frame["revenue_share"] = frame["revenue"] / frame["revenue"].sum()
     return frame.sort_values(["revenue", column], ascending=[False, True]).reset_index(drop=True)

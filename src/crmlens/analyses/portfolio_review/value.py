@@ -10,6 +10,7 @@ import math
 
 import ibis
 
+from crmlens.analyses.engine import cents
 from crmlens.analyses.portfolio_review.cards import Card, Context, ratio
 from crmlens.analyses.portfolio_review.expressions import fetch, one_row
 from crmlens.schema.contracts import CUSTOMER_VALUE, OPPORTUNITIES
@@ -69,6 +70,7 @@ def lorenz(ctx: Context, n: int):
         .aggregate(customers=ranked.count(), revenue=ranked.rev_t12.sum())
         .order_by("bucket")
     )
+    cents(frame, "revenue")
     total = frame["revenue"].sum()
     return frame.assign(
         customer_share=frame["customers"].cumsum() / n,
@@ -91,6 +93,7 @@ def tiers(ctx: Context, n: int):
             margin_base=ranked.margin_base.sum(),
         )
     )
+    cents(frame, "revenue")
     frame["margin_rate"] = frame["margin_amount"] / frame["margin_base"].where(
         frame["margin_base"] > 0
     )

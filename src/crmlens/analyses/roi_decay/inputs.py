@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import ibis
 import pandas as pd
 
-from crmlens.analyses.engine import as_bool, to_frame
+from crmlens.analyses.engine import as_bool, cents, to_frame
 from crmlens.analyses.roi_decay.columns import (
     CAMPAIGN_COLUMNS,
     OPTIONAL_CAMPAIGN_COLUMNS,
@@ -63,6 +63,9 @@ def read_inputs(ctx: RunContext, end: dt.date) -> Inputs:
                 .aggregate(spend=sp.spend.sum())
                 .order_by(["campaign_id", "month"])
             )
+    cents(revenue, "revenue")
+    if spend is not None:
+        cents(spend, "spend")
     return Inputs(campaigns, _dates(revenue), None if spend is None else _dates(spend))
 
 
