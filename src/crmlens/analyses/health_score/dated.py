@@ -33,9 +33,11 @@ def _day(d: dt.date):
     return ibis.literal(d, type="date")
 
 
-def _read_kept(ctx: RunContext, table, date_column: str, as_of: dt.date):
-    """The table and its date column as a date, or None when no row is dated on or before
-    ``as_of``."""
+def _read_kept(ctx: RunContext, table, columns: tuple[str, ...], date_column: str, as_of: dt.date):
+    """The table and its date column as a date; None when the data lacks the table or one of
+    ``columns``, or when no row is dated on or before ``as_of``."""
+    if not _has(ctx, table, columns):
+        return None
     t = read_table(ctx.data, table)
     day = t[date_column].cast("date")
     if not int(t.filter(day <= _day(as_of)).count().execute()):
@@ -44,9 +46,7 @@ def _read_kept(ctx: RunContext, table, date_column: str, as_of: dt.date):
 
 
 def _support(ctx: RunContext, cfg: HealthScoreConfig, as_of: dt.date) -> pd.DataFrame | None:
-    if not _has(ctx, CASES, ("account_id", "created_date", "type")):
-        return None
-    read = _read_kept(ctx, CASES, "created_date", as_of)
+    read = _read_kept(ctx, CASES, ("account_id", "created_date", "type"), "created_date", as_of)
     if read is None:
         return None
     c, day = read
@@ -63,9 +63,8 @@ def _support(ctx: RunContext, cfg: HealthScoreConfig, as_of: dt.date) -> pd.Data
 
 
 def _nps(ctx: RunContext, cfg: HealthScoreConfig, as_of: dt.date) -> pd.DataFrame | None:
-    if not _has(ctx, NPS_RESPONSES, ("account_id", "response_date", "score")):
-        return None
-    read = _read_kept(ctx, NPS_RESPONSES, "response_date", as_of)
+    columns = ("account_id", "response_date", "score")
+    read = _read_kept(ctx, NPS_RESPONSES, columns, "response_date", as_of)
     if read is None:
         return None
     n, day = read
@@ -77,9 +76,8 @@ def _nps(ctx: RunContext, cfg: HealthScoreConfig, as_of: dt.date) -> pd.DataFram
 
 
 def _trend(ctx: RunContext, cfg: HealthScoreConfig, as_of: dt.date) -> pd.DataFrame | None:
-    if not _has(ctx, OPPORTUNITIES, ("account_id", "amount", "is_won", "close_date")):
-        return None
-    read = _read_kept(ctx, OPPORTUNITIES, "close_date", as_of)
+    columns = ("account_id", "amount", "is_won", "close_date")
+    read = _read_kept(ctx, OPPORTUNITIES, columns, "close_date", as_of)
     if read is None:
         return None
     o, day = read
