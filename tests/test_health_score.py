@@ -344,34 +344,41 @@ def _v2_frames():
         ("o3", "B", 50.0, "2025-06-01"),
         ("o4", "C", 80.0, "2024-06-01"),
     ]
-    return {
-        ACC: acc,
-        CASE: pd.DataFrame(
-            [
-                {"case_id": c, "account_id": a, "created_date": pd.Timestamp(d), "type": t}
-                for c, a, d, t in cases
-            ]
-        ),
-        NPS: pd.DataFrame(
-            [
-                {"response_id": r, "account_id": a, "response_date": pd.Timestamp(d), "score": s}
-                for r, a, d, s in nps
-            ]
-        ),
-        OPP: pd.DataFrame(
-            [
-                {
-                    "opportunity_id": o,
-                    "account_id": a,
-                    "amount": x,
-                    "is_won": True,
-                    "is_closed": True,
-                    "close_date": pd.Timestamp(d),
-                }
-                for o, a, x, d in opps
-            ]
-        ),
-    }
+    return {ACC: acc, CASE: _case_frame(cases), NPS: _nps_frame(nps), OPP: _opp_frame(opps)}
+
+
+def _case_frame(cases) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"case_id": c, "account_id": a, "created_date": pd.Timestamp(d), "type": t}
+            for c, a, d, t in cases
+        ]
+    )
+
+
+def _nps_frame(nps) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"response_id": r, "account_id": a, "response_date": pd.Timestamp(d), "score": s}
+            for r, a, d, s in nps
+        ]
+    )
+
+
+def _opp_frame(opps) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "opportunity_id": o,
+                "account_id": a,
+                "amount": x,
+                "is_won": True,
+                "is_closed": True,
+                "close_date": pd.Timestamp(d),
+            }
+            for o, a, x, d in opps
+        ]
+    )
 
 
 def _run_frames(frames, **section):
@@ -438,28 +445,7 @@ def test_backtest_low_scores_precede_churn():
             opps.append((f"{k}-3", k, 100.0, "2025-06-01"))  # retained
         else:
             cases += [(f"{k}-c{j}", k, "2024-11-01", "Complaint") for j in range(4)]  # churns
-    frames = _v2_frames()
-    frames[ACC] = acc
-    frames[CASE] = pd.DataFrame(
-        [
-            {"case_id": c, "account_id": a, "created_date": pd.Timestamp(d), "type": t}
-            for c, a, d, t in cases
-        ]
-    )
-    frames[OPP] = pd.DataFrame(
-        [
-            {
-                "opportunity_id": o,
-                "account_id": a,
-                "amount": x,
-                "is_won": True,
-                "is_closed": True,
-                "close_date": pd.Timestamp(d),
-            }
-            for o, a, x, d in opps
-        ]
-    )
-    del frames[NPS]
+    frames = {ACC: acc, CASE: _case_frame(cases), OPP: _opp_frame(opps)}
     r = _run_frames(frames, preset="engagement_v2")["health_score"]
     assert r.metric("backtest_customers") == 2 * n
     assert r.metric("backtest_churned") == n
@@ -470,6 +456,70 @@ def test_backtest_low_scores_precede_churn():
     # churners support 1 − min(1, 4·2/6) = 0 → 27.8 (low)
     assert by_tier.loc["low", "churned"] == n and by_tier.loc["medium", "churned"] == 0
     assert by_tier.loc["low", "lift"] == pytest.approx(2.0)
+
+
+def _churn_frames(n: int) -> dict:
+    """``n`` retained customers and ``n`` churners (four complaints before the cutoff
+    2025-01-05), each with one purchase in the year before the cutoff and none in the year before
+    that (trend 1 at the cutoff)."""
+    ids = [f"g{i:02d}" for i in range(n)] + [f"b{i:02d}" for i in range(n)]
+    acc = _accounts([(k, 0, 0, 1, 1, 1, 1, "Enterprise", 1) for k in ids])
+    opps, cases = [END_MARKER], []
+    for k in ids:
+        opps.append((f"{k}-1", k, 100.0, "2024-06-01"))
+        if k.startswith("g"):
+            opps.append((f"{k}-2", k, 100.0, "2025-06-01"))  # retained
+        else:
+            cases += [(f"{k}-c{j}", k, "2024-11-01", "Complaint") for j in range(4)]  # churns
+    return {ACC: acc, CASE: _case_frame(cases), OPP: _opp_frame(opps)}
+
+
+# NPS answers kept only from June 2025: at the cutoff (2025-01-05) there is no NPS to score on
+NPS_AFTER_CUTOFF = [("n1", "g00", "2025-06-01", 9), ("n2", "b00", "2025-07-01", 3)]
+
+
+@pytest.mark.parametrize("nps", [None, NPS_AFTER_CUTOFF], ids=["no_nps_table", "nps_after_cut"])
+def test_backtest_drops_a_component_without_data_at_the_cutoff(nps):
+    n = 25
+    frames = _churn_frames(n)
+    if nps is not None:
+        frames[NPS] = _nps_frame(nps)
+    r = _run_frames(frames, preset="engagement_v2")["health_score"]
+    # NPS's .15 dropped, support .20 and trend .25 rescaled to 1 (as the score spreads it):
+    # retained 1·.2/.45 + 1·.25/.45 = 100 (high); churners 0 + .25/.45 → 55.6 (medium).
+    # Kept at weight .15 with a 0 sub-score it would give 75 (medium) and 41.7 (low).
+    by_tier = r.tables["backtest_by_tier"].set_index("tier")
+    assert by_tier.loc["high", "customers"] == n and by_tier.loc["high", "churned"] == 0
+    assert by_tier.loc["medium", "customers"] == n and by_tier.loc["medium", "churned"] == n
+    assert by_tier.loc["low", "customers"] == 0
+    finding = {f.code: f.params for f in r.findings}["hs.backtest"]
+    assert finding["components"] == ["revenue_trend", "support_load"]
+    assert r.method["backtest"]["dropped"] == ["nps"]
+    from crmlens.analyses.health_score.views import method_notes
+
+    notes = [x for block in method_notes(r, "en") for x in block.items]
+    assert any(x.startswith("Back-test: ") and "2025-01-05" in x and "spread" in x for x in notes)
+    assert any("2025-01-05" in x for x in (y for b in method_notes(r, "zh") for y in b.items))
+
+
+def test_backtest_without_any_dated_data_at_the_cutoff_says_so():
+    frames = _churn_frames(3)
+    frames[NPS] = _nps_frame(NPS_AFTER_CUTOFF)
+    r = _run_frames(frames, weights={"activity": 0.5, "nps": 0.5})["health_score"]
+    params = {f.code: f.params for f in r.findings}["hs.backtest_no_dated_data"]
+    assert params == {"cutoff": "2025-01-05", "components": ["nps"]}
+    assert r.metric("backtest_auc") is None
+
+
+def test_a_dated_table_with_nothing_up_to_the_data_end_is_unmeasurable():
+    frames = _v2_frames()
+    # every case is dated after the data's end (2026-01-05): no account has a known 0 cases
+    frames[CASE] = _case_frame([("c1", "A", "2026-03-01", "Complaint")])
+    r = _run_frames(frames, preset="engagement_v2")["health_score"]
+    assert r.method["unmeasurable"] == ["support_load"]
+    acc = r.tables["accounts"].set_index("account_id")
+    # support's .20 spread over the other four (.80): B = (.15 + .25) / .8
+    assert acc.loc["B", "health_score"] == pytest.approx(100 * 0.4 / 0.8)
 
 
 def test_preset_one_says_it_cannot_be_backtested():

@@ -11,6 +11,7 @@ from crmlens.cli import main
 from crmlens.config import CrmlensConfig
 from crmlens.sources import open_source
 from crmlens.synth import generate
+from golden_digest import assert_same_results, run_digests
 
 HEADLINE = [
     "key_accounts",
@@ -49,10 +50,11 @@ def headline(path, cfg=None):
 
 
 def test_all_source_kinds_agree(formats):
-    results = {fmt: headline(p) for fmt, p in formats.items()}
-    assert results["sqlite"] == results["duckdb"]
-    assert results["parquet"] == results["duckdb"]
-    assert results["csv"] == results["duckdb"]
+    """Every registered analysis: each metric, finding, recommendation, method value and a hash
+    of every table (values and dtypes) is the same from SQLite, Parquet and CSV as from DuckDB."""
+    on_duckdb = run_digests(str(formats["duckdb"]))
+    for fmt in ("sqlite", "parquet", "csv"):
+        assert_same_results(run_digests(str(formats[fmt])), on_duckdb)
 
 
 def test_ibis_url_source(formats):

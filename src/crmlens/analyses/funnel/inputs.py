@@ -67,8 +67,13 @@ def read_inputs(ctx: RunContext, cfg: FunnelConfig, end: dt.date) -> Inputs:
 
 
 def _dates(df: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
+    """Naive timestamps in microseconds whatever the source stored (a date column arrives in
+    seconds, a timestamp in microseconds), so every source gives the same tables."""
     for c in cols:
-        df[c] = pd.to_datetime(df[c]).dt.tz_localize(None) if c in df.columns else pd.NaT
+        if c in df.columns:
+            df[c] = pd.to_datetime(df[c]).dt.tz_localize(None).dt.as_unit("us")
+        else:
+            df[c] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[us]")
     return df
 
 

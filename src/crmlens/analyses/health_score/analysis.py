@@ -57,7 +57,11 @@ def compute(ctx: RunContext) -> AnalysisResult:
     provenance = ctx.provenance(started, analysis=ctx.spec.name, row_counts={"accounts": len(df)})
     method = {
         **narrative.method(cfg, scored, inputs.size_column),
-        "backtest": {"cutoff": check.cutoff.isoformat(), "horizon": cfg.backtest_horizon_days},
+        "backtest": {
+            "cutoff": check.cutoff.isoformat(),
+            "horizon": cfg.backtest_horizon_days,
+            "dropped": check.metrics.get("dropped", []),
+        },
         "window_end": end.isoformat(),
     }
     return AnalysisResult(ctx.spec.name, metrics, result_tables, findings, recs, method, provenance)

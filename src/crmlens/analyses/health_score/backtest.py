@@ -1,6 +1,9 @@
 """Does a low score precede churn or contraction?  The score's dated components (support, NPS,
 revenue trend — the others are snapshots that cannot be rebuilt for a past date) are computed as
-of ``as_of − horizon`` with the preset's weights of those components rescaled to 1; among the
+of ``as_of − horizon`` with the preset's weights of those components rescaled to 1; a dated
+component unmeasurable at that date (its table or columns absent, or nothing dated that early) is
+dropped and its weight spread over the others as the score does (``score.spread_weights``).
+Among the
 customers then (won revenue in the window before), the outcome over the horizon is churn (no won
 revenue) and contraction (less won revenue than in the window before).  AUC = P(a churned
 customer scored lower than a retained one; ties count half) with the Hanley–McNeil standard
@@ -19,8 +22,13 @@ from scipy.stats import norm, rankdata
 
 from crmlens.analyses.engine import as_bool, to_frame
 from crmlens.analyses.health_score import dated
-from crmlens.analyses.health_score.config import DATED_COMPONENTS, HealthScoreConfig
-from crmlens.analyses.health_score.score import TIERS, TOLERANCE
+from crmlens.analyses.health_score.config import COMPONENTS, DATED_COMPONENTS, HealthScoreConfig
+from crmlens.analyses.health_score.score import (
+    TIERS,
+    TOLERANCE,
+    spread_weights,
+    unmeasurable_components,
+)
 from crmlens.analyses.spec import RunContext
 from crmlens.analyses.toolkit import labels, tier_levels
 from crmlens.schema.contracts import OPPORTUNITIES
@@ -31,7 +39,8 @@ MIN_EVENTS = 20  # fewer churned (or retained) customers than this: weak evidenc
 
 @dataclass(frozen=True)
 class Backtest:
-    status: str  # done | no_dated_components | no_opportunities | too_few_customers
+    status: str  # done | no_dated_components | no_dated_data | no_opportunities
+    # | too_few_customers
     cutoff: dt.date
     table: pd.DataFrame  # per tier: customers, churned, churn rate, lift, contracted
     metrics: dict
@@ -76,12 +85,17 @@ def run(ctx: RunContext, cfg: HealthScoreConfig, end: dt.date) -> Backtest:
     outcome = _outcomes(ctx, cutoff, end, dt.timedelta(days=cfg.backtest_horizon_days))
     customers = outcome[outcome["revenue_before"] > 0].reset_index(drop=True)
     features = dated.attach(customers[["account_id"]], dated.dated_inputs(ctx, cfg, cutoff))
+    weights, dropped = measurable_weights(weights, features.columns)
+    if not weights:
+        return Backtest("no_dated_data", cutoff, empty, {"dropped": dropped})
     score = _dated_score(features, cfg, weights)
     churn = (customers["revenue_after"] <= 0).to_numpy()
     contraction = (customers["revenue_after"] < customers["revenue_before"]).to_numpy()
     n_churn, n_keep = int(churn.sum()), int((~churn).sum())
     if min(n_churn, n_keep) == 0:
-        return Backtest("too_few_customers", cutoff, empty, {"customers": len(customers)})
+        return Backtest(
+            "too_few_customers", cutoff, empty, {"customers": len(customers), "dropped": dropped}
+        )
     auc, lo, hi = auc_with_ci(score, churn)
     c_auc, c_lo, c_hi = (
         auc_with_ci(score, contraction)
@@ -109,8 +123,19 @@ def run(ctx: RunContext, cfg: HealthScoreConfig, end: dt.date) -> Backtest:
         "contraction_auc_high": c_hi,
         "weak": weak,
         "components": sorted(weights),
+        "dropped": dropped,
     }
     return Backtest("done", cutoff, g, metrics)
+
+
+def measurable_weights(weights: dict, columns) -> tuple[dict, list[str]]:
+    """The weights of the components measurable in ``columns`` (an unmeasurable one's weight
+    spread over the others, as the score spreads it) and the dropped components, sorted."""
+    dropped = unmeasurable_components(columns, tuple(weights))
+    row = np.array([[weights.get(c, 0.0) for c in COMPONENTS]])
+    spread = spread_weights(row, np.array([[c in dropped for c in COMPONENTS]]))[0]
+    kept = {c: float(w) for c, w in zip(COMPONENTS, spread) if w > 0}
+    return kept, sorted(dropped)
 
 
 def _dated_score(features: pd.DataFrame, cfg: HealthScoreConfig, weights: dict) -> np.ndarray:

@@ -189,6 +189,9 @@ def backtest_metrics(check) -> dict[str, Metric]:
 
 def backtest_finding(check) -> Finding:
     """What the back-test shows, weak evidence called weak."""
+    if check.status == "no_dated_data":
+        params = {"cutoff": check.cutoff.isoformat(), "components": check.metrics["dropped"]}
+        return Finding("hs.backtest_no_dated_data", params)
     if check.status != "done":
         return Finding(f"hs.backtest_{check.status}", {"cutoff": check.cutoff.isoformat()})
     m = check.metrics

@@ -156,10 +156,21 @@ def account_weights(
             rows = (values == value).fillna(False).to_numpy()
             w[rows] = [weights.get(c, 0.0) for c in COMPONENTS]
     drop = np.array([c in unmeasurable for c in COMPONENTS])
-    return _spread(w, np.broadcast_to(drop, w.shape))
+    return spread_weights(w, np.broadcast_to(drop, w.shape))
 
 
-def _spread(w: np.ndarray, drop: np.ndarray) -> np.ndarray:
+def unmeasurable_components(
+    columns, components: tuple[str, ...], size_column: str | None = None, absent=()
+) -> tuple[str, ...]:
+    """The ``components`` with an input the data does not have (listed in ``absent`` or not among
+    ``columns``): nobody can be scored on them."""
+    inputs = dict(COMPONENT_INPUTS)
+    if size_column is not None:
+        inputs["scale"] = (size_column, "number_of_employees")
+    return tuple(c for c in components if any(i in absent or i not in columns for i in inputs[c]))
+
+
+def spread_weights(w: np.ndarray, drop: np.ndarray) -> np.ndarray:
     """Zero the dropped weights and rescale each row's others to the row's original total (a row
     with nothing left keeps zeros)."""
     kept = np.where(drop, 0.0, w)
@@ -171,18 +182,15 @@ def _spread(w: np.ndarray, drop: np.ndarray) -> np.ndarray:
 
 def score(df: pd.DataFrame, cfg: HealthScoreConfig, size_column: str, absent: tuple[str, ...]):
     """Sub-scores, per-account weights, contributions (points), score, tier, flags, reasons."""
-    inputs = {**COMPONENT_INPUTS, "scale": (size_column, "number_of_employees")}
     used = tuple(c for c in COMPONENTS if cfg.uses(c))
-    unmeasurable = tuple(
-        c for c in used if any(i in absent or i not in df.columns for i in inputs[c])
-    )
+    unmeasurable = unmeasurable_components(df.columns, used, size_column, absent)
     subs = sub_scores(df, cfg, size_column)
     weights = account_weights(df, cfg, unmeasurable)
     missing = subs[[f"missing_{c}" for c in COMPONENTS]].to_numpy(dtype=bool)
     # unmeasurable components are reported once, not per account; unused ones not at all
     missing[:, [c in unmeasurable or c not in used for c in COMPONENTS]] = False
     if cfg.missing_inputs == "redistribute":
-        weights = _spread(weights, missing)
+        weights = spread_weights(weights, missing)
     points = 100.0 * weights * subs[[f"sub_{c}" for c in COMPONENTS]].to_numpy()
     total = np.clip(points.sum(axis=1), 0.0, 100.0)
     out = pd.concat([df, subs], axis=1)

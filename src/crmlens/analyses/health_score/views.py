@@ -239,6 +239,15 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
         )
     if m["unmeasurable"]:
         notes.append(t("method.hs.unmeasurable", lang, components=m["unmeasurable"]))
+    if m["backtest"].get("dropped"):
+        notes.append(
+            t(
+                "method.hs.backtest_dropped",
+                lang,
+                components=m["backtest"]["dropped"],
+                cutoff=m["backtest"]["cutoff"],
+            )
+        )
     return [Bullets(notes)]
 
 

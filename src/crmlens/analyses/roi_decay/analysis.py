@@ -34,7 +34,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
     ctx.laps("panel")
     fits, fitted = decay_fits(monthly, cfg)
     ctx.laps("fit")
-    camps = past_break_even(panel.campaigns, monthly, fitted, cfg)
+    camps = past_break_even(panel.campaigns, panel.history, fitted, cfg)
     claim = claim_check(fitted.get(("targeting", "targeted")), cfg)
     plan = check_action_rows(action_plan(camps, cfg, ctx.as_of), "campaign_id", ctx.as_of)
     tables = {
@@ -64,6 +64,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
         },
         "min_campaigns": cfg.min_campaigns,
         "window_end": end.isoformat(),
+        "campaigns_not_started": panel.campaigns_not_started,
     }
     provenance = ctx.provenance(
         started, analysis=ctx.spec.name, row_counts={"campaigns": len(inputs.campaigns)}
@@ -121,12 +122,17 @@ def _curve_for(row, fitted: dict) -> Fit | None:
     return None
 
 
+RECENT_MONTHS = 3  # the monthly spend at stake averages the last three months
+
+
 def past_break_even(
-    camps: pd.DataFrame, monthly: pd.DataFrame, fitted: dict, cfg: RoiDecayConfig
+    camps: pd.DataFrame, history: pd.DataFrame, fitted: dict, cfg: RoiDecayConfig
 ) -> pd.DataFrame:
     """Running campaigns older than their curve's break-even month (their type's curve, else
-    targeted/broad, else all), with the spend they received past it and the last three months'
-    average monthly spend."""
+    targeted/broad, else all), with the spend they received past it and their average monthly
+    spend over the last three months (fewer for a campaign younger than that).  ``history`` holds
+    every month up to the data's end: a campaign older than ``max_age_months`` keeps its recent
+    months here."""
     c = camps.copy()
     c["targeting"] = np.where(c["targeted"].astype(bool), "targeted", "broad")
     months = []
@@ -136,7 +142,7 @@ def past_break_even(
         months.append(np.nan if be is None else be)
     c["break_even_month"] = months
     be = c.set_index("campaign_id")["break_even_month"]
-    m = monthly.join(be, on="campaign_id")
+    m = history.join(be, on="campaign_id")
     past = m["age"] >= np.ceil(m["break_even_month"])
     c = c.join(
         m[past].groupby("campaign_id")["spend"].sum().rename("spend_past_break_even"),
@@ -144,12 +150,13 @@ def past_break_even(
     )
     last_age = c.set_index("campaign_id")["age_months"]
     recent = m.join(last_age, on="campaign_id")
-    recent = recent[recent["age"] > recent["age_months"] - 3]
+    recent = recent[recent["age"] > recent["age_months"] - RECENT_MONTHS]
     c = c.join(
-        recent.groupby("campaign_id")["spend"].sum().div(3).rename("monthly_spend"),
-        on="campaign_id",
+        recent.groupby("campaign_id")["spend"].sum().rename("recent_spend"), on="campaign_id"
     )
-    c = c.fillna({"spend_past_break_even": 0.0, "monthly_spend": 0.0})
+    months_run = np.minimum(RECENT_MONTHS, c["age_months"] + 1)  # months up to the data's end
+    c["monthly_spend"] = c["recent_spend"].fillna(0.0) / months_run
+    c = c.drop(columns="recent_spend").fillna({"spend_past_break_even": 0.0})
     c["past_break_even"] = (
         c["running"].astype(bool)
         & c["break_even_month"].notna()

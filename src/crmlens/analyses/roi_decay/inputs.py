@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from crmlens.analyses.engine import as_bool, cents, to_frame
@@ -33,11 +34,22 @@ def month_start(col):
     return col.cast("date").truncate("M")
 
 
+def _typed(camp: ir.Table, column: str) -> ir.Value:
+    """The contract's type whatever the source stored (SQLite: dates as timestamps or text,
+    flags as 0/1), so every source gives the same campaigns table; a NULL flag stays NULL."""
+    value = camp[column]
+    if column in ("start_date", "end_date"):
+        return value.cast("date").name(column)
+    if column == "is_targeted" and not value.type().is_boolean():
+        return (value.cast("int64") != 0).name(column)
+    return value
+
+
 def read_inputs(ctx: RunContext, end: dt.date) -> Inputs:
     """Campaigns and the revenue and spend dated on or before ``end``."""
     camp = read_table(ctx.data, CAMPAIGNS)
     cols = [*CAMPAIGN_COLUMNS, *(c for c in OPTIONAL_CAMPAIGN_COLUMNS if c in camp.columns)]
-    campaigns = to_frame(camp.select(*cols).order_by("campaign_id"))
+    campaigns = to_frame(camp.select(*(_typed(camp, c) for c in cols)).order_by("campaign_id"))
     if not len(campaigns):
         raise AnalysisError("error.roi_no_campaigns", table=CAMPAIGNS.name)
     opp = read_table(ctx.data, OPPORTUNITIES)

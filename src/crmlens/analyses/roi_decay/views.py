@@ -138,6 +138,7 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
         Bullets(
             [
                 t("method.roi.spend", lang, sources=sources),
+                *_not_started(m, lang),
                 t("method.roi.revenue", lang),
                 t("method.roi.definition", lang, break_even=m["break_even"]),
                 t(
@@ -156,9 +157,17 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
                     after_high=m["claim"]["after"][1],
                     month=m["claim"]["month"],
                 ),
+                t("method.roi.at_stake", lang, max_age=m["max_age_months"]),
             ]
         )
     ]
+
+
+def _not_started(m: dict, lang: str) -> list[str]:
+    count = m.get("campaigns_not_started", 0)
+    if not count:
+        return []
+    return [t("method.roi.not_started", lang, count=count, date=m["window_end"])]
 
 
 VIEWS = AnalysisViews(HEADLINE, TABLES, COLUMN_FORMATS, roi_charts, method_notes)
