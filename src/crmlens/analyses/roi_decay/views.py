@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
+from crmlens.analyses.roi_decay import story
 from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config, with_labels
 from crmlens.report.document import Bullets
 from crmlens.report.i18n import t, tr_value
@@ -161,4 +162,12 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
     ]
 
 
-VIEWS = AnalysisViews(HEADLINE, TABLES, COLUMN_FORMATS, roi_charts, method_notes)
+VIEWS = AnalysisViews(
+    HEADLINE,
+    TABLES,
+    COLUMN_FORMATS,
+    roi_charts,
+    method_notes,
+    story=story.story,
+    captions=story.CAPTIONS,
+)
