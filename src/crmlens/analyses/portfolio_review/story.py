@@ -39,7 +39,9 @@ def by_status(r: AnalysisResult) -> dict[str, list[str]]:
 def card_line(card: dict, r: AnalysisResult) -> Line:
     """One dimension in one line: its status and its red-line figure against the lines."""
     if card["status"] == "not_measurable":
-        return Line("pr.card.not_measurable", {"dimension": card["dimension"], "needs": card["needs"]})
+        return Line(
+            "pr.card.not_measurable", {"dimension": card["dimension"], "needs": card["needs"]}
+        )
     unit = r.metrics[card["metric"]].unit if card["metric"] in r.metrics else "score"
     params = {k: card[k] for k in ("dimension", "status", "metric", "value", "red_line")}
     return Line(f"pr.card.{FORMAT.get(unit, 'num')}", {**params, "watch": card["watch_line"]})
@@ -141,7 +143,11 @@ def actions(r: AnalysisResult) -> tuple[Line, ...]:
     for card in todo:
         params = {k: card[k] for k in ("status", "value", "red_line")}
         lines.append(
-            Line(f"pr.do.{card['dimension']}", {**params, "watch": card["watch_line"]}, severity="action")
+            Line(
+                f"pr.do.{card['dimension']}",
+                {**params, "watch": card["watch_line"]},
+                severity="action",
+            )
         )
     if not lines:
         lines.append(Line("pr.do.none", severity="action"))
