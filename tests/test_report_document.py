@@ -385,3 +385,20 @@ def test_every_number_in_every_analysis_is_traceable(results, reports):
 
     stray = untraceable_numbers(results, reports["en"])
     assert not stray, stray[:20]
+
+
+def test_portfolio_review_opens_with_the_seven_dimensions_on_one_screen(results):
+    """The boss's first page: the answer paragraph names the dimensions by status, then one
+    bullet per dimension (its figure against its red line), before any metric grid."""
+    from crmlens.report.blocks import Bullets
+
+    doc = build_document(results, "en")
+    head = next(s for s in doc.sections if s.id == "portfolio_review")
+    answer, overview = head.blocks[0], head.blocks[1]
+    cards = results["portfolio_review"].tables["cards"]
+    assert isinstance(overview, Bullets) and len(overview.items) == len(cards) == 7
+    for dimension, item in zip(cards["dimension"], overview.items):
+        assert item.startswith(tr_value(dimension, "en", "portfolio_review"))
+    statuses = set(cards["status"])
+    for status, label in (("alert", "At alert"), ("watch", "On watch")):
+        assert (label in answer.text) == (status in statuses)

@@ -186,7 +186,9 @@ def summary(r: AnalysisResult) -> tuple[Line, ...]:
     }
     if groups["alert"]:
         return (Line("pr.summary", params, severity="critical"),)
-    return (Line("pr.summary_calm", params, severity="info"),)
+    if groups["watch"]:
+        return (Line("pr.summary_calm", params, severity="warning"),)
+    return (Line("pr.summary_all_ok", params, severity="info"),)
 
 
 # ---- chart takeaways --------------------------------------------------------------------------
