@@ -70,3 +70,79 @@ def contacts_for(account_id: str, specs: list[tuple], start: int = 0) -> list[di
             )
         )
     return out
+
+
+def untraceable_numbers(results: dict, out: Path) -> list[str]:
+    """The numbers printed in ``out``/report.md that are not a formatted value from summary.json
+    (metrics, finding and recommendation parameters, method/config), from a result table cell or
+    from the unit's default alert rules (the trigger quotes their thresholds) — typed-in numbers."""
+    import json
+    import re
+
+    from crmlens.report.document import format_cell
+    from crmlens.report.i18n import fmt_value
+    from crmlens.report.views import default_rules
+
+    md = (out / "report.md").read_text()
+    md = re.sub(r"`[^`]*`", "", md)  # regular expressions quoted in the method notes
+    md = re.sub(r"_Generated .*?_", "", md)
+    md = re.sub(r"\]\(charts/[^)]*\)", "]", md)
+    md = re.sub(r"\[[^\]]*\]\(tables/[^)]*\)", "", md)  # links to the full tables
+    # figure numbers ("Figure 3", "see Figure 1, 2") are labels; captions are checked like
+    # every other sentence
+    md = re.sub(r"(?:see )?Figures? [\d, and]*\d", "", md)
+    summary = json.loads((out / "summary.json").read_text())
+    for a in summary["analyses"].values():  # the plan's due dates (T+N: its milestone days)
+        for row in a.get("plan", []):
+            md = md.replace(row["due_date"], "")
+    # definitions (ratio 0 without contacts, ROI > 1, 95% CI) and the seed document "004"
+    allowed = {"0", "1", "95", "004"}
+    labels: set[str] = set()
+
+    def add(v):
+        if isinstance(v, bool) or v is None:
+            return
+        if isinstance(v, str) and re.search(r"\d", v) and len(v) >= 4:
+            labels.add(v)
+        if isinstance(v, (int, float)):
+            for spec in ("int", "pct", "usd", "num", "num1", "p", ""):
+                allowed.add(fmt_value(v, spec, "en"))
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                add(x)
+        elif isinstance(v, dict):
+            for x in v.values():
+                add(x)
+
+    for name, a in summary["analyses"].items():
+        add({k: m["value"] for k, m in a["metrics"].items()})
+        for f in a["findings"] + a["recommendations"]:
+            add(f["params"])
+        add(a["method"])
+        add(default_rules(name))
+    for r in results.values():
+        for df in r.tables.values():
+            for col in df.columns:
+                for v in df[col].head(300):
+                    cell = format_cell(v, col, "en")
+                    allowed.add(cell)
+                    if re.search(r"\d", cell) and not re.fullmatch(r"[$\d,.%−-]+", cell):
+                        labels.add(cell)
+                    add(v if not hasattr(v, "item") else v.item())
+    # a number, not the digits opening an id such as 00102LVj (the id is a table cell)
+    # text values holding numbers (dates, quarters, band labels such as "50,000–250,000") are
+    # quoted whole from summary.json or a table cell
+    for text in sorted(labels, key=len, reverse=True):
+        if text in md:  # whole: never the middle of a longer number
+            md = re.sub(rf"(?<!\w)(?<!\d[.,]){re.escape(text)}(?!\w|[.,]\d)", "", md)
+    tokens = re.findall(r"(?<![\w.])[$−+]?\d+(?:,\d{3})*(?:\.\d+)?%?(?!\w)", md)
+    return sorted(
+        {
+            tok
+            for tok in tokens
+            if tok not in allowed
+            and tok.lstrip("$−+").rstrip("%") not in allowed
+            and tok.lstrip("−+") not in allowed
+            and "-" + tok not in allowed  # a negative number: markdown escapes its "-"
+        }
+    )

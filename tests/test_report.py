@@ -286,8 +286,8 @@ def test_demo_command(tmp_path, capsys):
 def test_every_number_in_the_report_is_traceable(result, tmp_path, gen_db):
     """Every number printed in report.md is a formatted value from summary.json (metrics, finding
     and recommendation parameters, method/config) or from a result table cell — nothing typed
-    in."""
-    from crmlens.report.document import format_cell
+    in.  (test_report_document.py checks the report of every analysis the same way.)"""
+    from helpers import untraceable_numbers
 
     results = {
         "contact_coverage": result,
@@ -296,55 +296,7 @@ def test_every_number_in_the_report_is_traceable(result, tmp_path, gen_db):
         ),
     }
     out = write_report(results, tmp_path / "r", png=False)
-    md = (out / "report.md").read_text()
-    md = re.sub(r"`[^`]*`", "", md)  # regular expressions quoted in the method notes
-    md = re.sub(r"_Generated .*?_", "", md)
-    md = re.sub(r"\]\(charts/[^)]*\)", "]", md)
-    md = re.sub(r"\[[^\]]*\]\(tables/[^)]*\)", "", md)  # links to the full tables
-    # figure numbers ("Figure 3", "see Figure 1, 2") are labels; captions are checked like
-    # every other sentence
-    md = re.sub(r"(?:see )?Figures? [\d, and]*\d", "", md)
-    summary = json.loads((out / "summary.json").read_text())
-    for a in summary["analyses"].values():  # the plan's due dates (T+N: its milestone days)
-        for row in a.get("plan", []):
-            md = md.replace(row["due_date"], "")
-    allowed = {"0", "1", "95"}  # definitions: ratio 0 without contacts, ROI > 1, 95% CI
-
-    def add(v):
-        if isinstance(v, bool) or v is None:
-            return
-        if isinstance(v, (int, float)):
-            for spec in ("int", "pct", "usd", "num", "num1", "p", ""):
-                allowed.add(fmt_value(v, spec, "en"))
-        elif isinstance(v, (list, tuple)):
-            for x in v:
-                add(x)
-        elif isinstance(v, dict):
-            for x in v.values():
-                add(x)
-
-    for a in summary["analyses"].values():
-        add({k: m["value"] for k, m in a["metrics"].items()})
-        for f in a["findings"] + a["recommendations"]:
-            add(f["params"])
-        add(a["method"])
-    for r in results.values():
-        for df in r.tables.values():
-            for col in df.columns:
-                for v in df[col].head(300):
-                    allowed.add(format_cell(v, col, "en"))
-                    add(v if not hasattr(v, "item") else v.item())
-    tokens = re.findall(r"(?<![\w.])[$−+]?\d+(?:,\d{3})*(?:\.\d+)?%?", md)
-    stray = sorted(
-        {
-            tok
-            for tok in tokens
-            if tok not in allowed
-            and tok.lstrip("$−+").rstrip("%") not in allowed
-            and tok.lstrip("−+") not in allowed
-            and "-" + tok not in allowed  # a negative number: markdown escapes its "-"
-        }
-    )
+    stray = untraceable_numbers(results, out)
     assert not stray, stray[:20]
 
 

@@ -22,9 +22,8 @@ from crmlens.report.writer import write_report
 from crmlens.sources import open_source
 
 AS_OF = dt.date(2026, 1, 5)
-# the units told answer-first with a caption per chart (the units merged after issue 13 branched,
-# health_score, roi_decay, funnel and segmentation, do not declare stories/captions yet)
-STORIED = ("contact_coverage", "investment_mismatch")
+# every unit is told answer-first with a computed caption per chart
+STORIED = tuple(REGISTRY)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +55,7 @@ def test_every_chart_has_a_computed_caption_and_is_referenced(results, reports, 
             refs |= {int(n) for n in re.findall(r"\d+", group)}
     assert [c.number for c in charts] == list(range(1, len(charts) + 1))
     captioned = {cid for name in STORIED for cid in views_of(name).captions}
-    charts = [block for block in charts if block.chart.id in captioned]
+    assert {block.chart.id for block in charts} <= captioned  # no chart without its takeaway
     for block in charts:
         label = t("report.figure_caption", lang, n=block.number, text="")
         assert block.caption.startswith(label), block.caption
@@ -76,6 +75,7 @@ def test_every_declared_chart_has_a_caption(results):
     from crmlens.report.charts import charts_for
 
     for name in STORIED:
+        assert views_of(name).story is not None, name  # answer first, not the generic fallback
         ids = {c.id for c in charts_for(results[name], "en")}
         assert ids and ids <= set(views_of(name).captions), name
 
@@ -179,17 +179,20 @@ def english_words(text: str) -> set[str]:
 
 
 def crm_names(results) -> set[str]:
-    """Names from the customer's CRM (deal stages and types, campaign channels) that the units
-    merged after issue 13 quote in their sentences."""
+    """Names from the customer's CRM that sentences quote as they are (deal stages and types,
+    campaign channels, competitors): text values of the result tables that the zh catalog does not
+    translate — a value it translates must appear translated."""
+    from crmlens.report.i18n import catalog
+
+    zh = catalog("zh")
     words: set[str] = set()
     for name, r in results.items():
-        if name in STORIED:
-            continue
         for df in r.tables.values():
             for col in df.columns:
                 if df[col].dtype == object or str(df[col].dtype) in ("str", "string", "category"):
                     for v in df[col].dropna().astype(str).unique()[:200]:
-                        words |= english_words(v)
+                        if f"value.{v}" not in zh and f"value.{name}.{v}" not in zh:
+                            words |= english_words(v)
     return words
 
 
@@ -373,3 +376,29 @@ def test_unit_without_story_still_reads_answer_first():
     )
     story = default_story(r)
     assert story.answer == () and story.actions == ()
+
+
+def test_every_number_in_every_analysis_is_traceable(results, reports):
+    """The report of every analysis — answers, captions, actions, triggers — prints only numbers
+    found in summary.json, a result table or the unit's alert rules."""
+    from helpers import untraceable_numbers
+
+    stray = untraceable_numbers(results, reports["en"])
+    assert not stray, stray[:20]
+
+
+def test_portfolio_review_opens_with_the_seven_dimensions_on_one_screen(results):
+    """The boss's first page: the answer paragraph names the dimensions by status, then one
+    bullet per dimension (its figure against its red line), before any metric grid."""
+    from crmlens.report.blocks import Bullets
+
+    doc = build_document(results, "en")
+    head = next(s for s in doc.sections if s.id == "portfolio_review")
+    answer, overview = head.blocks[0], head.blocks[1]
+    cards = results["portfolio_review"].tables["cards"]
+    assert isinstance(overview, Bullets) and len(overview.items) == len(cards) == 7
+    for dimension, item in zip(cards["dimension"], overview.items):
+        assert item.startswith(tr_value(dimension, "en", "portfolio_review"))
+    statuses = set(cards["status"])
+    for status, label in (("alert", "At alert"), ("watch", "On watch")):
+        assert (label in answer.text) == (status in statuses)

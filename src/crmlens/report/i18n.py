@@ -108,6 +108,9 @@ def fmt_value(value: Any, spec: str, lang: str, scope: str | None = None) -> str
         return "p < 0.001" if v < 0.001 else f"p = {v:.3f}"
     if spec == "col":  # a column/feature name, shown with its catalog label when there is one
         return catalog(lang).get(f"col.{value}", str(value))
+    if spec == "cols":  # several column names, each with its catalog label
+        items = list(value) if isinstance(value, (list, tuple)) else [value]
+        return ("、" if lang == "zh" else ", ").join(fmt_value(i, "col", lang) for i in items)
     if spec == "feature":
         return feature_label(str(value), lang)
     if isinstance(value, float):

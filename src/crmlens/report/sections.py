@@ -106,6 +106,8 @@ class AnalysisPart:
         head = Section(name, t(f"analysis.{name}.title", lang))
         joiner = "" if lang == "zh" else " "
         head.blocks.append(Para(joiner.join(self.say(x) for x in self.story.answer)))
+        if self.story.overview:
+            head.blocks.append(Bullets([self.say(x) for x in self.story.overview]))
         head.blocks.append(metric_grid(self.r, lang))
         return [
             head,

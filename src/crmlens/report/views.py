@@ -57,6 +57,7 @@ class Story:
     """The answer-first narrative of one analysis (see the module docstring)."""
 
     answer: tuple[Line, ...] = ()
+    overview: tuple[Line, ...] = ()  # one bullet per part of the answer (e.g. a dimension)
     why: tuple[Line, ...] = ()
     limits: tuple[Line, ...] = ()  # what the data cannot say
     actions: tuple[Line, ...] = ()  # prioritised: first is first
@@ -115,3 +116,23 @@ def default_rules(analysis: str) -> dict[str, dict[str, Any]]:
         return {}
     rules = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("rules", [])
     return {str(rule["id"]): rule for rule in rules}
+
+
+def metric(r: "AnalysisResult", name: str) -> Any:
+    """A metric's value, or None when the result does not have it (a story never guesses)."""
+    return r.metric(name) if name in r.metrics else None
+
+
+def finding_line(r: "AnalysisResult", code: str, **kw: Any) -> "Line | None":
+    """The result's finding ``code`` as a story line (its own words and parameters), or None."""
+    found = next((f for f in r.findings if f.code == code), None)
+    return None if found is None else Line(found.code, found.params, **kw)
+
+
+def plan_row(r: "AnalysisResult", action: str) -> Any:
+    """The plan-by-milestone row of ``action`` (a pandas row), or None."""
+    plan = r.tables.get("plan_summary")
+    if plan is None or "action" not in plan.columns:
+        return None
+    rows = plan[plan["action"] == action]
+    return rows.iloc[0] if len(rows) else None

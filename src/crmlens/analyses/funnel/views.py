@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
+from crmlens.analyses.funnel import story
 from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config, with_labels
 from crmlens.report.document import Bullets
 from crmlens.report.i18n import t
@@ -189,4 +190,12 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
     return [Bullets(notes)]
 
 
-VIEWS = AnalysisViews(HEADLINE, TABLES, COLUMN_FORMATS, funnel_charts, method_notes)
+VIEWS = AnalysisViews(
+    HEADLINE,
+    TABLES,
+    COLUMN_FORMATS,
+    funnel_charts,
+    method_notes,
+    story=story.story,
+    captions=story.CAPTIONS,
+)

@@ -8,6 +8,7 @@ from typing import Any, Callable
 import altair as alt
 
 from crmlens.analyses.base import AnalysisResult
+from crmlens.analyses.health_score import story
 from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config, with_labels
 from crmlens.report.document import Bullets
 from crmlens.report.i18n import fmt_value, t, tr_value
@@ -251,4 +252,12 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
     return [Bullets(notes)]
 
 
-VIEWS = AnalysisViews(HEADLINE, TABLES, COLUMN_FORMATS, health_charts, method_notes)
+VIEWS = AnalysisViews(
+    HEADLINE,
+    TABLES,
+    COLUMN_FORMATS,
+    health_charts,
+    method_notes,
+    story=story.story,
+    captions=story.CAPTIONS,
+)

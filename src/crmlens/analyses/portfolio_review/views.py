@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
+from crmlens.analyses.portfolio_review import story
 from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config
 from crmlens.report.document import Bullets
 from crmlens.report.i18n import t, tr_value
@@ -279,4 +280,12 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
     return [Bullets(lines)]
 
 
-VIEWS = AnalysisViews(HEADLINE, TABLES, COLUMN_FORMATS, charts, method_notes)
+VIEWS = AnalysisViews(
+    HEADLINE,
+    TABLES,
+    COLUMN_FORMATS,
+    charts,
+    method_notes,
+    story=story.story,
+    captions=story.CAPTIONS,
+)

@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
+from crmlens.analyses.roi_decay import story
 from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config, with_labels
 from crmlens.report.document import Bullets
 from crmlens.report.i18n import t, tr_value
@@ -170,4 +171,12 @@ def _not_started(m: dict, lang: str) -> list[str]:
     return [t("method.roi.not_started", lang, count=count, date=m["window_end"])]
 
 
-VIEWS = AnalysisViews(HEADLINE, TABLES, COLUMN_FORMATS, roi_charts, method_notes)
+VIEWS = AnalysisViews(
+    HEADLINE,
+    TABLES,
+    COLUMN_FORMATS,
+    roi_charts,
+    method_notes,
+    story=story.story,
+    captions=story.CAPTIONS,
+)

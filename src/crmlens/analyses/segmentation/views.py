@@ -8,6 +8,7 @@ from typing import Any
 import altair as alt
 
 from crmlens.analyses.base import AnalysisResult
+from crmlens.analyses.segmentation import story
 from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config, with_labels
 from crmlens.report.document import Bullets
 from crmlens.report.i18n import fmt_value, t, tr_value
@@ -217,4 +218,12 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
     return [Bullets(items)]
 
 
-VIEWS = AnalysisViews(HEADLINE, TABLES, COLUMN_FORMATS, segmentation_charts, method_notes)
+VIEWS = AnalysisViews(
+    HEADLINE,
+    TABLES,
+    COLUMN_FORMATS,
+    segmentation_charts,
+    method_notes,
+    story=story.story,
+    captions=story.CAPTIONS,
+)
