@@ -58,42 +58,46 @@ class Design:
 
 
 def features(state: pd.DataFrame, deals: pd.DataFrame, cfg: FunnelConfig, sources) -> pd.DataFrame:
-    d = deals.set_index("opportunity_id")
-    ids = state["opportunity_id"]
-    amount = pd.to_numeric(ids.map(d["amount"]), errors="coerce")
+    at = state["deal"].to_numpy()
+    amount = pd.Series(_number(deals, "amount", at))
     x = pd.DataFrame(
         {
-            "opportunity_id": ids.to_numpy(),
+            "opportunity_id": state["opportunity_id"].to_numpy(),
             "log_age": np.log1p(state["age_days"].clip(lower=0)).to_numpy(),
             "log_days_in_stage": np.log1p(state["days_in_stage"].clip(lower=0)).to_numpy(),
             "log_amount": np.log1p(amount.clip(lower=0).fillna(0)).to_numpy(),
             "amount_missing": amount.isna().astype(float).to_numpy(),
-            "stage": [cfg.open_stages[int(k)] for k in state["order"]],
+            "stage": np.asarray(cfg.open_stages, dtype=object)[state["order"].to_numpy()],
         }
     )
-    x["competitor"] = _flag(ids.map(d["competitor"]) if "competitor" in d else None, len(ids))
-    x["type"] = _text(ids.map(d["type"]) if "type" in d else None, len(ids))
-    source = _text(ids.map(d["lead_source"]) if "lead_source" in d else None, len(ids))
+    x["competitor"] = _flag(_take(deals, "competitor", at), len(at))
+    x["type"] = _text(_take(deals, "type", at), len(at))
+    source = _text(_take(deals, "lead_source", at), len(at))
     x["lead_source"] = np.where(np.isin(source, sources), source, "other")
     for name, col in (
         ("size", "company_size_category"),
         ("account_type", "account_type"),
         ("churn_risk", "churn_risk_level"),
     ):
-        x[name] = _text(ids.map(d[col]) if col in d else None, len(ids))
-    inactive = _number(d, "days_since_last_activity", ids)
+        x[name] = _text(_take(deals, col, at), len(at))
+    inactive = _number(deals, "days_since_last_activity", at)
     x["log_days_inactive"] = np.log1p(np.clip(np.nan_to_num(inactive, nan=0.0), 0, None))
-    contacts, emails = _number(d, "total_contacts", ids), _number(d, "contacts_with_email", ids)
+    contacts = _number(deals, "total_contacts", at)
+    emails = _number(deals, "contacts_with_email", at)
     with np.errstate(invalid="ignore", divide="ignore"):
         coverage = np.where(contacts > 0, emails / np.where(contacts > 0, contacts, 1), 0.0)
     x["email_coverage"] = np.clip(np.nan_to_num(coverage, nan=0.0), 0, 1)
     return x
 
 
-def _number(d: pd.DataFrame, col: str, ids: pd.Series) -> np.ndarray:
-    if col not in d:
-        return np.full(len(ids), np.nan)
-    return pd.to_numeric(ids.map(d[col]), errors="coerce").to_numpy(dtype="float64")
+def _take(deals: pd.DataFrame, col: str, at: np.ndarray) -> pd.Series | None:
+    return deals[col].take(at).reset_index(drop=True) if col in deals else None
+
+
+def _number(deals: pd.DataFrame, col: str, at: np.ndarray) -> np.ndarray:
+    if col not in deals:
+        return np.full(len(at), np.nan)
+    return pd.to_numeric(_take(deals, col, at), errors="coerce").to_numpy(dtype="float64")
 
 
 def _text(values, n: int) -> np.ndarray:
@@ -109,28 +113,33 @@ def _flag(values, n: int) -> np.ndarray:
     return (~text.isin(["", "none", "no", "n/a"])).astype(float).to_numpy()
 
 
-def snapshots(deals: pd.DataFrame, seg: pd.DataFrame, cfg: FunnelConfig, cutoff: dt.date):
+def snapshots(deals: pd.DataFrame, rows: pd.DataFrame, cfg: FunnelConfig, cutoff: dt.date):
     """Training examples: deals open on each snapshot date before ``cutoff`` whose outcome was
     known by ``cutoff`` (closed on or before it), with labels won / reached the next stage."""
     cut = pd.Timestamp(cutoff)
-    known = deals["is_closed"] & (deals["close_date"] <= cut)
-    outcome = deals.loc[known, ["opportunity_id", "is_won"]].set_index("opportunity_id")["is_won"]
+    known = (deals["is_closed"] & (deals["close_date"] <= cut)).to_numpy(dtype=bool)
+    at = np.flatnonzero(known)
+    outcome = pd.Series(deals["is_won"].to_numpy(dtype=bool)[at], index=at)
     if len(outcome) > cfg.max_training_deals:  # a fixed-seed sample bounds time and memory
         outcome = outcome.sample(cfg.max_training_deals, random_state=cfg.seed).sort_index()
-    seg_known = seg[seg["opportunity_id"].isin(outcome.index) & (seg["start"] <= cut)]
-    reached = seg_known[seg_known["order"] < WON].groupby("opportunity_id")["order"].max()
-    frames = []
+    chosen = np.zeros(len(deals), dtype=bool)
+    chosen[outcome.index.to_numpy()] = True
+    mine = rows[chosen[rows["deal"].to_numpy()] & (rows["ts"] <= cut).to_numpy()]
+    deal, order = mine["deal"].to_numpy(), mine["order"].to_numpy()
+    reached = np.full(len(deals), -1, dtype="int64")
+    np.maximum.at(reached, deal[order < WON], order[order < WON])
     steps = range(1, cfg.snapshot_days // cfg.snapshot_step_days + 1)
-    for j in steps:
-        day = cut - pd.Timedelta(days=j * cfg.snapshot_step_days)
-        s = state_at(deals[deals["opportunity_id"].isin(outcome.index)], seg_known, day)
-        frames.append(s)
+    days = [cut - pd.Timedelta(days=j * cfg.snapshot_step_days) for j in steps]
+    frames = [state_at(deals, mine, day) for day in days]
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if not len(rows):
         return rows
-    rows["won"] = rows["opportunity_id"].map(outcome).astype(bool).to_numpy()
-    top = rows["opportunity_id"].map(reached).fillna(-1).to_numpy()
-    rows["next_stage"] = rows["won"].to_numpy() | (top > rows["order"].to_numpy())
+    won = np.zeros(len(deals), dtype=bool)
+    won[outcome.index.to_numpy()] = outcome.to_numpy()
+    rows["won"] = won[rows["deal"].to_numpy()]
+    rows["next_stage"] = rows["won"].to_numpy() | (
+        reached[rows["deal"].to_numpy()] > rows["order"].to_numpy()
+    )
     if len(rows) > cfg.max_training_rows:
         rows = rows.sample(cfg.max_training_rows, random_state=cfg.seed).reset_index(drop=True)
     return rows
