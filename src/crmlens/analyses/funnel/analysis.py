@@ -43,9 +43,10 @@ def compute(ctx: RunContext) -> AnalysisResult:
     fun, _ = funnel(deals, seg, cfg.open_stages, end)
     ctx.laps("funnel")
     sources = _top_sources(deals, cfg)
-    bt = backtest(deals, rows, cfg, end, sources)
+    amounts = inputs.amount_history
+    bt = backtest(deals, rows, cfg, end, sources, amounts)
     ctx.laps("backtest")
-    open_deals, fitted, train_info = predict(deals, rows, cfg, end, sources, fun)
+    open_deals, fitted, train_info = predict(deals, rows, cfg, end, sources, fun, amounts)
     ctx.laps("model")
     open_deals, review, unknown_overrides = human.apply(ctx, open_deals)
     open_deals = finish(open_deals, cfg, fun)
@@ -88,6 +89,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
         "backtest_split": bt["split"].isoformat(),
         "calibration": train_info["method"],
         "model_trained": fitted,
+        "amount_feature": amounts,
         "min_won": cfg.min_won,
         "min_lost": cfg.min_lost,
         "snapshot_step_days": cfg.snapshot_step_days,
@@ -144,7 +146,7 @@ def _enough(deals: pd.DataFrame, cutoff: pd.Timestamp, cfg: FunnelConfig) -> tup
     return won >= cfg.min_won and lost >= cfg.min_lost, won, lost
 
 
-def backtest(deals, rows, cfg: FunnelConfig, end: dt.date, sources) -> dict:
+def backtest(deals, rows, cfg: FunnelConfig, end: dt.date, sources, amounts: bool) -> dict:
     """Train on outcomes known by ``end − backtest_days``; score the deals open on that date whose
     outcome was known by ``end`` — baseline, model and the reps' own probability."""
     split = end - dt.timedelta(days=cfg.backtest_days)
@@ -162,9 +164,11 @@ def backtest(deals, rows, cfg: FunnelConfig, end: dt.date, sources) -> dict:
     rates = model.baseline_rates(train, cfg.open_stages)
     stage_rate = np.array([rates[s] for s in cfg.open_stages])
     preds = {"baseline": stage_rate[test["order"].to_numpy()]}
+    fitted = None
     if ok:
         x_train = model.features(train, deals, cfg, sources)
-        fitted = model.fit(train, x_train, won + lost, cfg)
+        fitted = model.fit(train, x_train, won + lost, cfg, amounts)
+    if fitted is not None and fitted.win is not None:
         x_test = model.features(test, deals, cfg, sources)
         preds["model"] = fitted.win.predict_proba(fitted.design.matrix(x_test))[:, 1]
     rep = test["probability"].to_numpy(dtype="float64") / 100.0
@@ -182,23 +186,17 @@ def backtest(deals, rows, cfg: FunnelConfig, end: dt.date, sources) -> dict:
         "reliability": pd.concat(rel, ignore_index=True),
         "won": won,
         "lost": lost,
-        "trained": ok,
+        "trained": "model" in preds,
     }
 
 
-def predict(deals, rows, cfg: FunnelConfig, end: dt.date, sources, fun):
+def predict(deals, rows, cfg: FunnelConfig, end: dt.date, sources, fun, amounts: bool):
     """Probabilities for every deal open at the end date (the model when enough closed deals,
     else the baseline), with drivers, tier and stuck flag."""
     cut = pd.Timestamp(end)
     state = state_at(deals, rows, cut)
     ok, won, lost = _enough(deals, cut, cfg)
     train = model.snapshots(deals, rows, cfg, end)
-    rates = model.baseline_rates(train, cfg.open_stages) if len(train) else {}
-    conv = dict(zip(fun.conversion["order"], fun.conversion["conversion"]))
-    state["p_baseline"] = state["order"].map(
-        {k: rates.get(s, np.nan) for k, s in enumerate(cfg.open_stages)}
-    )
-    state["p_next_baseline"] = state["order"].map(conv).astype("float64")
     info = {
         "method": None,
         "drivers": pd.DataFrame(columns=["feature", "coefficient"]),
@@ -206,25 +204,26 @@ def predict(deals, rows, cfg: FunnelConfig, end: dt.date, sources, fun):
         "lost": lost,
         "trained": False,
         "training_rows": len(train),
+        "skipped": {},
     }
+    info.update(_baselines(state, deals, train, fun, cfg))
+    fitted = None
     if ok and len(train) and train["won"].nunique() == 2 and len(state):
         x_train = model.features(train, deals, cfg, sources)
-        fitted = model.fit(train, x_train, won + lost, cfg)
+        fitted = model.fit(train, x_train, won + lost, cfg, amounts)
+        info["skipped"] = fitted.skipped
+    state["p_win"] = state["p_baseline"]
+    state["p_next"] = state["p_next_baseline"]
+    if fitted is not None and fitted.win is not None:
         x = model.features(state, deals, cfg, sources)
         m = fitted.design.matrix(x)
         state["p_win"] = fitted.win.predict_proba(m)[:, 1]
-        state["p_next"] = (
-            fitted.next_stage.predict_proba(m)[:, 1]
-            if fitted.next_stage is not None
-            else state["p_next_baseline"]
-        )
+        if fitted.next_stage is not None:
+            state["p_next"] = fitted.next_stage.predict_proba(m)[:, 1]
         glob, named = model.drivers(fitted, x)
         for k in range(named.shape[1]):
             state[f"driver_{k + 1}"] = named[:, k]
         info.update(method=fitted.method, drivers=glob, trained=True)
-    else:
-        state["p_win"] = state["p_baseline"]
-        state["p_next"] = state["p_next_baseline"]
     at = state["deal"].to_numpy()
     state["stage"] = np.asarray(cfg.open_stages, dtype=object)[state["order"].to_numpy()]
     state["amount"] = pd.to_numeric(deals["amount"], errors="coerce").to_numpy()[at]
@@ -239,6 +238,33 @@ def predict(deals, rows, cfg: FunnelConfig, end: dt.date, sources, fun):
     ids = state["opportunity_id"]
     state["account_label"] = (state["account_name"].fillna(ids) if has_name else ids).to_numpy()
     return state.drop(columns=["deal", "amount_then"]), info["trained"], info
+
+
+def _baselines(state, deals, train, fun, cfg: FunnelConfig) -> dict:
+    """``p_baseline`` (win rate of the stage in the training snapshots) and ``p_next_baseline``
+    (the stage's conversion) of each open deal.  Without training snapshots the win rate of every
+    deal closed by the end date stands in (0 when none closed: no outcome is known); a stage
+    without a conversion rate takes the conversion of all stages pooled (else ``p_baseline``).
+    Returns what stood in, for the findings — never a NaN probability."""
+    rates = model.baseline_rates(train, cfg.open_stages) if len(train) else {}
+    closed = int(deals["closed_by_end"].sum())
+    overall = float(deals["won_by_end"].sum()) / closed if closed else 0.0
+    by_stage = {k: rates.get(s, np.nan) for k, s in enumerate(cfg.open_stages)}
+    p = state["order"].map(by_stage).astype("float64")
+    out = {"win_fallback": None, "next_fallback": None}
+    if p.isna().any():
+        out["win_fallback"] = {"rate": overall, "deals": int(p.isna().sum()), "closed": closed}
+    state["p_baseline"] = p.fillna(overall).to_numpy()
+    c = fun.conversion
+    conv = dict(zip(c["order"], c["conversion"]))
+    resolved = int((c["reached"] - c["still_open"]).sum())
+    pooled = float(c["converted"].sum()) / resolved if resolved else np.nan
+    nxt = state["order"].map(conv).astype("float64")
+    if nxt.isna().any():
+        out["next_fallback"] = {"rate": pooled, "deals": int(nxt.isna().sum())}
+    nxt = nxt.fillna(pooled).to_numpy()
+    state["p_next_baseline"] = np.where(np.isnan(nxt), state["p_baseline"].to_numpy(), nxt)
+    return out
 
 
 def finish(state: pd.DataFrame, cfg: FunnelConfig, fun) -> pd.DataFrame:
