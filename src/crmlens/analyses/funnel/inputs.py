@@ -127,8 +127,8 @@ def _history(ctx: RunContext, cfg: FunnelConfig, deals: pd.DataFrame, end: dt.da
     )
     rows = mine.filter(mine.order != UNMAPPED)
     # rows at the same time in the same stage are ordered by every value they carry, NULLs
-    # last: the last row of a stay (its probability and amount) is the same on every engine
-    ties = [c for name in ("probability", "amount") for c in _nulls_last(rows[name])]
+    # first: the last row of a stay (its probability and amount) is the same on every engine
+    ties = [c for name in ("probability", "amount") for c in _nulls_first(rows[name])]
     rows = to_frame(
         rows.select("opportunity_id", "ts", "order", "probability", "amount").order_by(
             ["opportunity_id", "ts", "order", *ties]
@@ -157,6 +157,6 @@ def _optional(h, column: str):
     return h[column].cast("float64") if column in h.columns else ibis.null("float64")
 
 
-def _nulls_last(value) -> list:
-    """Sort keys putting NULLs last on any engine (Spark puts them first by default)."""
-    return [value.isnull(), value]
+def _nulls_first(value) -> list:
+    """Sort keys putting NULLs first on any engine (DuckDB and Postgres put them last)."""
+    return [value.notnull(), value]
