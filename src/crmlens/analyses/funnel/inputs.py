@@ -2,7 +2,8 @@
 dated on or before it (nothing later is ever read: no leakage from the future), and the account
 and owner labels.  Every read is ordered on all the columns it keeps (NULLs placed explicitly), so
 duplicates resolve the same way on DuckDB, Postgres and Spark.  History rows carry ``deal``, the
-row of their opportunity in ``deals``: the timelines are then built on integer codes (numpy)."""
+row of their opportunity in ``deals`` (the engine ranks the ids, so no text crosses per row): the
+timelines are then built on integer codes (numpy)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from crmlens.analyses.engine import as_bool, to_frame
@@ -52,9 +54,9 @@ def _day(value: dt.date):
 def read_inputs(ctx: RunContext, cfg: FunnelConfig, end: dt.date) -> Inputs:
     opp = read_table(ctx.data, OPPORTUNITIES)
     cols = [*OPPORTUNITY_COLUMNS, *(c for c in OPTIONAL_OPPORTUNITY_COLUMNS if c in opp.columns)]
-    opp = opp.filter(opp.created_date.cast("date") <= _day(end))
+    opp = _keyed(opp.filter(opp.created_date.cast("date") <= _day(end)))
     deals = to_frame(
-        opp.select(*cols).mutate(is_won=as_bool(opp.is_won), is_closed=as_bool(opp.is_closed))
+        opp.select(*cols, KEY).mutate(is_won=as_bool(opp.is_won), is_closed=as_bool(opp.is_closed))
     )
     if not len(deals):
         raise AnalysisError("error.funnel_no_deals", table=OPPORTUNITIES.name, date=end)
@@ -64,9 +66,17 @@ def read_inputs(ctx: RunContext, cfg: FunnelConfig, end: dt.date) -> Inputs:
     deals["closed_by_end"] = closed.fillna(False).to_numpy(dtype=bool)
     deals["won_by_end"] = (deals["closed_by_end"] & deals["is_won"]).to_numpy(dtype=bool)
     deals = _labels(ctx, deals)
-    hist, unmapped, orphans, after = _history(ctx, cfg, deals, end)
+    hist, unmapped, orphans, after = _history(ctx, cfg, deals, opp, end)
+    deals = deals.drop(columns=KEY)
     dated_amount = "amount" in hist and bool(hist["amount"].notna().any())
     return Inputs(deals, hist, dated_amount, unmapped, orphans, after)
+
+
+KEY = "deal_key"  # the engine's dense rank of the opportunity id: history rows carry it, not text
+
+
+def _keyed(opp):
+    return opp.mutate(**{KEY: ibis.dense_rank().over(order_by=opp.opportunity_id)})
 
 
 def _unique(df: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -102,8 +112,11 @@ def _labels(ctx: RunContext, deals: pd.DataFrame) -> pd.DataFrame:
     return deals
 
 
-def _history(ctx: RunContext, cfg: FunnelConfig, deals: pd.DataFrame, end: dt.date):
-    keep = ["deal", "opportunity_id", "ts", "order", "probability", "amount"]
+def _history(ctx: RunContext, cfg: FunnelConfig, deals: pd.DataFrame, opened, end: dt.date):
+    """History rows of the deals (``opened``: the keyed opportunities created by the end date)
+    as integer codes: ``deal`` is the row of the opportunity in ``deals``; sorted by deal, time,
+    stage and the values."""
+    keep = ["deal", "ts", "order", "probability", "amount"]
     if not ctx.data.has_table(OPPORTUNITY_HISTORY.name):
         empty = pd.DataFrame({c: pd.Series(dtype=_DTYPES[c]) for c in keep})
         return empty, {}, 0, 0
@@ -120,7 +133,8 @@ def _history(ctx: RunContext, cfg: FunnelConfig, deals: pd.DataFrame, end: dt.da
     )
     opp = read_table(ctx.data, OPPORTUNITIES)
     orphans = int(h.anti_join(opp, "opportunity_id").count().execute())
-    mine = h.semi_join(opp.filter(opp.created_date.cast("date") <= _day(end)), "opportunity_id")
+    keys = opened.select("opportunity_id", KEY).distinct()
+    mine = h.inner_join(keys, "opportunity_id")
     odd = mine.filter(mine.order == UNMAPPED)
     unmapped = to_frame(
         odd.group_by(stage=odd.stage_name.fill_null("")).aggregate(rows=odd.count())
@@ -130,12 +144,18 @@ def _history(ctx: RunContext, cfg: FunnelConfig, deals: pd.DataFrame, end: dt.da
     # first: the last row of a stay (its probability and amount) is the same on every engine
     ties = [c for name in ("probability", "amount") for c in _nulls_first(rows[name])]
     rows = to_frame(
-        rows.select("opportunity_id", "ts", "order", "probability", "amount").order_by(
-            ["opportunity_id", "ts", "order", *ties]
+        rows.select(KEY, "ts", "order", "probability", "amount").order_by(
+            [KEY, "ts", "order", *ties]
         )
     )
     rows["ts"] = pd.to_datetime(rows["ts"]).dt.tz_localize(None)
-    rows["deal"] = pd.Index(deals["opportunity_id"]).get_indexer(rows["opportunity_id"])
+    key = deals[KEY].to_numpy(dtype="int64")
+    position = np.full(int(key.max()) + 1 if len(key) else 0, -1, dtype="int64")
+    position[key] = np.arange(len(deals))
+    rows["deal"] = position[rows.pop(KEY).to_numpy(dtype="int64")]
+    if len(rows) and (np.diff(rows["deal"].to_numpy()) < 0).any():  # text orders differ
+        rows = rows.iloc[np.argsort(rows["deal"].to_numpy(), kind="stable")]
+    rows = rows.reset_index(drop=True)
     close = deals["close_date"].to_numpy()[rows["deal"].to_numpy()]
     closed = deals["closed_by_end"].to_numpy(dtype=bool)[rows["deal"].to_numpy()]
     after = int(((rows["ts"].dt.normalize().to_numpy() > close) & closed).sum())
@@ -145,7 +165,6 @@ def _history(ctx: RunContext, cfg: FunnelConfig, deals: pd.DataFrame, end: dt.da
 
 _DTYPES = {
     "deal": "int64",
-    "opportunity_id": object,
     "ts": "datetime64[ns]",
     "order": "int64",
     "probability": "float64",

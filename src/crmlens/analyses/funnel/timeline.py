@@ -20,7 +20,7 @@ from crmlens.analyses.funnel.inputs import LOST, WON
 
 
 def segments(history: pd.DataFrame) -> pd.DataFrame:
-    """One row per run of rows in one stage: deal, opportunity_id, start, order, probability (the
+    """One row per run of rows in one stage: deal, start, order, probability (the
     rep's probability at the run's last row), next_start, previous_order.  Also sets
     ``history["since"]``, the start of the run each row belongs to.  Arrays only: the rows come
     sorted by deal and time."""
@@ -42,7 +42,6 @@ def segments(history: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "deal": seg_deal,
-            "opportunity_id": history["opportunity_id"].to_numpy()[first],
             "start": start,
             "order": seg_order,
             "probability": history["probability"].to_numpy()[last],
@@ -69,7 +68,6 @@ def funnel(
     seg_deal = seg["deal"].to_numpy()
     seg_order = seg["order"].to_numpy()
     is_open = (seg_order >= 0) & (seg_order < WON)
-    open_seg = seg[is_open]
     reach = np.full(n, -1, dtype="int64")
     np.maximum.at(reach, seg_deal[is_open], seg_order[is_open])
     is_last = np.r_[seg_deal[1:] != seg_deal[:-1], True] if len(seg) else np.zeros(0, bool)
@@ -115,15 +113,17 @@ def funnel(
         )
     conversion = pd.DataFrame(rows)
 
-    dur = open_seg.copy()
-    stop = dur["next_start"]
-    is_last_open = stop.isna() & summary["open_at_end"].to_numpy()[dur["deal"].to_numpy()]
+    open_deal = seg_deal[is_open]
+    start = seg["start"].to_numpy()[is_open]
+    stop = pd.Series(seg["next_start"].to_numpy()[is_open])
+    is_last_open = stop.isna().to_numpy() & summary["open_at_end"].to_numpy()[open_deal]
     stop = stop.where(~is_last_open, end_ts)
-    dur["days"] = (stop - dur["start"]).dt.total_seconds() / 86400
-    dur = dur[dur["days"].notna()]
+    days = ((stop.to_numpy() - start) / np.timedelta64(1, "s")) / 86400
+    known = ~np.isnan(days)
+    days, open_order = days[known], seg_order[is_open][known]
     tis = []
     for k in range(n_stages):
-        d = dur.loc[dur["order"] == k, "days"].to_numpy()
+        d = days[open_order == k]
         q = np.percentile(d, [50, 75, 90]) if len(d) else [np.nan] * 3
         tis.append(
             {
@@ -138,7 +138,6 @@ def funnel(
     time_in_stage = pd.DataFrame(tis)
 
     lost = deals["closed_by_end"].to_numpy() & ~deals["won_by_end"].to_numpy()
-    open_deal = seg_deal[is_open]
     last_open = np.r_[open_deal[1:] != open_deal[:-1], True] if len(open_deal) else is_open[:0]
     drop_deal, drop_order = open_deal[last_open], seg_order[is_open][last_open]
     dropped = pd.Series(drop_order[lost[drop_deal]]).value_counts()
@@ -151,15 +150,12 @@ def funnel(
     )
     drops["lost_share"] = drops["lost"] / max(int(drops["lost"].sum()), 1)
 
-    regress = (
-        (open_seg["previous_order"] >= 0)
-        & (open_seg["previous_order"] < WON)
-        & (open_seg["order"] < open_seg["previous_order"])
-    )
+    previous = seg["previous_order"].to_numpy()[is_open]
+    regress = (previous >= 0) & (previous < WON) & (seg_order[is_open] < previous)
     reopen = seg["previous_order"].isin([WON, LOST]) & (seg["order"] >= 0) & (seg["order"] < WON)
     counts = {
         "regressions": int(regress.sum()),
-        "deals_regressed": int(open_seg.loc[regress, "deal"].nunique()),
+        "deals_regressed": len(np.unique(open_deal[regress])),
         "reopenings": int(reopen.sum()),
         "deals_without_history": int((~with_history).sum()),
     }
