@@ -235,3 +235,11 @@ def test_same_time_rows_resolve_alike_in_any_order(reverse):
     o = _run(frames).tables["open_deals"].set_index("opportunity_id").loc["o"]
     # rows at one time in one stage: ordered by probability, NULLs first → 20 % is the last
     assert o["rep_probability"] == pytest.approx(0.20)
+
+
+def test_the_undated_bucket_reads_in_the_report_language():
+    from crmlens.analyses.funnel.views import COLUMN_FORMATS
+    from crmlens.report.i18n import fmt_value
+
+    assert fmt_value("undated", COLUMN_FORMATS["quarter"], "zh") == "日期未定（无预计成交日期）"
+    assert fmt_value("2026Q3", COLUMN_FORMATS["quarter"], "zh") == "2026Q3"

@@ -71,6 +71,7 @@ TABLES = (
 )
 COLUMN_FORMATS = {
     "stage": "t",
+    "quarter": "t",  # a quarter such as 2026Q3 shows as is; "undated" is translated
     "source": "t",
     "reached": "int",
     "still_open": "int",
