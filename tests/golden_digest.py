@@ -62,7 +62,7 @@ def run_digests(source, config=None) -> dict:
 # their issues, checked here as soon as they agree.  Every other analysis must agree exactly.
 UNVERIFIED = {
     "spark": {"portfolio_review", "health_score", "roi_decay", "funnel"},
-    "postgres": {"portfolio_review", "health_score", "roi_decay", "funnel", "segmentation"},
+    "postgres": {"portfolio_review", "health_score", "roi_decay", "segmentation"},
 }
 
 
