@@ -49,6 +49,8 @@ SLOW_TESTS = {
     "test_roi_decay.py::test_recovers_the_half_life_the_generator_planted",
     "test_funnel.py::test_no_prediction_changes_when_data_after_the_as_of_date_is_added",
     "test_funnel.py::test_calibrated_against_the_true_probabilities",
+    "test_funnel_review.py::test_todays_account_and_deal_attributes_change_no_backtest_score",
+    "test_funnel_review.py::test_without_dated_amounts_the_amount_is_no_feature",
     "test_health_score.py::test_matches_the_independent_reference_on_generated_data",
     "test_monitor.py::test_weekly_drift_fires_exactly_the_expected_alerts",
     "test_monitor.py::test_cli_monitor_exit_codes_history_and_trend",

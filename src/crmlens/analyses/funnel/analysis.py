@@ -19,9 +19,11 @@ from crmlens.analyses.funnel.timeline import funnel, segments, state_at
 from crmlens.analyses.spec import RunContext
 from crmlens.analyses.toolkit import (
     OPEN,
+    Action,
     check_action_rows,
-    due_date,
+    due_dates,
     labels,
+    plan_rows,
     plan_summary,
     tier_levels,
 )
@@ -36,13 +38,15 @@ def compute(ctx: RunContext) -> AnalysisResult:
     inputs = read_inputs(ctx, cfg, end)
     deals = inputs.deals
     ctx.laps("engine.deals")
-    seg = segments(inputs.history)
-    fun, summary = funnel(deals, seg, cfg.open_stages, end)
+    rows = inputs.history
+    seg = segments(rows)
+    fun, _ = funnel(deals, seg, cfg.open_stages, end)
     ctx.laps("funnel")
     sources = _top_sources(deals, cfg)
-    bt = backtest(deals, seg, cfg, end, sources)
+    amounts = inputs.amount_history
+    bt = backtest(deals, rows, cfg, end, sources, amounts)
     ctx.laps("backtest")
-    open_deals, fitted, train_info = predict(deals, seg, cfg, end, sources, fun)
+    open_deals, fitted, train_info = predict(deals, rows, cfg, end, sources, fun, amounts)
     ctx.laps("model")
     open_deals, review, unknown_overrides = human.apply(ctx, open_deals)
     open_deals = finish(open_deals, cfg, fun)
@@ -85,6 +89,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
         "backtest_split": bt["split"].isoformat(),
         "calibration": train_info["method"],
         "model_trained": fitted,
+        "amount_feature": amounts,
         "min_won": cfg.min_won,
         "min_lost": cfg.min_lost,
         "snapshot_step_days": cfg.snapshot_step_days,
@@ -141,7 +146,7 @@ def _enough(deals: pd.DataFrame, cutoff: pd.Timestamp, cfg: FunnelConfig) -> tup
     return won >= cfg.min_won and lost >= cfg.min_lost, won, lost
 
 
-def backtest(deals, seg, cfg: FunnelConfig, end: dt.date, sources) -> dict:
+def backtest(deals, rows, cfg: FunnelConfig, end: dt.date, sources, amounts: bool) -> dict:
     """Train on outcomes known by ``end − backtest_days``; score the deals open on that date whose
     outcome was known by ``end`` — baseline, model and the reps' own probability."""
     split = end - dt.timedelta(days=cfg.backtest_days)
@@ -149,19 +154,21 @@ def backtest(deals, seg, cfg: FunnelConfig, end: dt.date, sources) -> dict:
     empty = {"split": split, "scores": pd.DataFrame(), "reliability": pd.DataFrame()}
     ok, won, lost = _enough(deals, cut, cfg)
     empty.update(won=won, lost=lost, trained=False)
-    train = model.snapshots(deals, seg, cfg, split)
-    test = state_at(deals, seg, cut)
-    outcome = deals.set_index("opportunity_id")
-    closed_later = outcome["closed_by_end"] & (outcome["close_date"] > cut)
-    test = test[test["opportunity_id"].map(closed_later).fillna(False).astype(bool)]
+    train = model.snapshots(deals, rows, cfg, split)
+    test = state_at(deals, rows, cut)
+    closed_later = (deals["closed_by_end"] & (deals["close_date"] > cut)).to_numpy(dtype=bool)
+    test = test[closed_later[test["deal"].to_numpy()]]
     if not len(train) or not len(test) or train["won"].nunique() < 2:
         return empty
-    y = test["opportunity_id"].map(outcome["won_by_end"]).astype(bool).to_numpy()
+    y = deals["won_by_end"].to_numpy(dtype=bool)[test["deal"].to_numpy()]
     rates = model.baseline_rates(train, cfg.open_stages)
-    preds = {"baseline": np.array([rates[cfg.open_stages[k]] for k in test["order"]])}
+    stage_rate = np.array([rates[s] for s in cfg.open_stages])
+    preds = {"baseline": stage_rate[test["order"].to_numpy()]}
+    fitted = None
     if ok:
         x_train = model.features(train, deals, cfg, sources)
-        fitted = model.fit(train, x_train, won + lost, cfg)
+        fitted = model.fit(train, x_train, won + lost, cfg, amounts)
+    if fitted is not None and fitted.win is not None:
         x_test = model.features(test, deals, cfg, sources)
         preds["model"] = fitted.win.predict_proba(fitted.design.matrix(x_test))[:, 1]
     rep = test["probability"].to_numpy(dtype="float64") / 100.0
@@ -179,21 +186,17 @@ def backtest(deals, seg, cfg: FunnelConfig, end: dt.date, sources) -> dict:
         "reliability": pd.concat(rel, ignore_index=True),
         "won": won,
         "lost": lost,
-        "trained": ok,
+        "trained": "model" in preds,
     }
 
 
-def predict(deals, seg, cfg: FunnelConfig, end: dt.date, sources, fun):
+def predict(deals, rows, cfg: FunnelConfig, end: dt.date, sources, fun, amounts: bool):
     """Probabilities for every deal open at the end date (the model when enough closed deals,
     else the baseline), with drivers, tier and stuck flag."""
     cut = pd.Timestamp(end)
-    state = state_at(deals, seg, cut)
+    state = state_at(deals, rows, cut)
     ok, won, lost = _enough(deals, cut, cfg)
-    train = model.snapshots(deals, seg, cfg, end)
-    rates = model.baseline_rates(train, cfg.open_stages) if len(train) else {}
-    conv = dict(zip(fun.conversion["order"], fun.conversion["conversion"]))
-    state["p_baseline"] = [rates.get(cfg.open_stages[k], np.nan) for k in state["order"]]
-    state["p_next_baseline"] = [conv.get(k, np.nan) for k in state["order"]]
+    train = model.snapshots(deals, rows, cfg, end)
     info = {
         "method": None,
         "drivers": pd.DataFrame(columns=["feature", "coefficient"]),
@@ -201,40 +204,67 @@ def predict(deals, seg, cfg: FunnelConfig, end: dt.date, sources, fun):
         "lost": lost,
         "trained": False,
         "training_rows": len(train),
+        "skipped": {},
     }
+    info.update(_baselines(state, deals, train, fun, cfg))
+    fitted = None
     if ok and len(train) and train["won"].nunique() == 2 and len(state):
         x_train = model.features(train, deals, cfg, sources)
-        fitted = model.fit(train, x_train, won + lost, cfg)
+        fitted = model.fit(train, x_train, won + lost, cfg, amounts)
+        info["skipped"] = fitted.skipped
+    state["p_win"] = state["p_baseline"]
+    state["p_next"] = state["p_next_baseline"]
+    if fitted is not None and fitted.win is not None:
         x = model.features(state, deals, cfg, sources)
         m = fitted.design.matrix(x)
         state["p_win"] = fitted.win.predict_proba(m)[:, 1]
-        state["p_next"] = (
-            fitted.next_stage.predict_proba(m)[:, 1]
-            if fitted.next_stage is not None
-            else state["p_next_baseline"]
-        )
+        if fitted.next_stage is not None:
+            state["p_next"] = fitted.next_stage.predict_proba(m)[:, 1]
         glob, named = model.drivers(fitted, x)
         for k in range(named.shape[1]):
             state[f"driver_{k + 1}"] = named[:, k]
         info.update(method=fitted.method, drivers=glob, trained=True)
-    else:
-        state["p_win"] = state["p_baseline"]
-        state["p_next"] = state["p_next_baseline"]
-    d = deals.set_index("opportunity_id")
-    ids = state["opportunity_id"]
-    state["stage"] = [cfg.open_stages[k] for k in state["order"]]
-    state["amount"] = pd.to_numeric(ids.map(d["amount"]), errors="coerce").to_numpy()
-    state["expected_close"] = ids.map(d["close_date"]).to_numpy()
-    state["account_name"] = ids.map(d["account_name"]).to_numpy() if "account_name" in d else None
-    owner = d["owner_name"] if "owner_name" in d else d.get("owner_id")
+    at = state["deal"].to_numpy()
+    state["stage"] = np.asarray(cfg.open_stages, dtype=object)[state["order"].to_numpy()]
+    state["amount"] = pd.to_numeric(deals["amount"], errors="coerce").to_numpy()[at]
+    state["expected_close"] = deals["close_date"].to_numpy()[at]
+    has_name = "account_name" in deals
+    state["account_name"] = deals["account_name"].to_numpy()[at] if has_name else None
+    owner = deals["owner_name"] if "owner_name" in deals else deals.get("owner_id")
     state["owner_label"] = (
-        ids.map(owner).fillna("unknown").to_numpy() if owner is not None else ("unknown")
+        owner.fillna("unknown").to_numpy()[at] if owner is not None else ("unknown")
     )
     state["rep_probability"] = state["probability"] / 100.0
-    state["account_label"] = (
-        state["account_name"].fillna(ids) if "account_name" in d else ids
-    ).to_numpy()
-    return state, info["trained"], info
+    ids = state["opportunity_id"]
+    state["account_label"] = (state["account_name"].fillna(ids) if has_name else ids).to_numpy()
+    return state.drop(columns=["deal", "amount_then"]), info["trained"], info
+
+
+def _baselines(state, deals, train, fun, cfg: FunnelConfig) -> dict:
+    """``p_baseline`` (win rate of the stage in the training snapshots) and ``p_next_baseline``
+    (the stage's conversion) of each open deal.  Without training snapshots the win rate of every
+    deal closed by the end date stands in (0 when none closed: no outcome is known); a stage
+    without a conversion rate takes the conversion of all stages pooled (else ``p_baseline``).
+    Returns what stood in, for the findings — never a NaN probability."""
+    rates = model.baseline_rates(train, cfg.open_stages) if len(train) else {}
+    closed = int(deals["closed_by_end"].sum())
+    overall = float(deals["won_by_end"].sum()) / closed if closed else 0.0
+    by_stage = {k: rates.get(s, np.nan) for k, s in enumerate(cfg.open_stages)}
+    p = state["order"].map(by_stage).astype("float64")
+    out = {"win_fallback": None, "next_fallback": None}
+    if p.isna().any():
+        out["win_fallback"] = {"rate": overall, "deals": int(p.isna().sum()), "closed": closed}
+    state["p_baseline"] = p.fillna(overall).to_numpy()
+    c = fun.conversion
+    conv = dict(zip(c["order"], c["conversion"]))
+    resolved = int((c["reached"] - c["still_open"]).sum())
+    pooled = float(c["converted"].sum()) / resolved if resolved else np.nan
+    nxt = state["order"].map(conv).astype("float64")
+    if nxt.isna().any():
+        out["next_fallback"] = {"rate": pooled, "deals": int(nxt.isna().sum())}
+    nxt = nxt.fillna(pooled).to_numpy()
+    state["p_next_baseline"] = np.where(np.isnan(nxt), state["p_baseline"].to_numpy(), nxt)
+    return out
 
 
 def finish(state: pd.DataFrame, cfg: FunnelConfig, fun) -> pd.DataFrame:
@@ -266,52 +296,36 @@ def override_scores(judged: pd.DataFrame) -> pd.DataFrame:
 
 def action_plan(open_deals: pd.DataFrame, cfg: FunnelConfig, as_of: dt.date) -> pd.DataFrame:
     """Stuck deals get a review within the first milestone; low-probability deals a
-    qualify-or-close decision within the second."""
-    rows = []
-    for _, r in open_deals.iterrows():
-        actions = []
-        if r["stuck"]:
-            actions.append(("action.funnel_unstick", cfg.milestones_days[0]))
-        if r["tier"] == "low":
-            actions.append(("action.funnel_qualify_or_close", cfg.milestones_days[-1]))
-        for code, days in actions:
-            rows.append(
-                {
-                    "priority_rank": int(r["priority_rank"]),
-                    "opportunity_id": r["opportunity_id"],
-                    "account_name": r["account_name"],
-                    "owner_name": r["owner_label"],
-                    "owner_role": "account_executive",
-                    "stage": r["stage"],
-                    "p_win": float(r["p_win"]),
-                    "amount": r["amount"],
-                    "action": code,
-                    "quantity": np.nan,
-                    "detail": "",
-                    "milestone_days": int(days),
-                    "due_date": due_date(as_of, days),
-                    "status": OPEN,
-                }
-            )
-    cols = [
-        "priority_rank",
-        "opportunity_id",
-        "account_name",
-        "owner_name",
-        "owner_role",
-        "stage",
-        "p_win",
-        "amount",
-        "action",
-        "quantity",
-        "detail",
-        "milestone_days",
-        "due_date",
-        "status",
-    ]
-    out = pd.DataFrame(rows, columns=cols)
-    return out.sort_values(["priority_rank", "milestone_days"], kind="stable").reset_index(
-        drop=True
+    qualify-or-close decision within the last (``toolkit.plan_rows``: deal, milestone, code)."""
+    last = len(cfg.milestones_days) - 1
+    plan = plan_rows(
+        [
+            Action("action.funnel_unstick", open_deals["stuck"].to_numpy(dtype=bool), 0),
+            Action(
+                "action.funnel_qualify_or_close", (open_deals["tier"] == "low").to_numpy(), last
+            ),
+        ]
+    )
+    idx = plan.entity
+    days = np.asarray(cfg.milestones_days, dtype="int64")
+    n = len(idx)
+    return pd.DataFrame(
+        {
+            "priority_rank": open_deals["priority_rank"].to_numpy(dtype="int64")[idx],
+            "opportunity_id": open_deals["opportunity_id"].to_numpy()[idx],
+            "account_name": open_deals["account_name"].to_numpy()[idx],
+            "owner_name": open_deals["owner_label"].to_numpy()[idx],
+            "owner_role": np.full(n, "account_executive", dtype=object),
+            "stage": open_deals["stage"].to_numpy()[idx],
+            "p_win": open_deals["p_win"].to_numpy(dtype="float64")[idx],
+            "amount": open_deals["amount"].to_numpy()[idx],
+            "action": np.asarray(plan.codes, dtype=object)[plan.action],
+            "quantity": plan.quantity,
+            "detail": np.full(n, "", dtype=object),
+            "milestone_days": days[plan.milestone],
+            "due_date": np.asarray(due_dates(as_of, days), dtype=object)[plan.milestone],
+            "status": np.full(n, OPEN, dtype=object),
+        }
     )
 
 

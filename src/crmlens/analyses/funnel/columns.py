@@ -17,20 +17,11 @@ OPTIONAL_OPPORTUNITY_COLUMNS = (
     "probability",
     "type",
     "lead_source",
-    "competitor",
     "forecast_category",
 )
 HISTORY_COLUMNS = ("opportunity_id", "created_date", "stage_name")
-OPTIONAL_HISTORY_COLUMNS = ("probability",)
-ACCOUNT_COLUMNS = (
-    "account_id",
-    "account_name",
-    "company_size_category",
-    "industry_normalized",
-    "account_type",
-    "churn_risk_level",
-    "days_since_last_activity",
-    "total_contacts",
-    "contacts_with_email",
-)
+OPTIONAL_HISTORY_COLUMNS = ("probability", "amount")  # the amount at each change: a dated feature
+# only the name: today's account attributes are never model features (a past snapshot could not
+# have known them)
+ACCOUNT_COLUMNS = ("account_id", "account_name")
 USER_COLUMNS = ("owner_id", "name")

@@ -31,22 +31,30 @@ def simulate(amount: np.ndarray, p: np.ndarray, runs: int, seed: int, level: flo
     return expected, float(low), float(high)
 
 
+UNDATED = "undated"
+
+
 def bookings(open_deals: pd.DataFrame, end: dt.date, runs: int, seed: int, level: float):
-    """This quarter (from the end date) and next: expected bookings with their interval."""
+    """This quarter (from the end date) and next: expected bookings with their interval; deals
+    without an expected close date in a row of their own (``undated``, in no quarter)."""
     this = quarter_of(pd.Timestamp(end))
     close = pd.to_datetime(open_deals["expected_close"])
     quarter = close.dt.to_period("Q")
-    # a deal whose expected close has passed is counted in the current quarter
-    quarter = quarter.where(close >= pd.Timestamp(end), this)
+    undated = close.isna().to_numpy()
+    # a deal whose expected close has passed is counted in the current quarter; an undated
+    # deal keeps no quarter (NaT)
+    quarter = quarter.where((close >= pd.Timestamp(end)).to_numpy() | undated, this)
     amount = pd.to_numeric(open_deals["amount"], errors="coerce").fillna(0.0).to_numpy()
     p = open_deals["p_win"].to_numpy(dtype="float64")
+    buckets = [(str(q), (quarter == q).to_numpy()) for q in (this, this + 1)]
+    if undated.any():
+        buckets.append((UNDATED, undated))
     rows = []
-    for i, q in enumerate((this, this + 1)):
-        mask = (quarter == q).to_numpy()
+    for i, (name, mask) in enumerate(buckets):
         expected, low, high = simulate(amount[mask], p[mask], runs, seed + i, level)
         rows.append(
             {
-                "quarter": str(q),
+                "quarter": name,
                 "open_deals": int(mask.sum()),
                 "pipeline": float(amount[mask].sum()),
                 "expected": expected,

@@ -88,7 +88,8 @@ def judged(ctx: RunContext, deals: pd.DataFrame, seg: pd.DataFrame) -> pd.DataFr
     ev["won"] = ev["entity_id"].astype(str).map(d["won_by_end"]).astype(float)
     ev["human"] = pd.to_numeric(ev["new_value"], errors="coerce") / 100.0
     ev["model"] = pd.to_numeric(ev["model_value"], errors="coerce") / 100.0
-    ev["crm"] = _crm_probability(seg, ev)
+    ids = deals["opportunity_id"].to_numpy()[seg["deal"].to_numpy()]
+    ev["crm"] = _crm_probability(seg.assign(opportunity_id=ids), ev)
     for source in ("human", "model", "crm"):
         ev[f"brier_{source}"] = (ev[source] - ev["won"]) ** 2
     return ev.reset_index(drop=True)

@@ -1,9 +1,12 @@
 """Win and next-stage probabilities: the baseline (historical win rate of the stage) and a
 calibrated logistic model (scikit-learn) on what is known on the snapshot date — stage, age, days
-in stage, amount, type, lead source, competitor, account size.  Training examples are the deals
-open on dated snapshots (every ``snapshot_step_days`` over ``snapshot_days``) whose outcome was
-known by the training cut-off; nothing dated after the cut-off is used.  Calibration: sigmoid
-below ``isotonic_above`` closed deals, isotonic above."""
+in stage (all from the dated history), the amount on the history row in force that day (only when
+the history carries amounts), and the deal's type and lead source (set when the deal is created).
+Today's account attributes (size, type, churn risk, activity, contacts), today's amount and
+competitor are never features: a past snapshot could not have known them.  Training examples
+are the deals open on dated snapshots (every ``snapshot_step_days`` over ``snapshot_days``) whose
+outcome was known by the training cut-off; nothing dated after the cut-off is used.
+Calibration: sigmoid below ``isotonic_above`` closed deals, isotonic above."""
 
 from __future__ import annotations
 
@@ -20,16 +23,9 @@ from crmlens.analyses.funnel.config import FunnelConfig
 from crmlens.analyses.funnel.inputs import WON
 from crmlens.analyses.funnel.timeline import state_at
 
-NUMERIC = (
-    "log_age",
-    "log_days_in_stage",
-    "log_amount",
-    "amount_missing",
-    "competitor",
-    "log_days_inactive",
-    "email_coverage",
-)
-CATEGORICAL = ("stage", "type", "lead_source", "size", "account_type", "churn_risk")
+TIMING = ("log_age", "log_days_in_stage")
+AMOUNT = ("log_amount", "amount_missing")  # only when the history dates the amount
+CATEGORICAL = ("stage", "type", "lead_source")
 EPS = 1e-6
 
 
@@ -38,15 +34,17 @@ class Design:
     """Feature encoding fitted on the training rows (categories, means, scales)."""
 
     categories: dict[str, list[str]]
+    numeric: tuple[str, ...] = TIMING
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
 
     @property
     def names(self) -> list[str]:
-        return [*NUMERIC, *(f"{c}={v}" for c in CATEGORICAL for v in self.categories[c][1:])]
+        extra = (f"{c}={v}" for c in CATEGORICAL for v in self.categories[c][1:])
+        return [*self.numeric, *extra]
 
     def matrix(self, x: pd.DataFrame) -> np.ndarray:
-        cols = [x[c].to_numpy(dtype="float64") for c in NUMERIC]
+        cols = [x[c].to_numpy(dtype="float64") for c in self.numeric]
         for c in CATEGORICAL:
             values = x[c].astype(str).to_numpy()
             cols += [(values == v).astype("float64") for v in self.categories[c][1:]]
@@ -58,42 +56,28 @@ class Design:
 
 
 def features(state: pd.DataFrame, deals: pd.DataFrame, cfg: FunnelConfig, sources) -> pd.DataFrame:
-    d = deals.set_index("opportunity_id")
-    ids = state["opportunity_id"]
-    amount = pd.to_numeric(ids.map(d["amount"]), errors="coerce")
+    """What was known on the state's date: timing and stage from the history, the amount on the
+    history row then (NaN when the history has none), and the deal's type and lead source."""
+    at = state["deal"].to_numpy()
+    amount = pd.Series(state["amount_then"].to_numpy(dtype="float64"))
     x = pd.DataFrame(
         {
-            "opportunity_id": ids.to_numpy(),
+            "opportunity_id": state["opportunity_id"].to_numpy(),
             "log_age": np.log1p(state["age_days"].clip(lower=0)).to_numpy(),
             "log_days_in_stage": np.log1p(state["days_in_stage"].clip(lower=0)).to_numpy(),
             "log_amount": np.log1p(amount.clip(lower=0).fillna(0)).to_numpy(),
             "amount_missing": amount.isna().astype(float).to_numpy(),
-            "stage": [cfg.open_stages[int(k)] for k in state["order"]],
+            "stage": np.asarray(cfg.open_stages, dtype=object)[state["order"].to_numpy()],
         }
     )
-    x["competitor"] = _flag(ids.map(d["competitor"]) if "competitor" in d else None, len(ids))
-    x["type"] = _text(ids.map(d["type"]) if "type" in d else None, len(ids))
-    source = _text(ids.map(d["lead_source"]) if "lead_source" in d else None, len(ids))
+    x["type"] = _text(_take(deals, "type", at), len(at))
+    source = _text(_take(deals, "lead_source", at), len(at))
     x["lead_source"] = np.where(np.isin(source, sources), source, "other")
-    for name, col in (
-        ("size", "company_size_category"),
-        ("account_type", "account_type"),
-        ("churn_risk", "churn_risk_level"),
-    ):
-        x[name] = _text(ids.map(d[col]) if col in d else None, len(ids))
-    inactive = _number(d, "days_since_last_activity", ids)
-    x["log_days_inactive"] = np.log1p(np.clip(np.nan_to_num(inactive, nan=0.0), 0, None))
-    contacts, emails = _number(d, "total_contacts", ids), _number(d, "contacts_with_email", ids)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        coverage = np.where(contacts > 0, emails / np.where(contacts > 0, contacts, 1), 0.0)
-    x["email_coverage"] = np.clip(np.nan_to_num(coverage, nan=0.0), 0, 1)
     return x
 
 
-def _number(d: pd.DataFrame, col: str, ids: pd.Series) -> np.ndarray:
-    if col not in d:
-        return np.full(len(ids), np.nan)
-    return pd.to_numeric(ids.map(d[col]), errors="coerce").to_numpy(dtype="float64")
+def _take(deals: pd.DataFrame, col: str, at: np.ndarray) -> pd.Series | None:
+    return deals[col].take(at).reset_index(drop=True) if col in deals else None
 
 
 def _text(values, n: int) -> np.ndarray:
@@ -102,35 +86,33 @@ def _text(values, n: int) -> np.ndarray:
     return values.fillna("unknown").astype(str).to_numpy(dtype=object)
 
 
-def _flag(values, n: int) -> np.ndarray:
-    if values is None:
-        return np.zeros(n)
-    text = values.fillna("").astype(str).str.strip().str.lower()
-    return (~text.isin(["", "none", "no", "n/a"])).astype(float).to_numpy()
-
-
-def snapshots(deals: pd.DataFrame, seg: pd.DataFrame, cfg: FunnelConfig, cutoff: dt.date):
+def snapshots(deals: pd.DataFrame, rows: pd.DataFrame, cfg: FunnelConfig, cutoff: dt.date):
     """Training examples: deals open on each snapshot date before ``cutoff`` whose outcome was
     known by ``cutoff`` (closed on or before it), with labels won / reached the next stage."""
     cut = pd.Timestamp(cutoff)
-    known = deals["is_closed"] & (deals["close_date"] <= cut)
-    outcome = deals.loc[known, ["opportunity_id", "is_won"]].set_index("opportunity_id")["is_won"]
+    known = (deals["is_closed"] & (deals["close_date"] <= cut)).to_numpy(dtype=bool)
+    at = np.flatnonzero(known)
+    outcome = pd.Series(deals["is_won"].to_numpy(dtype=bool)[at], index=at)
     if len(outcome) > cfg.max_training_deals:  # a fixed-seed sample bounds time and memory
         outcome = outcome.sample(cfg.max_training_deals, random_state=cfg.seed).sort_index()
-    seg_known = seg[seg["opportunity_id"].isin(outcome.index) & (seg["start"] <= cut)]
-    reached = seg_known[seg_known["order"] < WON].groupby("opportunity_id")["order"].max()
-    frames = []
+    chosen = np.zeros(len(deals), dtype=bool)
+    chosen[outcome.index.to_numpy()] = True
+    mine = rows[chosen[rows["deal"].to_numpy()] & (rows["ts"] <= cut).to_numpy()]
+    deal, order = mine["deal"].to_numpy(), mine["order"].to_numpy()
+    reached = np.full(len(deals), -1, dtype="int64")
+    np.maximum.at(reached, deal[order < WON], order[order < WON])
     steps = range(1, cfg.snapshot_days // cfg.snapshot_step_days + 1)
-    for j in steps:
-        day = cut - pd.Timedelta(days=j * cfg.snapshot_step_days)
-        s = state_at(deals[deals["opportunity_id"].isin(outcome.index)], seg_known, day)
-        frames.append(s)
+    days = [cut - pd.Timedelta(days=j * cfg.snapshot_step_days) for j in steps]
+    frames = [state_at(deals, mine, day) for day in days]
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if not len(rows):
         return rows
-    rows["won"] = rows["opportunity_id"].map(outcome).astype(bool).to_numpy()
-    top = rows["opportunity_id"].map(reached).fillna(-1).to_numpy()
-    rows["next_stage"] = rows["won"].to_numpy() | (top > rows["order"].to_numpy())
+    won = np.zeros(len(deals), dtype=bool)
+    won[outcome.index.to_numpy()] = outcome.to_numpy()
+    rows["won"] = won[rows["deal"].to_numpy()]
+    rows["next_stage"] = rows["won"].to_numpy() | (
+        reached[rows["deal"].to_numpy()] > rows["order"].to_numpy()
+    )
     if len(rows) > cfg.max_training_rows:
         rows = rows.sample(cfg.max_training_rows, random_state=cfg.seed).reset_index(drop=True)
     return rows
@@ -139,32 +121,52 @@ def snapshots(deals: pd.DataFrame, seg: pd.DataFrame, cfg: FunnelConfig, cutoff:
 @dataclass
 class Model:
     design: Design
-    win: CalibratedClassifierCV
+    win: CalibratedClassifierCV | None  # None: too few examples of a class (see ``skipped``)
     next_stage: CalibratedClassifierCV | None
     coefficients: np.ndarray  # of an uncalibrated logistic fit on the standardised design
     method: str  # sigmoid | isotonic
+    skipped: dict[str, int]  # target → examples of its rarer class, for targets not fitted
 
 
 def categories(x: pd.DataFrame) -> dict[str, list[str]]:
     return {c: sorted(set(x[c].astype(str))) for c in CATEGORICAL}
 
 
-def _classifier(method: str, y: np.ndarray) -> CalibratedClassifierCV:
-    folds = int(min(3, np.bincount(y.astype(int)).min()))
+MIN_MINORITY = 2  # calibration cross-validates: each fold needs both classes
+
+
+def minority(y: np.ndarray) -> int:
+    """Examples of the rarer class (0 when only one class is present)."""
+    return int(min(y.sum(), len(y) - y.sum()))
+
+
+def _classifier(method: str, y: np.ndarray, m: np.ndarray) -> CalibratedClassifierCV | None:
+    """The calibrated classifier fitted on ``m``, or None when the rarer class has fewer than
+    ``MIN_MINORITY`` examples (no calibration fold could hold both classes)."""
+    rare = minority(y)
+    if rare < MIN_MINORITY:
+        return None
     base = LogisticRegression(C=1.0, max_iter=1000)
-    return CalibratedClassifierCV(base, method=method, cv=max(folds, 2))
+    return CalibratedClassifierCV(base, method=method, cv=min(3, rare)).fit(m, y)
 
 
-def fit(train: pd.DataFrame, x: pd.DataFrame, closed_deals: int, cfg: FunnelConfig) -> Model:
-    design = Design(categories(x))
+def fit(
+    train: pd.DataFrame, x: pd.DataFrame, closed_deals: int, cfg: FunnelConfig, amounts: bool
+) -> Model:
+    """``amounts``: the history dates the amount, so it is a feature."""
+    design = Design(categories(x), (*TIMING, *AMOUNT) if amounts else TIMING)
     m = design.matrix(x)
     method = "isotonic" if closed_deals >= cfg.isotonic_above else "sigmoid"
     y = train["won"].to_numpy(dtype=bool)
-    win = _classifier(method, y).fit(m, y)
     nxt_y = train["next_stage"].to_numpy(dtype=bool)
-    nxt = _classifier(method, nxt_y).fit(m, nxt_y) if 0 < nxt_y.sum() < len(nxt_y) else None
+    win, nxt = _classifier(method, y, m), _classifier(method, nxt_y, m)
+    skipped = {
+        target: minority(labels)
+        for target, labels, fitted in (("win", y, win), ("next_stage", nxt_y, nxt))
+        if fitted is None
+    }
     coef = LogisticRegression(C=1.0, max_iter=1000).fit(m, y).coef_[0]
-    return Model(design, win, nxt, coef, method)
+    return Model(design, win, nxt, coef, method, skipped)
 
 
 def baseline_rates(train: pd.DataFrame, stages: list[str]) -> dict[str, float]:
@@ -215,14 +217,10 @@ def drivers(model: Model, x: pd.DataFrame, k: int = 3) -> tuple[pd.DataFrame, np
 
 
 GROUPS = {
-    "log_days_inactive": "account_activity",
-    "email_coverage": "account_contacts",
-    "churn_risk": "churn_risk",
     "log_age": "age",
     "log_days_in_stage": "days_in_stage",
     "log_amount": "amount",
     "amount_missing": "amount_missing",
-    "competitor": "competitor",
 }
 
 

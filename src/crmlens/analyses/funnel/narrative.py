@@ -84,7 +84,8 @@ def findings(m, fun, bt, info, inputs, tables, cfg: FunnelConfig) -> tuple[Findi
     if drops["lost"].sum() > 0:
         top = drops.sort_values(["lost", "order"], ascending=[False, True]).iloc[0]
         out.append(Finding("fn.drops", {"stage": top["stage"], "share": top["lost_share"]}))
-    if not info["trained"]:
+    out += _fallbacks(info)
+    if not info["trained"] and "win" not in info.get("skipped", {}):
         out.append(
             Finding(
                 "fn.model_not_trained",
@@ -138,6 +139,11 @@ def findings(m, fun, bt, info, inputs, tables, cfg: FunnelConfig) -> tuple[Findi
             },
         )
     )
+    undated = tables["forecast"][tables["forecast"]["quarter"] == "undated"]
+    if len(undated):
+        row = undated.iloc[0]
+        params = {k: row[k] for k in ("pipeline", "expected")}
+        out.append(Finding("fn.undated_pipeline", {"deals": int(row["open_deals"]), **params}))
     c = fun.counts
     if c["regressions"] or c["reopenings"]:
         out.append(
@@ -166,6 +172,21 @@ def findings(m, fun, bt, info, inputs, tables, cfg: FunnelConfig) -> tuple[Findi
     if inputs.after_close:
         out.append(Finding("dq.funnel_after_close", {"count": inputs.after_close}))
     return tuple(out)
+
+
+def _fallbacks(info) -> list[Finding]:
+    """What stood in where a model or a baseline could not be estimated (see ``predict``)."""
+    from crmlens.analyses.funnel.model import MIN_MINORITY
+
+    out = [
+        Finding(f"fn.model_{target}_skipped", {"examples": n, "needed": MIN_MINORITY}, "warning")
+        for target, n in info.get("skipped", {}).items()
+    ]
+    if info.get("win_fallback"):
+        out.append(Finding("fn.baseline_fallback", info["win_fallback"], "warning"))
+    if info.get("next_fallback"):
+        out.append(Finding("fn.next_stage_fallback", {"deals": info["next_fallback"]["deals"]}))
+    return out
 
 
 def recommendations(m, fun, tables, cfg: FunnelConfig) -> tuple[Recommendation, ...]:

@@ -72,6 +72,7 @@ TABLES = (
 )
 COLUMN_FORMATS = {
     "stage": "t",
+    "quarter": "t",  # a quarter such as 2026Q3 shows as is; "undated" is translated
     "source": "t",
     "reached": "int",
     "still_open": "int",
@@ -181,6 +182,8 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
             min_won=m["min_won"],
             min_lost=m["min_lost"],
         ),
+        t("method.fn.known_then", lang),
+        t(f"method.fn.amount_{'dated' if m.get('amount_feature') else 'undated'}", lang),
         t("method.fn.backtest", lang, split=m["backtest_split"]),
         t("method.fn.forecast", lang, runs=m["simulations"], level=m["interval"]),
         t("method.fn.stuck", lang, pct=m["stuck_percentile"]),
