@@ -410,3 +410,76 @@ def test_failed_workbook_process_falls_back_to_writing_inline(
     out = write_report({"contact_coverage": result}, tmp_path / "fallback", png=False)
     assert _cells(out / "action_plan.xlsx") == _cells(report_en / "action_plan.xlsx")
     assert not list(out.glob(".action_plan.job*"))
+
+
+def _chart_boxes(html: str) -> list[dict]:
+    """Each chart box of the page: its id, its static images (src, alt) and its caption."""
+    from html.parser import HTMLParser
+
+    class Boxes(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.boxes, self.box, self.caption = [], None, None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "div" and "chart" in (a.get("class") or "").split():
+                self.box = {"id": a["id"], "images": [], "caption": ""}
+                self.boxes.append(self.box)
+            elif tag == "img" and self.box is not None:
+                self.box["images"].append(a)
+            elif tag == "figcaption" and self.boxes:
+                self.caption = self.boxes[-1]
+
+        def handle_endtag(self, tag):
+            if tag == "figure":
+                self.box = None
+            if tag == "figcaption":
+                self.caption = None
+
+        def handle_data(self, data):
+            if self.caption is not None:
+                self.caption["caption"] += data
+
+    parser = Boxes()
+    parser.feed(html)
+    return parser.boxes
+
+
+def test_html_without_javascript_shows_every_chart_as_an_image(report_en):
+    """A mail client runs no script: with every <script> removed, each chart box still holds an
+    image of its chart — the very PNG of charts/, inline (the file alone can be attached) — with
+    the chart's caption as alt text."""
+    html = (report_en / "report.html").read_text(encoding="utf-8")
+    no_js = re.sub(r"<script\b.*?</script>", "", html, flags=re.S | re.I)
+    assert "<script" not in no_js.lower()
+    boxes = _chart_boxes(no_js)
+    assert len(boxes) >= 6
+    for box in boxes:
+        assert len(box["images"]) == 1, box["id"]
+        img = box["images"][0]
+        assert img["alt"].strip() and img["alt"] == box["caption"].strip(), box["id"]
+        prefix = "data:image/png;base64,"
+        assert img["src"].startswith(prefix), box["id"]
+        png = base64.b64decode(img["src"][len(prefix) :])
+        chart_id = box["id"].removeprefix("chart-")
+        assert png == (report_en / "charts" / f"{chart_id}.png").read_bytes()
+        assert int(img["width"]) * 2 == int.from_bytes(png[16:20], "big")  # drawn at scale 2
+
+
+def test_inline_images_stop_at_the_budget():
+    """Past the byte budget the remaining charts get no inline image (the file stays small
+    enough to mail); the ones before it keep theirs."""
+    from crmlens.report.html import inline_images
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\0\0\0\rIHDR" + (640).to_bytes(4, "big") + b"\0" * 100
+    images = inline_images({"a": png, "b": png, "c": png}, budget=2 * len(png))
+    assert list(images) == ["a", "b"]
+    assert images["a"]["width"] == 320
+    assert base64.b64decode(images["a"]["src"].split(",", 1)[1]) == png
+
+
+def test_html_without_pngs_has_no_static_images(result, tmp_path):
+    out = write_report({"contact_coverage": result}, tmp_path / "nopng", png=False)
+    boxes = _chart_boxes((out / "report.html").read_text(encoding="utf-8"))
+    assert boxes and all(not box["images"] for box in boxes)

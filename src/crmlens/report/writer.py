@@ -197,10 +197,11 @@ def _write_files(
                 alerts=alerts,
             )
             watch.lap("document")
-            chart_files = _write_pngs(tmp, doc) if png else {}
+            pngs = _write_pngs(tmp, doc) if png else {}
             watch.lap("charts_png")
-            (tmp / "report.html").write_text(render_html(doc), encoding="utf-8")
+            (tmp / "report.html").write_text(render_html(doc, pngs), encoding="utf-8")
             watch.lap("html")
+            chart_files = {chart_id: f"charts/{chart_id}.png" for chart_id in pngs}
             (tmp / "report.md").write_text(render_markdown(doc, chart_files), encoding="utf-8")
             watch.lap("markdown")
             summ = _summary_with_changes(results, profile, lang, generated, since_last, alerts)
@@ -226,16 +227,17 @@ def _write_files(
             raise  # the pool waits for the tables thread before tmp goes
 
 
-def _write_pngs(tmp: Path, doc) -> dict[str, str]:
+def _write_pngs(tmp: Path, doc) -> dict[str, bytes]:
+    """charts/<id>.png for the Markdown report; the same images, by chart id, for the HTML's
+    view without JavaScript."""
     (tmp / "charts").mkdir()
-    chart_files: dict[str, str] = {}
+    pngs: dict[str, bytes] = {}
     for s in doc.sections:
         for b in s.blocks:
             if isinstance(b, ChartBlock):
-                rel = f"charts/{b.chart.id}.png"
-                (tmp / rel).write_bytes(to_png(b.chart))
-                chart_files[b.chart.id] = rel
-    return chart_files
+                pngs[b.chart.id] = to_png(b.chart)
+                (tmp / "charts" / f"{b.chart.id}.png").write_bytes(pngs[b.chart.id])
+    return pngs
 
 
 def _summary_with_changes(
