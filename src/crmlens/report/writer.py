@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
@@ -192,11 +193,14 @@ def _write_tables(
         saved = for_saving(r, include_pii)  # personal data only with --include-pii
         folder = tmp / "tables" / name
         folder.mkdir(parents=True)
+        saved.save(tmp / "results" / name)  # the same Parquet files as tables/: encoded once
         for tname, df in saved.tables.items():
-            flat = flat_frame(df)
-            csv_safe_frame(flat).to_csv(folder / f"{tname}.csv", index=False)  # no formula cells
-            flat.to_parquet(folder / f"{tname}.parquet", index=False)
-        saved.save(tmp / "results" / name)
+            shutil.copyfile(
+                tmp / "results" / name / f"{tname}.parquet", folder / f"{tname}.parquet"
+            )
+            csv_safe_frame(flat_frame(df)).to_csv(
+                folder / f"{tname}.csv", index=False
+            )  # no formula cells
     if profile is not None:
         (tmp / "results" / "data_quality.json").write_text(
             json.dumps(json_safe(profile), ensure_ascii=False, indent=2), encoding="utf-8"
