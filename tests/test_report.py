@@ -394,7 +394,7 @@ def _styled_cells(path):
     }
 
 
-def test_long_sheets_are_written_as_xml_and_read_the_same(result, report_en, tmp_path, monkeypatch):
+def test_long_sheets_are_written_as_xml_and_read_the_same(result, tmp_path, monkeypatch):
     """Sheets of XML_ROWS_FROM rows or more get their rows as XML by column (xlsx_rows), not
     through xlsxwriter's write_row; the workbook reads the same, cell by cell and format by
     format, as when xlsxwriter writes every row."""
