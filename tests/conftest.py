@@ -56,7 +56,6 @@ SLOW_TESTS = {
     "test_monitor.py::test_cli_monitor_exit_codes_history_and_trend",
     "test_input_checks.py::test_megabyte_category_value_is_capped_and_renders_quickly",
     "test_report.py::test_demo_command",
-    "test_report.py::test_big_workbook_written_by_a_second_process_is_the_same",
     "test_generator.py::test_same_seed_same_tables",
     "test_generator_v2.py::test_targeted_roi_decays_with_planted_half_life",
     "test_reference.py::test_headline_numbers_match_reference",

@@ -140,3 +140,59 @@ def test_report_in_browser(browser, reports, lang):
         u for u in requests if not u.startswith("file")
     ]
     page.close()
+
+
+@pytest.fixture(scope="module")
+def report_with_images(gen_db, tmp_path_factory):
+    """A report with PNGs: its chart boxes start with the static images (for mail clients)."""
+    result = REGISTRY["contact_coverage"].run(
+        open_source(gen_db), CrmlensConfig(), as_of=dt.date(2026, 1, 5)
+    )
+    out = tmp_path_factory.mktemp("browser-images") / "en"
+    return write_report({"contact_coverage": result}, out, lang="en", png=True)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_script_replaces_the_static_images(browser, report_with_images, width):
+    page, errors, requests = _open(browser, report_with_images / "report.html", width)
+    n = page.locator("div.chart").count()
+    assert n >= 6
+    page.wait_for_function(
+        f"document.querySelectorAll('div.chart svg').length >= {n}", timeout=30_000
+    )
+    assert page.locator("div.chart img").count() == 0  # each image gave way to its chart
+    assert page.evaluate(CHARTS_OUTSIDE) == []
+    assert not errors, errors
+    assert all(u.startswith(("file://", "data:", "blob:", "about:")) for u in requests), requests
+    page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_without_javascript_every_chart_is_an_image(browser, report_with_images, width):
+    """As a mail client shows it (no script runs): every chart box shows its image, loaded,
+    with alt text, inside the page at desktop and phone width."""
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": width, "height": 900}
+    )
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto((report_with_images / "report.html").as_uri())
+    boxes = page.locator("div.chart")
+    assert boxes.count() >= 6
+    for i in range(boxes.count()):
+        img = boxes.nth(i).locator("img")
+        assert img.count() == 1
+        assert img.get_attribute("alt")
+        assert img.evaluate("el => el.complete && el.naturalWidth > 0")
+        box, drawn = boxes.nth(i).bounding_box(), img.bounding_box()
+        assert drawn["width"] > 100 and drawn["x"] + drawn["width"] <= box["x"] + box["width"] + 1
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    assert all(u.startswith(("file://", "data:", "about:")) for u in requests), requests
+    ARTIFACTS.mkdir(exist_ok=True)
+    boxes.first.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"report-en-{width}-no-js.png"), full_page=False)
+    context.close()

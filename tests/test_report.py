@@ -327,38 +327,166 @@ def test_excel_keeps_crm_text_as_text(result, tmp_path):
     assert all(c.data_type == "s" and c.hyperlink is None for c in cells)
 
 
-def _cells(path):
+def _styled_cells(path):
     import openpyxl
 
     wb = openpyxl.load_workbook(path)
     return {
-        name: [[c.value for c in row] for row in wb[name].iter_rows()] for name in wb.sheetnames
+        ws.title: (
+            ws.dimensions,
+            [
+                [
+                    (c.value, c.data_type, c.number_format, c.alignment.vertical, c.font.b)
+                    for c in row
+                ]
+                for row in ws.iter_rows()
+            ],
+        )
+        for ws in wb.worksheets
     }
 
 
-def test_big_workbook_written_by_a_second_process_is_the_same(
-    result, report_en, tmp_path, monkeypatch
-):
-    """Above PARALLEL_EXCEL_ROWS the workbook is written by `python -m crmlens.report.excel` while
-    the rest of the report is written; the file is the same as the inline one, and the job file
-    does not stay in the report."""
-    from crmlens.report import writer
+def test_long_sheets_are_written_as_xml_and_read_the_same(result, tmp_path, monkeypatch):
+    """Sheets of XML_ROWS_FROM rows or more get their rows as XML by column (xlsx_rows), not
+    through xlsxwriter's write_row; the workbook reads the same, cell by cell and format by
+    format, as when xlsxwriter writes every row."""
+    from xlsxwriter.worksheet import Worksheet
 
-    monkeypatch.setattr(writer, "PARALLEL_EXCEL_ROWS", 1)
-    out = write_report({"contact_coverage": result}, tmp_path / "par", png=False)
-    assert _cells(out / "action_plan.xlsx") == _cells(report_en / "action_plan.xlsx")
-    assert not list(out.glob(".action_plan.job*"))
+    from crmlens.report import excel
+
+    rows_written = []
+    original = Worksheet.write_row
+    monkeypatch.setattr(
+        Worksheet, "write_row", lambda ws, r, *a: rows_written.append(r) or original(ws, r, *a)
+    )
+    monkeypatch.setattr(excel, "XML_ROWS_FROM", 10)
+    fast = tmp_path / "fast.xlsx"
+    excel.write_action_plan({"contact_coverage": result}, fast, "en")
+    plan_rows = len(result.tables["action_plan"])
+    assert max(rows_written) < 100 <= plan_rows  # headers, plan summary, rules only
+    monkeypatch.setattr(excel, "XML_ROWS_FROM", 10**9)
+    slow = tmp_path / "slow.xlsx"
+    excel.write_action_plan({"contact_coverage": result}, slow, "en")
+    assert max(rows_written) >= plan_rows
+    assert _styled_cells(fast) == _styled_cells(slow)
 
 
-def test_failed_workbook_process_falls_back_to_writing_inline(
-    result, report_en, tmp_path, monkeypatch
-):
-    """If the second process cannot write the workbook (here: an "interpreter" that exits 1), the
-    report still gets the same workbook, written by the calling process, and no job file."""
-    from crmlens.report import writer
+def test_xml_rows_write_every_kind_of_value_as_xlsxwriter_does(tmp_path, monkeypatch):
+    """Text that needs escaping (markup, control characters, Excel's own _xHHHH_ escapes, edge
+    spaces), empty text, missing values, integers, floats, dates: the same cells both ways; a
+    column with a boolean or NaN is left to xlsxwriter."""
+    import datetime as dt
 
-    monkeypatch.setattr(writer, "PARALLEL_EXCEL_ROWS", 1)
-    monkeypatch.setattr(sys, "executable", "/bin/false")
-    out = write_report({"contact_coverage": result}, tmp_path / "fallback", png=False)
-    assert _cells(out / "action_plan.xlsx") == _cells(report_en / "action_plan.xlsx")
-    assert not list(out.glob(".action_plan.job*"))
+    import pandas as pd
+    import xlsxwriter
+
+    from crmlens.report import excel
+    from crmlens.report.xlsx_rows import sheet_body
+
+    texts = ["a & b <c>", " lead", "trail ", "bell\x07", "_x0041_ literal", "", None, "中文"]
+    frame = pd.DataFrame(
+        {
+            "text": texts * 2,
+            "int": [1, -2, 3_000_000_000, None, 0, 7, 8, 9] * 2,
+            "float": [0.1, 1e20, -3.5, None, 2 / 3, 1e-7, 12.0, 5.5] * 2,
+            "date": [dt.datetime(2026, 1, 5), None] * 8,
+        }
+    ).astype(object)
+    frame = frame.where(frame.notna(), None)
+    formats = ["", "#,##0", "0.0%", "yyyy-mm-dd"]
+
+    def write(path, rows_from):
+        monkeypatch.setattr(excel, "XML_ROWS_FROM", rows_from)
+        packed = tmp_path / f"{path}.xlsx"
+        wb = xlsxwriter.Workbook(
+            str(packed), {"constant_memory": True, "default_date_format": "yyyy-mm-dd"}
+        )
+        sheets = excel._Sheets(wb, "en")
+        sheets.table("t", frame, formats)
+        wb.close()
+        if sheets.bodies:
+            import io
+
+            from crmlens.report.xlsx_rows import pack
+
+            pack(io.BytesIO(packed.read_bytes()), packed, sheets.bodies)
+        return _styled_cells(packed), sheets.bodies
+
+    (fast, bodies), (slow, none) = write("fast", 1), write("slow", 10**9)
+    assert bodies and not none
+    assert fast == slow
+    for odd in (True, float("nan")):
+        assert sheet_body(frame.assign(odd=odd), [None] * 5, None) is None
+
+
+def _chart_boxes(html: str) -> list[dict]:
+    """Each chart box of the page: its id, its static images (src, alt) and its caption."""
+    from html.parser import HTMLParser
+
+    class Boxes(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.boxes, self.box, self.caption = [], None, None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "div" and "chart" in (a.get("class") or "").split():
+                self.box = {"id": a["id"], "images": [], "caption": ""}
+                self.boxes.append(self.box)
+            elif tag == "img" and self.box is not None:
+                self.box["images"].append(a)
+            elif tag == "figcaption" and self.boxes:
+                self.caption = self.boxes[-1]
+
+        def handle_endtag(self, tag):
+            if tag == "figure":
+                self.box = None
+            if tag == "figcaption":
+                self.caption = None
+
+        def handle_data(self, data):
+            if self.caption is not None:
+                self.caption["caption"] += data
+
+    parser = Boxes()
+    parser.feed(html)
+    return parser.boxes
+
+
+def test_html_without_javascript_shows_every_chart_as_an_image(report_en):
+    """A mail client runs no script: with every <script> removed, each chart box still holds an
+    image of its chart — the very PNG of charts/, inline (the file alone can be attached) — with
+    the chart's caption as alt text."""
+    html = (report_en / "report.html").read_text(encoding="utf-8")
+    no_js = re.sub(r"<script\b.*?</script>", "", html, flags=re.S | re.I)
+    assert "<script" not in no_js.lower()
+    boxes = _chart_boxes(no_js)
+    assert len(boxes) >= 6
+    for box in boxes:
+        assert len(box["images"]) == 1, box["id"]
+        img = box["images"][0]
+        assert img["alt"].strip() and img["alt"] == box["caption"].strip(), box["id"]
+        prefix = "data:image/png;base64,"
+        assert img["src"].startswith(prefix), box["id"]
+        png = base64.b64decode(img["src"][len(prefix) :])
+        chart_id = box["id"].removeprefix("chart-")
+        assert png == (report_en / "charts" / f"{chart_id}.png").read_bytes()
+        assert int(img["width"]) * 2 == int.from_bytes(png[16:20], "big")  # drawn at scale 2
+
+
+def test_inline_images_stop_at_the_budget():
+    """Past the byte budget the remaining charts get no inline image (the file stays small
+    enough to mail); the ones before it keep theirs."""
+    from crmlens.report.html import inline_images
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\0\0\0\rIHDR" + (640).to_bytes(4, "big") + b"\0" * 100
+    images = inline_images({"a": png, "b": png, "c": png}, budget=2 * len(png))
+    assert list(images) == ["a", "b"]
+    assert images["a"]["width"] == 320
+    assert base64.b64decode(images["a"]["src"].split(",", 1)[1]) == png
+
+
+def test_html_without_pngs_has_no_static_images(result, tmp_path):
+    out = write_report({"contact_coverage": result}, tmp_path / "nopng", png=False)
+    boxes = _chart_boxes((out / "report.html").read_text(encoding="utf-8"))
+    assert boxes and all(not box["images"] for box in boxes)

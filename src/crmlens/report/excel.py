@@ -7,8 +7,7 @@ decimals (the units' column formats); every code is written as text in the chose
 from __future__ import annotations
 
 import datetime as dt
-import pickle
-import sys
+import io
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,9 @@ from crmlens.analyses.base import AnalysisResult
 from crmlens.report.document import pii_columns
 from crmlens.report.i18n import column_label, t, tr_codes, tr_value
 from crmlens.report.views import AnalysisViews, views_of
+from crmlens.report.xlsx_rows import SheetBody, sheet_body, pack
+
+XML_ROWS_FROM = 1_000  # sheets this long get their rows as XML by column (xlsx_rows)
 
 STATUS_VALUES = ("open", "in_progress", "done", "blocked")
 ACTION_COLUMNS = ("action", "owner_role", "status")  # the action-row contract: always translated
@@ -169,6 +171,7 @@ class _Sheets:
         )
         self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         self._formats: dict[tuple[str, bool], Any] = {}
+        self.bodies: dict[int, SheetBody] = {}  # sheet number → rows put in when packing
 
     def format(self, num_format: str, wrap: bool) -> Any:
         key = (num_format, wrap)
@@ -187,10 +190,12 @@ class _Sheets:
         ws = self.wb.add_worksheet(name[:31])
         headers = list(frame.columns)
         n = len(frame)
+        column_formats = []
         for j, h in enumerate(headers):
             sample = frame.iloc[:200, j].dropna().astype(str).str.len()
             width = int(min(60, max(10, len(h) + 2, sample.max() if len(sample) else 0)))
-            ws.set_column(j, j, width, self.format(formats[j] if formats else "", width >= 40))
+            column_formats.append(self.format(formats[j] if formats else "", width >= 40))
+            ws.set_column(j, j, width, column_formats[j])
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(n, 1), max(len(headers) - 1, 0))
         status = t("col.status", self.lang)
@@ -199,9 +204,23 @@ class _Sheets:
             source = [tr_value(s, self.lang) for s in STATUS_VALUES]
             ws.data_validation(1, j, n, j, {"validate": "list", "source": source})
         ws.write_row(0, 0, headers, self.head)
-        for i, row in enumerate(frame.itertuples(index=False, name=None), start=1):
-            ws.write_row(i, 0, row)
+        body = self._body(frame, column_formats)
+        if body is not None:
+            self.bodies[len(self.wb.worksheets())] = body  # xlsxwriter numbers sheets from 1
+        else:
+            for i, row in enumerate(frame.itertuples(index=False, name=None), start=1):
+                ws.write_row(i, 0, row)
         return ws
+
+    def _body(self, frame: pd.DataFrame, column_formats: list[Any]) -> SheetBody | None:
+        """A long sheet's rows as XML by column (:mod:`crmlens.report.xlsx_rows`); None for a
+        short one or one with values that module leaves to xlsxwriter."""
+        if len(frame) < XML_ROWS_FROM:
+            return None
+        # the index xlsxwriter gives a format in the sheet XML (assigned on first use)
+        styles = [f._get_xf_index() if f is not None else None for f in column_formats]
+        date_style = self.wb.default_date_format._get_xf_index()
+        return sheet_body(frame, styles, date_style)
 
 
 def write_action_plan(
@@ -213,8 +232,9 @@ def write_action_plan(
 ) -> None:
     # CRM text is data, never a formula or a link: "=HYPERLINK(…)" in an account name stays text
     # (no spreadsheet formula injection), and no per-string formula/URL sniffing on 100,000 rows
+    packed = io.BytesIO()  # long sheets' rows are added when the file is packed (xlsx_rows)
     wb = xlsxwriter.Workbook(
-        str(path),
+        packed,
         {
             "nan_inf_to_errors": True,
             "constant_memory": True,
@@ -248,22 +268,4 @@ def write_action_plan(
     rules.set_column(0, 0, 28)
     rules.set_column(1, 1, 120, sheets.wrap)
     wb.close()
-
-
-def main(argv: list[str]) -> int:
-    """``python -m crmlens.report.excel JOB``: write the workbook described by a pickled job (the
-    keyword arguments of ``write_action_plan``).  Used by the report writer to build a big
-    workbook in a second process; a fresh interpreter, so nothing of the caller's ``__main__`` is
-    re-imported.  An optional second argument is the parent's pid: the process stops when that
-    parent dies (it must never keep writing into a report folder nobody will finish)."""
-    if len(argv) > 1:
-        from crmlens.child import exit_with_parent
-
-        exit_with_parent(int(argv[1]))
-    job = pickle.loads(Path(argv[0]).read_bytes())
-    write_action_plan(**job)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    pack(packed, path, sheets.bodies)

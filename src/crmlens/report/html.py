@@ -1,9 +1,18 @@
 """Self-contained HTML: inline CSS, inline Vega/Vega-Lite/vega-embed bundle (from vl-convert,
-no network), chart specs as JSON, sortable and filterable tables, a table of contents."""
+no network), chart specs as JSON, sortable and filterable tables, a table of contents.
+
+Every chart box first holds the chart as a static image (the PNG drawn for the Markdown report,
+inline as a ``data:`` URI, its caption as alt text): a mail client or an attachment preview that
+runs no JavaScript shows the charts; a browser replaces each image with the interactive chart.
+The images travel inside the one file (a linked ``charts/*.png`` would be lost when report.html
+alone is attached to an e-mail); past ``INLINE_IMAGE_BUDGET`` bytes of images the remaining
+charts are left out of the static view (their caption still says what they show)."""
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -33,7 +42,34 @@ def _env() -> Environment:
     )
 
 
-def render_html(doc: Document) -> str:
+INLINE_IMAGE_BUDGET = 8_000_000  # bytes of PNG inlined (about 11 MB of base64 text)
+PNG_SCALE = 2  # the PNGs are drawn at twice their CSS size (sharp on phones and HiDPI screens)
+
+
+def png_width(png: bytes) -> int:
+    """The width in pixels written in a PNG's header (IHDR, right after the signature)."""
+    return struct.unpack(">I", png[16:20])[0]
+
+
+def inline_images(pngs: dict[str, bytes], budget: int = INLINE_IMAGE_BUDGET) -> dict[str, dict]:
+    """Chart id → ``{"src": data URI, "width": CSS pixels}`` for the static view, in the
+    charts' order until ``budget`` bytes of PNG are used."""
+    images, used = {}, 0
+    for chart_id, png in pngs.items():
+        used += len(png)
+        if used > budget:
+            break
+        encoded = base64.b64encode(png).decode("ascii")
+        images[chart_id] = {
+            "src": "data:image/png;base64," + encoded,
+            "width": png_width(png) // PNG_SCALE,
+        }
+    return images
+
+
+def render_html(doc: Document, pngs: dict[str, bytes] | None = None) -> str:
+    """The page; ``pngs`` (chart id → PNG bytes) are the static images shown without
+    JavaScript (none with ``--no-png``)."""
     specs = {
         b.chart.id: b.chart.spec
         for s in doc.sections
@@ -53,7 +89,9 @@ def render_html(doc: Document) -> str:
             shown_note=lambda n, total: t("report.rows_shown", doc.lang, shown=n, total=total),
             specs_json=Markup(specs_json),
             vega_bundle=Markup(bundle),
+            images=inline_images(pngs or {}),
         )
     )
-    visible = page.replace(bundle, "")  # characters of the page and the chart data, not the library
+    # characters of the page and the chart data, not the library (nor the images' base64)
+    visible = page.replace(bundle, "")
     return page.replace("/*FONT*/", subset_font_css(visible), 1)

@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import pickle
-import subprocess
-import sys
+import shutil
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
 from crmlens import __version__
 from crmlens.analyses.base import AnalysisResult, json_safe, flat_frame
-from crmlens.child import popen_tied
 from crmlens.errors import OutputError
 from crmlens.outputs import AtomicFolder
 from crmlens.progress import Stopwatch
@@ -58,75 +54,6 @@ def plan_totals(r: AnalysisResult) -> dict:
         return {}
     rows = plan.astype(object).where(plan.notna(), None).to_dict(orient="records")
     return {"plan": json_safe(rows)}
-
-
-PARALLEL_EXCEL_ROWS = 20_000  # smaller workbooks take about a second: not worth a process
-
-
-def _start_excel(
-    results: dict[str, AnalysisResult], path: Path, lang: str, include_pii: bool, max_rows: int
-) -> subprocess.Popen | None:
-    """A big action-plan workbook (cell-by-cell XML in pure Python: ~16 s for 100,000 rows) is
-    written by a second Python process while this one writes everything else; only the action
-    plans and rules travel to it (a pickle inside the temporary report folder).  None when the
-    workbook is small: the caller writes it inline."""
-    rows = sum(
-        min(len(r.tables["action_plan"]), max_rows)
-        for r in results.values()
-        if "action_plan" in r.tables
-    )
-    if rows < PARALLEL_EXCEL_ROWS:
-        return None
-    light = {
-        name: AnalysisResult(
-            name,
-            {},
-            {k: v for k, v in r.tables.items() if k in ("action_plan", "plan_summary")},
-            method=r.method,
-        )
-        for name, r in results.items()
-    }
-    job = path.parent / ".action_plan.job"
-    job.write_bytes(
-        pickle.dumps(
-            {
-                "results": light,
-                "path": path,
-                "lang": lang,
-                "include_pii": include_pii,
-                "max_rows": max_rows,
-            },
-            protocol=pickle.HIGHEST_PROTOCOL,
-        )
-    )
-    env = os.environ | {
-        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)
-    }  # finds crmlens as this process does
-    try:
-        args = [sys.executable, "-m", "crmlens.report.excel", str(job), str(os.getpid())]
-        quiet = dict.fromkeys(("stdin", "stdout", "stderr"), subprocess.DEVNULL)
-        return popen_tied(args, env=env, **quiet)  # stops when this process dies
-    except OSError:
-        job.unlink(missing_ok=True)
-        return None
-
-
-def _finish_excel(
-    proc: subprocess.Popen,
-    results: dict[str, AnalysisResult],
-    path: Path,
-    lang: str,
-    include_pii: bool,
-    max_rows: int,
-) -> None:
-    """Wait for the workbook process; if it could not do its job (an interpreter that cannot run
-    ``-m crmlens…``, a killed process), write the workbook here: same file, only slower.  A real
-    problem with the data then surfaces from this process as usual."""
-    proc.wait()
-    (path.parent / ".action_plan.job").unlink(missing_ok=True)
-    if proc.returncode != 0:
-        path.unlink(missing_ok=True)
-        write_action_plan(results, path, lang, include_pii, max_rows)
 
 
 def write_report(
@@ -174,68 +101,64 @@ def _write_files(
     since_last: dict | None,
     alerts: list[dict] | None,
 ) -> None:
-    """The exports whose cost grows with the data (the workbook in a second process, the tables
-    and saved results in a thread) are written while this thread builds the document, whose cost
-    does not; every stage is timed and announced as ``render.<stage>``."""
-    excel = None
+    """The exports whose cost grows with the data (the tables and saved results, the workbook)
+    are written in two threads while this thread builds the document, whose cost does not
+    (threads, not a second process: the workbook's rows are written as XML by column in about
+    two seconds at 100,000 accounts, less than a second interpreter with the analyses' imports
+    would cost); every stage is timed and announced as ``render.<stage>``."""
     watch = Stopwatch("render.")
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmlens-tables") as pool:
-        try:
-            excel = _start_excel(
-                results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows
-            )
-            tables = pool.submit(_write_tables, tmp, results, include_pii, profile)
-            generated = dt.datetime.now().isoformat(timespec="seconds")
-            doc = build_document(
-                results,
-                lang,
-                include_pii=include_pii,
-                top_n=top_n,
-                profile=profile,
-                generated=generated,
-                since_last=since_last,
-                alerts=alerts,
-            )
-            watch.lap("document")
-            chart_files = _write_pngs(tmp, doc) if png else {}
-            watch.lap("charts_png")
-            (tmp / "report.html").write_text(render_html(doc), encoding="utf-8")
-            watch.lap("html")
-            (tmp / "report.md").write_text(render_markdown(doc, chart_files), encoding="utf-8")
-            watch.lap("markdown")
-            summ = _summary_with_changes(results, profile, lang, generated, since_last, alerts)
-            (tmp / "summary.json").write_text(
-                json.dumps(summ, ensure_ascii=False, indent=2), encoding="utf-8"
-            )
-            watch.lap("summary")
-            tables.result()
-            watch.lap("tables_wait")
-            if excel is None:
-                write_action_plan(
-                    results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows
-                )
-            else:
-                _finish_excel(
-                    excel, results, tmp / "action_plan.xlsx", lang, include_pii, excel_max_rows
-                )
-            watch.lap("excel_wait" if excel is not None else "excel")
-        except BaseException:
-            if excel is not None and excel.poll() is None:
-                excel.kill()  # it stops writing into tmp before tmp goes
-                excel.wait()
-            raise  # the pool waits for the tables thread before tmp goes
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="crmlens-exports") as pool:
+        # on an error here the pool waits for both threads before tmp goes
+        tables = pool.submit(_write_tables, tmp, results, include_pii, profile)
+        workbook = pool.submit(
+            write_action_plan,
+            results,
+            tmp / "action_plan.xlsx",
+            lang,
+            include_pii,
+            excel_max_rows,
+        )
+        generated = dt.datetime.now().isoformat(timespec="seconds")
+        doc = build_document(
+            results,
+            lang,
+            include_pii=include_pii,
+            top_n=top_n,
+            profile=profile,
+            generated=generated,
+            since_last=since_last,
+            alerts=alerts,
+        )
+        watch.lap("document")
+        pngs = _write_pngs(tmp, doc) if png else {}
+        watch.lap("charts_png")
+        (tmp / "report.html").write_text(render_html(doc, pngs), encoding="utf-8")
+        watch.lap("html")
+        chart_files = {chart_id: f"charts/{chart_id}.png" for chart_id in pngs}
+        (tmp / "report.md").write_text(render_markdown(doc, chart_files), encoding="utf-8")
+        watch.lap("markdown")
+        summ = _summary_with_changes(results, profile, lang, generated, since_last, alerts)
+        (tmp / "summary.json").write_text(
+            json.dumps(summ, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        watch.lap("summary")
+        tables.result()
+        watch.lap("tables_wait")
+        workbook.result()
+        watch.lap("excel_wait")
 
 
-def _write_pngs(tmp: Path, doc) -> dict[str, str]:
+def _write_pngs(tmp: Path, doc) -> dict[str, bytes]:
+    """charts/<id>.png for the Markdown report; the same images, by chart id, for the HTML's
+    view without JavaScript."""
     (tmp / "charts").mkdir()
-    chart_files: dict[str, str] = {}
+    pngs: dict[str, bytes] = {}
     for s in doc.sections:
         for b in s.blocks:
             if isinstance(b, ChartBlock):
-                rel = f"charts/{b.chart.id}.png"
-                (tmp / rel).write_bytes(to_png(b.chart))
-                chart_files[b.chart.id] = rel
-    return chart_files
+                pngs[b.chart.id] = to_png(b.chart)
+                (tmp / "charts" / f"{b.chart.id}.png").write_bytes(pngs[b.chart.id])
+    return pngs
 
 
 def _summary_with_changes(
@@ -270,11 +193,14 @@ def _write_tables(
         saved = for_saving(r, include_pii)  # personal data only with --include-pii
         folder = tmp / "tables" / name
         folder.mkdir(parents=True)
+        saved.save(tmp / "results" / name)  # the same Parquet files as tables/: encoded once
         for tname, df in saved.tables.items():
-            flat = flat_frame(df)
-            csv_safe_frame(flat).to_csv(folder / f"{tname}.csv", index=False)  # no formula cells
-            flat.to_parquet(folder / f"{tname}.parquet", index=False)
-        saved.save(tmp / "results" / name)
+            shutil.copyfile(
+                tmp / "results" / name / f"{tname}.parquet", folder / f"{tname}.parquet"
+            )
+            csv_safe_frame(flat_frame(df)).to_csv(
+                folder / f"{tname}.csv", index=False
+            )  # no formula cells
     if profile is not None:
         (tmp / "results" / "data_quality.json").write_text(
             json.dumps(json_safe(profile), ensure_ascii=False, indent=2), encoding="utf-8"
