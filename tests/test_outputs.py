@@ -321,38 +321,6 @@ def test_next_writer_sweeps_only_dead_writers_temp_folders(tmp_path):
 
 # --- kill -9 -----------------------------------------------------------------------------------
 
-PARENT_OF_SLEEPER = """
-import subprocess, sys, time
-from crmlens.child import {how}
-cmd = [sys.executable, "-c", {code!r}, str(__import__("os").getpid())]
-child = {start}(cmd)
-print(child.pid, flush=True)
-time.sleep(120)
-"""
-
-
-@pytest.mark.parametrize("how", ["popen_tied", "exit_with_parent"])
-def test_child_process_stops_when_its_parent_is_killed(how):
-    if how == "popen_tied":  # the kernel stops the child
-        code, start = "import time; time.sleep(120)", "popen_tied"
-    else:  # the child's own fallback: it watches its parent
-        code = (
-            "import sys, time; from crmlens.child import exit_with_parent; "
-            "exit_with_parent(int(sys.argv[1]), 0.1); time.sleep(120)"
-        )
-        start = "subprocess.Popen"
-    script = PARENT_OF_SLEEPER.format(how=how, code=code, start=start)
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    child = psutil.Process(int(parent.stdout.readline()))
-    time.sleep(0.5)
-    assert child.is_running()
-    parent.send_signal(signal.SIGKILL)
-    parent.wait()
-    gone, alive = psutil.wait_procs([child], timeout=10)
-    for proc in alive:
-        proc.kill()
-    assert not alive
-
 
 @pytest.mark.slow
 def test_kill_9_while_rendering_then_next_run_cleans_up(gen_db, tmp_path):
