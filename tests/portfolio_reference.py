@@ -140,7 +140,8 @@ def _first_match(text: pd.Series, keyword_map: dict[str, list[str]]) -> pd.Serie
 
 def _best_roi(frames, cfg, customers, channel, t12) -> float:
     """Campaign cost spread evenly over its days (to the as-of while running); ROI = T12
-    revenue of the channel's customers ÷ the channel's T12 spend; the best channel's ROI."""
+    revenue of the channel's customers ÷ the channel's T12 spend, both totals in whole cents;
+    the best channel's ROI."""
     camp = frames["salesforce__campaign"].copy()
     channel_of = lambda t: cfg.campaign_channels.get(t, t)  # noqa: E731
     rows = frames.get("marketing__campaign_spend")
@@ -160,8 +161,8 @@ def _best_roi(frames, cfg, customers, channel, t12) -> float:
     overlap = ((end - first).dt.days + 1).clip(lower=0)
     spend = camp["actual_cost"].fillna(0) * overlap / days
     by_channel = spend.groupby(camp["type"].map(channel_of)).sum()
-    by_channel = by_channel.add(from_rows, fill_value=0.0)
-    revenue = customers["t12"].groupby(channel.to_numpy()).sum()
+    by_channel = by_channel.add(from_rows, fill_value=0.0).round(2)
+    revenue = customers["t12"].groupby(channel.to_numpy()).sum().round(2)
     roi = revenue.reindex(by_channel.index).fillna(0) / by_channel[by_channel > 0]
     return roi.max()
 
