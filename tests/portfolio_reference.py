@@ -111,6 +111,11 @@ def generate(seed: int, accounts: int = 300) -> dict[str, pd.DataFrame]:
             "lifecycle_stage": rng.choice(["Growth", "Maturity", "Dormant"], v),
         }
     )
+    # deal types and attributed campaigns (drawn last: the draws above stay as they were)
+    kinds = np.array(["New Business", "Renewal", "Upsell", "Existing Business", None], object)
+    opp["type"] = rng.choice(kinds, n, p=[0.5, 0.2, 0.1, 0.1, 0.1])
+    with_campaign = rng.random(n) < 0.6
+    opp["campaign_id"] = np.where(with_campaign, rng.choice(campaigns["campaign_id"], n), None)
     return {
         "salesforce__customer_360_view": acc,
         "salesforce__opportunity_enhanced": opp,
@@ -138,19 +143,16 @@ def _first_match(text: pd.Series, keyword_map: dict[str, list[str]]) -> pd.Serie
     return out
 
 
-def _best_roi(frames, cfg, customers, channel, t12) -> float:
-    """Campaign cost spread evenly over its days (to the as-of while running); ROI = T12
-    revenue of the channel's customers ÷ the channel's T12 spend, both totals in whole cents;
-    the best channel's ROI."""
+def _campaign_spend(frames, t12) -> pd.Series:
+    """T12 spend per campaign: the monthly rows whose first day is in T12, else the actual cost
+    spread evenly over the campaign's days (to the as-of while running)."""
     camp = frames["salesforce__campaign"].copy()
-    channel_of = lambda t: cfg.campaign_channels.get(t, t)  # noqa: E731
     rows = frames.get("marketing__campaign_spend")
     from_rows = pd.Series(dtype=float)
-    if rows is not None:  # campaigns with monthly rows: the months whose first day is in T12
+    if rows is not None:
         month = _day(rows["month"])
         inside = rows[(month >= t12[0]) & (month <= t12[1])]
-        types = inside["campaign_id"].map(camp.set_index("campaign_id")["type"])
-        from_rows = inside["spend"].groupby(types.map(channel_of)).sum()
+        from_rows = inside.groupby("campaign_id")["spend"].sum()
         camp = camp[~camp["campaign_id"].isin(rows["campaign_id"])]
     start = _day(camp["start_date"])
     end = _day(camp["end_date"]).fillna(t12[1]).clip(upper=t12[1])
@@ -159,12 +161,48 @@ def _best_roi(frames, cfg, customers, channel, t12) -> float:
     days = ((end - start).dt.days + 1).clip(lower=1)
     first = start.clip(lower=t12[0])
     overlap = ((end - first).dt.days + 1).clip(lower=0)
-    spend = camp["actual_cost"].fillna(0) * overlap / days
-    by_channel = spend.groupby(camp["type"].map(channel_of)).sum()
-    by_channel = by_channel.add(from_rows, fill_value=0.0).round(2)
-    revenue = customers["t12"].groupby(channel.to_numpy()).sum().round(2)
+    spread = (camp["actual_cost"].fillna(0) * overlap / days).groupby(camp["campaign_id"]).sum()
+    return spread.add(from_rows, fill_value=0.0)
+
+
+def _best_roi(frames, cfg, customers, channel, t12) -> float:
+    """ROI = T12 revenue of the channel's customers ÷ the channel's T12 spend (campaign type
+    mapped to a channel); the best channel's ROI."""
+    types = frames["salesforce__campaign"].set_index("campaign_id")["type"]
+    spend = _campaign_spend(frames, t12)
+    channel_of = lambda t: cfg.campaign_channels.get(t, t)  # noqa: E731
+    # the channel's spend total to the cent, as every money total is
+    by_channel = spend.groupby(types.reindex(spend.index).map(channel_of)).sum().round(2)
+    revenue = customers["t12"].groupby(channel.to_numpy()).sum()
     roi = revenue.reindex(by_channel.index).fillna(0) / by_channel[by_channel > 0]
     return roi.max()
+
+
+def _growth_bought(frames, cfg, won_t12, t12) -> dict[str, float]:
+    """Each campaign's T12 spend split by the new-business vs existing-customer revenue of its
+    won T12 deals (types compared trimmed and lower-case); no such revenue: unallocated."""
+    kind = won_t12["type"].fillna("").str.strip().str.lower()
+    amount = won_t12["amount"].fillna(0.0)
+    new = amount.where(kind.isin([t.lower() for t in cfg.new_business_types]), 0.0)
+    old = amount.where(kind.isin([t.lower() for t in cfg.existing_business_types]), 0.0)
+    by = won_t12["campaign_id"]
+    per = pd.DataFrame({"new": new.groupby(by).sum(), "old": old.groupby(by).sum()})
+    spend = _campaign_spend(frames, t12)
+    spend = spend[spend > 0]
+    per = per.reindex(spend.index).fillna(0.0)
+    base = per["new"] + per["old"]
+    # money totals to the cent (the spread spend is not a whole number of cents)
+    acquisition = round((spend * per["new"] / base)[base > 0].sum(), 2)
+    retention = round((spend * per["old"] / base)[base > 0].sum(), 2)
+    return {
+        "acquisition_spend_t12": acquisition,
+        "retention_spend_t12": retention,
+        "unallocated_spend_t12": round(spend[base <= 0].sum(), 2),
+        "acquisition_spend_share": acquisition / (acquisition + retention),
+        "new_business_revenue_share": new.sum() / (new.sum() + old.sum()),
+        "acquisition_spend_per_new_revenue": acquisition / new.sum(),
+        "retention_spend_per_retained_revenue": retention / old.sum(),
+    }
 
 
 def reference(frames: dict[str, pd.DataFrame], cfg, as_of: dt.date) -> dict[str, float]:
@@ -209,6 +247,8 @@ def reference(frames: dict[str, pd.DataFrame], cfg, as_of: dt.date) -> dict[str,
     in_t12 = won[(won["close"] >= t12[0]) & (won["close"] <= t12[1])]
     deals_per = in_t12.groupby("account_id").size()
     out["repeat_rate"] = (deals_per.reindex(customers["account_id"]).fillna(0) >= 2).mean()
+    if "campaign_id" in opp.columns:
+        out |= _growth_bought(frames, cfg, in_t12, t12)
     first_won = won[won["close"] <= end].groupby("account_id")["close"].min()
     out["new_customers_t12"] = int(((first_won >= t12[0]) & (first_won <= t12[1])).sum())
 

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from crmlens.config import CrmlensConfig
 from golden_digest import assert_same_results, run_digests
 
 try:
@@ -111,7 +112,8 @@ def catalog(url: str) -> list[tuple]:
 def test_every_analysis_same_on_postgres_as_on_duckdb_and_database_unchanged(warehouse):
     path, reader_url, admin_url = warehouse
     before = catalog(admin_url)
-    assert_same_results(run_digests(reader_url), run_digests(str(path)))
+    choices = CrmlensConfig.model_validate({"segmentation": {"rfm_source": "customer360"}})
+    assert_same_results(run_digests(reader_url, choices), run_digests(str(path), choices))
     assert catalog(admin_url) == before  # no table, view, temp table or pg_temp schema left
 
 

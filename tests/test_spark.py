@@ -26,7 +26,12 @@ def parquet_folder(tmp_path_factory):
     return out
 
 
+# segmentation also from the customer-360 scores: its engine part is checked too
+CHOICES = {"segmentation": {"rfm_source": "customer360"}}
+
+
 def test_every_analysis_same_on_spark_as_on_duckdb(parquet_folder):
-    spark = CrmlensConfig.model_validate({"engine": {"name": "spark"}})
+    spark = CrmlensConfig.model_validate({"engine": {"name": "spark"}, **CHOICES})
     on_spark = run_digests(str(parquet_folder), spark)
-    assert_same_results(on_spark, run_digests(str(parquet_folder)))
+    on_duckdb = run_digests(str(parquet_folder), CrmlensConfig.model_validate(CHOICES))
+    assert_same_results(on_spark, on_duckdb)

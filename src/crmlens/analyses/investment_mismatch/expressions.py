@@ -28,7 +28,9 @@ def dedup_value(value: ir.Table) -> ir.Table:
     order = []
     if "analysis_timestamp" in multi.columns:
         order.append(ibis.desc(multi.analysis_timestamp.cast("timestamp"), nulls_first=False))
-    order += [ibis.asc(multi.primary_email), ibis.desc(multi.investment_priority_score)]
+    order.append(ibis.asc(multi.primary_email))
+    if "investment_priority_score" in multi.columns:  # segmentation reads the table without it
+        order.append(ibis.desc(multi.investment_priority_score))
     w = ibis.window(group_by=multi.email_key, order_by=order)
     multi = multi.mutate(_rn=ibis.row_number().over(w))
     return single.union(multi.filter(multi._rn == 0).drop("_rn"), distinct=False)

@@ -18,6 +18,7 @@ OPTIONAL_OPPORTUNITY_COLUMNS = (
     "loss_reason",
     "gross_margin",
     "created_date",
+    "campaign_id",
 )
 ACCOUNT_COLUMNS = (
     "account_id",

@@ -90,6 +90,13 @@ class PortfolioReviewConfig(Strict):
         [10000.0, 100000.0], description="won-deal amounts closing the small and mid bands"
     )
     campaign_channels: dict[str, str] = CAMPAIGN_CHANNELS
+    new_business_types: list[str] = Field(
+        ["New Business"], description="deal types that win a new customer (acquisition)"
+    )
+    existing_business_types: list[str] = Field(
+        ["Existing Business", "Renewal", "Upsell"],
+        description="deal types that keep or grow a customer (retention)",
+    )
     case_types: dict[str, list[str]] = CASE_TYPES
     case_topics: dict[str, list[str]] = CASE_TOPICS
     competitor_loss_keywords: list[str] = ["competitor", "competition", "竞品", "竞争对手"]

@@ -1,12 +1,14 @@
 """Dimension 2, growth and health: new customers per quarter (first won deal), CAC per new
 customer by channel and its trend, first-deal win rate, repeat-purchase rate, logo retention,
-GRR, NRR, dormant share, lifecycle mix, new-customer share of revenue."""
+GRR, NRR, dormant share, lifecycle mix, new-customer share of revenue, and whether growth is
+bought (``bought``: campaign spend split into acquisition and retention)."""
 
 from __future__ import annotations
 
 import ibis
 
 from crmlens.analyses.base import Finding
+from crmlens.analyses.portfolio_review.bought import growth_bought
 from crmlens.analyses.portfolio_review.cards import Card, Context, ratio
 from crmlens.analyses.portfolio_review.expressions import (
     fetch,
@@ -152,6 +154,7 @@ def growth_card(ctx: Context) -> Card:
     mix = lifecycle_mix(ctx, card)
     if mix is not None:
         card.tables["lifecycle_mix"] = mix
+    growth_bought(ctx, card)
     if card.value("nrr") is not None:
         card.answer = Finding(
             "pr.answer.growth",

@@ -31,21 +31,8 @@ def _overlap(start, end, low: dt.date, high: dt.date):
 
 
 def channel_spend(ctx: Context) -> pd.DataFrame | None:
-    w, inputs = ctx.windows, ctx.inputs
     mapping = ctx.cfg.campaign_channels
-    parts = []
-    c = inputs.campaigns
-    s = inputs.spend if inputs.spend is not None and "type" in inputs.spend.columns else None
-    if s is not None:
-        parts.append(
-            s.group_by(channel=channel_of(s.type, mapping)).aggregate(
-                spend_t12=s.spend.sum(where=in_window(s.month, w.t12_start, w.end)),
-                spend_p12=s.spend.sum(where=in_window(s.month, w.p12_start, w.p12_end)),
-            )
-        )
-    if c is not None:
-        spread = c.anti_join(s, "campaign_id") if s is not None else c
-        parts.append(_spread(spread, w, mapping))
+    parts = _parts(ctx, lambda t: {"channel": channel_of(t.type, mapping)})
     if not parts:
         return None
     frames = [fetch(p).fillna({"spend_t12": 0.0, "spend_p12": 0.0}) for p in parts]
@@ -54,7 +41,34 @@ def channel_spend(ctx: Context) -> pd.DataFrame | None:
     return cents(totals, "spend_t12", "spend_p12")
 
 
-def _spread(c, w, mapping: dict[str, str]):
+def campaign_spend(ctx: Context):
+    """Per campaign id its T12 and P12 spend (an engine table; None without spend data)."""
+    parts = _parts(ctx, lambda t: {"campaign_id": t.campaign_id})
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+
+
+def _parts(ctx: Context, key):
+    """The spend of the monthly rows and of the spread campaigns, grouped by ``key(table)``."""
+    w, inputs = ctx.windows, ctx.inputs
+    parts = []
+    c = inputs.campaigns
+    s = inputs.spend if inputs.spend is not None and "type" in inputs.spend.columns else None
+    if s is not None:
+        parts.append(
+            s.group_by(**key(s)).aggregate(
+                spend_t12=s.spend.sum(where=in_window(s.month, w.t12_start, w.end)),
+                spend_p12=s.spend.sum(where=in_window(s.month, w.p12_start, w.p12_end)),
+            )
+        )
+    if c is not None:
+        spread = c.anti_join(s, "campaign_id") if s is not None else c
+        parts.append(_spread(spread, w, key))
+    return parts
+
+
+def _spread(c, w, key):
     running = c.filter(c.start_date.notnull() & (c.start_date <= ibis.literal(w.end)))
     end = running.end_date.fill_null(ibis.literal(w.end))
     end = ibis.least(end, ibis.literal(w.end))
@@ -62,6 +76,6 @@ def _spread(c, w, mapping: dict[str, str]):
     cost = running.actual_cost.fill_null(0.0)
     t12 = _overlap(running.start_date, end, w.t12_start, w.end).cast("float64")
     p12 = _overlap(running.start_date, end, w.p12_start, w.p12_end).cast("float64")
-    return running.group_by(channel=channel_of(running.type, mapping)).aggregate(
+    return running.group_by(**key(running)).aggregate(
         spend_t12=(cost * t12 / days).sum(), spend_p12=(cost * p12 / days).sum()
     )

@@ -10,6 +10,7 @@ import math
 
 import ibis
 
+from crmlens.analyses.base import Finding
 from crmlens.analyses.engine import cents
 from crmlens.analyses.portfolio_review.cards import Card, Context, ratio
 from crmlens.analyses.portfolio_review.expressions import fetch, one_row
@@ -133,6 +134,10 @@ def ltv_cac(ctx: Context, card: Card) -> None:
     ).sort_values("customer_tier")
     by_tier["share_above"] = by_tier["above"] / by_tier["customers"]
     card.tables["ltv_cac_by_tier"] = by_tier[["customer_tier", "customers", "share_above"]]
+    # by acquisition channel: the value table has no channel and no account id to take the
+    # account's acquisition_channel from — said, never guessed
+    card.missing(f"{CUSTOMER_VALUE.name}.acquisition_channel")
+    card.notes.append(Finding("pr.ltv_cac_no_channel", {"table": CUSTOMER_VALUE.name}))
 
 
 def value_card(ctx: Context) -> Card:
@@ -160,8 +165,6 @@ def value_card(ctx: Context) -> Card:
 
 
 def _answer(card: Card, ctx: Context):
-    from crmlens.analyses.base import Finding
-
     share = card.value("ltv_cac_share_above")
     params = {
         "top": card.value("top_customers"),

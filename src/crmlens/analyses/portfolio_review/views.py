@@ -28,6 +28,8 @@ HEADLINE = (
     "logo_retention",
     "repeat_rate",
     "dormant_share",
+    "acquisition_spend_share",
+    "new_business_revenue_share",
     "top5_share",
     "top3_drop",
     "churned_revenue",
@@ -249,6 +251,12 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
         t("method.pr.revenue", lang),
         t("method.pr.value", lang, share=m["top_share"], red=m["ltv_cac_red_line"]),
         t("method.pr.growth", lang, dormant=m["dormant_days"]),
+        t(
+            "method.pr.growth_bought",
+            lang,
+            new=", ".join(m["new_business_types"]),
+            existing=", ".join(m["existing_business_types"]),
+        ),
         t("method.pr.risk", lang, top_n=m["top_concentration_n"], loss_n=m["top_loss_n"]),
         t(
             "method.pr.structure",

@@ -13,9 +13,10 @@ from crmlens.analyses.segmentation.columns import (
     OPPORTUNITY_COLUMNS,
     OPTIONAL_ACCOUNT_COLUMNS,
 )
+from crmlens.analyses.segmentation.columns import C360_VALUE_COLUMNS
 from crmlens.analyses.segmentation.config import DEFAULT_SEGMENTS, SegmentationConfig
 from crmlens.analyses.spec import AnalysisSpec, EntityModel, OverrideField, RunContext
-from crmlens.schema.contracts import ACCOUNTS, OPPORTUNITIES
+from crmlens.schema.contracts import ACCOUNTS, CONTACTS, CUSTOMER_VALUE, OPPORTUNITIES
 
 
 def _compute(ctx: RunContext):
@@ -36,7 +37,12 @@ SPEC = AnalysisSpec(
     # only the deals are required: without them the analysis is not applicable to a source;
     # the account table enriches (names, prospects, firmographics) and orphan deals are counted
     needs={OPPORTUNITIES.name: OPPORTUNITY_COLUMNS},
-    uses={ACCOUNTS.name: (*ACCOUNT_COLUMNS, *OPTIONAL_ACCOUNT_COLUMNS)},
+    uses={
+        ACCOUNTS.name: (*ACCOUNT_COLUMNS, *OPTIONAL_ACCOUNT_COLUMNS),
+        # rfm_source: customer360 — the value table's scores, tied to accounts by contact e-mail
+        CUSTOMER_VALUE.name: C360_VALUE_COLUMNS,
+        CONTACTS.name: ("account_id", "email", "is_deleted"),
+    },
     compute=_compute,
     config_model=SegmentationConfig,
     # segments are categories, not a risk scale: the "since last run" section lists no tier

@@ -19,7 +19,7 @@ import time
 
 from crmlens.analyses.base import AnalysisResult
 from crmlens.analyses.segmentation import clusters, guard, human, narrative, rfm, tables
-from crmlens.analyses.segmentation import utilisation
+from crmlens.analyses.segmentation import customer360, utilisation
 from crmlens.analyses.segmentation.features import read_features
 from crmlens.analyses.spec import RunContext
 from crmlens.analyses.toolkit import check_action_rows, plan_summary
@@ -43,6 +43,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
     if found is not None:
         applied["cluster"] = found.labels
     ctx.laps("clusters")
+    c360 = _customer360(ctx, cfg, applied)
     complete = utilisation.completeness(ctx)
     features = found.features if found is not None else []
     util = utilisation.table(complete, applied, features, found.influence if found else {})
@@ -62,6 +63,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
         "outcomes": human.outcomes(applied, cfg, ctx.as_of),
         "unknown_overrides": overrides.unknown_entities(feats.table["account_id"]),
         "warning_days": overrides.warning_days,
+        "customer360": c360,
     }
     result_tables = {
         "customers": tables.customer_table(applied),
@@ -85,6 +87,10 @@ def compute(ctx: RunContext) -> AnalysisResult:
             "cluster_stability": found.stability,
             "segment_clusters": clusters.crosstab(applied["segment"], found.labels),
         }
+    if isinstance(c360, customer360.Customer360):
+        result_tables["c360_segments"] = c360.segments
+        if c360.crosstab is not None:
+            result_tables["c360_account_segments"] = c360.crosstab
     metrics = narrative.metrics(steps, cfg)
     findings = narrative.findings(metrics, steps, cfg)
     recs = narrative.recommendations(metrics, steps, cfg)
@@ -93,3 +99,12 @@ def compute(ctx: RunContext) -> AnalysisResult:
     row_counts = {"accounts": len(feats.table), "customers": len(customers)}
     provenance = ctx.provenance(started, analysis=ctx.spec.name, row_counts=row_counts)
     return AnalysisResult(ctx.spec.name, metrics, result_tables, findings, recs, method, provenance)
+
+
+def _customer360(ctx: RunContext, cfg, applied):
+    """With ``rfm_source: customer360``: the customer-360 segments, or the value-table columns
+    the source lacks (reported, the account-level analysis goes on); None otherwise."""
+    if cfg.rfm_source != "customer360":
+        return None
+    missing = customer360.missing_columns(ctx)
+    return missing or customer360.read(ctx, cfg, applied)

@@ -26,3 +26,12 @@ OPTIONAL_ACCOUNT_COLUMNS = (
 CHURN_RISK_LEVELS = {"Minimal": 0.0, "Low": 1.0, "Medium": 2.0, "High": 3.0}  # Unknown → NULL
 CASE_COLUMNS = ("account_id", "created_date")  # optional table: support load
 CONTACT_COLUMNS = ("account_id", "is_deleted")  # optional table: contacts per account
+# rfm_source: customer360 (read when chosen): the value table's own scores and values
+C360_SCORES = ("recency_score", "frequency_score", "monetary_score")
+C360_VALUE_COLUMNS = (
+    "primary_email",
+    *C360_SCORES,
+    "customer_lifetime_value",
+    "analysis_timestamp",
+    "acquisition_cost",
+)

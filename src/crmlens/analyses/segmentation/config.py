@@ -93,6 +93,12 @@ DEFAULT_PLAYBOOKS = {
 
 
 class SegmentationConfig(Strict):
+    rfm_source: Literal["opportunities", "customer360"] = Field(
+        "opportunities",
+        description="opportunities: RFM of accounts from won deals; customer360: also the named"
+        " segments of the customer-360 customers from the value table's own 1–5 scores (the"
+        " account-level guard, clusters, overrides and plan stay on accounts)",
+    )
     window_days: int = Field(
         730, gt=0, description="frequency and monetary count won deals closed in this window"
     )

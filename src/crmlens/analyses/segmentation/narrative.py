@@ -10,6 +10,7 @@ import pandas as pd
 
 from crmlens.analyses.base import Finding, Metric, Recommendation
 from crmlens.analyses.segmentation.config import SegmentationConfig
+from crmlens.analyses.segmentation.customer360 import UNSCORED
 from crmlens.analyses.segmentation.tables import slug
 
 
@@ -48,6 +49,7 @@ def metrics(s: dict[str, Any], cfg: SegmentationConfig) -> dict[str, Metric]:
     }
     for segment, count in zip(prof["segment"], prof["customers"]):
         m[f"customers_{slug(segment)}"] = Metric(int(count))
+    m |= _c360_metrics(s["customer360"])
     c = s["clusters"]
     if c is not None:
         best = c.silhouettes.loc[c.silhouettes["k"] == c.k, "silhouette"].iloc[0]
@@ -59,6 +61,59 @@ def metrics(s: dict[str, Any], cfg: SegmentationConfig) -> dict[str, Metric]:
             "stability_ari_min": Metric(float(ari.min()) if len(ari) else None, "score"),
         }
     return m
+
+
+def _c360_metrics(c360: Any) -> dict[str, Metric]:
+    """The customer-360 segment counts (``rfm_source: customer360`` with the scores present)."""
+    if c360 is None or isinstance(c360, list):
+        return {}
+    counts, prof = c360.counts, c360.segments.set_index("segment")["customers"]
+    n = counts["customers"]
+    out = {
+        "c360_value_rows": Metric(counts["value_rows"]),
+        "c360_duplicates_removed": Metric(counts["duplicates_removed"]),
+        "c360_without_email": Metric(counts["without_email"]),
+        "c360_customers": Metric(n),
+        "c360_unscored": Metric(int(prof.get(UNSCORED, 0))),
+    }
+    if "linked" in counts:
+        out["c360_linked"] = Metric(counts["linked"])
+        out["c360_ambiguous"] = Metric(counts["ambiguous"])
+        out["c360_link_coverage"] = Metric(_ratio(counts["linked"], n), "ratio")
+    return out
+
+
+def _c360_findings(m: dict[str, Metric], s: dict[str, Any], cfg: SegmentationConfig) -> list:
+    c360 = s["customer360"]
+    if c360 is None:
+        return []
+    if isinstance(c360, list):
+        table = "customer360__customer_value_analysis"
+        return [Finding("dq.seg_c360_missing", {"table": table, "columns": c360}, "warning")]
+    v = {k: x.value for k, x in m.items()}
+    scored = c360.segments[c360.segments["segment"] != UNSCORED]
+    top = scored.sort_values(["customers", "segment"], ascending=[False, True]).iloc[0]
+    out = [
+        Finding(
+            "seg.c360",
+            {
+                "customers": v["c360_customers"],
+                "duplicates": v["c360_duplicates_removed"],
+                "top": top["segment"],
+                "top_customers": int(top["customers"]),
+                "top_clv": top["clv_mean"],
+            },
+        )
+    ]
+    if v["c360_unscored"]:
+        out.append(Finding("dq.seg_c360_unscored", {"count": v["c360_unscored"]}, "warning"))
+    if "c360_linked" in v:
+        params = {"linked": v["c360_linked"], "customers": v["c360_customers"]}
+        params |= {"share": v["c360_link_coverage"], "ambiguous": v["c360_ambiguous"]}
+        out.append(Finding("seg.c360_link", params))
+    else:
+        out.append(Finding("seg.c360_no_link", {}))
+    return out
 
 
 def _closer_share(outcomes: pd.DataFrame) -> float | None:
@@ -155,6 +210,7 @@ def findings(m: dict[str, Metric], s: dict[str, Any], cfg: SegmentationConfig):
                 "dq.seg_override_unknown", {"count": v["overrides_unknown_accounts"]}, "warning"
             )
         )
+    f += _c360_findings(m, s, cfg)
     if v["orphan_won_deals"]:
         f.append(Finding("dq.seg_orphans", {"count": v["orphan_won_deals"]}, "warning"))
     if v["undated_won_deals"]:
@@ -226,7 +282,7 @@ def method(cfg: SegmentationConfig, s: dict[str, Any], as_of: dt.date) -> dict[s
     cuts = s["cuts"]
     c = s["clusters"]
     return {
-        "rfm_source": "opportunities",
+        "rfm_source": cfg.rfm_source,
         "window_days": cfg.window_days,
         "window_start": s["window_start"].isoformat(),
         "case_window_days": cfg.case_window_days,

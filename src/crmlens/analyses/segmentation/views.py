@@ -30,6 +30,9 @@ HEADLINE = (
     "overrides_expiring",
     "overrides_judged",
     "human_closer_share",
+    "c360_customers",
+    "c360_unscored",
+    "c360_link_coverage",
 )
 
 TABLES = (
@@ -49,6 +52,20 @@ TABLES = (
             "merge_into",
         ),
     ),
+    TableView(
+        "c360_segments",
+        (
+            "segment",
+            "customers",
+            "share",
+            "clv_sum",
+            "clv_mean",
+            "cac_known",
+            "cac_sum",
+            "cac_mean",
+        ),
+    ),
+    TableView("c360_account_segments", ("segment", "account_segment", "customers")),
     TableView("segment_rules", ("order", "segment", "r_range", "f_range", "m_range", "customers")),
     TableView("rfm_cuts", ("dimension", "rfm_score", "customers", "value_low", "value_high")),
     TableView(
@@ -111,6 +128,12 @@ COLUMN_FORMATS = {
     "segment": "t",
     "segment_model": "t",
     "segment_human": "t",
+    "account_segment": "t",
+    "clv_sum": "usd",
+    "clv_mean": "usd",
+    "cac_sum": "usd",
+    "cac_mean": "usd",
+    "cac_known": "int",
     "treatment": "t",
     "recommendation": "t",
     "merge_into": "t",
@@ -215,6 +238,8 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
         ),
         t("method.seg.overrides", lang, days=m["outcome_days"]),
     ]
+    if m.get("rfm_source") == "customer360":
+        items.insert(3, t("method.seg.c360", lang))
     return [Bullets(items)]
 
 
