@@ -324,6 +324,83 @@ def test_cards_status_and_answers(result):
     assert "pr.won_amount_null" in codes(result)
 
 
+def test_plan_for_two_alerts_and_one_watch():
+    """Risk (top-5 share 100% > 30%) and needs (feature requests 40% > 30%) at alert, experience
+    (NPS 20 < 30) on watch; structure's lines moved to 100% (ok at 100%), competition not
+    measurable (no loss reasons), value and growth ok: exactly three plans.  As-of 2025-12-31:
+    T+7 = 2026-01-07, T+30 = 2026-01-30, T+60 = 2026-03-01, T+90 = 2026-03-31."""
+    frames = fixture_frames()
+    frames[OPP] = frames[OPP].drop(columns=["loss_reason"])
+    line = {"metric": "largest_channel_customer_share", "worse": "above", "watch": 1, "alert": 1}
+    r = run(frames, red_lines={"structure": line})
+    statuses = r.tables["cards"].set_index("dimension")["status"].to_dict()
+    assert statuses == {
+        "value": "ok",
+        "growth": "ok",
+        "risk": "alert",
+        "structure": "ok",
+        "needs": "alert",
+        "experience": "watch",
+        "competition": "not_measurable",
+    }
+    recs = r.recommendations
+    assert [(x.code, x.params["dimension"]) for x in recs] == [
+        ("rec.pr.alert_pct", "risk"),
+        ("rec.pr.alert_pct", "needs"),
+        ("rec.pr.watch_num", "experience"),
+    ]
+    risk, needs, experience = (x.params for x in recs)
+    assert (risk["owner"], risk["value"], risk["target"]) == ("revops", 1.0, 0.30)
+    assert (risk["first_due"], risk["playbook_due"], risk["check_due"]) == (
+        "2026-01-07",
+        "2026-01-30",
+        "2026-03-31",
+    )
+    assert risk["rule"] == "top5_share_above_safety_line"
+    assert (needs["owner"], needs["value"], needs["target"]) == ("product", 0.4, 0.30)
+    assert needs["rule"] == "feature_requests_above_red_line"
+    assert "first_due" not in experience  # a watch has no T+7 step
+    assert (experience["playbook_due"], experience["check_due"]) == ("2026-03-01", "2026-03-31")
+    assert (experience["value"], experience["target"], experience["direction"]) == (
+        20.0,
+        30.0,
+        "to_at_least",
+    )
+    assert recs[0].target == {
+        "kpi": "top5_share",
+        "target": 0.30,
+        "op": "<",
+        "due": "2026-03-31",
+        "rule": "top5_share_above_safety_line",
+        "trigger": {"metric": "top5_share", "op": ">", "value": 0.30},
+    }
+    plan = r.tables["action_plan"]
+    assert plan["dimension"].tolist() == ["risk"] * 3 + ["needs"] * 3 + ["experience"] * 2
+    assert plan["milestone_days"].tolist() == [7, 30, 90, 7, 30, 90, 60, 90]
+    summary = r.tables["plan_summary"]
+    check = summary[summary["action"] == "action.pr.target_check"].iloc[0]
+    assert (check["due_date"], check["entities"]) == ("2026-03-31", 3)
+    assert check["owner_role"] == "customer_success; product; revops"
+
+
+def test_no_plan_when_every_dimension_is_ok_or_not_measurable():
+    frames = fixture_frames()
+    frames[OPP] = frames[OPP].drop(columns=["loss_reason"])
+    wide = {
+        d: {"metric": m, "worse": "above", "watch": 1, "alert": 1}
+        for d, m in (
+            ("risk", "top5_share"),
+            ("structure", "largest_channel_customer_share"),
+            ("needs", "feature_request_share"),
+        )
+    }
+    wide["experience"] = {"metric": "nps_t12", "worse": "below", "watch": -100, "alert": -100}
+    r = run(frames, red_lines=wide)
+    assert set(r.tables["cards"]["status"]) == {"ok", "not_measurable"}
+    assert r.recommendations == () and r.tables["plan_summary"].empty
+    assert r.tables["action_plan"].empty
+
+
 def test_window_end_defaults_to_latest_closed_deal():
     """as_of_source: data — the open deal's expected date (2026) does not move the window."""
     r = run(fixture_frames(), as_of=D(2026, 6, 30), as_of_source="data")
@@ -414,7 +491,14 @@ def test_default_rules_and_nps_down_two_runs_in_a_row():
         "ltv_cac_share_above",
         "nps_t12",
         "dormant_share",
+        "top_share",
+        "largest_channel_customer_share",
+        "feature_request_share",
+        "lost_to_competitor_share",
     }
+    # every dimension's red-line figure is watched by a rule (its plan names the rule)
+    red_lines = {line.metric for line in CrmlensConfig().portfolio_review.red_lines.values()}
+    assert red_lines <= {r.metric for r in ours}
     nps_rule = RuleSet(rules=[r for r in ours if r.id == "nps_down_two_runs"])
 
     def fired(earlier, now):

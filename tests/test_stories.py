@@ -266,7 +266,45 @@ def test_portfolio_answer_groups_the_dimensions_and_lists_one_line_each():
         "Experience and reputation — ok: NPS (T12) 12.00 (red line 0.00, watch line 30.00).",
         "Needs and market fit — not measurable: needs cases.type.",
     ]
-    assert [x.key for x in s.actions] == ["pr.do.growth", "pr.do.value"]  # alert first
+    assert [x.key for x in s.actions] == ["pr.do.none"]  # the result recommends nothing
+
+
+def test_portfolio_actions_are_the_results_recommendations_in_order():
+    """The story reads the plan the compute made (alert first); it never derives one."""
+    from crmlens.analyses.portfolio_review import story
+
+    params = {
+        "dimension": "growth",
+        "owner": "customer_success",
+        "metric": "nrr",
+        "value": 0.94,
+        "target": 1.0,
+        "direction": "to_at_least",
+        "first_step": "action.pr.growth_first_step",
+        "first_due": "2026-01-07",
+        "first_days": 7,
+        "playbook": "action.pr.growth_playbook",
+        "playbook_due": "2026-01-30",
+        "playbook_days": 30,
+        "check_due": "2026-03-31",
+        "check_days": 90,
+        "rule": "nrr_below_100pct",
+    }
+    base = _portfolio([(0.9, 0.8, 0.95), (0.6, 0.5, 0.7)])
+    r = result(
+        "portfolio_review",
+        base.metrics,
+        base.tables,
+        recs=[Recommendation("rec.pr.alert_pct", params)],
+    )
+    (line,) = story.story(r).actions
+    assert text(line) == (
+        "Growth and health is at alert — owner: customer success. By 2026-01-07 (T+7): List the"
+        " customers whose spend fell and call the largest; by 2026-01-30 (T+30): A renewal or"
+        " expansion plan for each customer whose spend fell. Target: NRR from 94.0% to at least"
+        " 100.0% by 2026-03-31 (T+90). Alert rule: `nrr_below_100pct`."
+    )
+    assert "2026-01-07（T+7）前" in text(line, "zh") and "提升至不低于 100.0%" in text(line, "zh")
 
 
 def test_portfolio_renewal_gap_with_overlapping_intervals_is_weak():

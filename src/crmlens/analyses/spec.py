@@ -171,6 +171,17 @@ class AnalysisSpec:
         ref = resources.files(self.package).joinpath(*parts)
         return Path(str(ref)) if ref.is_file() else None
 
+    def default_rules(self) -> dict[str, dict[str, Any]]:
+        """The unit's default alert rules (``rules.yaml``) by id, as written (the monitor
+        validates them; a report and a recommendation quote their thresholds)."""
+        import yaml
+
+        path = self.resource("rules.yaml")
+        if path is None:
+            return {}
+        rules = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("rules", [])
+        return {str(rule["id"]): rule for rule in rules}
+
     def messages(self, lang: str) -> dict[str, str]:
         import yaml
 

@@ -46,17 +46,18 @@ def unique_headers(labels: list[str]) -> list[str]:
     return out
 
 
-def _translated(col: pd.Series, lang: str, kind: str) -> pd.Series:
-    """Labels for the distinct values of a column (work per distinct value, not per row)."""
+def _translated(col: pd.Series, lang: str, kind: str, scope: str | None = None) -> pd.Series:
+    """Labels for the distinct values of a column (work per distinct value, not per row); the
+    ``scope`` unit's own ``value.<scope>.<value>`` first, as in the report's tables."""
     if kind == "list":  # '; '-joined names, translated item by item
         labels = {
-            v: "; ".join(tr_value(x, lang) for x in str(v).split("; ") if x)
+            v: "; ".join(tr_value(x, lang, scope) for x in str(v).split("; ") if x)
             for v in col.dropna().unique()
         }
     elif kind == "codes":
         labels = {v: tr_codes(str(v), lang) for v in col.dropna().unique()}
     else:
-        labels = {v: tr_value(str(v), lang) for v in col.dropna().unique()}
+        labels = {v: tr_value(str(v), lang, scope) for v in col.dropna().unique()}
     return col.map(labels).astype(object)
 
 
@@ -97,7 +98,7 @@ def _action_frame(
         if kind == "date":
             out[c] = _dates(plan[c])
         elif kind in ("t", "list", "codes"):
-            out[c] = _translated(plan[c], lang, kind)
+            out[c] = _translated(plan[c], lang, kind, r.analysis)
         else:
             out[c] = plan[c].astype(object).where(plan[c].notna(), None)
         formats.append(number_format(kind, lang) or ("yyyy-mm-dd" if kind == "date" else ""))

@@ -106,16 +106,10 @@ def views_of(analysis: str) -> AnalysisViews:
 def default_rules(analysis: str) -> dict[str, dict[str, Any]]:
     """The unit's default alert rules (``rules.yaml``) by id: a story quotes the trigger from
     them, so the report and the monitor name the same thresholds."""
-    import yaml
-
     from crmlens.analyses import REGISTRY
 
     spec = REGISTRY.get(analysis)
-    path = spec.resource("rules.yaml") if spec is not None else None
-    if path is None:
-        return {}
-    rules = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("rules", [])
-    return {str(rule["id"]): rule for rule in rules}
+    return spec.default_rules() if spec is not None else {}
 
 
 def metric(r: "AnalysisResult", name: str) -> Any:

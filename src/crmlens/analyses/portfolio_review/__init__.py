@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from crmlens.analyses.portfolio_review import columns
 from crmlens.analyses.portfolio_review.config import PortfolioReviewConfig
-from crmlens.analyses.spec import AnalysisSpec, RunContext
+from crmlens.analyses.spec import AnalysisSpec, EntityModel, RunContext
 from crmlens.schema.contracts import (
     ACCOUNTS,
     CAMPAIGN_SPEND,
@@ -48,6 +48,7 @@ SPEC = AnalysisSpec(
     },
     compute=_compute,
     config_model=PortfolioReviewConfig,
+    entity=EntityModel(kind="dimension"),  # its plan's rows are the dimensions
     views="crmlens.analyses.portfolio_review.views",
     package=__name__,
     order=5,  # the first section of the report when present

@@ -9,6 +9,8 @@
    ``experience``, ``competition``), each returning a :class:`cards.Card`.
 5. The cards table, the findings (one answer sentence per card, or "not measurable" with the
    columns it needs; bad-input sentences first) and the method.
+6. What to do (``plan``): action rows and one recommendation per dimension at alert or on watch
+   (owner, target, due dates from the run's as-of, the default alert rule on its figure).
 
 Python receives aggregates only: one row, or one row per quarter, segment or category.
 """
@@ -20,7 +22,7 @@ import time
 import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult, Finding, Metric
-from crmlens.analyses.portfolio_review import read
+from crmlens.analyses.portfolio_review import plan, read
 from crmlens.analyses.portfolio_review.cards import SEVERITY, Card, Context, card_row, status
 from crmlens.analyses.portfolio_review.competition import competition_card
 from crmlens.analyses.portfolio_review.config import DIMENSIONS
@@ -36,6 +38,7 @@ from crmlens.analyses.portfolio_review.risk import risk_card
 from crmlens.analyses.portfolio_review.structure import segments, structure_card
 from crmlens.analyses.portfolio_review.value import ranking, value_card
 from crmlens.analyses.spec import RunContext
+from crmlens.analyses.toolkit import check_action_rows, plan_summary
 from crmlens.schema.contracts import OPPORTUNITIES
 
 STAGES = {
@@ -158,13 +161,17 @@ def _result(ctx, cfg, cards, notes, windows, dates, started) -> AnalysisResult:
     for card in cards:
         metrics.update(card.metrics)
         tables.update(card.tables)
+    actions = check_action_rows(plan.action_plan(cards, cfg, ctx.as_of), "dimension", ctx.as_of)
+    tables["action_plan"] = actions
+    tables["plan_summary"] = plan_summary(actions)  # the totals every output quotes
+    recs = plan.recommendations(cards, cfg, actions, ctx.spec.default_rules())
     for card in cards:
         metrics[f"status_{card.dimension}"] = Metric(status(card, cfg), "text")
     findings = tuple(_findings(cards, cfg, notes))
-    method = _method(cfg, windows, dates)
+    method = {**_method(cfg, windows, dates), "plan_as_of": str(ctx.as_of)}
     row_counts = {"customers_t12": ctx and metrics.get("customers_t12", Metric(0)).value or 0}
     provenance = ctx.provenance(started, analysis=ctx.spec.name, row_counts=row_counts)
-    return AnalysisResult(ctx.spec.name, metrics, tables, findings, (), method, provenance)
+    return AnalysisResult(ctx.spec.name, metrics, tables, findings, recs, method, provenance)
 
 
 def _method(cfg, windows, dates) -> dict:

@@ -41,6 +41,16 @@ RED_LINES = {
     "competition": RedLine(metric="lost_to_competitor_share", worse="above", watch=0.25, alert=0.4),
 }
 
+OWNER_ROLES = {  # who owns a dimension's plan (the default alert rule's owner where there is one)
+    "value": "revops",
+    "growth": "customer_success",
+    "risk": "revops",
+    "structure": "marketing",
+    "needs": "product",
+    "experience": "customer_success",
+    "competition": "sales_manager",
+}
+
 CASE_TYPES = {
     "feature_request": ["feature request", "feature", "enhancement", "功能需求", "需求", "新功能"],
     "complaint": ["complaint", "投诉", "抱怨"],
@@ -106,6 +116,12 @@ class PortfolioReviewConfig(Strict):
     confidence: float = Field(0.95, gt=0.5, lt=1)
     min_group_size: int = Field(5, ge=2, description="smallest group a test is run on")
     red_lines: dict[str, RedLine] = RED_LINES
+    milestones_days: list[int] = Field(
+        [7, 30, 60, 90],
+        description="plan milestones (days after the as-of): first step, the"
+        " alert playbook, the watch playbook, the target check",
+    )
+    owner_roles: dict[str, str] = OWNER_ROLES
 
     @model_validator(mode="after")
     def _check(self) -> "PortfolioReviewConfig":
@@ -119,10 +135,17 @@ class PortfolioReviewConfig(Strict):
                 raise ValueError(f"{name} must be two increasing values")
         if self.value_tiers[1] >= 1:
             raise ValueError("value_tiers must be below 1")
-        unknown = set(self.red_lines) - set(DIMENSIONS)
+        if len(self.milestones_days) != 4 or sorted(set(self.milestones_days)) != list(
+            self.milestones_days
+        ):
+            raise ValueError("milestones_days must be 4 increasing day offsets")
+        unknown = (set(self.red_lines) | set(self.owner_roles)) - set(DIMENSIONS)
         if unknown:
-            raise ValueError(f"red_lines: unknown dimensions {sorted(unknown)}")
+            raise ValueError(f"red_lines/owner_roles: unknown dimensions {sorted(unknown)}")
         return self
 
     def red_line(self, dimension: str) -> RedLine:
         return self.red_lines.get(dimension, RED_LINES[dimension])
+
+    def owner_role(self, dimension: str) -> str:
+        return self.owner_roles.get(dimension, OWNER_ROLES[dimension])

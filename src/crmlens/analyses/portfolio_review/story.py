@@ -2,9 +2,10 @@
 screen (which are at alert, on watch, ok or not measurable, then one line per dimension with its
 figure against its red line), why (each dimension's answer sentence, what churned customers have
 in common, whether promoters really renew more — overlapping intervals are weak evidence), what the
-data cannot tell, what to do for each dimension beyond its watch line (owner, target), the alert
-trigger, summary lines and one takeaway per chart.  Lines pick values from the result's metrics,
-findings and tables; nothing is recomputed."""
+data cannot tell, what to do (the result's recommendations: one per dimension beyond its watch
+line, alerts first, with owner, target, due dates and alert rule; the plan by milestone is the
+``plan_summary`` table), the alert trigger, summary lines and one takeaway per chart.  Lines pick
+values from the result's metrics, findings, recommendations and tables; nothing is recomputed."""
 
 from __future__ import annotations
 
@@ -135,23 +136,9 @@ def limits(r: AnalysisResult) -> tuple[Line, ...]:
 
 
 def actions(r: AnalysisResult) -> tuple[Line, ...]:
-    """One action per dimension beyond its watch line, alerts first (the cards' order within)."""
-    order = {"alert": 0, "watch": 1}
-    todo = [c for c in cards(r) if c["status"] in order]
-    todo.sort(key=lambda c: order[c["status"]])
-    lines = []
-    for card in todo:
-        params = {k: card[k] for k in ("status", "value", "red_line")}
-        lines.append(
-            Line(
-                f"pr.do.{card['dimension']}",
-                {**params, "watch": card["watch_line"]},
-                severity="action",
-            )
-        )
-    if not lines:
-        lines.append(Line("pr.do.none", severity="action"))
-    return tuple(lines)
+    """The result's recommendations in their order (compute put alerts first)."""
+    lines = [Line(x.code, x.params, severity="action") for x in r.recommendations]
+    return tuple(lines) or (Line("pr.do.none", severity="action"),)
 
 
 def trigger(r: AnalysisResult) -> Line:
@@ -171,6 +158,10 @@ def trigger(r: AnalysisResult) -> Line:
             "dormant": metric(r, "dormant_share"),
             "runs": rules.get("nps_down_two_runs", {}).get("runs"),
             "nps": metric(r, "nps_t12"),
+            "top_line": value("top_share_above_red_line"),
+            "channel_line": value("largest_channel_above_red_line"),
+            "needs_line": value("feature_requests_above_red_line"),
+            "competition_line": value("competitor_losses_above_red_line"),
         },
         severity="warning",
     )

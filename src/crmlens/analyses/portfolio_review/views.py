@@ -185,6 +185,8 @@ COLUMN_FORMATS = {
     "retained_value": "num",
     "nps": "num",
     "roi": "num",
+    "level": "t",
+    "target_value": "num",
 }
 
 
@@ -285,6 +287,11 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
         ),
         t("method.pr.status", lang),
     ]
+    days = m.get("milestones_days")  # absent from results saved before the plan
+    if days:
+        first, alert, watch, check = days
+        keys = {"first": first, "alert": alert, "watch": watch, "check": check}
+        lines.append(t("method.pr.plan", lang, **keys, as_of=m.get("plan_as_of")))
     return [Bullets(lines)]
 
 
