@@ -208,7 +208,18 @@ def test_calibrated_against_the_true_probabilities(tmp_path):
     )
     assert float(gap.max()) < 0.10
     scores = r.tables["backtest_scores"].set_index("source")["brier"]
+    # measured 2026-12: model 0.1403, reps 0.1408, baseline 0.1864 (746 back-test deals).  The
+    # margin over the reps is within noise (bootstrap 90 % interval of the difference about
+    # −0.004..+0.003): the reps see the truth, and their late-stage optimism costs them only
+    # about 0.002 of Brier, the most any model can win back
     assert scores["model"] < scores["baseline"]
+    assert scores["model"] < scores["reps"]
+    # against the planted truth the model's error is clearly smaller than the reps': it learns
+    # each stage's optimism from the dated rep probability (measured 0.0013 vs 0.0019)
+    squared = {
+        c: float(((deals[c] - deals["truth"]) ** 2).mean()) for c in ("p_win", "rep_probability")
+    }
+    assert squared["p_win"] < 0.8 * squared["rep_probability"]
 
 
 # ---- people adjust the model ------------------------------------------------------------------

@@ -110,7 +110,7 @@ def test_without_dated_amounts_the_amount_is_no_feature():
 
 def test_a_target_with_one_example_of_a_class_is_skipped_not_crashed():
     from crmlens.analyses.funnel.config import FunnelConfig
-    from crmlens.analyses.funnel.model import fit
+    from crmlens.analyses.funnel.model import fit, numeric
 
     n = 12
     x = pd.DataFrame(
@@ -125,7 +125,7 @@ def test_a_target_with_one_example_of_a_class_is_skipped_not_crashed():
     nxt = np.ones(n, dtype=bool)
     nxt[0] = False  # one example of the rarer class: no calibration fold can hold both
     train = pd.DataFrame({"won": np.arange(n) % 2 == 0, "next_stage": nxt})
-    model = fit(train, x, 12, FunnelConfig(), amounts=False)
+    model = fit(train, x, 12, FunnelConfig(), numeric(False, False))
     assert model.next_stage is None and model.win is not None
     assert model.skipped == {"next_stage": 1}
 

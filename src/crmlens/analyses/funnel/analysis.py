@@ -43,10 +43,11 @@ def compute(ctx: RunContext) -> AnalysisResult:
     fun, _ = funnel(deals, seg, cfg.open_stages, end)
     ctx.laps("funnel")
     sources = _top_sources(deals, cfg)
-    amounts = inputs.amount_history
-    bt = backtest(deals, rows, cfg, end, sources, amounts)
+    amounts, reps = inputs.amount_history, inputs.rep_history
+    dated = model.numeric(amounts, reps)
+    bt = backtest(deals, rows, cfg, end, sources, dated)
     ctx.laps("backtest")
-    open_deals, fitted, train_info = predict(deals, rows, cfg, end, sources, fun, amounts)
+    open_deals, fitted, train_info = predict(deals, rows, cfg, end, sources, fun, dated)
     ctx.laps("model")
     open_deals, review, unknown_overrides = human.apply(ctx, open_deals)
     open_deals = finish(open_deals, cfg, fun)
@@ -90,6 +91,7 @@ def compute(ctx: RunContext) -> AnalysisResult:
         "calibration": train_info["method"],
         "model_trained": fitted,
         "amount_feature": amounts,
+        "rep_feature": reps,
         "min_won": cfg.min_won,
         "min_lost": cfg.min_lost,
         "snapshot_step_days": cfg.snapshot_step_days,
@@ -146,7 +148,7 @@ def _enough(deals: pd.DataFrame, cutoff: pd.Timestamp, cfg: FunnelConfig) -> tup
     return won >= cfg.min_won and lost >= cfg.min_lost, won, lost
 
 
-def backtest(deals, rows, cfg: FunnelConfig, end: dt.date, sources, amounts: bool) -> dict:
+def backtest(deals, rows, cfg: FunnelConfig, end: dt.date, sources, dated: tuple) -> dict:
     """Train on outcomes known by ``end − backtest_days``; score the deals open on that date whose
     outcome was known by ``end`` — baseline, model and the reps' own probability."""
     split = end - dt.timedelta(days=cfg.backtest_days)
@@ -167,7 +169,7 @@ def backtest(deals, rows, cfg: FunnelConfig, end: dt.date, sources, amounts: boo
     fitted = None
     if ok:
         x_train = model.features(train, deals, cfg, sources)
-        fitted = model.fit(train, x_train, won + lost, cfg, amounts)
+        fitted = model.fit(train, x_train, won + lost, cfg, dated)
     if fitted is not None and fitted.win is not None:
         x_test = model.features(test, deals, cfg, sources)
         preds["model"] = fitted.win.predict_proba(fitted.design.matrix(x_test))[:, 1]
@@ -190,7 +192,7 @@ def backtest(deals, rows, cfg: FunnelConfig, end: dt.date, sources, amounts: boo
     }
 
 
-def predict(deals, rows, cfg: FunnelConfig, end: dt.date, sources, fun, amounts: bool):
+def predict(deals, rows, cfg: FunnelConfig, end: dt.date, sources, fun, dated: tuple):
     """Probabilities for every deal open at the end date (the model when enough closed deals,
     else the baseline), with drivers, tier and stuck flag."""
     cut = pd.Timestamp(end)
@@ -210,7 +212,7 @@ def predict(deals, rows, cfg: FunnelConfig, end: dt.date, sources, fun, amounts:
     fitted = None
     if ok and len(train) and train["won"].nunique() == 2 and len(state):
         x_train = model.features(train, deals, cfg, sources)
-        fitted = model.fit(train, x_train, won + lost, cfg, amounts)
+        fitted = model.fit(train, x_train, won + lost, cfg, dated)
         info["skipped"] = fitted.skipped
     state["p_win"] = state["p_baseline"]
     state["p_next"] = state["p_next_baseline"]

@@ -35,6 +35,7 @@ class Inputs:
     deals: pd.DataFrame  # one row per opportunity created by the end date
     history: pd.DataFrame  # deal, opportunity_id, ts, order, probability, amount — by deal, time
     amount_history: bool  # the history carries the amount at the time (a dated feature)
+    rep_history: bool  # the history carries the rep's probability at the time (a dated feature)
     unmapped_stages: dict[str, int]  # stage names outside the stage map → rows
     orphan_history: int  # history rows of opportunities the table does not have
     after_close: int  # history rows dated after their deal's close date
@@ -68,8 +69,8 @@ def read_inputs(ctx: RunContext, cfg: FunnelConfig, end: dt.date) -> Inputs:
     deals = _labels(ctx, deals)
     hist, unmapped, orphans, after = _history(ctx, cfg, deals, opp, end)
     deals = deals.drop(columns=KEY)
-    dated_amount = "amount" in hist and bool(hist["amount"].notna().any())
-    return Inputs(deals, hist, dated_amount, unmapped, orphans, after)
+    dated_amount, dated_rep = (bool(hist[c].notna().any()) for c in ("amount", "probability"))
+    return Inputs(deals, hist, dated_amount, dated_rep, unmapped, orphans, after)
 
 
 KEY = "deal_key"  # the engine's dense rank of the opportunity id: history rows carry it, not text

@@ -1,7 +1,11 @@
 """Win and next-stage probabilities: the baseline (historical win rate of the stage) and a
 calibrated logistic model (scikit-learn) on what is known on the snapshot date — stage, age, days
 in stage (all from the dated history), the amount on the history row in force that day (only when
-the history carries amounts), and the deal's type and lead source (set when the deal is created).
+the history carries amounts), the rep's probability on that row (only when the history carries
+probabilities; as a logit, alone and per stage, so the model learns each stage's over- or
+under-confidence of the reps), and the deal's type and lead source (set when the deal is created).
+A row without a probability takes the median rep probability of its stage in the training rows
+(a typical deal of the stage, never a better one) and a missing-indicator.
 Today's account attributes (size, type, churn risk, activity, contacts), today's amount and
 competitor are never features: a past snapshot could not have known them.  Training examples
 are the deals open on dated snapshots (every ``snapshot_step_days`` over ``snapshot_days``) whose
@@ -25,6 +29,8 @@ from crmlens.analyses.funnel.timeline import state_at
 
 TIMING = ("log_age", "log_days_in_stage")
 AMOUNT = ("log_amount", "amount_missing")  # only when the history dates the amount
+REP = ("rep_logit", "rep_missing")  # only when the history records the rep's probability
+REP_CLIP = 0.01  # the rep's probability is clipped to [REP_CLIP, 1 - REP_CLIP] before the logit
 CATEGORICAL = ("stage", "type", "lead_source")
 EPS = 1e-6
 
@@ -37,29 +43,56 @@ class Design:
     numeric: tuple[str, ...] = TIMING
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
+    rep_fill: dict[str, float] | None = None  # stage → median rep probability (training rows)
+
+    @property
+    def reps(self) -> bool:
+        return "rep_logit" in self.numeric
 
     @property
     def names(self) -> list[str]:
-        extra = (f"{c}={v}" for c in CATEGORICAL for v in self.categories[c][1:])
-        return [*self.numeric, *extra]
+        extra = [f"{c}={v}" for c in CATEGORICAL for v in self.categories[c][1:]]
+        stages = self.categories["stage"][1:] if self.reps else []
+        return [*self.numeric, *extra, *(f"rep_logit*stage={v}" for v in stages)]
 
     def matrix(self, x: pd.DataFrame) -> np.ndarray:
+        if self.reps:
+            x = x.assign(rep_logit=self._rep_logit(x))
         cols = [x[c].to_numpy(dtype="float64") for c in self.numeric]
         for c in CATEGORICAL:
             values = x[c].astype(str).to_numpy()
             cols += [(values == v).astype("float64") for v in self.categories[c][1:]]
+        if self.reps:  # the rep's logit per stage: each stage's own over/under-confidence
+            stage = x["stage"].astype(str).to_numpy()
+            rep = x["rep_logit"].to_numpy(dtype="float64")
+            cols += [rep * (stage == v) for v in self.categories["stage"][1:]]
         m = np.column_stack(cols)
         if self.mean is None:
             self.mean, self.scale = m.mean(axis=0), m.std(axis=0)
             self.scale[self.scale == 0] = 1.0
         return (m - self.mean) / self.scale
 
+    def _rep_logit(self, x: pd.DataFrame) -> np.ndarray:
+        """Logit of the clipped rep probability; a missing one takes its stage's training
+        median (the overall median for a stage without any, 0.5 when none at all)."""
+        p = x["rep_then"].astype("float64")
+        if self.rep_fill is None:
+            overall = float(p.median()) if p.notna().any() else 0.5
+            medians = p.groupby(x["stage"].astype(str)).median().dropna()
+            self.rep_fill = {s: float(medians.get(s, overall)) for s in self.categories["stage"]}
+            self.rep_fill[""] = overall
+        fill = x["stage"].astype(str).map(self.rep_fill).fillna(self.rep_fill[""])
+        p = p.fillna(fill).clip(REP_CLIP, 1 - REP_CLIP).to_numpy(dtype="float64")
+        return np.log(p / (1 - p))
+
 
 def features(state: pd.DataFrame, deals: pd.DataFrame, cfg: FunnelConfig, sources) -> pd.DataFrame:
     """What was known on the state's date: timing and stage from the history, the amount on the
-    history row then (NaN when the history has none), and the deal's type and lead source."""
+    history row then (NaN when the history has none), the rep's probability on that row (0–1,
+    NaN when missing), and the deal's type and lead source."""
     at = state["deal"].to_numpy()
     amount = pd.Series(state["amount_then"].to_numpy(dtype="float64"))
+    rep = pd.Series(state["probability"].to_numpy(dtype="float64") / 100.0)
     x = pd.DataFrame(
         {
             "opportunity_id": state["opportunity_id"].to_numpy(),
@@ -67,6 +100,8 @@ def features(state: pd.DataFrame, deals: pd.DataFrame, cfg: FunnelConfig, source
             "log_days_in_stage": np.log1p(state["days_in_stage"].clip(lower=0)).to_numpy(),
             "log_amount": np.log1p(amount.clip(lower=0).fillna(0)).to_numpy(),
             "amount_missing": amount.isna().astype(float).to_numpy(),
+            "rep_then": rep.to_numpy(),
+            "rep_missing": rep.isna().astype(float).to_numpy(),
             "stage": np.asarray(cfg.open_stages, dtype=object)[state["order"].to_numpy()],
         }
     )
@@ -150,11 +185,17 @@ def _classifier(method: str, y: np.ndarray, m: np.ndarray) -> CalibratedClassifi
     return CalibratedClassifierCV(base, method=method, cv=min(3, rare)).fit(m, y)
 
 
+def numeric(amounts: bool, reps: bool) -> tuple[str, ...]:
+    """The numeric features: timing always; the amount and the rep's probability only when the
+    history dates them (``amounts``, ``reps``)."""
+    return (*TIMING, *(AMOUNT if amounts else ()), *(REP if reps else ()))
+
+
 def fit(
-    train: pd.DataFrame, x: pd.DataFrame, closed_deals: int, cfg: FunnelConfig, amounts: bool
+    train: pd.DataFrame, x: pd.DataFrame, closed_deals: int, cfg: FunnelConfig, dated: tuple
 ) -> Model:
-    """``amounts``: the history dates the amount, so it is a feature."""
-    design = Design(categories(x), (*TIMING, *AMOUNT) if amounts else TIMING)
+    """``dated``: the numeric features (see ``numeric``)."""
+    design = Design(categories(x), dated)
     m = design.matrix(x)
     method = "isotonic" if closed_deals >= cfg.isotonic_above else "sigmoid"
     y = train["won"].to_numpy(dtype=bool)
@@ -221,9 +262,12 @@ GROUPS = {
     "log_days_in_stage": "days_in_stage",
     "log_amount": "amount",
     "amount_missing": "amount_missing",
+    "rep_logit": "rep_probability",
+    "rep_missing": "rep_missing",
 }
 
 
 def driver_group(feature: str) -> str:
-    """The feature family a design column belongs to (``stage=Proposal`` → ``stage``)."""
-    return GROUPS.get(feature, feature.split("=", 1)[0])
+    """The feature family a design column belongs to (``stage=Proposal`` → ``stage``,
+    ``rep_logit*stage=Proposal`` → ``rep_probability``)."""
+    return GROUPS.get(feature.split("*", 1)[0], feature.split("=", 1)[0])

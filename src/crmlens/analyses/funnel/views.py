@@ -184,6 +184,7 @@ def method_notes(r: AnalysisResult, lang: str) -> list[Any]:
         ),
         t("method.fn.known_then", lang),
         t(f"method.fn.amount_{'dated' if m.get('amount_feature') else 'undated'}", lang),
+        t(f"method.fn.rep_{'dated' if m.get('rep_feature') else 'undated'}", lang),
         t("method.fn.backtest", lang, split=m["backtest_split"]),
         t("method.fn.forecast", lang, runs=m["simulations"], level=m["interval"]),
         t("method.fn.stuck", lang, pct=m["stuck_percentile"]),
