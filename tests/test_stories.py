@@ -12,6 +12,7 @@ from crmlens.analyses import AnalysisResult, Metric
 from crmlens.analyses.base import Finding, Recommendation
 from crmlens.report.i18n import fmt_value, t
 from crmlens.report.sections import say
+from crmlens.report.views import told
 
 
 def result(name, metrics=None, tables=None, findings=(), recs=(), method=None):
@@ -251,7 +252,7 @@ def test_portfolio_answer_groups_the_dimensions_and_lists_one_line_each():
     from crmlens.analyses.portfolio_review import story
 
     r = _portfolio([(0.9, 0.8, 0.95), (0.6, 0.5, 0.7)])
-    s = story.story(r)
+    s = told(story)(r)
     assert [x.key for x in s.answer[1:]] == [
         "pr.answer_alert",
         "pr.answer_watch",
@@ -297,7 +298,7 @@ def test_portfolio_actions_are_the_results_recommendations_in_order():
         base.tables,
         recs=[Recommendation("rec.pr.alert_pct", params)],
     )
-    (line,) = story.story(r).actions
+    (line,) = told(story)(r).actions
     assert text(line) == (
         "Growth and health is at alert — owner: customer success. By 2026-01-07 (T+7): List the"
         " customers whose spend fell and call the largest; by 2026-01-30 (T+30): A renewal or"

@@ -16,7 +16,7 @@ Column formats: ``int`` ``num`` ``pct`` ``usd`` ``p`` (p-value) · ``t`` (a valu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -63,6 +63,14 @@ class Story:
     actions: tuple[Line, ...] = ()  # prioritised: first is first
     trigger: Line | None = None
     summary: tuple[Line, ...] = ()  # executive-summary bullets, most important first
+
+
+def told(parts: Any) -> Callable[["AnalysisResult"], Story]:
+    """A unit's story from its story module: every :class:`Story` field the module defines as a
+    function of the result (``answer``, ``overview``, ``why``, ``limits``, ``actions``,
+    ``trigger``, ``summary``) is called with the result; the others stay empty."""
+    names = [f.name for f in fields(Story) if callable(getattr(parts, f.name, None))]
+    return lambda r: Story(**{name: getattr(parts, name)(r) for name in names})
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
 from crmlens.analyses.toolkit import top_n
-from crmlens.report.views import Caption, Line, Story, default_rules
+from crmlens.report.views import Caption, Line, default_rules
 
 ANALYSIS = "contact_coverage"
 # the plan action each recommendation is carried out by (its owner and due date)
@@ -97,17 +97,6 @@ def top_gap(r: AnalysisResult) -> dict | None:
 
 
 # ---- the story ------------------------------------------------------------------------------
-
-
-def story(r: AnalysisResult) -> Story:
-    return Story(
-        answer=answer(r),
-        why=why(r),
-        limits=limits(r),
-        actions=actions(r),
-        trigger=trigger(r),
-        summary=summary(r),
-    )
 
 
 def answer(r: AnalysisResult) -> tuple[Line, ...]:

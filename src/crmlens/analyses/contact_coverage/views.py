@@ -23,7 +23,7 @@ from crmlens.report.charts import (
 )
 from crmlens.report.document import Bullets, Para
 from crmlens.report.i18n import fmt_value, t, tr_value
-from crmlens.report.views import AnalysisViews, TableView
+from crmlens.report.views import AnalysisViews, TableView, told
 
 # the columns of the by-industry and by-size breakdowns, after the group column
 BREAKDOWN_COLUMNS = (
@@ -587,6 +587,6 @@ VIEWS = AnalysisViews(
     COLUMN_FORMATS,
     contact_coverage_charts,
     method_notes,
-    story=story.story,
+    story=told(story),
     captions=story.CAPTIONS,
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from crmlens.analyses.base import AnalysisResult
 from crmlens.analyses.toolkit import top_n
-from crmlens.report.views import Caption, Line, Story, default_rules, finding_line, metric
+from crmlens.report.views import Caption, Line, default_rules, finding_line, metric
 
 ANALYSIS = "funnel"
 PLAN_ACTION = {
@@ -60,17 +60,6 @@ def conversion_extremes(r: AnalysisResult) -> dict | None:
 
 
 # ---- the story ------------------------------------------------------------------------------
-
-
-def story(r: AnalysisResult) -> Story:
-    return Story(
-        answer=answer(r),
-        why=why(r),
-        limits=limits(r),
-        actions=actions(r),
-        trigger=trigger(r),
-        summary=summary(r),
-    )
 
 
 def _forecast(r: AnalysisResult) -> dict:

@@ -12,7 +12,7 @@ from crmlens.analyses.funnel import story
 from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config, with_labels
 from crmlens.report.document import Bullets
 from crmlens.report.i18n import t
-from crmlens.report.views import AnalysisViews, TableView
+from crmlens.report.views import AnalysisViews, TableView, told
 
 HEADLINE = (
     "win_rate",
@@ -200,6 +200,6 @@ VIEWS = AnalysisViews(
     COLUMN_FORMATS,
     funnel_charts,
     method_notes,
-    story=story.story,
+    story=told(story),
     captions=story.CAPTIONS,
 )

@@ -12,7 +12,6 @@ from crmlens.analyses.toolkit import top_n
 from crmlens.report.views import (
     Caption,
     Line,
-    Story,
     default_rules,
     finding_line,
     metric,
@@ -85,17 +84,6 @@ def drivers(r: AnalysisResult) -> dict | None:
 
 
 # ---- the story ------------------------------------------------------------------------------
-
-
-def story(r: AnalysisResult) -> Story:
-    return Story(
-        answer=answer(r),
-        why=why(r),
-        limits=limits(r),
-        actions=actions(r),
-        trigger=trigger(r),
-        summary=summary(r),
-    )
 
 
 def answer(r: AnalysisResult) -> tuple[Line, ...]:

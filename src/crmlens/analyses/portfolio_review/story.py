@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from crmlens.analyses.base import AnalysisResult
 from crmlens.analyses.toolkit import top_n
-from crmlens.report.views import Caption, Line, Story, default_rules, metric
+from crmlens.report.views import Caption, Line, default_rules, metric
 
 ANALYSIS = "portfolio_review"
 STATUSES = ("alert", "watch", "ok", "not_measurable")
@@ -91,16 +91,9 @@ def renewal(r: AnalysisResult) -> Line | None:
 # ---- the story ------------------------------------------------------------------------------
 
 
-def story(r: AnalysisResult) -> Story:
-    return Story(
-        answer=answer(r),
-        overview=tuple(card_line(card, r) for card in cards(r)),
-        why=why(r),
-        limits=limits(r),
-        actions=actions(r),
-        trigger=trigger(r),
-        summary=summary(r),
-    )
+def overview(r: AnalysisResult) -> tuple[Line, ...]:
+    """One line per dimension."""
+    return tuple(card_line(card, r) for card in cards(r))
 
 
 def answer(r: AnalysisResult) -> tuple[Line, ...]:

@@ -14,7 +14,7 @@ from crmlens.analyses.portfolio_review import story
 from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config
 from crmlens.report.document import Bullets
 from crmlens.report.i18n import t, tr_value
-from crmlens.report.views import AnalysisViews, TableView
+from crmlens.report.views import AnalysisViews, TableView, told
 
 HEADLINE = (
     "window_end",
@@ -301,6 +301,6 @@ VIEWS = AnalysisViews(
     COLUMN_FORMATS,
     charts,
     method_notes,
-    story=story.story,
+    story=told(story),
     captions=story.CAPTIONS,
 )

@@ -12,7 +12,7 @@ import pandas as pd
 
 from crmlens.analyses.base import AnalysisResult
 from crmlens.analyses.toolkit import top_n
-from crmlens.report.views import Caption, Line, Story, default_rules, finding_line, metric
+from crmlens.report.views import Caption, Line, default_rules, finding_line, metric
 
 ANALYSIS = "roi_decay"
 WIDE = 4.0  # a half-life interval whose upper end is more than WIDE × its lower end is weak
@@ -83,17 +83,6 @@ def targeting(r: AnalysisResult) -> dict | None:
 
 
 # ---- the story ------------------------------------------------------------------------------
-
-
-def story(r: AnalysisResult) -> Story:
-    return Story(
-        answer=answer(r),
-        why=why(r),
-        limits=limits(r),
-        actions=actions(r),
-        trigger=trigger(r),
-        summary=summary(r),
-    )
 
 
 def _overall_params(r: AnalysisResult) -> dict:

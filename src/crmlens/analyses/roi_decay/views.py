@@ -12,7 +12,7 @@ from crmlens.analyses.roi_decay import story
 from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config, with_labels
 from crmlens.report.document import Bullets
 from crmlens.report.i18n import t, tr_value
-from crmlens.report.views import AnalysisViews, TableView
+from crmlens.report.views import AnalysisViews, TableView, told
 
 HEADLINE = (
     "campaigns",
@@ -177,6 +177,6 @@ VIEWS = AnalysisViews(
     COLUMN_FORMATS,
     roi_charts,
     method_notes,
-    story=story.story,
+    story=told(story),
     captions=story.CAPTIONS,
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from crmlens.analyses.base import AnalysisResult
 from crmlens.analyses.segmentation.tables import slug
 from crmlens.analyses.toolkit import top_n
-from crmlens.report.views import Caption, Line, Story, default_rules, finding_line, metric
+from crmlens.report.views import Caption, Line, default_rules, finding_line, metric
 
 ANALYSIS = "segmentation"
 # the segments the default rules watch (their metrics: customers_<segment>)
@@ -68,17 +68,6 @@ def best_k(r: AnalysisResult) -> dict | None:
 
 
 # ---- the story ------------------------------------------------------------------------------
-
-
-def story(r: AnalysisResult) -> Story:
-    return Story(
-        answer=answer(r),
-        why=why(r),
-        limits=limits(r),
-        actions=actions(r),
-        trigger=trigger(r),
-        summary=summary(r),
-    )
 
 
 def answer(r: AnalysisResult) -> tuple[Line, ...]:

@@ -12,7 +12,7 @@ from crmlens.analyses.segmentation import story
 from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config, with_labels
 from crmlens.report.document import Bullets
 from crmlens.report.i18n import fmt_value, t, tr_value
-from crmlens.report.views import AnalysisViews, TableView
+from crmlens.report.views import AnalysisViews, TableView, told
 
 HEADLINE = (
     "customers",
@@ -249,6 +249,6 @@ VIEWS = AnalysisViews(
     COLUMN_FORMATS,
     segmentation_charts,
     method_notes,
-    story=story.story,
+    story=told(story),
     captions=story.CAPTIONS,
 )
