@@ -237,7 +237,9 @@ HOSTILE = {
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(tmp_path):
-    from crmlens.report.escape import csv_safe_frame
+    import pyarrow as pa
+
+    from crmlens.report.csv_export import write_csv
 
     r = REGISTRY["contact_coverage"].run(
         open_source(coverage_db(tmp_path / "x.duckdb", names=HOSTILE)), CFG
@@ -260,9 +262,12 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(tmp_path):
     frame = pd.DataFrame(
         {"n": [-5, 3], "x": [-1.5, 2.0], "s": ["-2+3", "ok"], "c": pd.Categorical(["=1+1", "b"])}
     )
-    safe = csv_safe_frame(frame)
-    assert safe["n"].tolist() == [-5, 3] and safe["x"].tolist() == [-1.5, 2.0]
-    assert safe["s"].tolist() == ["'-2+3", "ok"] and list(safe["c"].astype(str)) == ["'=1+1", "b"]
+    write_csv(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "safe.csv")
+    assert (tmp_path / "safe.csv").read_text().splitlines() == [
+        "n,x,s,c",
+        "-5,-1.5,'-2+3,'=1+1",
+        "3,2,ok,b",
+    ]
     assert frame["s"].tolist() == ["-2+3", "ok"]  # the caller's frame is not modified
 
 

@@ -79,13 +79,21 @@ class AnalysisResult:
             "tables": sorted(self.tables),
         }
 
-    def save(self, folder: Path) -> None:
+    def save(self, folder: Path) -> dict[str, Any]:
+        """Write the result; returns each table as the Arrow table written to its Parquet file
+        (the CSV export is written from the same columns)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         folder.mkdir(parents=True, exist_ok=True)
+        written = {}
         for name, df in self.tables.items():
-            flat_frame(df).to_parquet(folder / f"{name}.parquet", index=False)
+            written[name] = pa.Table.from_pandas(flat_frame(df), preserve_index=False)
+            pq.write_table(written[name], folder / f"{name}.parquet")
         (folder / "result.json").write_text(
             json.dumps(self.to_json_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
         )
+        return written
 
     @classmethod
     def load(cls, folder: Path) -> "AnalysisResult":
@@ -105,7 +113,7 @@ class AnalysisResult:
 
 def flat_frame(df: pd.DataFrame) -> pd.DataFrame:
     """List-valued columns are stored as '; '-joined text so every table is flat and portable."""
-    out = df.copy()
+    out = df.copy(deep=False)
     for c in out.columns:
         if out[c].dtype != object:
             continue

@@ -17,13 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
 from crmlens import __version__
-from crmlens.analyses.base import AnalysisResult, json_safe, flat_frame
+from crmlens.analyses.base import AnalysisResult, json_safe
 from crmlens.errors import OutputError
 from crmlens.outputs import AtomicFolder
 from crmlens.progress import Stopwatch
 from crmlens.report.charts import to_png
 from crmlens.report.document import ChartBlock, build_document
-from crmlens.report.escape import csv_safe_frame
+from crmlens.report.csv_export import write_csv
 from crmlens.report.excel import write_action_plan
 from crmlens.report.html import render_html
 from crmlens.report.markdown import render_markdown
@@ -193,14 +193,12 @@ def _write_tables(
         saved = for_saving(r, include_pii)  # personal data only with --include-pii
         folder = tmp / "tables" / name
         folder.mkdir(parents=True)
-        saved.save(tmp / "results" / name)  # the same Parquet files as tables/: encoded once
-        for tname, df in saved.tables.items():
+        written = saved.save(tmp / "results" / name)  # the same Parquet files as tables/
+        for tname, table in written.items():
             shutil.copyfile(
                 tmp / "results" / name / f"{tname}.parquet", folder / f"{tname}.parquet"
             )
-            csv_safe_frame(flat_frame(df)).to_csv(
-                folder / f"{tname}.csv", index=False
-            )  # no formula cells
+            write_csv(table, folder / f"{tname}.csv")  # no formula cells (csv_export)
     if profile is not None:
         (tmp / "results" / "data_quality.json").write_text(
             json.dumps(json_safe(profile), ensure_ascii=False, indent=2), encoding="utf-8"
