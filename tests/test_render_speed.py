@@ -9,7 +9,7 @@ import pytest
 from crmlens import bench_script
 from crmlens.analyses import REGISTRY
 from crmlens.config import CrmlensConfig
-from crmlens.report import cache, charts, fonts, html
+from crmlens.report import cache, charts, fonts, html, png
 from crmlens.sources import open_source
 
 
@@ -54,9 +54,10 @@ def test_chart_png_is_drawn_once_per_spec(cache_folder, monkeypatch):
     drawn = []
     monkeypatch.setattr(vl_convert, "vegalite_to_png", lambda spec, scale: drawn.append(1) or b"P")
     chart = charts.Chart("c", "t", {"mark": "bar", "data": {"values": [{"a": 1}]}})
-    assert charts.to_png(chart) == charts.to_png(chart) == b"P" and drawn == [1]
+    drawer = png.PngDrawer()  # nothing submitted: drawn in this process
+    assert drawer.png(chart) == drawer.png(chart) == b"P" and drawn == [1]
     other = charts.Chart("c", "t", {"mark": "bar", "data": {"values": [{"a": 2}]}})
-    assert charts.to_png(other) == b"P" and drawn == [1, 1]
+    assert drawer.png(other) == b"P" and drawn == [1, 1]
 
 
 def test_unwritable_cache_still_builds(tmp_path, monkeypatch):
@@ -98,3 +99,47 @@ def test_bench_compares_crmlens_run_with_the_headline_script(tmp_path):
     assert e2e["script_headlines"]["contact_coverage"]["key_accounts"] > 0
     render = res["render_stage_seconds"]["1200"]
     assert {"render.document", "render.html", "render.charts_png"} <= set(render)
+
+
+def _tiny_chart(value: int) -> charts.Chart:
+    spec = {
+        "mark": "bar",
+        "data": {"values": [{"k": "a", "v": value}, {"k": "b", "v": 2}]},
+        "encoding": {
+            "x": {"field": "k", "type": "nominal"},
+            "y": {"field": "v", "type": "quantitative"},
+        },
+    }
+    return charts.Chart(f"c{value}", "t", spec)
+
+
+def test_worker_process_draws_the_same_png_as_this_process(tmp_path, monkeypatch):
+    pytest.importorskip("vl_convert")
+    monkeypatch.setenv("CRMLENS_CACHE_DIR", str(tmp_path / "worker"))
+    with png.PngDrawer() as drawer:
+        drawer.submit([_tiny_chart(1), _tiny_chart(3)])
+        assert len(drawer._jobs) == 2 and drawer._pool is not None  # handed to the worker
+        drawn = [drawer.png(_tiny_chart(1)), drawer.png(_tiny_chart(3))]
+    assert drawer._pool is None  # closed on exit
+    monkeypatch.setenv("CRMLENS_CACHE_DIR", str(tmp_path / "here"))
+    here = png.PngDrawer()
+    assert drawn == [here.png(_tiny_chart(1)), here.png(_tiny_chart(3))]
+    assert drawn[0].startswith(b"\x89PNG") and drawn[0] != drawn[1]
+    with png.PngDrawer() as cached:  # everything cached: no process is started
+        cached.submit([_tiny_chart(1)])
+        assert cached._pool is None and cached.png(_tiny_chart(1)) == drawn[0]
+
+
+def test_a_dead_worker_does_not_lose_a_chart(tmp_path, monkeypatch):
+    import os
+    import signal
+
+    pytest.importorskip("vl_convert")
+    monkeypatch.setenv("CRMLENS_CACHE_DIR", str(tmp_path / "c"))
+    with png.PngDrawer() as drawer:
+        drawer.submit([_tiny_chart(5)])
+        for pid in list(drawer._pool._processes):
+            os.kill(pid, signal.SIGKILL)
+        assert drawer.png(_tiny_chart(5)).startswith(b"\x89PNG")  # drawn here instead
+        drawer.submit([_tiny_chart(6)])  # no new worker after a broken one
+        assert drawer.png(_tiny_chart(6)).startswith(b"\x89PNG")

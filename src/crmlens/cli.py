@@ -280,36 +280,33 @@ def _stages(lg: str):
 
 
 def _run_and_render(source, analyses, cfg, day, out_dir, lg, include_pii, png, inputs):
-    """`run`'s work: the analyses, the changes since the last monitor run, the report."""
-    from crmlens.report.writer import write_report
+    """`run`'s work: the analyses, the changes since the last monitor run, the report.  Each
+    analysis' exports and charts start as soon as it is computed (``ReportWriter.add``), while
+    the next one computes."""
+    from crmlens.report.writer import ReportOptions, ReportWriter
     from crmlens.runner import run as run_all
 
-    outcome = run_all(source, analyses or [], cfg, day)
-    since = None
-    if Path(
-        cfg.monitor.history
-    ).exists():  # read-only: `run` never records history (`monitor` does)
-        from crmlens.monitor.changes import compute_changes
-        from crmlens.monitor.history import HistoryStore
-        from crmlens.monitor.service import since_last
-
-        since = since_last(
-            compute_changes(
-                outcome.results, HistoryStore(cfg.monitor.history, cfg.monitor.lock_timeout), day
-            )
-        )
-    path = write_report(
-        outcome.results,
-        out_dir,
-        lang=lg,
-        include_pii=include_pii or cfg.report.include_pii,
-        top_n=cfg.report.top_n,
-        profile=outcome.profile.to_dict(),
-        png=png,
-        excel_max_rows=cfg.report.excel_max_rows,
-        since_last=since,
-        inputs=inputs,
+    options = ReportOptions(
+        lg, include_pii or cfg.report.include_pii, cfg.report.top_n, png, cfg.report.excel_max_rows
     )
+    with ReportWriter(out_dir, options, inputs) as writer:
+        outcome = run_all(source, analyses or [], cfg, day, on_result=writer.add)
+        since = None
+        if Path(
+            cfg.monitor.history
+        ).exists():  # read-only: `run` never records history (`monitor` does)
+            from crmlens.monitor.changes import compute_changes
+            from crmlens.monitor.history import HistoryStore
+            from crmlens.monitor.service import since_last
+
+            since = since_last(
+                compute_changes(
+                    outcome.results,
+                    HistoryStore(cfg.monitor.history, cfg.monitor.lock_timeout),
+                    day,
+                )
+            )
+        path = writer.finish(outcome.results, outcome.profile.to_dict(), since_last=since)
     return outcome, path
 
 

@@ -12,7 +12,7 @@ analysis) and is not validated; when none is applicable, all are validated and f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from crmlens.analyses import REGISTRY, AnalysisResult
@@ -100,7 +100,11 @@ def issues_blocking(profile: DataQualityProfile, name: str) -> list[Issue]:
 
 
 def run(
-    source, names: list[str], config: CrmlensConfig, as_of: dt.date | None = None
+    source,
+    names: list[str],
+    config: CrmlensConfig,
+    as_of: dt.date | None = None,
+    on_result: Callable[[AnalysisResult], None] | None = None,
 ) -> RunOutcome:
     named = bool(names) and list(names) != ["all"]
     names = resolve(names)
@@ -126,4 +130,6 @@ def run(
             outcome.problems[name] = issues_blocking(profile, name)
             continue
         outcome.results[name] = REGISTRY[name].run(data, config, as_of=as_of)
+        if on_result is not None:  # e.g. start drawing its charts while the next one computes
+            on_result(outcome.results[name])
     return outcome

@@ -67,6 +67,20 @@ def top_n(
     return frame.iloc[positions[first[:n]]].reset_index(drop=True)
 
 
+def is_in(values: pd.Series, allowed: pd.Series) -> np.ndarray:
+    """``values.isin(allowed)`` as a boolean array, computed by Arrow: pandas' own ``isin`` on
+    its Arrow-backed text columns takes ~1.5 s for 500,000 ids against 300,000, Arrow ~0.05 s.
+    A missing value is never "in" (pandas would match it to a missing value in ``allowed``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    left, right = pa.array(values, from_pandas=True), pa.array(allowed, from_pandas=True)
+    if left.type != right.type:  # e.g. an all-missing side: pandas decides, as before
+        return (values.isin(allowed) & values.notna()).to_numpy(dtype=bool)
+    mask = pc.is_in(left, value_set=right, skip_nulls=True)
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+
+
 # ---- milestones and action rows ---------------------------------------------------------------
 
 

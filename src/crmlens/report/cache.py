@@ -41,12 +41,17 @@ def cached_text(kind: str, key: str, build: Callable[[], str]) -> str:
     return cached_bytes(kind, key, lambda: build().encode("utf-8")).decode("utf-8")
 
 
+def cached_path(kind: str, key: str) -> Path:
+    """Where the entry ``<kind>-<key>`` is (or would be) stored."""
+    return cache_dir() / f"{kind}-{key}.bin"
+
+
 def cached_bytes(
     kind: str, key: str, build: Callable[[], bytes], keep: int = KEEP_PER_KIND
 ) -> bytes:
     """The bytes cached as ``<kind>-<key>``, built by ``build()`` (and stored) when absent; at
     most ``keep`` entries of the kind are kept."""
-    path = cache_dir() / f"{kind}-{key}.bin"
+    path = cached_path(kind, key)
     try:
         return path.read_bytes()
     except OSError:

@@ -265,26 +265,3 @@ def charts_for(r: AnalysisResult, lang: str) -> list[Chart]:
 
     fn = views_of(r.analysis).charts
     return fn(r, lang) if fn else []
-
-
-PNG_CACHE_ENTRIES = 256  # about twenty reports of charts
-
-
-def to_png(chart: Chart) -> bytes:
-    """The chart as a PNG (vl-convert: a third of a second each), cached by its spec: a report
-    rendered again draws only the charts that changed."""
-    import json
-
-    import vl_convert as vlc
-
-    from crmlens.report.cache import cached_bytes, content_key
-    from crmlens.report.fonts import cjk_font_path, register_cjk_font
-
-    def draw() -> bytes:
-        register_cjk_font()
-        return vlc.vegalite_to_png(chart.spec, scale=2)
-
-    key = content_key(
-        vlc.__version__, str(cjk_font_path()), json.dumps(chart.spec, sort_keys=True, default=str)
-    )
-    return cached_bytes("chart-png", key, draw, keep=PNG_CACHE_ENTRIES)

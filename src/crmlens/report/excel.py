@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 
@@ -63,8 +65,11 @@ def _translated(col: pd.Series, lang: str, kind: str, scope: str | None = None) 
 
 def _dates(col: pd.Series) -> pd.Series:
     """ISO date text → date cells (None where missing)."""
-    values = pd.to_datetime(col.astype(object), errors="coerce")
-    return pd.Series([None if pd.isna(v) else v.to_pydatetime() for v in values], index=col.index)
+    codes, distinct = pd.factorize(col)  # each distinct date converted once (-1: missing)
+    text = pd.Series(np.asarray(distinct, dtype=object)).astype(str)
+    values = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    cells = [None if pd.isna(v) else v.to_pydatetime() for v in values] + [None]
+    return pd.Series(np.asarray(cells, dtype=object)[codes], index=col.index, dtype=object)
 
 
 def _cell_kind(c: str, views: AnalysisViews) -> str:
@@ -78,9 +83,10 @@ def _cell_kind(c: str, views: AnalysisViews) -> str:
     return spec
 
 
-def _action_frame(
-    r: AnalysisResult, lang: str, include_pii: bool, max_rows: int
-) -> tuple[pd.DataFrame, list[str], int]:
+ActionFrame = tuple[pd.DataFrame, list[str], int]
+
+
+def action_frame(r: AnalysisResult, lang: str, include_pii: bool, max_rows: int) -> ActionFrame:
     """The sheet as a frame (translated labels, date cells, a 'what to do' sentence per action),
     the Excel number format of each column, and the plan's full row count."""
     plan = r.tables.get("action_plan")
@@ -230,7 +236,10 @@ def write_action_plan(
     lang: str,
     include_pii: bool = False,
     max_rows: int = 100_000,
+    frames: Mapping[str, Callable[[], ActionFrame]] | None = None,
 ) -> None:
+    """The action-plan workbook.  ``frames``: an analysis' action sheet already prepared by
+    ``action_frame`` (``run`` prepares each one while the next analysis computes)."""
     # CRM text is data, never a formula or a link: "=HYPERLINK(…)" in an account name stays text
     # (no spreadsheet formula injection), and no per-string formula/URL sniffing on 100,000 rows
     packed = io.BytesIO()  # long sheets' rows are added when the file is packed (xlsx_rows)
@@ -250,7 +259,10 @@ def write_action_plan(
         formats = ["", "", "yyyy-mm-dd", "", "", "#,##0", "#,##0"]
         sheets.table(t("sheet.plan", lang), summary, formats)
     for name, r in results.items():
-        frame, formats, total = _action_frame(r, lang, include_pii, max_rows)
+        prepared = (frames or {}).get(name)
+        frame, formats, total = (
+            prepared() if prepared else action_frame(r, lang, include_pii, max_rows)
+        )
         if frame.empty and not total:
             continue
         ws = sheets.table(t(f"sheet.{name}", lang), frame, formats)

@@ -59,6 +59,19 @@ def figure_ref(key: str, numbers: list[int], lang: str) -> str:
     return t(key if len(numbers) == 1 else f"{key}_many", lang, figures=figure_list(numbers, lang))
 
 
+def captioned_charts(r: AnalysisResult, lang: str) -> list[tuple[Chart, Line]]:
+    """The charts the report shows for ``r``, each with its caption (a chart with nothing to say
+    is not shown)."""
+    views = views_of(r.analysis)
+    shown = []
+    for chart in charts_for(r, lang):
+        caption = views.captions.get(chart.id)
+        line = caption.text(r) if caption else Line("report.chart_caption", {"title": chart.title})
+        if line is not None:
+            shown.append((chart, line))
+    return shown
+
+
 class AnalysisPart:
     """The sections of one analysis, its figures (numbered from the caller's offset) and the
     long tables it sends to the appendix."""
@@ -67,16 +80,9 @@ class AnalysisPart:
         self.r, self.lang, self.include_pii, self.top_n = r, lang, include_pii, top_n
         self.views = views_of(r.analysis)
         self.story = self.views.story(r) if self.views.story else default_story(r)
-        self.captions: dict[str, Line] = {}
-        charts: list[Chart] = []
-        for chart in charts_for(r, lang):
-            caption = self.views.captions.get(chart.id)
-            line = (
-                caption.text(r) if caption else Line("report.chart_caption", {"title": chart.title})
-            )
-            if line is not None:  # a chart with nothing to say is not shown
-                self.captions[chart.id] = line
-                charts.append(chart)
+        shown = captioned_charts(r, lang)
+        self.captions: dict[str, Line] = {chart.id: line for chart, line in shown}
+        charts = [chart for chart, _ in shown]
         why_ids = [line.id for line in self.story.why if line.id]
         self.placed: dict[str, list[Chart]] = {i: [] for i in why_ids}
         self.evidence: list[Chart] = []

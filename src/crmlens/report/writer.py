@@ -13,21 +13,24 @@ import datetime as dt
 import json
 import shutil
 from pathlib import Path
-from concurrent.futures import ThreadPoolExecutor
-from typing import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Callable, Iterable
 
 from crmlens import __version__
 from crmlens.analyses.base import AnalysisResult, json_safe
 from crmlens.errors import OutputError
 from crmlens.outputs import AtomicFolder
 from crmlens.progress import Stopwatch
-from crmlens.report.charts import to_png
 from crmlens.report.document import ChartBlock, build_document
 from crmlens.report.csv_export import write_csv
-from crmlens.report.excel import write_action_plan
+from crmlens.report.excel import ActionFrame, action_frame, write_action_plan
 from crmlens.report.html import render_html
 from crmlens.report.markdown import render_markdown
+from crmlens.report.png import PngDrawer
 from crmlens.report.privacy import for_saving
+from crmlens.report.sections import captioned_charts
 
 
 def summary(
@@ -72,92 +75,139 @@ def write_report(
 ) -> Path:
     """Write the report folder under the output rules of :mod:`crmlens.outputs` (replaces only
     a report folder crmlens wrote, or an empty one; never overlaps ``inputs``)."""
-    with AtomicFolder(out, "report", inputs) as folder:
-        _write_files(
-            folder.path,
-            results,
-            lang=lang,
-            include_pii=include_pii,
-            top_n=top_n,
-            profile=profile,
-            png=png,
-            excel_max_rows=excel_max_rows,
-            since_last=since_last,
-            alerts=alerts,
-        )
-    return Path(out)
+    options = ReportOptions(lang, include_pii, top_n, png, excel_max_rows)
+    with ReportWriter(out, options, inputs) as writer:
+        return writer.finish(results, profile, since_last=since_last, alerts=alerts)
 
 
-def _write_files(
-    tmp: Path,
-    results: dict[str, AnalysisResult],
-    *,
-    lang: str,
-    include_pii: bool,
-    top_n: int,
-    profile: dict | None,
-    png: bool,
-    excel_max_rows: int,
-    since_last: dict | None,
-    alerts: list[dict] | None,
-) -> None:
-    """The exports whose cost grows with the data (the tables and saved results, the workbook)
-    are written in two threads while this thread builds the document, whose cost does not
-    (threads, not a second process: the workbook's rows are written as XML by column in about
-    two seconds at 100,000 accounts, less than a second interpreter with the analyses' imports
-    would cost); every stage is timed and announced as ``render.<stage>``."""
-    watch = Stopwatch("render.")
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="crmlens-exports") as pool:
-        # on an error here the pool waits for both threads before tmp goes
-        tables = pool.submit(_write_tables, tmp, results, include_pii, profile)
-        workbook = pool.submit(
+@dataclass(frozen=True)
+class ReportOptions:
+    lang: str = "en"
+    include_pii: bool = False
+    top_n: int = 20
+    png: bool = True
+    excel_max_rows: int = 100_000
+
+
+class ReportWriter:
+    """A report folder written while the analyses run: ``add(result)`` as each analysis is
+    computed starts its exports (tables/ and results/, and its workbook sheet's cells, in a
+    thread: Arrow writes the tables mostly without the interpreter lock) and its chart PNGs
+    (``png.PngDrawer``, a second process), so they are written while the next analysis
+    computes; ``finish(results, …)`` then writes the workbook (in a second thread), the
+    document, HTML, Markdown and summary, waits for the exports and returns the folder.
+    Leaving the ``with`` block without ``finish`` (an error) waits for the threads and removes
+    the temporary folder: nothing half-written is left.
+
+    Every stage after the analyses is timed and announced as ``render.<stage>``."""
+
+    def __init__(
+        self, out: Path, options: ReportOptions, inputs: Iterable[str | Path | None] = ()
+    ) -> None:
+        self.out, self.options, self.inputs = Path(out), options, list(inputs)
+        self._exports: list[Future] = []
+        self._frames: dict[str, Callable[[], ActionFrame]] = {}  # workbook sheets, prepared
+        self._added: set[str] = set()
+
+    def __enter__(self) -> "ReportWriter":
+        with ExitStack() as stack:
+            self._folder = stack.enter_context(AtomicFolder(self.out, "report", self.inputs))
+            self.path = self._folder.path
+            # exited before the folder: on an error the threads finish before tmp goes
+            self._pool = stack.enter_context(
+                ThreadPoolExecutor(max_workers=2, thread_name_prefix="crmlens-exports")
+            )
+            self._drawer = stack.enter_context(PngDrawer()) if self.options.png else None
+            self._stack = stack.pop_all()
+        return self
+
+    def __exit__(self, *exc) -> bool | None:
+        return self._stack.__exit__(*exc)
+
+    def add(self, r: AnalysisResult) -> None:
+        """Start writing a computed result's tables and drawing its charts."""
+        if r.analysis in self._added:
+            return
+        self._added.add(r.analysis)
+        opts = self.options
+        self._exports.append(self._pool.submit(_write_tables, self.path, r, opts.include_pii))
+        self._frames[r.analysis] = self._pool.submit(
+            action_frame, r, opts.lang, opts.include_pii, opts.excel_max_rows
+        ).result
+        if self._drawer is not None:
+            self._drawer.submit(chart for chart, _ in captioned_charts(r, opts.lang))
+
+    def finish(
+        self,
+        results: dict[str, AnalysisResult],
+        profile: dict | None = None,
+        *,
+        since_last: dict | None = None,
+        alerts: list[dict] | None = None,
+    ) -> Path:
+        opts, tmp = self.options, self.path
+        watch = Stopwatch("render.")
+        for r in results.values():
+            self.add(r)
+        if profile is not None:
+            (tmp / "results").mkdir(exist_ok=True)
+            (tmp / "results" / "data_quality.json").write_text(
+                json.dumps(json_safe(profile), ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+        workbook = self._pool.submit(
             write_action_plan,
             results,
             tmp / "action_plan.xlsx",
-            lang,
-            include_pii,
-            excel_max_rows,
+            opts.lang,
+            opts.include_pii,
+            opts.excel_max_rows,
+            self._frames,
         )
         generated = dt.datetime.now().isoformat(timespec="seconds")
         doc = build_document(
             results,
-            lang,
-            include_pii=include_pii,
-            top_n=top_n,
+            opts.lang,
+            include_pii=opts.include_pii,
+            top_n=opts.top_n,
             profile=profile,
             generated=generated,
             since_last=since_last,
             alerts=alerts,
         )
         watch.lap("document")
-        pngs = _write_pngs(tmp, doc) if png else {}
+        charts = [b.chart for s in doc.sections for b in s.blocks if isinstance(b, ChartBlock)]
+        if self._drawer is not None:
+            self._drawer.submit(charts)  # any not handed over yet
+            pngs = _write_pngs(tmp, charts, self._drawer)
+        else:
+            pngs = {}
         watch.lap("charts_png")
         (tmp / "report.html").write_text(render_html(doc, pngs), encoding="utf-8")
         watch.lap("html")
         chart_files = {chart_id: f"charts/{chart_id}.png" for chart_id in pngs}
         (tmp / "report.md").write_text(render_markdown(doc, chart_files), encoding="utf-8")
         watch.lap("markdown")
-        summ = _summary_with_changes(results, profile, lang, generated, since_last, alerts)
+        summ = _summary_with_changes(results, profile, opts.lang, generated, since_last, alerts)
         (tmp / "summary.json").write_text(
             json.dumps(summ, ensure_ascii=False, indent=2), encoding="utf-8"
         )
         watch.lap("summary")
-        tables.result()
+        for job in self._exports:
+            job.result()
         watch.lap("tables_wait")
         workbook.result()
         watch.lap("excel_wait")
+        return self.out
 
 
-def _write_pngs(tmp: Path, doc) -> dict[str, bytes]:
+def _write_pngs(tmp: Path, charts: list, drawer: PngDrawer) -> dict[str, bytes]:
     """charts/<id>.png for the Markdown report; the same images, by chart id, for the HTML's
     view without JavaScript."""
     (tmp / "charts").mkdir()
     pngs: dict[str, bytes] = {}
-    for s in doc.sections:
-        for b in s.blocks:
-            if isinstance(b, ChartBlock):
-                pngs[b.chart.id] = to_png(b.chart)
-                (tmp / "charts" / f"{b.chart.id}.png").write_bytes(pngs[b.chart.id])
+    for chart in charts:
+        pngs[chart.id] = drawer.png(chart)
+        (tmp / "charts" / f"{chart.id}.png").write_bytes(pngs[chart.id])
     return pngs
 
 
@@ -184,25 +234,18 @@ def _summary_with_changes(
     return summ
 
 
-def _write_tables(
-    tmp: Path, results: dict[str, AnalysisResult], include_pii: bool, profile: dict | None
-) -> None:
-    """tables/<analysis>/<table>.csv|.parquet and results/ (run in a thread: it reads the
-    results, never changes them)."""
-    for name, r in results.items():
-        saved = for_saving(r, include_pii)  # personal data only with --include-pii
-        folder = tmp / "tables" / name
-        folder.mkdir(parents=True)
-        written = saved.save(tmp / "results" / name)  # the same Parquet files as tables/
-        for tname, table in written.items():
-            shutil.copyfile(
-                tmp / "results" / name / f"{tname}.parquet", folder / f"{tname}.parquet"
-            )
-            write_csv(table, folder / f"{tname}.csv")  # no formula cells (csv_export)
-    if profile is not None:
-        (tmp / "results" / "data_quality.json").write_text(
-            json.dumps(json_safe(profile), ensure_ascii=False, indent=2), encoding="utf-8"
+def _write_tables(tmp: Path, r: AnalysisResult, include_pii: bool) -> None:
+    """tables/<analysis>/<table>.csv|.parquet and results/<analysis>/ (run in a thread: it
+    reads the result, never changes it)."""
+    saved = for_saving(r, include_pii)  # personal data only with --include-pii
+    folder = tmp / "tables" / r.analysis
+    folder.mkdir(parents=True)
+    written = saved.save(tmp / "results" / r.analysis)  # the same Parquet files as tables/
+    for tname, table in written.items():
+        shutil.copyfile(
+            tmp / "results" / r.analysis / f"{tname}.parquet", folder / f"{tname}.parquet"
         )
+        write_csv(table, folder / f"{tname}.csv")  # no formula cells (csv_export)
 
 
 def load_results(folder: Path) -> tuple[dict[str, AnalysisResult], dict | None]:

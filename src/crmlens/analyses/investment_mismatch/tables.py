@@ -12,7 +12,7 @@ from crmlens.analyses.investment_mismatch import groups as group_steps
 from crmlens.analyses.investment_mismatch import stages as stage_steps
 from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
 from crmlens.analyses.investment_mismatch.plan import action_plan
-from crmlens.analyses.toolkit import plan_summary, top_n
+from crmlens.analyses.toolkit import is_in, plan_summary, top_n
 
 DETAIL_COLUMNS = [
     "customer360_id",
@@ -102,7 +102,7 @@ def data_gaps(raw: pd.DataFrame, df: pd.DataFrame, cut: dict) -> pd.DataFrame:
     """Entities for customers left out of the base for a NULL composite metric although their
     priority score is in the top cohort: whether they pay back is unknown, not fine."""
     ids = raw["customer360_id"]
-    incomplete = raw[ids.notna() & ~ids.isin(df["customer360_id"])]
+    incomplete = raw[ids.notna().to_numpy() & ~is_in(ids, df["customer360_id"])]
     top = incomplete[incomplete["investment_priority_score"] >= cut["priority_cutoff"]]
     ids = top["customer360_id"].drop_duplicates()
     return pd.DataFrame(
