@@ -56,3 +56,10 @@ def test_empty_table_has_its_header(tmp_path):
     df = pd.DataFrame({"id": pd.Series([], dtype=object), "n": pd.Series([], dtype=float)})
     write_csv(pa.Table.from_pandas(df, preserve_index=False), tmp_path / "e.csv")
     assert (tmp_path / "e.csv").read_text() == "id,n\n"
+
+
+def test_large_amounts_are_written_without_an_exponent(tmp_path):
+    df = pd.DataFrame({"revenue": [45245892195.89, 1.5, np.nan, -2e11]})
+    write_csv(pa.Table.from_pandas(df, preserve_index=False), tmp_path / "r.csv")
+    text = (tmp_path / "r.csv").read_text()
+    assert text.splitlines() == ["revenue", "45245892195.89", "1.5", "", "-200000000000.0"]

@@ -143,3 +143,21 @@ def test_a_dead_worker_does_not_lose_a_chart(tmp_path, monkeypatch):
         assert drawer.png(_tiny_chart(5)).startswith(b"\x89PNG")  # drawn here instead
         drawer.submit([_tiny_chart(6)])  # no new worker after a broken one
         assert drawer.png(_tiny_chart(6)).startswith(b"\x89PNG")
+
+
+def test_chart_font_is_the_sc_face_without_layout_tables_built_once(cache_folder, monkeypatch):
+    from fontTools.ttLib import TTFont
+
+    if fonts.cjk_font_path() is None:
+        pytest.skip("no CJK font installed")
+    fonts._chart_font_dir.cache_clear()
+    folder = fonts.chart_font_dir()
+    assert folder.parent == cache_folder and [p.suffix for p in folder.iterdir()] == [".otf"]
+    font = TTFont(str(next(folder.iterdir())))
+    assert font["name"].getDebugName(1) == fonts.CJK_FAMILY
+    assert not {"GSUB", "GPOS", "vmtx"} & set(font.keys())
+    assert ord("客") in font.getBestCmap() and ord("A") in font.getBestCmap()
+    fonts._chart_font_dir.cache_clear()
+    monkeypatch.setattr(fonts, "_face_number", lambda src: 1 / 0)  # building again would fail
+    assert fonts.chart_font_dir() == folder  # found in the cache
+    fonts._chart_font_dir.cache_clear()

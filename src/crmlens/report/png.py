@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 
 from crmlens.report.cache import cached_bytes, cached_path, content_key
-from crmlens.report.fonts import cjk_font_path, register_cjk_font
+from crmlens.report.fonts import chart_font_dir, register_cjk_font
 
 PNG_CACHE_ENTRIES = 256  # about twenty reports of charts
 KIND = "chart-png"
@@ -34,7 +34,7 @@ def spec_text(spec: dict) -> str:
 def _key(text: str) -> str:
     import vl_convert as vlc
 
-    return content_key(vlc.__version__, str(cjk_font_path()), text)
+    return content_key(vlc.__version__, str(chart_font_dir()), text)
 
 
 def draw(text: str) -> bytes:
@@ -98,6 +98,7 @@ class PngDrawer:
         return draw(text)
 
     def close(self) -> None:
+        self._broken = True  # closed: charts asked for later are drawn here
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None

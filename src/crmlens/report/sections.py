@@ -76,11 +76,19 @@ class AnalysisPart:
     """The sections of one analysis, its figures (numbered from the caller's offset) and the
     long tables it sends to the appendix."""
 
-    def __init__(self, r: AnalysisResult, lang: str, include_pii: bool, top_n: int) -> None:
+    def __init__(
+        self,
+        r: AnalysisResult,
+        lang: str,
+        include_pii: bool,
+        top_n: int,
+        shown: list[tuple[Chart, Line]] | None = None,
+    ) -> None:
+        """``shown``: ``captioned_charts(r, lang)`` when the caller has built them already."""
         self.r, self.lang, self.include_pii, self.top_n = r, lang, include_pii, top_n
         self.views = views_of(r.analysis)
         self.story = self.views.story(r) if self.views.story else default_story(r)
-        shown = captioned_charts(r, lang)
+        shown = captioned_charts(r, lang) if shown is None else shown
         self.captions: dict[str, Line] = {chart.id: line for chart, line in shown}
         charts = [chart for chart, _ in shown]
         why_ids = [line.id for line in self.story.why if line.id]

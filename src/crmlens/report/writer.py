@@ -11,26 +11,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 from pathlib import Path
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from crmlens import __version__
 from crmlens.analyses.base import AnalysisResult, json_safe
 from crmlens.errors import OutputError
 from crmlens.outputs import AtomicFolder
 from crmlens.progress import Stopwatch
-from crmlens.report.document import ChartBlock, build_document
-from crmlens.report.csv_export import write_csv
-from crmlens.report.excel import ActionFrame, action_frame, write_action_plan
-from crmlens.report.html import render_html
-from crmlens.report.markdown import render_markdown
 from crmlens.report.png import PngDrawer
-from crmlens.report.privacy import for_saving
-from crmlens.report.sections import captioned_charts
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crmlens.report.excel import ActionFrame
+
+# The renderers (Altair, xlsxwriter, Jinja, Arrow's CSV writer) are imported where they are
+# used: `run` imports this module before the analyses, not their ~1 s of imports before its
+# first query.
 
 
 def summary(
@@ -107,17 +108,18 @@ class ReportWriter:
         self.out, self.options, self.inputs = Path(out), options, list(inputs)
         self._exports: list[Future] = []
         self._frames: dict[str, Callable[[], ActionFrame]] = {}  # workbook sheets, prepared
+        self._charts: dict[str, Future] = {}  # captioned charts, built
         self._added: set[str] = set()
 
     def __enter__(self) -> "ReportWriter":
         with ExitStack() as stack:
             self._folder = stack.enter_context(AtomicFolder(self.out, "report", self.inputs))
             self.path = self._folder.path
-            # exited before the folder: on an error the threads finish before tmp goes
+            self._drawer = stack.enter_context(PngDrawer()) if self.options.png else None
+            # exited first: on an error the threads finish before the drawer and tmp go
             self._pool = stack.enter_context(
                 ThreadPoolExecutor(max_workers=2, thread_name_prefix="crmlens-exports")
             )
-            self._drawer = stack.enter_context(PngDrawer()) if self.options.png else None
             self._stack = stack.pop_all()
         return self
 
@@ -125,17 +127,29 @@ class ReportWriter:
         return self._stack.__exit__(*exc)
 
     def add(self, r: AnalysisResult) -> None:
-        """Start writing a computed result's tables and drawing its charts."""
+        """Start building a computed result's charts (and drawing them), its workbook sheet and
+        its tables, in that order (the drawing process waits for the charts)."""
+        from crmlens.report.excel import action_frame
+
         if r.analysis in self._added:
             return
         self._added.add(r.analysis)
         opts = self.options
-        self._exports.append(self._pool.submit(_write_tables, self.path, r, opts.include_pii))
+        self._charts[r.analysis] = self._pool.submit(self._prepare_charts, r)
         self._frames[r.analysis] = self._pool.submit(
             action_frame, r, opts.lang, opts.include_pii, opts.excel_max_rows
         ).result
+        self._exports.append(self._pool.submit(_write_tables, self.path, r, opts.include_pii))
+
+    def _prepare_charts(self, r: AnalysisResult) -> list:
+        """The result's captioned charts, handed to the drawing process (a thread's work: it
+        reads the result, never changes it)."""
+        from crmlens.report.sections import captioned_charts
+
+        shown = captioned_charts(r, self.options.lang)
         if self._drawer is not None:
-            self._drawer.submit(chart for chart, _ in captioned_charts(r, opts.lang))
+            self._drawer.submit(chart for chart, _ in shown)
+        return shown
 
     def finish(
         self,
@@ -145,6 +159,11 @@ class ReportWriter:
         since_last: dict | None = None,
         alerts: list[dict] | None = None,
     ) -> Path:
+        from crmlens.report.document import ChartBlock, build_document
+        from crmlens.report.excel import write_action_plan
+        from crmlens.report.html import render_html
+        from crmlens.report.markdown import render_markdown
+
         opts, tmp = self.options, self.path
         watch = Stopwatch("render.")
         for r in results.values():
@@ -173,6 +192,7 @@ class ReportWriter:
             generated=generated,
             since_last=since_last,
             alerts=alerts,
+            charts={name: job.result() for name, job in self._charts.items()},
         )
         watch.lap("document")
         charts = [b.chart for s in doc.sections for b in s.blocks if isinstance(b, ChartBlock)]
@@ -237,15 +257,25 @@ def _summary_with_changes(
 def _write_tables(tmp: Path, r: AnalysisResult, include_pii: bool) -> None:
     """tables/<analysis>/<table>.csv|.parquet and results/<analysis>/ (run in a thread: it
     reads the result, never changes it)."""
+    from crmlens.report.csv_export import write_csv
+    from crmlens.report.privacy import for_saving
+
     saved = for_saving(r, include_pii)  # personal data only with --include-pii
     folder = tmp / "tables" / r.analysis
     folder.mkdir(parents=True)
     written = saved.save(tmp / "results" / r.analysis)  # the same Parquet files as tables/
     for tname, table in written.items():
-        shutil.copyfile(
-            tmp / "results" / r.analysis / f"{tname}.parquet", folder / f"{tname}.parquet"
-        )
+        _same_file(tmp / "results" / r.analysis / f"{tname}.parquet", folder / f"{tname}.parquet")
         write_csv(table, folder / f"{tname}.csv")  # no formula cells (csv_export)
+
+
+def _same_file(src: Path, dst: Path) -> None:
+    """``dst`` with ``src``'s content: a hard link (the 1M run's tables are 44 MB of Parquet),
+    a copy where the file system has none."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
 
 
 def load_results(folder: Path) -> tuple[dict[str, AnalysisResult], dict | None]:
