@@ -67,7 +67,8 @@ def _forecast(r: AnalysisResult) -> dict:
     """This quarter's forecast and, when the result has it, next quarter's (``next_*``): when the
     data end near a quarter's end, this quarter has almost nothing left to book."""
     quarters = r.tables["forecast"]
-    quarters = quarters[quarters["quarter"] != UNDATED]
+    if len(quarters):
+        quarters = quarters[quarters["quarter"] != UNDATED]
     params = {
         "quarter": quarters["quarter"].iloc[0] if len(quarters) else None,
         "expected": metric(r, "forecast_this_quarter"),
