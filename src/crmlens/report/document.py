@@ -22,19 +22,9 @@ from crmlens.report.blocks import (  # noqa: F401  (re-exported: the writers imp
     TableBlock,
 )
 from crmlens.report.i18n import column_label, fmt_value, has, scoped_key, t, tr_codes, tr_value
-from crmlens.report.views import EMPTY, AnalysisViews, TableView, views_of
+from crmlens.report.views import EMPTY, UNIT_SPEC, AnalysisViews, TableView, views_of
 from crmlens.schema.contracts import cap_text
 from crmlens.schema.contracts import CONTRACTS
-
-UNIT_SPEC = {
-    "count": "int",
-    "ratio": "pct",
-    "usd": "usd",
-    "per_1000": "num",
-    "score": "num",
-    "days": "int",
-    "text": "",
-}
 
 
 def pii_columns() -> frozenset[str]:
@@ -44,13 +34,19 @@ def pii_columns() -> frozenset[str]:
 
 
 def format_cell(
-    value: Any, col: str, lang: str, views: AnalysisViews = EMPTY, scope: str | None = None
+    value: Any,
+    col: str,
+    lang: str,
+    views: AnalysisViews = EMPTY,
+    scope: str | None = None,
+    spec: str | None = None,
 ) -> str:
+    """A table cell in the column's format (``spec``: this row's, for a ``unit`` column)."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "—"
     if isinstance(value, str):
         value = cap_text(value)  # a label, not the data: tables/ keeps the full text
-    spec = views.format_of(col)
+    spec = views.format_of(col) if spec is None else spec
     if spec == "list" and isinstance(value, str):
         value = [v for v in value.split("; ") if v]
     if spec == "codes":
@@ -89,9 +85,13 @@ def table_block(
         pii = pii_columns()
         cols = [c for c in cols if c not in pii]
     head = df[cols].head(limit)
+    specs = [views.cell_formats(r, df.head(limit), c) for c in cols]
     rows = [
-        [format_cell(v, c, lang, views, r.analysis) for c, v in zip(cols, rec)]
-        for rec in head.itertuples(index=False, name=None)
+        [
+            format_cell(v, c, lang, views, r.analysis, spec[i])
+            for c, v, spec in zip(cols, rec, specs)
+        ]
+        for i, rec in enumerate(head.itertuples(index=False, name=None))
     ]
     keys = [[_sort_key(v) for v in rec] for rec in head.itertuples(index=False, name=None)]
     return TableBlock(

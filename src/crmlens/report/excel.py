@@ -19,7 +19,7 @@ import xlsxwriter
 from crmlens.analyses.base import AnalysisResult
 from crmlens.report.document import pii_columns
 from crmlens.report.i18n import column_label, t, tr_codes, tr_value
-from crmlens.report.views import AnalysisViews, views_of
+from crmlens.report.views import ROW_UNIT, AnalysisViews, views_of
 from crmlens.report.xlsx_rows import SheetBody, sheet_body, pack
 
 XML_ROWS_FROM = 1_000  # sheets this long get their rows as XML by column (xlsx_rows)
@@ -131,6 +131,24 @@ def _action_texts(plan: pd.DataFrame, lang: str) -> list[str]:
     return [cache[k] for k in keys]
 
 
+def unit_cell_formats(r: AnalysisResult, frame: pd.DataFrame, lang: str) -> dict[int, list[str]]:
+    """The number format of each row's cell in the action sheet's ``unit`` columns (figures of
+    different units, e.g. a share and an NPS), by the column's position in ``frame``."""
+    plan = r.tables.get("action_plan")
+    views = views_of(r.analysis)
+    columns = (
+        [c for c in plan.columns if views.format_of(c) == ROW_UNIT] if plan is not None else []
+    )
+    labels = list(frame.columns)
+    out = {}
+    for c in columns:
+        label = column_label(c, lang, r.analysis)
+        if label in labels:  # the sheet's header of the column
+            specs = views.cell_formats(r, plan.head(len(frame)), c)
+            out[labels.index(label)] = [number_format(spec, lang) or "" for spec in specs]
+    return out
+
+
 def plan_summary_frame(results: dict[str, AnalysisResult], lang: str) -> pd.DataFrame:
     """Every analysis' plan in totals, as the report's "what to do" prints them."""
     rows = []
@@ -191,9 +209,16 @@ class _Sheets:
             self._formats[key] = self.wb.add_format(props) if props else None
         return self._formats[key]
 
-    def table(self, name: str, frame: pd.DataFrame, formats: list[str]) -> Any:
-        """A sheet with a frozen, filtered header and per-column widths and number formats;
-        rows are streamed in order (constant-memory mode)."""
+    def table(
+        self,
+        name: str,
+        frame: pd.DataFrame,
+        formats: list[str],
+        cell_formats: dict[int, list[str]] | None = None,
+    ) -> Any:
+        """A sheet with a frozen, filtered header and per-column widths and number formats
+        (``cell_formats``: column position → each row's format, for figures of different units
+        in one column); rows are streamed in order (constant-memory mode)."""
         ws = self.wb.add_worksheet(name[:31])
         headers = list(frame.columns)
         n = len(frame)
@@ -211,12 +236,15 @@ class _Sheets:
             source = [tr_value(s, self.lang) for s in STATUS_VALUES]
             ws.data_validation(1, j, n, j, {"validate": "list", "source": source})
         ws.write_row(0, 0, headers, self.head)
-        body = self._body(frame, column_formats)
+        body = None if cell_formats else self._body(frame, column_formats)
         if body is not None:
             self.bodies[len(self.wb.worksheets())] = body  # xlsxwriter numbers sheets from 1
         else:
             for i, row in enumerate(frame.itertuples(index=False, name=None), start=1):
                 ws.write_row(i, 0, row)
+                for j, row_formats in (cell_formats or {}).items():
+                    if row[j] is not None:  # the row is still open: the cell gets its format
+                        ws.write(i, j, row[j], self.format(row_formats[i - 1], False))
         return ws
 
     def _body(self, frame: pd.DataFrame, column_formats: list[Any]) -> SheetBody | None:
@@ -265,7 +293,8 @@ def write_action_plan(
         )
         if frame.empty and not total:
             continue
-        ws = sheets.table(t(f"sheet.{name}", lang), frame, formats)
+        cells = unit_cell_formats(r, frame, lang)
+        ws = sheets.table(t(f"sheet.{name}", lang), frame, formats, cells)
         if total > len(frame):
             ws.write(
                 len(frame) + 1, 0, t("report.excel_truncated", lang, shown=len(frame), total=total)

@@ -11,7 +11,9 @@ after the ``why`` line its :class:`Caption` names, with a one-sentence takeaway 
 result.
 
 Column formats: ``int`` ``num`` ``pct`` ``usd`` ``p`` (p-value) · ``t`` (a value translated through
-``value.<x>``) · ``list`` (translated items) · ``codes`` (catalog keys joined by "; ").
+``value.<x>``) · ``list`` (translated items) · ``codes`` (catalog keys joined by "; ") · ``unit``
+(a column of figures in different units, e.g. one metric per row: each row's format comes from the
+unit's ``row_formats``, so a share prints 84%, money $1,234 and a count 1,234 in the same column).
 """
 
 from __future__ import annotations
@@ -20,10 +22,22 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from crmlens.analyses.base import AnalysisResult
     from crmlens.report.charts import Chart
 
 TRANSLATED_FORMATS = ("t", "list", "codes")
+ROW_UNIT = "unit"  # a column whose rows are figures in different units (``row_formats``)
+UNIT_SPEC = {  # a metric's unit → its format
+    "count": "int",
+    "ratio": "pct",
+    "usd": "usd",
+    "per_1000": "num",
+    "score": "num",
+    "days": "int",
+    "text": "",
+}
 
 
 @dataclass(frozen=True)
@@ -93,9 +107,19 @@ class AnalysisViews:
     story: Callable[["AnalysisResult"], Story] | None = None
     captions: dict[str, Caption] = field(default_factory=dict)  # chart id → its caption
     id_columns: tuple[str, ...] = ()  # entity id/name columns the workbook puts first
+    # the format of each row's figure in the ``unit`` columns of a table (its rows)
+    row_formats: Callable[["AnalysisResult", "pd.DataFrame"], list[str]] | None = None
 
     def format_of(self, column: str) -> str:
         return self.column_formats.get(column, "")
+
+    def cell_formats(self, r: "AnalysisResult", rows: "pd.DataFrame", column: str) -> list[str]:
+        """The format of each row's cell in ``column``: the column's own, or for a ``unit``
+        column each row's (``num`` when the unit declares no ``row_formats``)."""
+        spec = self.format_of(column)
+        if spec != ROW_UNIT:
+            return [spec] * len(rows)
+        return self.row_formats(r, rows) if self.row_formats else ["num"] * len(rows)
 
 
 EMPTY = AnalysisViews()
@@ -129,6 +153,12 @@ def finding_line(r: "AnalysisResult", code: str, **kw: Any) -> "Line | None":
     """The result's finding ``code`` as a story line (its own words and parameters), or None."""
     found = next((f for f in r.findings if f.code == code), None)
     return None if found is None else Line(found.code, found.params, **kw)
+
+
+def metric_format(r: "AnalysisResult", name: Any) -> str:
+    """The format of metric ``name``'s unit (``num`` when the result does not have it)."""
+    found = r.metrics.get(name) if isinstance(name, str) else None
+    return "num" if found is None else UNIT_SPEC.get(found.unit, "num")
 
 
 def plan_row(r: "AnalysisResult", action: str) -> Any:

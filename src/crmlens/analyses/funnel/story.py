@@ -8,6 +8,7 @@ and tables; nothing is recomputed."""
 from __future__ import annotations
 
 from crmlens.analyses.base import AnalysisResult
+from crmlens.analyses.funnel.forecast import UNDATED
 from crmlens.analyses.toolkit import top_n
 from crmlens.report.views import Caption, Line, default_rules, finding_line, metric
 
@@ -63,14 +64,33 @@ def conversion_extremes(r: AnalysisResult) -> dict | None:
 
 
 def _forecast(r: AnalysisResult) -> dict:
-    quarter = r.tables["forecast"]["quarter"].iloc[0] if len(r.tables["forecast"]) else None
-    return {
-        "quarter": quarter,
+    """This quarter's forecast and, when the result has it, next quarter's (``next_*``): when the
+    data end near a quarter's end, this quarter has almost nothing left to book."""
+    quarters = r.tables["forecast"]
+    if len(quarters):
+        quarters = quarters[quarters["quarter"] != UNDATED]
+    params = {
+        "quarter": quarters["quarter"].iloc[0] if len(quarters) else None,
         "expected": metric(r, "forecast_this_quarter"),
         "low": metric(r, "forecast_low"),
         "high": metric(r, "forecast_high"),
         "level": r.method.get("interval"),
+        "end": r.method.get("window_end"),
     }
+    if len(quarters) > 1:
+        following = quarters.iloc[1]
+        params |= {
+            "next_quarter": following["quarter"],
+            "next_expected": following["expected"],
+            "next_low": following["interval_low"],
+            "next_high": following["interval_high"],
+        }
+    return params
+
+
+def _with_next(key: str, params: dict) -> str:
+    """``key``, or its ``_next`` wording when next quarter's forecast is there."""
+    return f"{key}_next" if "next_quarter" in params else key
 
 
 def answer(r: AnalysisResult) -> tuple[Line, ...]:
@@ -85,8 +105,10 @@ def answer(r: AnalysisResult) -> tuple[Line, ...]:
                 "weighted": metric(r, "weighted_pipeline"),
             },
         ),
-        Line("fn.answer_forecast", _forecast(r), strength="weak" if model_is_weak(r) else "strong"),
     ]
+    quarters = _forecast(r)
+    strength = "weak" if model_is_weak(r) else "strong"
+    lines.append(Line(_with_next("fn.answer_forecast", quarters), quarters, strength=strength))
     leak = conversion_extremes(r)
     if leak:
         lines.append(Line("fn.answer_leak", {**leak, "stuck": metric(r, "stuck_deals")}))
@@ -159,7 +181,7 @@ def trigger(r: AnalysisResult) -> Line:
 
 def summary(r: AnalysisResult) -> tuple[Line, ...]:
     params = {**_forecast(r), "win_rate": metric(r, "win_rate"), "stuck": metric(r, "stuck_deals")}
-    lines = [Line("fn.summary", params, severity="warning")]
+    lines = [Line(_with_next("fn.summary", params), params, severity="warning")]
     if model_is_weak(r):
         lines.append(Line("fn.summary_model_weak", strength="weak"))
     return tuple(lines)

@@ -14,7 +14,7 @@ from crmlens.analyses.portfolio_review import story
 from crmlens.report.charts import HEIGHT, WIDTH, Chart, base_config
 from crmlens.report.document import Bullets
 from crmlens.report.i18n import t, tr_value
-from crmlens.report.views import AnalysisViews, TableView, told
+from crmlens.report.views import AnalysisViews, TableView, metric_format, told
 
 HEADLINE = (
     "window_end",
@@ -162,10 +162,10 @@ COLUMN_FORMATS = {
     "dimension": "t",
     "status": "t",
     "metric": "col",
-    "value": "num",
-    "change_since_last_run": "num",
-    "red_line": "num",
-    "watch_line": "num",
+    "value": "unit",  # the figures of the seven red-line metrics: each in its own unit
+    "change_since_last_run": "unit",
+    "red_line": "unit",
+    "watch_line": "unit",
     "value_tier": "t",
     "case_class": "t",
     "topic": "t",
@@ -186,8 +186,20 @@ COLUMN_FORMATS = {
     "nps": "num",
     "roi": "num",
     "level": "t",
-    "target_value": "num",
+    "target_value": "unit",
 }
+
+
+def row_formats(r: AnalysisResult, rows: pd.DataFrame) -> list[str]:
+    """Each row's figure format: the unit of its red-line metric (the row's ``metric``, or its
+    dimension's on the cards)."""
+    if "metric" in rows.columns:
+        metrics = rows["metric"]
+    else:
+        cards = r.tables.get("cards")
+        card_metric = {} if cards is None else dict(zip(cards["dimension"], cards["metric"]))
+        metrics = rows["dimension"].map(card_metric)
+    return [metric_format(r, name) for name in metrics]
 
 
 def charts(r: AnalysisResult, lang: str) -> list[Chart]:
@@ -303,4 +315,5 @@ VIEWS = AnalysisViews(
     method_notes,
     story=told(story),
     captions=story.CAPTIONS,
+    row_formats=row_formats,
 )
