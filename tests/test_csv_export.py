@@ -63,3 +63,16 @@ def test_large_amounts_are_written_without_an_exponent(tmp_path):
     write_csv(pa.Table.from_pandas(df, preserve_index=False), tmp_path / "r.csv")
     text = (tmp_path / "r.csv").read_text()
     assert text.splitlines() == ["revenue", "45245892195.89", "1.5", "", "-200000000000.0"]
+
+
+def test_rows_written_in_batches_read_the_same(tmp_path, monkeypatch):
+    from crmlens.report import csv_export
+
+    df = _frame()
+    df["money"] = [1234.5, 45245892195.89, np.nan, -5.0]  # a large amount in one batch only
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    write_csv(table, tmp_path / "whole.csv")
+    monkeypatch.setattr(csv_export, "BATCH_ROWS", 3)
+    write_csv(table, tmp_path / "batches.csv")
+    assert (tmp_path / "batches.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    assert "45245892195.89" in (tmp_path / "batches.csv").read_text()
