@@ -161,3 +161,24 @@ def test_chart_font_is_the_sc_face_without_layout_tables_built_once(cache_folder
     monkeypatch.setattr(fonts, "_face_number", lambda src: 1 / 0)  # building again would fail
     assert fonts.chart_font_dir() == folder  # found in the cache
     fonts._chart_font_dir.cache_clear()
+
+
+def test_background_work_runs_at_a_lower_priority():
+    import os
+    import threading
+
+    if not hasattr(os, "setpriority"):
+        pytest.skip("no thread priorities here")
+    seen = {}
+
+    def work():
+        before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        png.lower_priority()
+        seen["now"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        seen["before"] = before
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert seen["now"] == max(seen["before"], png.BACKGROUND_NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == seen["before"]

@@ -24,7 +24,7 @@ from crmlens.analyses.base import AnalysisResult, json_safe
 from crmlens.errors import OutputError
 from crmlens.outputs import AtomicFolder
 from crmlens.progress import Stopwatch
-from crmlens.report.png import PngDrawer
+from crmlens.report.png import PngDrawer, lower_priority
 
 if TYPE_CHECKING:  # pragma: no cover
     from crmlens.report.excel import ActionFrame
@@ -118,7 +118,9 @@ class ReportWriter:
             self._drawer = stack.enter_context(PngDrawer()) if self.options.png else None
             # exited first: on an error the threads finish before the drawer and tmp go
             self._pool = stack.enter_context(
-                ThreadPoolExecutor(max_workers=2, thread_name_prefix="crmlens-exports")
+                ThreadPoolExecutor(
+                    max_workers=2, thread_name_prefix="crmlens-exports", initializer=lower_priority
+                )
             )
             self._stack = stack.pop_all()
         return self
