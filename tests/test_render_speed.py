@@ -182,3 +182,30 @@ def test_background_work_runs_at_a_lower_priority():
     thread.join()
     assert seen["now"] == max(seen["before"], png.BACKGROUND_NICENESS)
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == seen["before"]
+
+
+def test_a_run_failing_after_its_first_analysis_leaves_nothing_behind(
+    gen_db, tmp_path, monkeypatch
+):
+    """`run` writes each analysis' exports and draws its charts while the next one computes: an
+    error in between waits for that work, stops the drawing process and removes the
+    temporary folder (the output folder is never created)."""
+    import psutil
+
+    from crmlens.report.writer import ReportOptions, ReportWriter
+
+    monkeypatch.setenv("CRMLENS_CACHE_DIR", str(tmp_path / "cache"))  # charts not cached: drawn
+    result = REGISTRY["contact_coverage"].run(
+        open_source(gen_db), CrmlensConfig(), as_of=dt.date(2026, 1, 5)
+    )
+    out = tmp_path / "report"
+    with pytest.raises(RuntimeError, match="second analysis failed"):
+        with ReportWriter(out, ReportOptions(png=True)) as writer:
+            writer.add(result)
+            drawer = writer._drawer
+            raise RuntimeError("second analysis failed")
+    assert not out.exists() and list(tmp_path.iterdir()) == [tmp_path / "cache"]
+    assert drawer._pool is None
+    assert not [
+        c for c in psutil.Process().children(recursive=True) if "spawn" in " ".join(c.cmdline())
+    ]
