@@ -118,16 +118,16 @@ def test_worker_process_draws_the_same_png_as_this_process(tmp_path, monkeypatch
     monkeypatch.setenv("CRMLENS_CACHE_DIR", str(tmp_path / "worker"))
     with png.PngDrawer() as drawer:
         drawer.submit([_tiny_chart(1), _tiny_chart(3)])
-        assert len(drawer._jobs) == 2 and drawer._pool is not None  # handed to the worker
+        assert len(drawer._jobs) == 2 and drawer._worker is not None  # handed to the worker
         drawn = [drawer.png(_tiny_chart(1)), drawer.png(_tiny_chart(3))]
-    assert drawer._pool is None  # closed on exit
+    assert drawer._worker is None  # closed on exit
     monkeypatch.setenv("CRMLENS_CACHE_DIR", str(tmp_path / "here"))
     here = png.PngDrawer()
     assert drawn == [here.png(_tiny_chart(1)), here.png(_tiny_chart(3))]
     assert drawn[0].startswith(b"\x89PNG") and drawn[0] != drawn[1]
     with png.PngDrawer() as cached:  # everything cached: no process is started
         cached.submit([_tiny_chart(1)])
-        assert cached._pool is None and cached.png(_tiny_chart(1)) == drawn[0]
+        assert cached._worker is None and cached.png(_tiny_chart(1)) == drawn[0]
 
 
 def test_a_dead_worker_does_not_lose_a_chart(tmp_path, monkeypatch):
@@ -138,8 +138,7 @@ def test_a_dead_worker_does_not_lose_a_chart(tmp_path, monkeypatch):
     monkeypatch.setenv("CRMLENS_CACHE_DIR", str(tmp_path / "c"))
     with png.PngDrawer() as drawer:
         drawer.submit([_tiny_chart(5)])
-        for pid in list(drawer._pool._processes):
-            os.kill(pid, signal.SIGKILL)
+        os.kill(drawer._worker.proc.pid, signal.SIGKILL)
         assert drawer.png(_tiny_chart(5)).startswith(b"\x89PNG")  # drawn here instead
         drawer.submit([_tiny_chart(6)])  # no new worker after a broken one
         assert drawer.png(_tiny_chart(6)).startswith(b"\x89PNG")
@@ -205,7 +204,47 @@ def test_a_run_failing_after_its_first_analysis_leaves_nothing_behind(
             drawer = writer._drawer
             raise RuntimeError("second analysis failed")
     assert not out.exists() and list(tmp_path.iterdir()) == [tmp_path / "cache"]
-    assert drawer._pool is None
+    assert drawer._worker is None
     assert not [
-        c for c in psutil.Process().children(recursive=True) if "spawn" in " ".join(c.cmdline())
+        c
+        for c in psutil.Process().children(recursive=True)
+        if "crmlens.report.png" in " ".join(c.cmdline())
     ]
+
+
+def test_a_spec_the_worker_cannot_draw_raises_as_before(tmp_path, monkeypatch):
+    pytest.importorskip("vl_convert")
+    monkeypatch.setenv("CRMLENS_CACHE_DIR", str(tmp_path / "c"))
+    bad = charts.Chart("bad", "t", {"mark": "no-such-mark", "data": {"values": [{"a": 1}]}})
+    with png.PngDrawer() as drawer:
+        drawer.submit([bad, _tiny_chart(7)])
+        with pytest.raises(Exception) as caught:
+            drawer.png(bad)
+        assert not isinstance(caught.value, png.WorkerGone)
+        assert drawer.png(_tiny_chart(7)).startswith(b"\x89PNG")  # the worker goes on
+
+
+def test_a_library_script_without_a_main_guard_runs_once(gen_db, tmp_path):
+    """The drawing process is `python -m crmlens.report.png`, not multiprocessing: a user's
+    script calling write_report at top level is never run a second time in a child."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = tmp_path / "user_script.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            from pathlib import Path
+            with open({str(tmp_path / "ran.txt")!r}, "a") as marker:
+                marker.write("ran\\n")
+            from crmlens import api
+            res = api.run({str(gen_db)!r}, ["contact_coverage"], as_of="2026-01-05")
+            res.write_report({str(tmp_path / "out")!r}, lang="en", png=True)
+            """
+        )
+    )
+    env = {**__import__("os").environ, "CRMLENS_CACHE_DIR": str(tmp_path / "cache")}
+    subprocess.run([sys.executable, str(script)], check=True, env=env, timeout=300)
+    assert (tmp_path / "ran.txt").read_text() == "ran\n"
+    assert len(list((tmp_path / "out" / "charts").glob("*.png"))) >= 3
