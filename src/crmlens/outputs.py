@@ -237,6 +237,10 @@ class _Atomic:
     As a context manager, any OSError becomes ``error.output_dir`` naming the output and the
     cause (e.g. "No space left on device") after everything temporary was removed."""
 
+    # an OSError inside the block is about this output (False: the caller's block also does
+    # other work, e.g. `run` computes while it writes, and names its own write errors)
+    os_errors_are_ours = True
+
     def __init__(self, target: Path, shown: Path) -> None:
         self.out = target
         self.shown = shown
@@ -293,7 +297,7 @@ class _Atomic:
                 raise
             return False
         self.abort()
-        if isinstance(exc, OSError):
+        if isinstance(exc, OSError) and self.os_errors_are_ours:
             raise self.error(exc) from None
         return False
 

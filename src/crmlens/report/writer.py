@@ -114,6 +114,7 @@ class ReportWriter:
     def __enter__(self) -> "ReportWriter":
         with ExitStack() as stack:
             self._folder = stack.enter_context(AtomicFolder(self.out, "report", self.inputs))
+            self._folder.os_errors_are_ours = False  # the analyses run inside this block too
             self.path = self._folder.path
             self._drawer = stack.enter_context(PngDrawer()) if self.options.png else None
             # exited first: on an error the threads finish before the drawer and tmp go
@@ -160,6 +161,18 @@ class ReportWriter:
         *,
         since_last: dict | None = None,
         alerts: list[dict] | None = None,
+    ) -> Path:
+        try:
+            return self._finish(results, profile, since_last, alerts)
+        except OSError as exc:  # writing the report failed: name the output and the cause
+            raise self._folder.error(exc) from None
+
+    def _finish(
+        self,
+        results: dict[str, AnalysisResult],
+        profile: dict | None,
+        since_last: dict | None,
+        alerts: list[dict] | None,
     ) -> Path:
         from crmlens.report.document import ChartBlock, build_document
         from crmlens.report.excel import write_action_plan
