@@ -117,10 +117,11 @@ class ReportWriter:
             self._folder.os_errors_are_ours = False  # the analyses run inside this block too
             self.path = self._folder.path
             self._drawer = stack.enter_context(PngDrawer()) if self.options.png else None
-            # exited first: on an error the threads finish before the drawer and tmp go
+            # exited first: on an error the threads finish before the drawer and tmp go; three
+            # threads so the workbook need not wait for the last analysis' tables (1M: -0.6 s)
             self._pool = stack.enter_context(
                 ThreadPoolExecutor(
-                    max_workers=2, thread_name_prefix="crmlens-exports", initializer=lower_priority
+                    max_workers=3, thread_name_prefix="crmlens-exports", initializer=lower_priority
                 )
             )
             self._stack = stack.pop_all()

@@ -32,15 +32,16 @@ def identity_checks(data: Dataset, config: CrmlensConfig | None, add: Callable[.
     cfg = (config or default_config()).section(NAME)
     value = value.filter(value.primary_email.notnull())
     value = value.mutate(_key=value.primary_email.lower().strip())
-    keys = int(value._key.nunique().execute())
+    counts = _counts(value, customers, mapping, list(cfg.mapping_priority))
+    keys = counts["keys"]
     if keys == 0:
         return
-    by_email = _email_matches(value, customers)
-    by_mapping = _mapping_matches(value, customers, mapping, list(cfg.mapping_priority))
+    by_email = counts["by_email"], counts["reached_email"]
+    by_mapping = counts.get("by_mapping", 0), counts.get("reached_mapping", 0)
     path = "mapping" if cfg.identity == "mapping" and mapping is not None else "email"
     matched, other = (by_mapping, by_email) if path == "mapping" else (by_email, by_mapping)
     blocking = (max(by_email[0], by_mapping[0]) if config is None else matched[0]) == 0
-    n_customers = int(customers.count().execute())
+    n_customers = counts["customers"]
     severity = "blocking" if blocking else "warning" if matched[0] < keys else "info"
     add(
         f"dq.identity_coverage_{path}",
@@ -60,26 +61,38 @@ def identity_checks(data: Dataset, config: CrmlensConfig | None, add: Callable[.
     )
 
 
-def _email_matches(value: ir.Table, customers: ir.Table) -> tuple[int, int]:
-    """(value e-mails with a customer record, customer records with a value e-mail)."""
-    c = customers.mutate(_key=customers.email.lower().strip())
-    matched = value.filter(value._key.isin(c._key))._key.nunique()
-    reached = c.filter(c._key.isin(value._key)).customer360_id.nunique()
-    return int(matched.execute()), int(reached.execute())
-
-
-def _mapping_matches(
+def _counts(
     value: ir.Table, customers: ir.Table, mapping: ir.Table | None, priority: list[str]
-) -> tuple[int, int]:
-    """The same through ``customer360__mapping``: any of the configured source ids known there."""
+) -> dict[str, int]:
+    """In one query (one-row aggregates side by side): distinct value e-mails (``keys``), those
+    with a customer record by e-mail and the customer records they reach, the same through the
+    mapping table's source ids when it has any of ``priority``, and the customer count.
+    Semi-joins only: no key is fetched into Python."""
+    c = customers.mutate(_key=customers.email.lower().strip())
+    parts = [
+        value.aggregate(keys=value._key.nunique()),
+        value.filter(value._key.isin(c._key)).aggregate(by_email=value._key.nunique()),
+        c.filter(c._key.isin(value._key)).aggregate(reached_email=c.customer360_id.nunique()),
+        customers.aggregate(customers=customers.count()),
+    ]
+    ids = _mapping_ids(value, mapping, priority)
+    if ids:
+        hit = ibis.or_(*[value[i].cast("string").isin(mapping[i].cast("string")) for i in ids])
+        back = ibis.or_(*[mapping[i].cast("string").isin(value[i].cast("string")) for i in ids])
+        reached_ids = mapping.filter(back).customer360_id
+        reached = customers.filter(customers.customer360_id.isin(reached_ids))
+        parts += [
+            value.filter(hit).aggregate(by_mapping=value._key.nunique()),
+            reached.aggregate(reached_mapping=reached.customer360_id.nunique()),
+        ]
+    row = parts[0]
+    for part in parts[1:]:
+        row = row.cross_join(part)
+    return {k: int(v or 0) for k, v in row.execute().iloc[0].items()}
+
+
+def _mapping_ids(value: ir.Table, mapping: ir.Table | None, priority: list[str]) -> list[str]:
+    """The configured source ids both the value table and the mapping table have."""
     if mapping is None or "customer360_id" not in mapping.columns:
-        return 0, 0
-    ids = [c for c in priority if c in value.columns and c in mapping.columns]
-    if not ids:
-        return 0, 0
-    hit = [value[c].cast("string").isin(mapping[c].cast("string")) for c in ids]
-    matched = value.filter(ibis.or_(*hit))._key.nunique()
-    back = [mapping[c].cast("string").isin(value[c].cast("string")) for c in ids]
-    reached_ids = mapping.filter(ibis.or_(*back)).customer360_id
-    reached = customers.filter(customers.customer360_id.isin(reached_ids)).customer360_id.nunique()
-    return int(matched.execute()), int(reached.execute())
+        return []
+    return [c for c in priority if c in value.columns and c in mapping.columns]
