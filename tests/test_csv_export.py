@@ -76,3 +76,13 @@ def test_rows_written_in_batches_read_the_same(tmp_path, monkeypatch):
     write_csv(table, tmp_path / "batches.csv")
     assert (tmp_path / "batches.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
     assert "45245892195.89" in (tmp_path / "batches.csv").read_text()
+
+
+def test_list_and_struct_cells_are_written_as_text(tmp_path):
+    table = pa.table(
+        {"ids": pa.array([[1, 2], None, []]), "pair": pa.array([{"a": 1}, {"a": 2}, None])}
+    )
+    write_csv(table, tmp_path / "n.csv")
+    back = pd.read_csv(tmp_path / "n.csv", dtype=str, keep_default_na=False)
+    assert back["ids"].tolist() == ["[1, 2]", "", "[]"]
+    assert back["pair"].tolist() == ["{'a': 1}", "{'a': 2}", ""]

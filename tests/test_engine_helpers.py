@@ -34,3 +34,13 @@ def test_is_in_matches_pandas_isin_except_missing_values():
     assert is_in(ints, pd.Series([3, 1])).tolist() == [True, False, True]
     mixed = is_in(ints, pd.Series([None, None], dtype=object))  # types differ: pandas decides
     assert mixed.dtype == np.bool_ and not mixed.any()
+
+
+def test_is_in_on_categories_falls_back_to_pandas():
+    import pandas as pd
+
+    from crmlens.analyses.toolkit import is_in
+
+    values = pd.Series(pd.Categorical(["a", "b", None]))
+    assert is_in(values, pd.Series(pd.Categorical(["b"]))).tolist() == [False, True, False]
+    assert is_in(values, pd.Series(["a"], dtype="str")).tolist() == [True, False, False]

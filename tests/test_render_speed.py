@@ -248,3 +248,23 @@ def test_a_library_script_without_a_main_guard_runs_once(gen_db, tmp_path):
     subprocess.run([sys.executable, str(script)], check=True, env=env, timeout=300)
     assert (tmp_path / "ran.txt").read_text() == "ran\n"
     assert len(list((tmp_path / "out" / "charts").glob("*.png"))) >= 3
+
+
+def test_charts_handed_over_after_the_worker_died_never_wait_forever(tmp_path, monkeypatch):
+    import os
+    import signal
+    import threading
+
+    pytest.importorskip("vl_convert")
+    monkeypatch.setenv("CRMLENS_CACHE_DIR", str(tmp_path / "c"))
+    with png.PngDrawer() as drawer:
+        drawer.submit([_tiny_chart(11)])
+        os.kill(drawer._worker.proc.pid, signal.SIGKILL)
+        first = drawer._jobs[png.spec_text(_tiny_chart(11).spec)]
+        assert isinstance(first.exception(timeout=60), png.WorkerGone)
+        drawer.submit([_tiny_chart(12)])  # the worker is known dead: fails at once, or not sent
+        got = {}
+        thread = threading.Thread(target=lambda: got.update(p=drawer.png(_tiny_chart(12))))
+        thread.start()
+        thread.join(timeout=60)
+        assert not thread.is_alive() and got["p"].startswith(b"\x89PNG")

@@ -75,10 +75,14 @@ def is_in(values: pd.Series, allowed: pd.Series) -> np.ndarray:
     import pyarrow.compute as pc
 
     left, right = pa.array(values, from_pandas=True), pa.array(allowed, from_pandas=True)
-    if left.type != right.type:  # e.g. an all-missing side: pandas decides, as before
-        return (values.isin(allowed) & values.notna()).to_numpy(dtype=bool)
-    mask = pc.is_in(left, value_set=right, skip_nulls=True)
-    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+    if left.type == right.type and not pa.types.is_dictionary(left.type):
+        try:
+            mask = pc.is_in(left, value_set=right, skip_nulls=True)
+            return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+        except (pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            pass
+    # other types on each side (e.g. an all-missing one), categories: pandas decides, as before
+    return (values.isin(allowed) & values.notna()).to_numpy(dtype=bool)
 
 
 # ---- milestones and action rows ---------------------------------------------------------------

@@ -71,7 +71,27 @@ def _render(col: pa.ChunkedArray) -> Render:
         return _floats(col)
     if pa.types.is_duration(t):
         return _durations
+    if _is_nested(t):
+        return _as_text
     return lambda a: a
+
+
+def _is_nested(t: pa.DataType) -> bool:
+    """Types Arrow's CSV writer has no text for (lists, structs, maps, binary)."""
+    return (
+        pa.types.is_list(t)
+        or pa.types.is_large_list(t)
+        or pa.types.is_fixed_size_list(t)
+        or pa.types.is_struct(t)
+        or pa.types.is_map(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+    )
+
+
+def _as_text(a: pa.Array) -> pa.Array:
+    """Each value's Python text (rare in results: flat_frame already joins lists of text)."""
+    return pa.array([None if v is None else str(v) for v in a.to_pylist()], pa.string())
 
 
 def _is_text(t: pa.DataType) -> bool:
@@ -140,6 +160,8 @@ def _needs_quotes(col: pa.ChunkedArray) -> bool:
     t = col.type
     if pa.types.is_dictionary(t) and _is_text(t.value_type):
         col = col.chunk(0).dictionary if col.num_chunks else pa.array([], t.value_type)
+    elif _is_nested(t):
+        return True  # "[1, 2]", "{'a': 1}": quoted
     elif not _is_text(t):
         return False  # numbers, dates, booleans, durations: never a comma or a quote
     return bool(pc.any(pc.match_substring_regex(col, NEEDS_QUOTES)).as_py())

@@ -9,6 +9,7 @@ file alone, no dependencies), or else Debian's ``fonts-noto-cjk``.  Charts ask f
 from __future__ import annotations
 
 import os
+import tempfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -57,7 +58,7 @@ def chart_font_dir() -> Path | None:
         return None
     try:
         return _chart_font_dir(src)
-    except OSError:
+    except Exception:  # noqa: BLE001 — unwritable cache, unreadable font: the whole collection
         return src.parent  # the package folder holds only this font
 
 
@@ -82,9 +83,14 @@ def _chart_font_dir(src: Path) -> Path:
         if tag in font:
             del font[tag]
     folder.mkdir(parents=True, exist_ok=True)
-    part = folder / f".{target.name}.{os.getpid()}.part"  # not a font file name: never loaded
-    font.save(str(part))
-    os.replace(part, target)  # processes building it at once: one complete file wins
+    handle, part = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")  # never loaded
+    try:
+        with os.fdopen(handle, "wb") as out:
+            font.save(out)
+        os.replace(part, target)  # builders at the same time: one complete file wins
+    finally:
+        if os.path.exists(part):
+            os.unlink(part)
     return folder
 
 

@@ -90,18 +90,25 @@ class _Worker:
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "crmlens.report.png"],
+            # -P: the current folder (often the data's) is not put on the child's import path
+            [sys.executable, "-P", "-m", "crmlens.report.png"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
         self.jobs: queue.Queue = queue.Queue()
+        self.lock = threading.Lock()
+        self.dead = False  # the process ended: jobs fail at once instead of waiting forever
         self.thread = threading.Thread(target=self._serve, name="crmlens-png", daemon=True)
         self.thread.start()
 
     def submit(self, text: str) -> Future:
         job: Future = Future()
-        self.jobs.put((text, job))
+        with self.lock:
+            if self.dead:
+                job.set_exception(WorkerGone("the drawing process ended"))
+            else:
+                self.jobs.put((text, job))
         return job
 
     def _serve(self) -> None:
@@ -113,6 +120,8 @@ class _Worker:
                 job.set_result(self._ask(text))
             except (OSError, ValueError, WorkerGone) as exc:
                 job.set_exception(WorkerGone(str(exc)))
+                with self.lock:
+                    self.dead = True
                 self._fail_waiting()
                 return
             except RuntimeError as exc:  # this spec failed; the process goes on
@@ -138,21 +147,23 @@ class _Worker:
                 item[1].set_exception(WorkerGone("the drawing process ended"))
 
     def close(self) -> None:
-        while True:  # charts not started are not drawn
-            try:
-                item = self.jobs.get_nowait()
-            except queue.Empty:
-                break
-            if item is not None:
-                item[1].cancel()
-        self.jobs.put(None)
-        self.thread.join()
+        with self.lock:
+            self.dead = True
+            while True:  # charts not started are not drawn
+                try:
+                    item = self.jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item[1].cancel()
+            self.jobs.put(None)
         try:
             self.proc.stdin.close()  # the process ends at the end of its input
             self.proc.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
+        except (OSError, ValueError, subprocess.TimeoutExpired):
             self.proc.kill()
             self.proc.wait()
+        self.thread.join()
 
 
 def _read_exactly(stream, n: int) -> bytes:
@@ -171,6 +182,7 @@ class PngDrawer:
         self._worker: _Worker | None = None
         self._broken = False
         self._jobs: dict[str, Future] = {}
+        self._lock = threading.Lock()  # charts are handed over from several export threads
 
     def __enter__(self) -> "PngDrawer":
         return self
@@ -182,16 +194,20 @@ class PngDrawer:
         """Start drawing ``charts`` (the ones not cached yet) in the worker process."""
         for chart in charts:
             text = spec_text(chart.spec)
-            if text in self._jobs or cached_path(KIND, _key(text)).exists():
+            if cached_path(KIND, _key(text)).exists():
                 continue
-            worker = self._start()
-            if worker is None:
-                return
-            self._jobs[text] = worker.submit(text)
+            with self._lock:
+                if text in self._jobs:
+                    continue
+                worker = self._start()
+                if worker is None:
+                    return
+                self._jobs[text] = worker.submit(text)
 
     def png(self, chart) -> bytes:
         text = spec_text(chart.spec)
-        job = self._jobs.get(text)
+        with self._lock:
+            job = self._jobs.get(text)
         if job is not None:
             try:
                 return job.result()
@@ -202,13 +218,17 @@ class PngDrawer:
         return draw(text)
 
     def close(self) -> None:
-        self._broken = True  # closed: charts asked for later are drawn here
-        if self._worker is not None:
-            self._worker.close()
-            self._worker = None
+        with self._lock:
+            self._broken = True  # closed: charts asked for later are drawn here
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.close()
 
     def _start(self) -> _Worker | None:
-        if self._broken:
+        """The worker (started on first use); None once it failed or was closed.  Called with
+        ``_lock`` held."""
+        if self._broken or (self._worker is not None and self._worker.dead):
+            self._broken = True
             return None
         if self._worker is None:
             try:

@@ -127,8 +127,10 @@ class ReportWriter:
             self._stack = stack.pop_all()
         return self
 
-    def __exit__(self, *exc) -> bool | None:
-        return self._stack.__exit__(*exc)
+    def __exit__(self, kind, exc, tb) -> bool | None:
+        if exc is not None:  # exports not started yet would only be deleted: cancel them
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        return self._stack.__exit__(kind, exc, tb)
 
     def add(self, r: AnalysisResult) -> None:
         """Start building a computed result's charts (and drawing them), its workbook sheet and
