@@ -3,6 +3,7 @@ and found again by content in the user cache folder; the headline-only pandas sc
 bench` compares `crmlens run` with computes the same headline numbers as crmlens."""
 
 import datetime as dt
+from contextlib import contextmanager
 
 import pytest
 
@@ -130,15 +131,22 @@ def test_worker_process_draws_the_same_png_as_this_process(tmp_path, monkeypatch
         assert cached._worker is None and cached.png(_tiny_chart(1)) == drawn[0]
 
 
-def test_a_dead_worker_does_not_lose_a_chart(tmp_path, monkeypatch):
+@contextmanager
+def _killed_worker(tmp_path, monkeypatch, chart: charts.Chart):
+    """A drawer whose worker process was killed right after ``chart`` was handed to it."""
     import os
     import signal
 
     pytest.importorskip("vl_convert")
     monkeypatch.setenv("CRMLENS_CACHE_DIR", str(tmp_path / "c"))
     with png.PngDrawer() as drawer:
-        drawer.submit([_tiny_chart(5)])
+        drawer.submit([chart])
         os.kill(drawer._worker.proc.pid, signal.SIGKILL)
+        yield drawer
+
+
+def test_a_dead_worker_does_not_lose_a_chart(tmp_path, monkeypatch):
+    with _killed_worker(tmp_path, monkeypatch, _tiny_chart(5)) as drawer:
         assert drawer.png(_tiny_chart(5)).startswith(b"\x89PNG")  # drawn here instead
         drawer.submit([_tiny_chart(6)])  # no new worker after a broken one
         assert drawer.png(_tiny_chart(6)).startswith(b"\x89PNG")
@@ -227,6 +235,7 @@ def test_a_spec_the_worker_cannot_draw_raises_as_before(tmp_path, monkeypatch):
 def test_a_library_script_without_a_main_guard_runs_once(gen_db, tmp_path):
     """The drawing process is `python -m crmlens.report.png`, not multiprocessing: a user's
     script calling write_report at top level is never run a second time in a child."""
+    import os
     import subprocess
     import sys
     import textwrap
@@ -244,22 +253,16 @@ def test_a_library_script_without_a_main_guard_runs_once(gen_db, tmp_path):
             """
         )
     )
-    env = {**__import__("os").environ, "CRMLENS_CACHE_DIR": str(tmp_path / "cache")}
+    env = {**os.environ, "CRMLENS_CACHE_DIR": str(tmp_path / "cache")}
     subprocess.run([sys.executable, str(script)], check=True, env=env, timeout=300)
     assert (tmp_path / "ran.txt").read_text() == "ran\n"
     assert len(list((tmp_path / "out" / "charts").glob("*.png"))) >= 3
 
 
 def test_charts_handed_over_after_the_worker_died_never_wait_forever(tmp_path, monkeypatch):
-    import os
-    import signal
     import threading
 
-    pytest.importorskip("vl_convert")
-    monkeypatch.setenv("CRMLENS_CACHE_DIR", str(tmp_path / "c"))
-    with png.PngDrawer() as drawer:
-        drawer.submit([_tiny_chart(11)])
-        os.kill(drawer._worker.proc.pid, signal.SIGKILL)
+    with _killed_worker(tmp_path, monkeypatch, _tiny_chart(11)) as drawer:
         first = drawer._jobs[png.spec_text(_tiny_chart(11).spec)]
         assert isinstance(first.exception(timeout=60), png.WorkerGone)
         drawer.submit([_tiny_chart(12)])  # the worker is known dead: fails at once, or not sent

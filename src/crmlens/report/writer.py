@@ -95,7 +95,7 @@ class ReportWriter:
     computed starts its exports (tables/ and results/, and its workbook sheet's cells, in a
     thread: Arrow writes the tables mostly without the interpreter lock) and its chart PNGs
     (``png.PngDrawer``, a second process), so they are written while the next analysis
-    computes; ``finish(results, …)`` then writes the workbook (in a second thread), the
+    computes; ``finish(results, …)`` then writes the workbook (in another export thread), the
     document, HTML, Markdown and summary, waits for the exports and returns the folder.
     Leaving the ``with`` block without ``finish`` (an error) waits for the threads and removes
     the temporary folder: nothing half-written is left.
