@@ -205,19 +205,40 @@ def test_a_run_failing_after_its_first_analysis_leaves_nothing_behind(
     result = REGISTRY["contact_coverage"].run(
         open_source(gen_db), CrmlensConfig(), as_of=dt.date(2026, 1, 5)
     )
+    started: list = []
+
+    class Recorded(png._Worker):
+        def __init__(self) -> None:
+            super().__init__()
+            started.append(self)
+
+    monkeypatch.setattr(png, "_Worker", Recorded)
     out = tmp_path / "report"
     with pytest.raises(RuntimeError, match="second analysis failed"):
         with ReportWriter(out, ReportOptions(png=True)) as writer:
             writer.add(result)
             drawer = writer._drawer
+            writer._charts[result.analysis].result()  # its charts are with the drawing process
             raise RuntimeError("second analysis failed")
     assert not out.exists() and list(tmp_path.iterdir()) == [tmp_path / "cache"]
     assert drawer._worker is None
-    assert not [
-        c
-        for c in psutil.Process().children(recursive=True)
-        if "crmlens.report.png" in " ".join(c.cmdline())
-    ]
+    assert started and all(w.proc.returncode is not None for w in started)  # reaped: no zombie
+    assert not _drawing_processes(psutil)
+
+
+def _drawing_processes(psutil) -> list:
+    """This process' live children that draw charts.  Other tests' finished children may linger
+    as zombies (their command line cannot be read): they are not running, so they do not count."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "crmlens.report.png" in " ".join(
+                child.cmdline()
+            ):
+                found.append(child)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue
+    return found
 
 
 def test_a_spec_the_worker_cannot_draw_raises_as_before(tmp_path, monkeypatch):
