@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import ibis
 import ibis.expr.types as ir
 
 from crmlens.config import SourceMapping
 from crmlens.errors import SourceError
+from crmlens.sources.duckdb_connect import connect
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _LOOKUP_IDS = itertools.count()
@@ -222,8 +222,7 @@ def opening_error(source: str, kind: str, exc: BaseException) -> SourceError:
 
 def open_duckdb(path: Path, mapping: SourceMapping, memory_limit: str | None = None) -> Dataset:
     try:
-        con = ibis.duckdb.connect(str(path), read_only=True)
-        con.raw_sql("SET enable_progress_bar = false")  # session settings; nothing is written
+        con = connect(str(path), read_only=True)
         if memory_limit:
             con.raw_sql(f"SET memory_limit = '{memory_limit}'")  # validated by the config pattern
         expected = _duckdb_declared_size(con)

@@ -9,11 +9,11 @@ import csv
 import gzip
 from pathlib import Path
 
-import ibis
 
 from crmlens.config import SourceMapping
 from crmlens.errors import SourceError
 from crmlens.sources.base import Dataset, _first_line
+from crmlens.sources.duckdb_connect import connect
 
 SUFFIXES = (".parquet", ".csv", ".csv.gz")
 DELIMITERS = (",", ";", "\t", "|")
@@ -95,7 +95,7 @@ def diagnose_csv(path: Path, table: str) -> None:
 
 
 def open_folder(folder: Path, mapping: SourceMapping) -> Dataset:
-    con = ibis.duckdb.connect()
+    con = connect()
     loader = FolderLoader(folder, con)
     if not loader.files:
         raise SourceError("error.folder_empty", source=str(folder))

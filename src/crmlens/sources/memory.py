@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-import ibis
 
 from crmlens.config import SourceMapping
 from crmlens.errors import SourceError
 from crmlens.sources.base import Dataset
+from crmlens.sources.duckdb_connect import connect
 
 
 def open_frames(frames: Mapping[str, Any], mapping: SourceMapping | None = None) -> Dataset:
     if not frames:
         raise SourceError("error.folder_empty", source="(frames)")
-    con = ibis.duckdb.connect()
+    con = connect()
     for name, frame in frames.items():
         con.create_table(str(name), obj=frame, temp=True)
     return Dataset(

@@ -17,14 +17,14 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-import ibis
 
 from crmlens.config import SourceMapping
 from crmlens.errors import SourceError
+from crmlens.schema.sf_fields import BY_OBJECT
 from crmlens.sources.base import Dataset, _first_line
+from crmlens.sources.duckdb_connect import connect
 from crmlens.sources.folder import diagnose_csv
 from crmlens.sources.salesforce import SalesforceObjects, literal
-from crmlens.schema.sf_fields import BY_OBJECT
 
 CHUNK = 1 << 20
 
@@ -169,7 +169,7 @@ class ObjectsLoader:
 def open_sf_export(path: Path, mapping: SourceMapping) -> Dataset:
     config = mapping.salesforce_export
     reader = ExportReader(path, config.encoding)
-    con = ibis.duckdb.connect()
+    con = connect()
     try:
         if "Account" not in reader.files:
             raise SourceError("error.sf_account_missing", source=str(path))

@@ -10,12 +10,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import ibis
 import pyarrow as pa
 
 from crmlens.config import SourceMapping
 from crmlens.errors import SourceError
 from crmlens.sources.base import Dataset, opening_error
+from crmlens.sources.duckdb_connect import connect
 
 BATCH = 200_000
 
@@ -78,5 +78,5 @@ def _to_arrow(values: list) -> pa.Array:
 
 
 def open_sqlite(path: Path, mapping: SourceMapping) -> Dataset:
-    con = ibis.duckdb.connect()
+    con = connect()
     return Dataset(con, "sqlite", str(path), mapping, loader=SqliteLoader(path, con))
