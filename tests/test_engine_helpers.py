@@ -3,6 +3,7 @@
 import random
 
 import pandas as pd
+import pytest
 
 from crmlens.analyses.engine import cents
 
@@ -44,3 +45,32 @@ def test_is_in_on_categories_falls_back_to_pandas():
     values = pd.Series(pd.Categorical(["a", "b", None]))
     assert is_in(values, pd.Series(pd.Categorical(["b"]))).tolist() == [False, True, False]
     assert is_in(values, pd.Series(["a"], dtype="str")).tolist() == [True, False, False]
+
+
+def test_sorted_by_gives_the_order_of_a_stable_pandas_sort():
+    """Ties keep their order, missing values go last, text sorts by code point ('Z' < 'a' < 'é'),
+    whatever the column's dtype; a column Arrow cannot read is sorted by pandas."""
+    from crmlens.analyses.toolkit import sorted_by
+
+    frame = pd.DataFrame(
+        {
+            "id": pd.Series(["b", "a", None, "é", "Z", "a", "b"], dtype="str"),
+            "email": pd.Series(["x", "y", "w", "v", None, "y", "a"], dtype=object),
+            "n": [1, 2, 3, 4, 5, 6, 7],
+        }
+    ).set_axis([10, 11, 12, 13, 14, 15, 16])
+    got = sorted_by(frame, ["id", "email"])
+    assert got["n"].tolist() == [
+        5,
+        2,
+        6,
+        7,
+        1,
+        4,
+        3,
+    ]  # by hand: Z; a,y (twice, in order); b,a; b,x; é; missing
+    assert got.index.tolist() == [14, 11, 15, 16, 10, 13, 12]
+    assert got.equals(frame.sort_values(["id", "email"], kind="stable"))
+    mixed = pd.DataFrame({"k": pd.Series([2, "a", 1], dtype=object)})  # Arrow cannot read it
+    with pytest.raises(TypeError):  # pandas cannot order it either: the same error as before
+        sorted_by(mixed, ["k"])

@@ -135,15 +135,13 @@ class ReportWriter:
     def add(self, r: AnalysisResult) -> None:
         """Start building a computed result's charts (and drawing them), its workbook sheet and
         its tables, in that order (the drawing process waits for the charts)."""
-        from crmlens.report.excel import action_frame
-
         if r.analysis in self._added:
             return
         self._added.add(r.analysis)
         opts = self.options
         self._charts[r.analysis] = self._pool.submit(self._prepare_charts, r)
         self._frames[r.analysis] = self._pool.submit(
-            action_frame, r, opts.lang, opts.include_pii, opts.excel_max_rows
+            _action_frame, r, opts.lang, opts.include_pii, opts.excel_max_rows
         ).result
         self._exports.append(self._pool.submit(_write_tables, self.path, r, opts.include_pii))
 
@@ -236,6 +234,14 @@ class ReportWriter:
         workbook.result()
         watch.lap("excel_wait")
         return self.out
+
+
+def _action_frame(r: AnalysisResult, lang: str, include_pii: bool, max_rows: int) -> "ActionFrame":
+    """``excel.action_frame``, imported in the thread: the import (xlsxwriter, the views) takes
+    ~0.4 s that the next analysis need not wait for."""
+    from crmlens.report.excel import action_frame
+
+    return action_frame(r, lang, include_pii, max_rows)
 
 
 def _write_pngs(tmp: Path, charts: list, drawer: PngDrawer) -> dict[str, bytes]:

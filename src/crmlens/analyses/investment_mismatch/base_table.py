@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crmlens.analyses.engine import to_frame
+from crmlens.analyses.toolkit import sorted_by
 from crmlens.analyses.investment_mismatch import expressions
 from crmlens.analyses.investment_mismatch.columns import VALUE_COLUMNS
 from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
@@ -69,5 +70,4 @@ def complete_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     dropped = {c: int(df[c].isna().sum()) for c in need}
     out = df.dropna(subset=need).copy()
     dropped["rows"] = len(df) - len(out)
-    order = ["customer360_id", "primary_email"]
-    return out.sort_values(order, kind="stable").reset_index(drop=True), dropped
+    return sorted_by(out, ["customer360_id", "primary_email"]).reset_index(drop=True), dropped
