@@ -90,7 +90,9 @@ def measure_command(
 ) -> tuple[Measure, str]:
     """Wall time and peak memory of a whole command (interpreter start, imports, every child
     process it starts: their memory is summed, sampled every 10 ms); and what it printed."""
-    env = os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    from crmlens.cli import user_environment  # crmlens sets its own process defaults
+
+    env = user_environment() | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     with tempfile.TemporaryFile() as printed:
         t0 = time.perf_counter()
         proc = subprocess.Popen(args, stdout=printed, stderr=subprocess.DEVNULL, env=env)
@@ -228,7 +230,10 @@ def read_floor(path: str, analysis: str) -> None:
     hold the inputs, before computing anything)."""
     con = duckdb.connect(path, read_only=True)
     for table, cols in _floor_columns(analysis).items():
-        con.execute(f"SELECT {', '.join(cols)} FROM {table}").to_arrow_table()
+        rel = con.sql(f"SELECT {', '.join(cols)} FROM {table}")  # a relation: no extra copy
+        rows = (getattr(rel, "to_arrow_table", None) or rel.arrow)()  # DuckDB 1.x: arrow()
+        if hasattr(rows, "read_all"):  # a reader: the rows are fetched when read
+            rows.read_all()
     con.close()
 
 

@@ -987,12 +987,25 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
+PROCESS_DEFAULTS = {"ARROW_DEFAULT_MEMORY_POOL": "system"}  # read when pyarrow loads
+_SET_HERE: set[str] = set()
+
+
 def process_defaults() -> None:
     """Settings of a crmlens process (the command line, not the library: a script importing
-    crmlens keeps its own).  Arrow allocates through the system allocator unless the user chose
-    one: its default (mimalloc) spent ~0.8 s more system time on a 1M-account run, 16.0 s
-    against 15.4 s mean of four runs each, at the same peak memory (docs/performance.md)."""
-    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")  # read when pyarrow loads
+    crmlens keeps its own), each unless the user chose otherwise.  Arrow allocates through the
+    system allocator: its default (mimalloc) spent ~0.8 s more system time on a 1M-account run,
+    16.0 s against 15.4 s mean of four runs each, at the same peak memory (docs/performance.md)."""
+    for name, value in PROCESS_DEFAULTS.items():
+        if name not in os.environ:
+            os.environ[name] = value
+            _SET_HERE.add(name)
+
+
+def user_environment() -> dict[str, str]:
+    """The environment without the settings :func:`process_defaults` added (what another
+    program started from here, e.g. ``bench``'s pandas baseline, would get from the user)."""
+    return {k: v for k, v in os.environ.items() if k not in _SET_HERE}
 
 
 if __name__ == "__main__":  # pragma: no cover
