@@ -236,6 +236,8 @@ def test_mapping_identity_path_is_checked_when_configured(tmp_path, capsys):
         ("dq.identity_coverage_mapping", "warning")
     ]
     assert (join[0]["params"]["matched"], join[0]["params"]["other"]) == (25, 0)
+    # the 25 mapping rows reach the first 25 customers: the others have no value row
+    assert join[0]["params"]["without_value"] == len(customers) - 25
 
 
 def test_join_coverage_reported_when_keys_match(tmp_path, capsys):

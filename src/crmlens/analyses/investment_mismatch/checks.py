@@ -32,13 +32,13 @@ def identity_checks(data: Dataset, config: CrmlensConfig | None, add: Callable[.
     cfg = (config or default_config()).section(NAME)
     value = value.filter(value.primary_email.notnull())
     value = value.mutate(_key=value.primary_email.lower().strip())
-    counts = _counts(value, customers, mapping, list(cfg.mapping_priority))
+    path = "mapping" if cfg.identity == "mapping" and mapping is not None else "email"
+    counts = _counts(value, customers, mapping, list(cfg.mapping_priority), path)
     keys = counts["keys"]
     if keys == 0:
         return
-    by_email = counts["by_email"], counts["reached_email"]
+    by_email = counts["by_email"], counts.get("reached_email", 0)
     by_mapping = counts.get("by_mapping", 0), counts.get("reached_mapping", 0)
-    path = "mapping" if cfg.identity == "mapping" and mapping is not None else "email"
     matched, other = (by_mapping, by_email) if path == "mapping" else (by_email, by_mapping)
     blocking = (max(by_email[0], by_mapping[0]) if config is None else matched[0]) == 0
     n_customers = counts["customers"]
@@ -62,29 +62,36 @@ def identity_checks(data: Dataset, config: CrmlensConfig | None, add: Callable[.
 
 
 def _counts(
-    value: ir.Table, customers: ir.Table, mapping: ir.Table | None, priority: list[str]
+    value: ir.Table,
+    customers: ir.Table,
+    mapping: ir.Table | None,
+    priority: list[str],
+    path: str = "email",
 ) -> dict[str, int]:
     """In one query (one-row aggregates side by side): distinct value e-mails (``keys``), those
-    with a customer record by e-mail and the customer records they reach, the same through the
-    mapping table's source ids when it has any of ``priority``, and the customer count.
-    Semi-joins only: no key is fetched into Python."""
+    with a customer record by e-mail, the same through the mapping table's source ids when it
+    has any of ``priority``, the customer count, and the customer records the configured
+    ``path`` reaches (``reached_<path>``; the other path's is never reported: at 1M accounts
+    it cost 0.25 s).  Semi-joins only: no key is fetched into Python."""
     c = customers.mutate(_key=customers.email.lower().strip())
     parts = [
         value.aggregate(keys=value._key.nunique()),
         value.filter(value._key.isin(c._key)).aggregate(by_email=value._key.nunique()),
-        c.filter(c._key.isin(value._key)).aggregate(reached_email=c.customer360_id.nunique()),
         customers.aggregate(customers=customers.count()),
     ]
+    if path == "email":
+        reached = c.filter(c._key.isin(value._key))
+        parts.append(reached.aggregate(reached_email=reached.customer360_id.nunique()))
     ids = _mapping_ids(value, mapping, priority)
     if ids:
         hit = ibis.or_(*[value[i].cast("string").isin(mapping[i].cast("string")) for i in ids])
+        parts.append(value.filter(hit).aggregate(by_mapping=value._key.nunique()))
+    if ids and path == "mapping":
         back = ibis.or_(*[mapping[i].cast("string").isin(value[i].cast("string")) for i in ids])
-        reached_ids = mapping.filter(back).customer360_id
-        reached = customers.filter(customers.customer360_id.isin(reached_ids))
-        parts += [
-            value.filter(hit).aggregate(by_mapping=value._key.nunique()),
-            reached.aggregate(reached_mapping=reached.customer360_id.nunique()),
-        ]
+        reached = customers.filter(
+            customers.customer360_id.isin(mapping.filter(back).customer360_id)
+        )
+        parts.append(reached.aggregate(reached_mapping=reached.customer360_id.nunique()))
     row = parts[0]
     for part in parts[1:]:
         row = row.cross_join(part)
