@@ -102,3 +102,38 @@ def test_check_action_rows_accepts_a_valid_plan_and_refuses_broken_ones():
         check_action_rows(
             _plan(due_date=["2026-02-06", "2026-03-01", "2026-02-08"]), "entity", AS_OF
         )
+
+
+def test_plan_summary_totals_by_milestone_and_action_by_hand():
+    """Rows by (milestone, action) in that order (action by its text, not its category order),
+    the group's distinct owner roles sorted and '; '-joined, entities counted, quantities summed
+    (missing when no row of the action has one)."""
+    from crmlens.analyses.toolkit import plan_summary
+
+    cat = pd.CategoricalDtype(["z.call", "a.add"])  # category order is not text order
+    plan = pd.DataFrame(
+        {
+            "milestone_days": [30, 7, 7, 7, 30, 7],
+            "action": pd.Series(
+                ["z.call", "z.call", "a.add", "z.call", "z.call", "a.add"], dtype=cat
+            ),
+            "due_date": [
+                "2026-02-04",
+                "2026-01-12",
+                "2026-01-12",
+                "2026-01-12",
+                "2026-02-04",
+                "2026-01-12",
+            ],
+            "owner_role": pd.Series(["csm", "ae", "csm", "ae", "ae", "ae"], dtype="category"),
+            "quantity": pd.array([None, 2, 1, 3, None, 4], dtype="Int64"),
+        }
+    )
+    out = plan_summary(plan)
+    assert out[["milestone_days", "action", "owner_role", "entities"]].values.tolist() == [
+        [7, "a.add", "ae; csm", 2],
+        [7, "z.call", "ae", 2],
+        [30, "z.call", "ae; csm", 2],
+    ]
+    assert out["due_date"].tolist() == ["2026-01-12", "2026-01-12", "2026-02-04"]
+    assert out["quantity"].tolist() == [5, 5, pd.NA]
