@@ -330,3 +330,27 @@ def test_programs_started_by_crmlens_get_the_users_environment(monkeypatch):
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")  # the user's own choice
     cli.process_defaults()
     assert cli.user_environment()["ARROW_DEFAULT_MEMORY_POOL"] == "jemalloc"
+
+
+def test_workbook_rows_made_ahead_come_in_order_and_errors_reach_the_writer():
+    """The sheet XML is built by a second thread while the writer compresses: the same blocks
+    in the same order; an error while building is raised in the writer; a writer that stops
+    early (e.g. a full disk) stops the thread instead of leaving it blocked."""
+    import threading
+
+    from crmlens.report.xlsx_rows import _ahead
+
+    blocks = [str(i).encode() for i in range(50)]
+    assert list(_ahead(iter(blocks), depth=2)) == blocks
+
+    def failing():
+        yield b"a"
+        raise ValueError("bad cell")
+
+    with pytest.raises(ValueError, match="bad cell"):
+        list(_ahead(failing()))
+    before = threading.active_count()
+    rows = _ahead(iter(blocks), depth=1)
+    assert next(rows) == b"0"
+    rows.close()  # the writer gave up after one block
+    assert threading.active_count() == before
