@@ -9,7 +9,6 @@ import csv
 import gzip
 from pathlib import Path
 
-
 from crmlens.config import SourceMapping
 from crmlens.errors import SourceError
 from crmlens.sources.base import Dataset, _first_line

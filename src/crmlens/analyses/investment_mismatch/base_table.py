@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 
 from crmlens.analyses.engine import to_frame
-from crmlens.analyses.toolkit import sorted_by
 from crmlens.analyses.investment_mismatch import expressions
 from crmlens.analyses.investment_mismatch.columns import VALUE_COLUMNS
 from crmlens.analyses.investment_mismatch.config import InvestmentMismatchConfig
+from crmlens.analyses.toolkit import sorted_by
 from crmlens.schema.contracts import CUSTOMER_VALUE, CUSTOMERS, MAPPING
 from crmlens.schema.typed import read_table
 from crmlens.sources.base import Dataset
