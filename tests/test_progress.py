@@ -76,7 +76,7 @@ def test_cli_run_prints_stages_in_a_log_and_on_a_terminal(gen_db, tmp_path):
     assert logged.returncode == 0
     lines = logged.stderr.decode().splitlines()
     stages = [STAMPED.match(line).group(1) for line in lines]
-    assert stages[:2] == ["validate", "fingerprint"]
+    assert stages[:3] == ["validate", "fingerprint", "imports"]
     assert "contact_coverage.engine.key_accounts" in stages and "render.html" in stages
 
     leader, follower = pty.openpty()

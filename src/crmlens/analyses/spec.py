@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import importlib.util
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -158,6 +159,15 @@ class AnalysisSpec:
 
         ctx = RunContext(data, config, as_of or dt.date.today(), Laps(f"{self.name}."), self)
         return self.compute(ctx)
+
+    def preload(self) -> None:
+        """Import the unit's ``analysis`` module (what ``compute`` imports, with its heavy
+        libraries).  ``run`` does this for every analysis before the first one computes: an
+        import beside an earlier analysis' export threads took twice as long (1M accounts:
+        investment mismatch's scipy import 1.2 s there, 0.6 s on its own)."""
+        module = f"{self.package}.analysis" if self.package else None
+        if module and importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
 
     def load_views(self) -> Any:
         if self.views is None:
